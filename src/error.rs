@@ -1,0 +1,132 @@
+//! The crate's one error type.
+//!
+//! Every fallible public function returns [`Result<T>`]. Data- or
+//! parameter-dependent failures are `Err`, never a panic; each variant carries
+//! typed fields that say what and where, never a free-form catch-all string.
+
+use std::path::PathBuf;
+
+/// `std::result::Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in oxilearn.
+///
+/// # Example
+/// ```
+/// use oxilearn::Error;
+/// let e = Error::ShapeMismatch { what: "y", expected: vec![3], got: vec![2] };
+/// assert!(matches!(e, Error::ShapeMismatch { .. }));
+/// assert!(e.to_string().contains("y"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An array does not have the shape the operation needs.
+    #[error("shape mismatch for {what}: expected {expected:?}, got {got:?}")]
+    ShapeMismatch {
+        /// Which input (e.g. `"y"`, `"x features"`).
+        what: &'static str,
+        /// The expected shape (a dimension that may be anything is `usize::MAX`).
+        expected: Vec<usize>,
+        /// The shape that was given.
+        got: Vec<usize>,
+    },
+    /// An input holds NaN or ±inf.
+    #[error("non-finite value in {what} at index {index:?}")]
+    NonFinite {
+        /// Which input.
+        what: &'static str,
+        /// Multi-index of the first offending element.
+        index: Vec<usize>,
+    },
+    /// An input has no rows (or no columns where some are needed).
+    #[error("empty input: {what}")]
+    EmptyInput {
+        /// Which input.
+        what: &'static str,
+    },
+    /// Classification targets hold a single class.
+    #[error("the targets hold a single class; at least two are needed")]
+    SingleClass,
+    /// A hyperparameter or argument is out of its valid range.
+    #[error("invalid parameter `{name}`: {reason}")]
+    InvalidParameter {
+        /// The parameter's name as in the builder (e.g. `"alpha"`).
+        name: &'static str,
+        /// Why it is invalid (e.g. `"must be > 0, got -1"`).
+        reason: String,
+    },
+    /// Bytes that are not in the expected format (model file, data file, CSV …).
+    #[error("format error in {source_name}{}: {reason}", location.as_ref().map(|l| format!(" at {l}")).unwrap_or_default())]
+    Format {
+        /// What was being read (a path, `"IDX"`, `"CSV"`, `"model file"` …).
+        source_name: String,
+        /// Where in it, when known (e.g. `"line 3, column \"age\""`, `"byte 16"`).
+        location: Option<String>,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A model file of a newer (or unknown) format version.
+    #[error("unsupported model format version {found}; this build reads versions up to {supported}")]
+    UnsupportedVersion {
+        /// The version found in the file.
+        found: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
+    /// A model file holds another kind of model than the one asked for.
+    #[error("model file holds a `{found}`, expected a `{expected}`")]
+    WrongModelKind {
+        /// The kind asked for.
+        expected: String,
+        /// The kind in the file.
+        found: String,
+    },
+    /// An I/O error, with the path when there is one.
+    #[error("I/O error{}: {source}", path.as_ref().map(|p| format!(" on {}", p.display())).unwrap_or_default())]
+    Io {
+        /// The file involved, if any.
+        path: Option<PathBuf>,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A numerical procedure failed on this data (matrix not positive definite,
+    /// NaN loss, diverging iterations …).
+    #[error("numerical failure in {operation}: {reason}")]
+    NumericalFailure {
+        /// The operation (e.g. `"cholesky"`, `"training batch 17"`).
+        operation: &'static str,
+        /// What happened (e.g. `"non-positive pivot at index 3"`).
+        reason: String,
+    },
+    /// Iterations did not converge and the caller asked for strict convergence.
+    #[error("did not converge in {n_iter} iterations")]
+    NotConverged {
+        /// Iterations performed.
+        n_iter: usize,
+    },
+}
+
+impl Error {
+    /// An [`Error::Io`] for `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: Some(path.into()), source }
+    }
+
+    /// An [`Error::InvalidParameter`].
+    pub fn invalid(name: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidParameter { name, reason: reason.into() }
+    }
+
+    /// An [`Error::Format`] without a location.
+    pub fn format(source_name: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Format { source_name: source_name.into(), location: None, reason: reason.into() }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(source: std::io::Error) -> Self {
+        Error::Io { path: None, source }
+    }
+}

@@ -1,0 +1,54 @@
+//! # oxilearn
+//!
+//! Classical machine learning and small convolutional networks in pure Rust,
+//! over [`ndarray`].
+//!
+//! ## The big picture
+//! - **Models** — one module per family: [`linear`] (OLS, Ridge),
+//!   [`logistic`] (binary and multinomial logistic regression), [`svm`]
+//!   (kernel SVM classification, regression, probabilities) and [`nn`]
+//!   (LeNet-5-class CNNs in `f32`).
+//! - **Unfitted parameters and fitted models are different types**: a builder
+//!   of hyperparameters has `fit`, which validates everything once and returns
+//!   a fitted model; only fitted models have `predict`. Errors are typed
+//!   ([`Error`]), never panics on bad data.
+//! - **Backends** — [`linalg`] is the only code that knows whether products and
+//!   decompositions run in pure Rust (default: faer, rayon) or on a system
+//!   BLAS/LAPACK (feature `openblas-system`).
+//! - **Around the models** — bundled real [`datasets`], [`data`] readers (CSV,
+//!   MNIST IDX, CIFAR-10) and splitting, [`preprocessing`], [`metrics`], and
+//!   versioned model files in [`persist`].
+//!
+//! ## Quick example
+//! ```
+//! use oxilearn::prelude::*;
+//!
+//! let x = array![[1.0, 2.0], [3.0, 4.0]];
+//! assert_eq!(x.nrows(), 2);
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod data;
+pub mod error;
+pub mod linalg;
+pub mod linear;
+pub mod logistic;
+pub mod metrics;
+pub mod nn;
+pub mod persist;
+pub mod preprocessing;
+pub mod svm;
+pub mod traits;
+
+pub use error::{Error, Result};
+pub use linalg::Float;
+pub use ndarray;
+
+/// The names most programs need: `use oxilearn::prelude::*;`.
+pub mod prelude {
+    pub use crate::error::{Error, Result};
+    pub use crate::linalg::Float;
+    pub use crate::traits::{Fit, Predict, PredictProba, Transform};
+    pub use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, array, s};
+}
