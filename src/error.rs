@@ -67,7 +67,9 @@ pub enum Error {
         reason: String,
     },
     /// A model file of a newer (or unknown) format version.
-    #[error("unsupported model format version {found}; this build reads versions up to {supported}")]
+    #[error(
+        "unsupported model format version {found}; this build reads versions up to {supported}"
+    )]
     UnsupportedVersion {
         /// The version found in the file.
         found: u32,
@@ -111,17 +113,27 @@ pub enum Error {
 impl Error {
     /// An [`Error::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: Some(path.into()), source }
+        Error::Io {
+            path: Some(path.into()),
+            source,
+        }
     }
 
     /// An [`Error::InvalidParameter`].
     pub fn invalid(name: &'static str, reason: impl Into<String>) -> Self {
-        Error::InvalidParameter { name, reason: reason.into() }
+        Error::InvalidParameter {
+            name,
+            reason: reason.into(),
+        }
     }
 
     /// An [`Error::Format`] without a location.
     pub fn format(source_name: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::Format { source_name: source_name.into(), location: None, reason: reason.into() }
+        Error::Format {
+            source_name: source_name.into(),
+            location: None,
+            reason: reason.into(),
+        }
     }
 }
 

@@ -40,6 +40,7 @@ pub mod persist;
 pub mod preprocessing;
 pub mod svm;
 pub mod traits;
+pub(crate) mod validation;
 
 pub use error::{Error, Result};
 pub use linalg::Float;
