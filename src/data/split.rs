@@ -144,7 +144,9 @@ pub fn train_test_split<F: Clone, T: Clone>(
 ///
 /// Sizes: `n_test = ceil(test_size · n)` as in [`train_test_split`]. Each
 /// class `c` with `n_c` members gets `n_c · n_test / n` test rows rounded by
-/// the largest-remainder method (so the totals are exact), then adjusted so
+/// the largest-remainder method (so the totals are exact; equal remainders
+/// go to the larger class, then the one with the smaller label — scikit-learn
+/// breaks such ties at random), then adjusted so
 /// every class has at least one row in each part. Rows within each class are
 /// picked at random; both parts are then shuffled so classes are interleaved.
 ///
