@@ -54,6 +54,7 @@
 mod input;
 mod normal;
 mod ols;
+mod persist;
 mod ridge;
 mod solve;
 mod stats;
