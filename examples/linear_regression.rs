@@ -5,7 +5,8 @@
 
 use oxilearn::data::train_test_split;
 use oxilearn::datasets::diabetes;
-use oxilearn::linear::{LinearRegression, Ridge};
+use oxilearn::linear::{FittedLinearRegression, LinearRegression, Ridge};
+use oxilearn::persist::{self, Persist};
 
 fn main() -> oxilearn::Result<()> {
     let data = diabetes();
@@ -41,5 +42,27 @@ fn main() -> oxilearn::Result<()> {
     let r2_ols = ols.score(split.x_test.view(), split.y_test.view())?;
     let r2_ridge = ridge.score(split.x_test.view(), split.y_test.view())?;
     println!("\ntest R²: OLS {r2_ols:.4}, Ridge {r2_ridge:.4}");
+
+    // Save, inspect and reload: the reloaded model predicts identically.
+    let path = std::env::temp_dir().join(format!(
+        "oxilearn-diabetes-ols-{}.safetensors",
+        std::process::id()
+    ));
+    ols.save(&path)?;
+    let meta = persist::inspect(&path)?;
+    println!(
+        "\nsaved {} ({} format v{}, dtype {}, {} features) to {}",
+        meta.kind,
+        meta.format,
+        meta.format_version,
+        meta.dtype,
+        meta.n_features.unwrap_or(0),
+        path.display()
+    );
+    let reloaded = FittedLinearRegression::<f64>::load(&path)?;
+    let same = reloaded.predict(split.x_test.view())? == ols.predict(split.x_test.view())?;
+    println!("reloaded model gives identical test predictions: {same}");
+    assert!(same);
+    std::fs::remove_file(&path).ok();
     Ok(())
 }
