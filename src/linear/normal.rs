@@ -219,7 +219,7 @@ pub(crate) fn cholesky_checked<F: Float>(
         .fold(F::zero(), F::max);
     let kappa = norm1(a) * inv_norm;
     let limit = F::from_f64_lossy(0.1) / F::epsilon().sqrt();
-    if !(kappa <= limit) {
+    if kappa.is_nan() || kappa > limit {
         return Ok(CholOutcome::IllConditioned);
     }
     Ok(CholOutcome::Solved(sol.slice(s![.., ..k]).to_owned()))

@@ -117,14 +117,13 @@ fn cholesky_per_alpha<F: Float>(
     b: ArrayView2<'_, F>,
     alphas: &[F],
 ) -> Result<Array2<F>> {
-    let k = b.ncols();
     if alphas.iter().all(|al| *al == alphas[0]) {
         return linalg::cholesky_solve(add_diag(a, alphas[0]).view(), b);
     }
-    let mut out = Array2::zeros((a.nrows(), k));
-    for j in 0..k {
+    let mut out = Array2::zeros((a.nrows(), b.ncols()));
+    for (j, &alpha) in alphas.iter().enumerate() {
         let col = b.slice(s![.., j..j + 1]);
-        let sol = linalg::cholesky_solve(add_diag(a, alphas[j]).view(), col)?;
+        let sol = linalg::cholesky_solve(add_diag(a, alpha).view(), col)?;
         out.column_mut(j).assign(&sol.column(0));
     }
     Ok(out)
