@@ -40,7 +40,7 @@
 //! use oxilearn::linear::{LinearRegression, Ridge};
 //! use oxilearn::ndarray::array;
 //!
-//! let x = array![[1.0, 0.5], [2.0, -1.0], [3.0, 0.0], [4.0, 1.5], [5.0, 1.0]];
+//! let x = array![[1.0f64, 0.5], [2.0, -1.0], [3.0, 0.0], [4.0, 1.5], [5.0, 1.0]];
 //! let y = array![3.0, 2.0, 5.0, 9.5, 9.0]; // 2·x0 + 2·x1 − 1 + noise
 //! let ols = LinearRegression::new().fit(x.view(), y.view())?;
 //! let ridge = Ridge::new().alpha(1.0).fit(x.view(), y.view())?;

@@ -154,7 +154,10 @@ pub(crate) fn centred_scaled<F: Float>(
     out
 }
 
-/// Deterministic ±1 probe vectors (splitmix64 bits), `d × count`.
+/// Deterministic pseudo-random probe vectors with entries uniform in
+/// `[-1, 1)` (splitmix64 bits), `d × count`. Continuous values, not ±1: a
+/// ±1 probe is exactly orthogonal to the null vector `eᵢ − eⱼ` of a
+/// duplicated column pair whenever its entries `i` and `j` agree.
 fn probes<F: Float>(d: usize, count: usize) -> Array2<F> {
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     Array2::from_shape_fn((d, count), |_| {
@@ -163,7 +166,9 @@ fn probes<F: Float>(d: usize, count: usize) -> Array2<F> {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^= z >> 31;
-        if z & 1 == 0 { F::one() } else { -F::one() }
+        // 53 random bits → [0, 1) → [-1, 1).
+        let u = (z >> 11) as f64 / (1u64 << 53) as f64;
+        F::from_f64_lossy(2.0 * u - 1.0)
     })
 }
 
@@ -211,11 +216,11 @@ pub(crate) fn cholesky_checked<F: Float>(
     if sol.iter().any(|v| !v.is_finite()) {
         return Ok(CholOutcome::IllConditioned);
     }
-    let pnorm = F::from_usize(d).expect("size fits a float").sqrt();
     let inv_norm = sol
         .slice(s![.., k..])
         .axis_iter(Axis(1))
-        .map(|c| c.dot(&c).sqrt() / pnorm)
+        .zip(p.axis_iter(Axis(1)))
+        .map(|(c, p)| (c.dot(&c) / p.dot(&p)).sqrt())
         .fold(F::zero(), F::max);
     let kappa = norm1(a) * inv_norm;
     let limit = F::from_f64_lossy(0.1) / F::epsilon().sqrt();

@@ -28,8 +28,8 @@ use crate::validation;
 /// use oxilearn::linear::LinearRegression;
 /// use oxilearn::ndarray::array;
 ///
-/// let x = array![[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]];
-/// let y = array![3.0, 3.0, 9.0, 8.0]; // y = 1 + 2·x0 + 2·x1
+/// let x = array![[0.0f64, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]];
+/// let y = array![3.0, 3.0, 9.0, 9.0]; // y = 1 + 2·x0 + 2·x1
 /// let model = LinearRegression::new().fit(x.view(), y.view())?;
 /// assert!((model.intercept() - 1.0).abs() < 1e-10);
 /// assert!((model.coef()[0] - 2.0).abs() < 1e-10);
@@ -274,7 +274,7 @@ impl<F: Float> FittedLinearRegression<F> {
 /// use oxilearn::linear::LinearRegression;
 /// use oxilearn::ndarray::array;
 ///
-/// let x = array![[0.0], [1.0], [2.0]];
+/// let x = array![[0.0f64], [1.0], [2.0]];
 /// let y = array![[1.0, 0.0], [3.0, -1.0], [5.0, -2.0]];
 /// let model = LinearRegression::new().fit_multi(x.view(), y.view())?;
 /// assert_eq!(model.coef().dim(), (2, 1));

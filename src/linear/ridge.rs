@@ -103,7 +103,7 @@ pub enum RidgeSolver {
 /// use oxilearn::linear::Ridge;
 /// use oxilearn::ndarray::array;
 ///
-/// let x = array![[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]];
+/// let x = array![[0.0f64, 0.0], [1.0, 1.0], [2.0, 2.0]];
 /// let y = array![0.0, 1.0, 2.0];
 /// let model = Ridge::new().alpha(1.0).fit(x.view(), y.view())?;
 /// // Penalty 1 shrinks the two (identical) coefficients from 0.5 to 0.4.
@@ -293,7 +293,7 @@ impl Ridge {
 /// use oxilearn::linear::{Ridge, RidgeSolver};
 /// use oxilearn::ndarray::array;
 ///
-/// let x = array![[1.0], [2.0], [3.0], [4.0]];
+/// let x = array![[1.0f64], [2.0], [3.0], [4.0]];
 /// let y = array![1.0, 2.0, 3.0, 4.0];
 /// let model = Ridge::new().alpha(0.0).fit(x.view(), y.view())?;
 /// assert!((model.coef()[0] - 1.0).abs() < 1e-12);
@@ -363,7 +363,7 @@ impl<F: Float> FittedRidge<F> {
 /// use oxilearn::linear::Ridge;
 /// use oxilearn::ndarray::array;
 ///
-/// let x = array![[0.0], [1.0], [2.0], [3.0]];
+/// let x = array![[0.0f64], [1.0], [2.0], [3.0]];
 /// let y = array![[0.0, 0.0], [1.0, 2.0], [2.0, 4.0], [3.0, 6.0]];
 /// // A small penalty for the first target, a large one for the second.
 /// let model = Ridge::new().alpha(vec![1e-9, 1e9]).fit_multi(x.view(), y.view())?;

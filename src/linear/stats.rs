@@ -37,7 +37,7 @@ use crate::validation;
 /// use oxilearn::linear::{LinearRegression, SufficientStats};
 /// use oxilearn::ndarray::{array, s};
 ///
-/// let x = array![[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0], [4.0, 0.5]];
+/// let x = array![[0.0f64, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0], [4.0, 0.5]];
 /// let y = array![3.0, 3.0, 9.0, 8.0, 10.0];
 /// // Two chunks, accumulated separately and merged.
 /// let mut a = SufficientStats::new(2, 1);
