@@ -17,34 +17,14 @@ use std::path::PathBuf;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use linfa::traits::Fit as _;
-use ndarray::{Array1, Array2, s};
+use ndarray::{Array1, Array2};
 use oxilearn::linalg;
 use oxilearn::linear::{LinearRegression, Ridge, RidgeSolver, SufficientStats};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
-/// A dense regression problem: `x ~ N(0, 1)`, 10 informative features with
-/// coefficients in [0, 100) (scikit-learn's `make_regression` recipe),
-/// Gaussian noise of standard deviation `noise`.
+/// `make_regression(n, d, n_informative = 10, noise, seed)` (scikit-learn's
+/// recipe, from the data module).
 fn make_regression(n: usize, d: usize, noise: f64, seed: u64) -> (Array2<f64>, Array1<f64>) {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut normal = move || {
-        // Box–Muller.
-        let u: f64 = rng.random_range(f64::EPSILON..1.0);
-        let v: f64 = rng.random_range(0.0..1.0);
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    };
-    let x = Array2::from_shape_fn((n, d), |_| normal());
-    let coef = Array1::from_shape_fn(d, |j| {
-        if j < 10.min(d) {
-            100.0 * (j as f64 + 0.5) / 10.0
-        } else {
-            0.0
-        }
-    });
-    let mut y = x.dot(&coef);
-    y.mapv_inplace(|v| v + noise * normal());
-    (x, y)
+    oxilearn::data::make_regression(n, d, 10, noise, seed).expect("valid generator parameters")
 }
 
 fn to_linfa(x: &Array2<f64>, y: &Array1<f64>) -> linfa::Dataset<f64, f64, ndarray16::Ix1> {
@@ -61,14 +41,12 @@ fn bench_data_dir() -> PathBuf {
     target.join("bench-data")
 }
 
-/// The headline problem: 100k × 100, 80/20 split (the split is the first
-/// 80 000 rows: the rows are i.i.d.). Exported for the Python peers.
+/// The headline problem: `make_regression(100000, 100, noise = 1)`, 80/20
+/// split; the training part is exported for the Python peers.
 fn headline() -> (Array2<f64>, Array1<f64>) {
     let (x, y) = make_regression(100_000, 100, 1.0, 42);
-    let (xt, yt) = (
-        x.slice(s![..80_000, ..]).to_owned(),
-        y.slice(s![..80_000]).to_owned(),
-    );
+    let split = oxilearn::data::train_test_split(x.view(), y.view(), 0.2, 0).expect("split");
+    let (xt, yt) = (split.x_train, split.y_train);
     let dir = bench_data_dir();
     std::fs::create_dir_all(&dir).expect("create target/bench-data");
     oxilearn::data::write_npy(dir.join("linear_x_train.npy"), xt.view()).expect("write npy");
