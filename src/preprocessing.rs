@@ -11,7 +11,7 @@
 //! Fitting validates the data once (empty → [`Error::EmptyInput`], NaN/inf →
 //! [`Error::NonFinite`]); transforming checks the feature count
 //! ([`Error::ShapeMismatch`]). Fitted scalers and encoders save and load
-//! through [`Persist`](crate::persist::Persist).
+//! through [`Persist`].
 //!
 //! # Example
 //! ```

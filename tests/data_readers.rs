@@ -57,6 +57,7 @@ fn valid_npy() -> Vec<u8> {
 const VALID_CSV: &str = "a,y,b\n1,2,3\n4.5,-1e3,nan\n\n7,8,9\n";
 
 proptest! {
+    // 512 cases by default; a longer soak: PROPTEST_CASES=20000 cargo test --test data_readers
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]

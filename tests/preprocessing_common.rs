@@ -17,3 +17,8 @@ common::transformer_checks!(
         .fit(x),
     data = common::regression_data().0
 );
+common::transformer_checks!(
+    standard_scaler_iris,
+    |x| StandardScaler::new().fit(x),
+    data = oxilearn::datasets::iris().records
+);

@@ -10,6 +10,7 @@
 //! | [`iris`] | 150 × 4 | 3 classes (`usize`) | `load_iris()` |
 //! | [`breast_cancer`] | 569 × 30 | 2 classes (`usize`) | `load_breast_cancer()` |
 //! | [`digits`] | 1797 × 64 | 10 classes (`usize`) | `load_digits()` |
+//! | [`digits_images`] | 1797 × 1 × 8 × 8 `f32` | 10 classes (`u8`) | `load_digits().images / 16` |
 //! | [`diabetes`] | 442 × 10 | real (`f64`) | `load_diabetes()` (scaled) |
 //! | [`diabetes_raw`] | 442 × 10 | real (`f64`) | `load_diabetes(scaled=False)` |
 //!
@@ -215,6 +216,31 @@ pub fn breast_cancer() -> Dataset<usize> {
 /// ```
 pub fn digits() -> Dataset<usize> {
     bundled("digits", load_digits())
+}
+
+/// The [`digits`] dataset as images for CNNs: `(1797, 1, 8, 8)` `f32` pixel
+/// intensities `value / 16` in `[0, 1]`, labels `0..=9` as `u8`.
+///
+/// # Panics
+/// Only if the compiled-in data were corrupt (a packaging bug, tested).
+///
+/// # Example
+/// ```
+/// let set = oxilearn::datasets::digits_images();
+/// assert_eq!(set.images.dim(), (1797, 1, 8, 8));
+/// assert_eq!(set.labels[0], 0);
+/// assert!(set.images.iter().all(|&v| (0.0..=1.0).contains(&v)));
+/// ```
+pub fn digits_images() -> super::ImageSet {
+    let d = digits();
+    let n = d.n_samples();
+    let images = d
+        .records
+        .mapv(|v| (v / 16.0) as f32)
+        .into_shape_with_order((n, 1, 8, 8))
+        .expect("1797 × 64 records reshape to 1797 × 1 × 8 × 8");
+    let labels = d.targets.mapv(|c| c as u8);
+    super::ImageSet { images, labels }
 }
 
 fn load_digits() -> Result<Dataset<usize>> {
@@ -557,6 +583,16 @@ mod tests {
             d.records.row(0).to_vec(),
             [59.0, 2.0, 32.1, 101.0, 157.0, 93.2, 38.0, 4.0, 4.8598, 87.0]
         );
+    }
+
+    #[test]
+    fn digits_images_match_records() {
+        let d = digits();
+        let set = digits_images();
+        assert_eq!(set.images.dim(), (1797, 1, 8, 8));
+        // Row 5, pixel (3, 6) is feature 3 · 8 + 6.
+        assert_eq!(set.images[[5, 0, 3, 6]], (d.records[[5, 30]] / 16.0) as f32);
+        assert_eq!(set.labels[1796] as usize, d.targets[1796]);
     }
 
     #[test]

@@ -172,6 +172,9 @@ fn hypercube_vertices(count: usize, k: usize, rng: &mut ChaCha8Rng) -> Array2<f6
 /// Column order: informative, redundant, noise (scikit-learn shuffles the
 /// columns too; this does not).
 ///
+/// Cost: besides the output, one `n_informative × n_informative` random
+/// matrix per cluster (as in scikit-learn), so keep `n_informative` moderate.
+///
 /// # Errors
 /// [`Error::InvalidParameter`] if `n_samples` is 0, `n_informative` is 0 or
 /// above `n_features`, `n_classes < 2`, or `2 · n_classes > 2^n_informative`

@@ -16,6 +16,21 @@
 //!   [`Error::Format`](crate::Error::Format), never a panic, and checks
 //!   declared sizes against the real byte count before allocating.
 //!
+//! # File formats
+//! - **CSV** ([`parse_csv`]): header row, numeric cells, target column by
+//!   name; errors name the line and column.
+//! - **MNIST IDX**: `00 00 08 <ndim>`, big-endian `u32` dimensions, then
+//!   bytes; images files are `N × H × W`, label files `N`. gzip is detected
+//!   by its magic bytes. Writers gzip when the path ends in `.gz`.
+//! - **CIFAR-10 binary**: records of 1 label byte (0–9) + 3072 pixel bytes
+//!   (R, G, B planes of 32 × 32, row-major — already NCHW).
+//! - **NumPy `.npy`** versions 1.0–3.0, `f32`/`f64`/`i64`/`u8`, either byte
+//!   order, C or Fortran order on read; [`encode_npy`] writes exactly what
+//!   `numpy.save` writes (v1.0, little endian, C order, 64-byte aligned).
+//!
+//! Images are returned as `f32` NCHW arrays with pixel `byte / 255`; writers
+//! take values in `[0, 1]` and store `round(v · 255)`.
+//!
 //! # Example
 //! ```
 //! use oxilearn::data::{stratified_train_test_split, Split};

@@ -6,9 +6,9 @@
 //!
 //! | check                          | what it asserts                                                        |
 //! |--------------------------------|------------------------------------------------------------------------|
-//! | deterministic fit              | fitting twice gives identical predictions; a 1-thread and a 3-thread rayon pool agree (≈) |
+//! | deterministic fit              | fitting twice gives identical predictions; a 1-thread and a 3-thread rayon pool agree (≈: relative 1e-6 f64, 1e-3 f32) |
 //! | one prediction per row         | n rows → n predictions (also 1 row, and 0 rows → empty result)        |
-//! | any layout                     | column-major / strided input predicts as row-major input (≈)          |
+//! | any layout                     | column-major / strided input predicts as row-major input (≈ 1e-9 / 1e-4); fitting on column-major input gives the same model (≈ 1e-6 / 1e-3) |
 //! | NaN / inf rejected             | at fit and at predict → `Error::NonFinite`                             |
 //! | empty input rejected           | 0 rows at fit → `Error::EmptyInput`                                    |
 //! | target length checked          | `y` shorter than `x` → `Error::ShapeMismatch`                          |
@@ -393,6 +393,13 @@ fn tol<F: Float>() -> f64 {
     if F::NAME == "f32" { 1e-4 } else { 1e-9 }
 }
 
+/// Tolerance when the model is *refitted* under other conditions (thread
+/// count, input layout): iterative solvers may stop a hair apart when the
+/// last bits of their inputs differ. Real bugs give O(1) differences.
+fn refit_tol<F: Float>() -> f64 {
+    if F::NAME == "f32" { 1e-3 } else { 1e-6 }
+}
+
 // ---------------------------------------------------------------------------
 // Shared pieces
 // ---------------------------------------------------------------------------
@@ -560,7 +567,7 @@ where
             .expect("predict")
     });
     assert!(
-        p1.close_to(&p3, tol::<F>()) && p1.close_to(&pred, tol::<F>()),
+        p1.close_to(&p3, refit_tol::<F>()) && p1.close_to(&pred, refit_tol::<F>()),
         "[{name}] predictions depend on the thread count"
     );
 
@@ -578,7 +585,7 @@ where
     assert!(
         m_f.predict(x.view())
             .expect("predict")
-            .close_to(&pred, tol::<F>()),
+            .close_to(&pred, refit_tol::<F>()),
         "[{name}] fitting on column-major input gives another model"
     );
 
@@ -804,7 +811,7 @@ where
             .expect("transform")
     });
     assert!(
-        t1.close_to(&t3, tol::<F>()) && t1.close_to(&out, tol::<F>()),
+        t1.close_to(&t3, refit_tol::<F>()) && t1.close_to(&out, refit_tol::<F>()),
         "[{name}] output depends on the thread count"
     );
     let xf = fortran(&x);
@@ -820,7 +827,7 @@ where
             .expect("fit column-major")
             .transform(x.view())
             .expect("transform")
-            .close_to(&out, tol::<F>()),
+            .close_to(&out, refit_tol::<F>()),
         "[{name}] fitting on column-major input gives another model"
     );
     // Row-wise: transforming a subset gives the same rows.
