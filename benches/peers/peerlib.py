@@ -6,7 +6,8 @@ record per measurement. The contract (run.py enforces it):
 
 * the script exposes ``main(out_dir)`` (``main(out_dir, data_dir)`` and ``main()``
   are accepted too) that prints one JSON object per line and/or returns a list of
-  them; or it is a plain script that prints them when run as ``__main__``;
+  them; or it is a plain script that prints them when run as ``__main__``
+  (``sys.argv[1]`` is then the data directory); other printed lines are shown, not parsed;
 * each record: ``{"area": str, "name": str, "median_s": float, "config": {...}}``
   plus optionally ``"peer"`` (library label, e.g. ``"scikit-learn 1.9.1 SVC"``),
   ``"ours"`` (the criterion id it compares with, e.g. ``"svm/fit/rbf/f64/breast_cancer"``),

@@ -79,18 +79,27 @@ def read_criterion(root: Path) -> dict[str, Bench]:
     return out
 
 
+#: First id tokens that name an area other than by its own name.
+AREA_ALIASES = {"gemm": "linalg", "gemv": "linalg", "gram": "linalg", "lstsq": "linalg", "cholesky": "linalg"}
+#: Tokens that only say which backend ran; ignored when pairing across runs.
+BACKEND_TOKENS = frozenset({"pure", "rust", "blas", "openblas", "system", "faer", "lapack"})
+
+
 def area_of(bench_id: str) -> str:
     first = re.split(r"[/_\-\s]+", bench_id.lower())[0]
+    first = AREA_ALIASES.get(first, first)
     return first if first in AREA_ORDER else "other"
 
 
 def best_match(name: str, ids: list[str]) -> str | None:
-    want = tokens(name)
+    """The id (not a linfa one) holding every non-backend token of name, with the fewest others."""
+    want = tokens(name) - BACKEND_TOKENS
     cands = [i for i in ids if want <= tokens(i) and "linfa" not in tokens(i)]
     if not cands:
         return None
-    cands.sort(key=lambda i: (len(tokens(i) - want), i))
-    if len(cands) > 1 and len(tokens(cands[0]) - want) == len(tokens(cands[1]) - want):
+    extra = lambda i: len(tokens(i) - want - BACKEND_TOKENS)
+    cands.sort(key=lambda i: (extra(i), i))
+    if len(cands) > 1 and extra(cands[0]) == extra(cands[1]):
         return None  # ambiguous: the peer must say "ours"
     return cands[0]
 
@@ -111,34 +120,36 @@ def cell(seconds: float | None, flops: float | None) -> str:
 
 
 def build_rows(criterion: dict[str, dict[str, Bench]], peers: list[dict]) -> tuple[list[Row], set[str]]:
-    all_ids = sorted({i for runs in criterion.values() for i in runs})
+    """One row per peer measurement; oxilearn's bench is looked up in each run (backend) separately."""
     rows: list[Row] = []
     used: set[str] = set()
+
+    def attach(row: Row, key: str) -> None:
+        for label, runs in criterion.items():
+            bid = key if key in runs else best_match(key, list(runs))
+            if bid:
+                row.ours[label] = runs[bid]
+                row.ours_id = row.ours_id or bid
+                used.add(bid)
+
     for rec in peers:
         if rec.get("area") == "_env":
             continue
-        ours_id = rec.get("ours") or best_match(rec["name"], all_ids)
-        row = Row(rec["area"], rec["name"], rec.get("peer", "?"), float(rec["median_s"]), ours_id, rec.get("flops"))
+        row = Row(rec["area"], rec["name"], rec.get("peer", "?"), float(rec["median_s"]), None, rec.get("flops"))
+        attach(row, rec.get("ours") or rec["name"])
         rows.append(row)
     # linfa benches measured by criterion are peers too (linfa is built without a BLAS
     # backend here, so it is the same code in every run: take its first measurement)
     linfa_seen: set[str] = set()
     for runs in criterion.values():
         for bid, bench in runs.items():
-            t = tokens(bid)
-            if "linfa" not in t or bid in linfa_seen:
+            if "linfa" not in tokens(bid) or bid in linfa_seen:
                 continue
             linfa_seen.add(bid)
-            base = t - {"linfa"}
-            ours_id = next((i for i in all_ids if tokens(i) in (base | {"oxilearn"}, base)), None)
-            rows.append(Row(area_of(bid), bid, "linfa 0.8 (Rust)", bench.median_s, ours_id))
             used.add(bid)
-    for row in rows:
-        if row.ours_id:
-            used.add(row.ours_id)
-            for label, runs in criterion.items():
-                if row.ours_id in runs:
-                    row.ours[label] = runs[row.ours_id]
+            row = Row(area_of(bid), bid, "linfa 0.8 (Rust)", bench.median_s, None)
+            attach(row, " ".join(tokens(bid) - {"linfa"}))
+            rows.append(row)
     return rows, used
 
 

@@ -90,6 +90,8 @@ def child(area: str, out_dir: Path, data: Path, threads: int) -> None:
         return
     out_dir.mkdir(parents=True, exist_ok=True)
     captured = io.StringIO()
+    # plain scripts read their data directory from argv[1]
+    sys.argv = [str(HERE / f"{area}.py"), str(data)]
     with redirect_stdout(captured):
         module = importlib.import_module(area)
         pin_threads(threads)
@@ -98,7 +100,6 @@ def child(area: str, out_dir: Path, data: Path, threads: int) -> None:
             args = [str(out_dir), str(data)][: len(params)]
             returned = module.main(*args)
         else:
-            sys.argv = [str(HERE / f"{area}.py"), str(out_dir)]
             runpy.run_path(str(HERE / f"{area}.py"), run_name="__main__")
             returned = None
     text = captured.getvalue()
