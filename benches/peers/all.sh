@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# all.sh — the whole benchmark run in one go: criterion on both backends, the
+# Python peers on the same data, then the side-by-side tables.
+#
+#   bash benches/peers/all.sh [OUT_DIR]          # default OUT_DIR: target/bench-out
+#
+# Writes OUT_DIR/criterion/{pure-rust,openblas}/   criterion JSON + HTML reports
+#        OUT_DIR/peers/peers.jsonl                 peer timings (run.py)
+#        OUT_DIR/benchmarks.md                     side-by-side tables (report.py)
+# Knobs: BENCH_ARGS (passed to both `cargo bench`, e.g. "--bench linalg");
+#        PEERS_AREAS (e.g. "linalg svm"); PEERS_THREADS (default 2);
+#        SKIP_OPENBLAS=1 (pure-Rust backend only); UPDATE=BENCHMARKS.md (rewrite its
+#        generated blocks in place). Needs the venv from setup.sh ($PEERS_VENV,
+#        default benches/peers/.venv) and, for openblas, libopenblas-dev + pkg-config.
+# Run from the repository root. The bench image runs this with OUT_DIR=/out.
+set -euo pipefail
+out=${1:-target/bench-out}
+venv=${PEERS_VENV:-benches/peers/.venv}
+py=$venv/bin/python
+[ -x "$py" ] || { echo "all.sh: no peers venv at $venv: run benches/peers/setup.sh" >&2; exit 1; }
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+read -r -a bench_args <<<"${BENCH_ARGS:-}"
+t0=$SECONDS
+
+echo "== criterion, pure-Rust backend"
+CRITERION_HOME=$out/criterion/pure-rust cargo bench --locked "${bench_args[@]}"
+crit=(--criterion "pure-rust=$out/criterion/pure-rust")
+if [ "${SKIP_OPENBLAS:-0}" != 1 ]; then
+    echo "== criterion, openblas-system backend"
+    CRITERION_HOME=$out/criterion/openblas cargo bench --locked --features openblas-system "${bench_args[@]}"
+    crit+=(--criterion "openblas=$out/criterion/openblas")
+fi
+
+echo "== Python peers (threads pinned to ${PEERS_THREADS:-2})"
+read -r -a areas <<<"${PEERS_AREAS:-}"
+peers_rc=0
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$py" benches/peers/run.py \
+    --out "$out/peers" --data target/bench-data --threads "${PEERS_THREADS:-2}" "${areas[@]}" || peers_rc=$?
+
+echo "== report"
+update=()
+[ -n "${UPDATE:-}" ] && update=(--update "$UPDATE")
+"$py" benches/peers/report.py "${crit[@]}" --peers "$out/peers/peers.jsonl" --out "$out/benchmarks.md" "${update[@]}"
+echo "all.sh: done in $((SECONDS - t0))s; tables in $out/benchmarks.md"
+exit "$peers_rc"
