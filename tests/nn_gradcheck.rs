@@ -18,7 +18,10 @@ fn rand_array(shape: &[usize], rng: &mut ChaCha8Rng) -> ArrayD<f32> {
 
 fn probe(layer: &mut Layer, x: &ArrayD<f32>, g: &ArrayD<f32>) -> f64 {
     let y = layer.forward(x.view(), Mode::Eval).unwrap();
-    y.iter().zip(g.iter()).map(|(&a, &b)| a as f64 * b as f64).sum()
+    y.iter()
+        .zip(g.iter())
+        .map(|(&a, &b)| a as f64 * b as f64)
+        .sum()
 }
 
 fn assert_close(what: &str, analytic: f32, numeric: f64, scale: f64, tol: f64) {
@@ -32,11 +35,19 @@ fn assert_close(what: &str, analytic: f32, numeric: f64, scale: f64, tol: f64) {
 /// Checks the input gradient at every element and every parameter gradient.
 fn check_layer(mut layer: Layer, x: ArrayD<f32>, eps: f32, tol: f64, seed: u64) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let out_shape = layer.forward(x.view(), Mode::Train).unwrap().shape().to_vec();
+    let out_shape = layer
+        .forward(x.view(), Mode::Train)
+        .unwrap()
+        .shape()
+        .to_vec();
     let g = rand_array(&out_shape, &mut rng);
     let dx = layer.backward(g.view()).unwrap().to_owned();
     assert_eq!(dx.shape(), x.shape());
-    let param_grads: Vec<ArrayD<f32>> = layer.params().iter().map(|(_, p)| p.grad().clone()).collect();
+    let param_grads: Vec<ArrayD<f32>> = layer
+        .params()
+        .iter()
+        .map(|(_, p)| p.grad().clone())
+        .collect();
     let scale = dx.iter().fold(0.0f64, |a, &v| a.max(v.abs() as f64));
     for i in 0..x.len() {
         let mut xp = x.clone();
@@ -44,7 +55,13 @@ fn check_layer(mut layer: Layer, x: ArrayD<f32>, eps: f32, tol: f64, seed: u64) 
         xp.as_slice_mut().unwrap()[i] += eps;
         xm.as_slice_mut().unwrap()[i] -= eps;
         let num = (probe(&mut layer, &xp, &g) - probe(&mut layer, &xm, &g)) / (2.0 * eps as f64);
-        assert_close(&format!("{} dx[{i}]", layer.kind()), dx.as_slice().unwrap()[i], num, scale, tol);
+        assert_close(
+            &format!("{} dx[{i}]", layer.kind()),
+            dx.as_slice().unwrap()[i],
+            num,
+            scale,
+            tol,
+        );
     }
     for (k, grad) in param_grads.iter().enumerate() {
         let scale = grad.iter().fold(0.0f64, |a, &v| a.max(v.abs() as f64));
@@ -60,7 +77,13 @@ fn check_layer(mut layer: Layer, x: ArrayD<f32>, eps: f32, tol: f64, seed: u64) 
             layer.params_mut()[k].1.set_value(orig.view()).unwrap();
             num /= 2.0 * eps as f64;
             let name = layer.params()[k].0;
-            assert_close(&format!("{} d{name}[{i}]", layer.kind()), grad.as_slice().unwrap()[i], num, scale, tol);
+            assert_close(
+                &format!("{} d{name}[{i}]", layer.kind()),
+                grad.as_slice().unwrap()[i],
+                num,
+                scale,
+                tol,
+            );
         }
     }
 }
@@ -69,22 +92,60 @@ fn check_layer(mut layer: Layer, x: ArrayD<f32>, eps: f32, tol: f64, seed: u64) 
 fn conv2d_gradients_stride1_no_padding() {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let conv = Conv2d::new(2, 3, 3, Conv2dConfig::default(), 5).unwrap();
-    check_layer(conv.into(), rand_array(&[2, 2, 6, 5], &mut rng), 1e-2, 2e-3, 11);
+    check_layer(
+        conv.into(),
+        rand_array(&[2, 2, 6, 5], &mut rng),
+        1e-2,
+        2e-3,
+        11,
+    );
 }
 
 #[test]
 fn conv2d_gradients_stride2_padding1() {
     let mut rng = ChaCha8Rng::seed_from_u64(2);
-    let conv = Conv2d::new(3, 2, 3, Conv2dConfig { stride: 2, padding: 1 }, 6).unwrap();
-    check_layer(conv.into(), rand_array(&[3, 3, 7, 6], &mut rng), 1e-2, 2e-3, 12);
+    let conv = Conv2d::new(
+        3,
+        2,
+        3,
+        Conv2dConfig {
+            stride: 2,
+            padding: 1,
+        },
+        6,
+    )
+    .unwrap();
+    check_layer(
+        conv.into(),
+        rand_array(&[3, 3, 7, 6], &mut rng),
+        1e-2,
+        2e-3,
+        12,
+    );
 }
 
 #[test]
 fn conv2d_gradients_rectangular_kernel_without_bias_and_padding2() {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
-    let w = rand_array(&[4, 2, 2, 3], &mut rng).into_dimensionality().unwrap();
-    let conv = Conv2d::from_weights(w, None, Conv2dConfig { stride: 1, padding: 2 }).unwrap();
-    check_layer(conv.into(), rand_array(&[2, 2, 4, 5], &mut rng), 1e-2, 2e-3, 13);
+    let w = rand_array(&[4, 2, 2, 3], &mut rng)
+        .into_dimensionality()
+        .unwrap();
+    let conv = Conv2d::from_weights(
+        w,
+        None,
+        Conv2dConfig {
+            stride: 1,
+            padding: 2,
+        },
+    )
+    .unwrap();
+    check_layer(
+        conv.into(),
+        rand_array(&[2, 2, 4, 5], &mut rng),
+        1e-2,
+        2e-3,
+        13,
+    );
 }
 
 #[test]
@@ -121,7 +182,13 @@ fn conv2d_batches_split_into_chunks_match_single_images() {
 #[test]
 fn linear_gradients() {
     let mut rng = ChaCha8Rng::seed_from_u64(5);
-    check_layer(Linear::new(7, 4, 3).into(), rand_array(&[5, 7], &mut rng), 1e-2, 2e-3, 15);
+    check_layer(
+        Linear::new(7, 4, 3).into(),
+        rand_array(&[5, 7], &mut rng),
+        1e-2,
+        2e-3,
+        15,
+    );
 }
 
 #[test]
@@ -149,7 +216,13 @@ fn maxpool_gradients_with_distinct_values() {
 #[test]
 fn flatten_gradients() {
     let mut rng = ChaCha8Rng::seed_from_u64(8);
-    check_layer(Flatten::new().into(), rand_array(&[2, 3, 2, 2], &mut rng), 1e-2, 1e-3, 18);
+    check_layer(
+        Flatten::new().into(),
+        rand_array(&[2, 3, 2, 2], &mut rng),
+        1e-2,
+        1e-3,
+        18,
+    );
 }
 
 #[test]
@@ -168,13 +241,19 @@ fn dropout_gradient_is_the_mask() {
         assert!((dv - m * gv).abs() < 1e-5);
         dropped += usize::from(m == 0.0);
     }
-    assert!((30..=90).contains(&dropped), "dropped {dropped} of 200 at p = 0.3");
+    assert!(
+        (30..=90).contains(&dropped),
+        "dropped {dropped} of 200 at p = 0.3"
+    );
 }
 
 #[test]
 fn cross_entropy_gradient_matches_finite_differences() {
     let mut rng = ChaCha8Rng::seed_from_u64(10);
-    let logits = rand_array(&[4, 5], &mut rng).mapv(|v| 3.0 * v).into_dimensionality().unwrap();
+    let logits = rand_array(&[4, 5], &mut rng)
+        .mapv(|v| 3.0 * v)
+        .into_dimensionality()
+        .unwrap();
     let t = Array1::from(vec![0usize, 4, 2, 2]);
     let (loss, grad) = cross_entropy_with_grad(logits.view(), t.view()).unwrap();
     assert!((loss - cross_entropy(logits.view(), t.view()).unwrap()).abs() < 1e-7);
@@ -202,12 +281,29 @@ fn whole_lenet_parameter_gradients_match_finite_differences() {
     let loss_of = |net: &mut oxilearn::nn::Sequential| {
         let y = net.forward(x.view(), Mode::Eval).unwrap().to_owned();
         let y = y.into_dimensionality().unwrap();
-        cross_entropy(ndarray::ArrayView2::from(&y), Array1::from(t.to_vec()).view()).unwrap() as f64
+        cross_entropy(
+            ndarray::ArrayView2::from(&y),
+            Array1::from(t.to_vec()).view(),
+        )
+        .unwrap() as f64
     };
-    let logits = net.forward(x.view(), Mode::Train).unwrap().to_owned().into_dimensionality().unwrap();
-    let (_, g) = cross_entropy_with_grad(ndarray::ArrayView2::from(&logits), Array1::from(t.to_vec()).view()).unwrap();
+    let logits = net
+        .forward(x.view(), Mode::Train)
+        .unwrap()
+        .to_owned()
+        .into_dimensionality()
+        .unwrap();
+    let (_, g) = cross_entropy_with_grad(
+        ndarray::ArrayView2::from(&logits),
+        Array1::from(t.to_vec()).view(),
+    )
+    .unwrap();
     net.backward(g.view()).unwrap();
-    let grads: Vec<(String, ArrayD<f32>)> = net.params().into_iter().map(|(n, p)| (n, p.grad().clone())).collect();
+    let grads: Vec<(String, ArrayD<f32>)> = net
+        .params()
+        .into_iter()
+        .map(|(n, p)| (n, p.grad().clone()))
+        .collect();
     let eps = 1e-2f32;
     for (k, (name, grad)) in grads.iter().enumerate() {
         let scale = grad.iter().fold(0.0f64, |a, &v| a.max(v.abs() as f64));
@@ -223,7 +319,13 @@ fn whole_lenet_parameter_gradients_match_finite_differences() {
             }
             net.params_mut()[k].1.set_value(orig.view()).unwrap();
             num /= 2.0 * eps as f64;
-            assert_close(&format!("{name}[{i}]"), grad.as_slice().unwrap()[i], num, scale, 2e-2);
+            assert_close(
+                &format!("{name}[{i}]"),
+                grad.as_slice().unwrap()[i],
+                num,
+                scale,
+                2e-2,
+            );
         }
     }
 }

@@ -111,10 +111,7 @@ impl LeNet5 {
             LeNetInput::Digits => (1, 3, 1, 1, 16 * 2 * 2),
         };
         let s = |i: u64| splitmix64(self.seed ^ splitmix64(i));
-        let cfg = |padding| Conv2dConfig {
-            stride: 1,
-            padding,
-        };
+        let cfg = |padding| Conv2dConfig { stride: 1, padding };
         let conv = |cin, cout, pad, seed| {
             Conv2d::new(cin, cout, k, cfg(pad), seed).expect("LeNet sizes are valid")
         };

@@ -90,7 +90,12 @@ pub(crate) fn cross_entropy_into(
     let inv_n = 1.0 / n as f64;
     let mut total = 0.0f64;
     let mut correct = 0;
-    for ((row, &t), g) in logits.rows().into_iter().zip(targets).zip(grad.chunks_mut(k)) {
+    for ((row, &t), g) in logits
+        .rows()
+        .into_iter()
+        .zip(targets)
+        .zip(grad.chunks_mut(k))
+    {
         let (mut arg, mut m) = (0, f32::NEG_INFINITY);
         for (j, &v) in row.iter().enumerate() {
             if v > m || (j == 0) {

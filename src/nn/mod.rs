@@ -44,6 +44,7 @@ mod layers;
 mod lenet;
 mod loss;
 mod optim;
+mod persist;
 mod sequential;
 mod train;
 

@@ -114,7 +114,10 @@ impl Sgd {
 
     fn validate(&self) -> Result<()> {
         if !(self.lr.is_finite() && self.lr >= 0.0) {
-            return Err(Error::invalid("lr", format!("must be finite and ≥ 0, got {}", self.lr)));
+            return Err(Error::invalid(
+                "lr",
+                format!("must be finite and ≥ 0, got {}", self.lr),
+            ));
         }
         if !(self.momentum.is_finite() && self.momentum >= 0.0) {
             return Err(Error::invalid(
@@ -147,7 +150,11 @@ impl Optimizer for Sgd {
         let mut params = net.params_mut();
         let shapes: Vec<Vec<usize>> = params.iter().map(|(_, p)| p.shape().to_vec()).collect();
         let first = check_state(&mut self.buffers, &shapes)?;
-        let (lr, mu, wd) = (self.lr as f32, self.momentum as f32, self.weight_decay as f32);
+        let (lr, mu, wd) = (
+            self.lr as f32,
+            self.momentum as f32,
+            self.weight_decay as f32,
+        );
         let damp = 1.0 - self.dampening as f32;
         let use_mom = self.momentum != 0.0;
         if first && use_mom {
@@ -252,7 +259,10 @@ impl Adam {
 
     fn validate(&self) -> Result<()> {
         if !(self.lr.is_finite() && self.lr >= 0.0) {
-            return Err(Error::invalid("lr", format!("must be finite and ≥ 0, got {}", self.lr)));
+            return Err(Error::invalid(
+                "lr",
+                format!("must be finite and ≥ 0, got {}", self.lr),
+            ));
         }
         for (name, b) in [("beta1", self.beta1), ("beta2", self.beta2)] {
             if !(0.0..1.0).contains(&b) {
@@ -260,7 +270,10 @@ impl Adam {
             }
         }
         if !(self.eps.is_finite() && self.eps >= 0.0) {
-            return Err(Error::invalid("eps", format!("must be finite and ≥ 0, got {}", self.eps)));
+            return Err(Error::invalid(
+                "eps",
+                format!("must be finite and ≥ 0, got {}", self.eps),
+            ));
         }
         if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
             return Err(Error::invalid(

@@ -162,7 +162,9 @@ impl Sequential {
                 what: "network (no layers)",
             });
         }
-        self.layers[n - 1].1.backward_impl(grad, input_grad || n > 1)?;
+        self.layers[n - 1]
+            .1
+            .backward_impl(grad, input_grad || n > 1)?;
         for i in (0..n - 1).rev() {
             let (head, tail) = self.layers.split_at_mut(i + 1);
             head[i]
@@ -351,7 +353,11 @@ impl Sequential {
     /// [`Error::InvalidParameter`] if `batch_size` is 0; otherwise as
     /// [`forward`](Self::forward); [`Error::ShapeMismatch`] if the output is
     /// not 2-D.
-    pub fn predict_logits(&mut self, x: ArrayView4<'_, f32>, batch_size: usize) -> Result<Array2<f32>> {
+    pub fn predict_logits(
+        &mut self,
+        x: ArrayView4<'_, f32>,
+        batch_size: usize,
+    ) -> Result<Array2<f32>> {
         if batch_size == 0 {
             return Err(Error::invalid("batch_size", "must be at least 1, got 0"));
         }

@@ -324,13 +324,13 @@ impl Sequential {
         while start < n {
             let end = (start + batch_size).min(n);
             let out = self.forward(x.slice_axis(Axis(0), (start..end).into()), Mode::Eval)?;
-            let out = out
-                .into_dimensionality::<ndarray::Ix2>()
-                .map_err(|_| Error::ShapeMismatch {
-                    what: "network output (logits [n, classes])",
-                    expected: vec![end - start, usize::MAX],
-                    got: vec![],
-                })?;
+            let out =
+                out.into_dimensionality::<ndarray::Ix2>()
+                    .map_err(|_| Error::ShapeMismatch {
+                        what: "network output (logits [n, classes])",
+                        expected: vec![end - start, usize::MAX],
+                        got: vec![],
+                    })?;
             grad.resize(out.len(), 0.0);
             let s = cross_entropy_into(out, &labels[start..end], &mut grad)?;
             loss_sum += s.loss * (end - start) as f64;

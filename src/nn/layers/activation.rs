@@ -83,7 +83,10 @@ impl ReLU {
         let ys = self.output.as_slice();
         let gin = self.grad_input.reshape(g.shape());
         gin.par_chunks_mut(ELEMWISE_CHUNK)
-            .zip(gs.par_chunks(ELEMWISE_CHUNK).zip(ys.par_chunks(ELEMWISE_CHUNK)))
+            .zip(
+                gs.par_chunks(ELEMWISE_CHUNK)
+                    .zip(ys.par_chunks(ELEMWISE_CHUNK)),
+            )
             .for_each(|(gi, (g, y))| {
                 for ((gi, &g), &y) in gi.iter_mut().zip(g).zip(y) {
                     *gi = if y > 0.0 { g } else { 0.0 };

@@ -153,7 +153,10 @@ impl Conv2d {
         config: Conv2dConfig,
     ) -> Result<Self> {
         if weight.is_empty() {
-            return Err(Error::invalid("weight", "every dimension must be at least 1"));
+            return Err(Error::invalid(
+                "weight",
+                "every dimension must be at least 1",
+            ));
         }
         if config.stride == 0 {
             return Err(Error::invalid("stride", "must be at least 1, got 0"));

@@ -92,13 +92,9 @@ impl Dropout {
                 };
                 self.mask.clear();
                 let (p, rng) = (self.p, &mut self.rng);
-                self.mask.extend((0..xs.len()).map(|_| {
-                    if rng.random::<f64>() < p {
-                        0.0
-                    } else {
-                        scale
-                    }
-                }));
+                self.mask.extend(
+                    (0..xs.len()).map(|_| if rng.random::<f64>() < p { 0.0 } else { scale }),
+                );
                 for ((o, &v), &m) in out.iter_mut().zip(xs).zip(&self.mask) {
                     *o = v * m;
                 }

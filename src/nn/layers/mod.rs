@@ -105,11 +105,15 @@ impl Param {
     }
 
     pub(crate) fn value_slice(&self) -> &[f32] {
-        self.value.as_slice().expect("parameters are in standard layout")
+        self.value
+            .as_slice()
+            .expect("parameters are in standard layout")
     }
 
     pub(crate) fn grad_slice_mut(&mut self) -> &mut [f32] {
-        self.grad.as_slice_mut().expect("gradients are in standard layout")
+        self.grad
+            .as_slice_mut()
+            .expect("gradients are in standard layout")
     }
 }
 
