@@ -105,6 +105,10 @@ impl MaxPool2d {
         }
         self.argmax.resize(out.len(), 0);
         let work = |(o, (am, xp)): (&mut [f32], (&mut [u32], &[f32]))| {
+            if k == 2 && st == 2 {
+                pool_2x2(xp, w, oh, ow, o, am);
+                return;
+            }
             for oy in 0..oh {
                 for ox in 0..ow {
                     let mut at = (oy * st) * w + ox * st;
@@ -174,5 +178,39 @@ impl MaxPool2d {
                 }
             });
         Ok(())
+    }
+}
+
+/// `v` replaces the running maximum (first maximum wins; NaN propagates).
+#[inline(always)]
+fn better(v: f32, best: f32) -> bool {
+    v > best || (v.is_nan() && !best.is_nan())
+}
+
+/// The common 2×2, stride-2 case of one plane, same semantics as the general loop.
+fn pool_2x2(xp: &[f32], w: usize, oh: usize, ow: usize, o: &mut [f32], am: &mut [u32]) {
+    for oy in 0..oh {
+        let r0 = 2 * oy * w;
+        let (row0, row1) = (&xp[r0..r0 + w], &xp[r0 + w..r0 + 2 * w]);
+        let orow = &mut o[oy * ow..(oy + 1) * ow];
+        let arow = &mut am[oy * ow..(oy + 1) * ow];
+        for ox in 0..ow {
+            let c = 2 * ox;
+            let (mut best, mut at) = (row0[c], r0 + c);
+            if better(row0[c + 1], best) {
+                best = row0[c + 1];
+                at = r0 + c + 1;
+            }
+            if better(row1[c], best) {
+                best = row1[c];
+                at = r0 + w + c;
+            }
+            if better(row1[c + 1], best) {
+                best = row1[c + 1];
+                at = r0 + w + c + 1;
+            }
+            orow[ox] = best;
+            arow[ox] = at as u32;
+        }
     }
 }
