@@ -1,6 +1,6 @@
 //! Trains LeNet-5 on CIFAR-10 and prints images/s.
 //!
-//! Run: `cargo run --release --example cnn_cifar10 [CIFAR10_DIR] [EPOCHS]`
+//! Run: `cargo run --release --example cnn_cifar10 [CIFAR10_DIR | synthetic] [EPOCHS]`
 //!
 //! With a directory (the `cifar-10-batches-bin` folder or its parent) it
 //! reads the real binary batches. Without one it generates a synthetic
@@ -56,9 +56,9 @@ fn synthetic_dir() -> oxilearn::Result<PathBuf> {
 
 fn main() -> oxilearn::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let (dir, synthetic) = match args.get(1) {
-        Some(d) => (PathBuf::from(d), false),
-        None => (synthetic_dir()?, true),
+    let (dir, synthetic) = match args.get(1).map(String::as_str) {
+        Some(d) if d != "synthetic" => (PathBuf::from(d), false),
+        _ => (synthetic_dir()?, true),
     };
     let epochs: usize = args
         .get(2)
