@@ -966,12 +966,13 @@ pub fn inspect(path: impl AsRef<Path>) -> Result<ModelMetadata> {
     file.read_exact(&mut header).map_err(io)?;
     let header: safetensors::tensor::Metadata = serde_json::from_slice(&header)
         .map_err(|e| fmt("header", format!("not a valid safetensors header: {e}")))?;
-    let expected_len = (N_LEN + n) as u64 + header.data_len() as u64;
-    if expected_len != file_len {
+    let expected_len = ((N_LEN + n) as u64).checked_add(header.data_len() as u64);
+    if expected_len != Some(file_len) {
         return Err(fmt(
             "header",
             format!(
-                "header describes {expected_len} bytes but the file has {file_len} (truncated or corrupted)"
+                "header describes {} bytes but the file has {file_len} (truncated or corrupted)",
+                expected_len.map_or_else(|| "too many".to_string(), |l| l.to_string())
             ),
         ));
     }
@@ -988,6 +989,45 @@ pub fn inspect(path: impl AsRef<Path>) -> Result<ModelMetadata> {
     tensors.sort_by(|a, b| a.name.cmp(&b.name));
     metadata.tensors = tensors;
     Ok(metadata)
+}
+
+/// A short, stable fingerprint of an array's dtype, shape and values
+/// (64-bit FNV-1a over the little-endian bytes in logical order), for the
+/// user metadata of a model file: which data was it trained on?
+///
+/// Not cryptographic: it detects accidental differences, not tampering.
+///
+/// # Example
+/// ```
+/// use std::collections::BTreeMap;
+/// use oxilearn::ndarray::array;
+/// use oxilearn::persist::fingerprint;
+///
+/// let x = array![[1.0, 2.0], [3.0, 4.0]];
+/// let fp = fingerprint(x.view());
+/// assert!(fp.starts_with("fnv1a64:"));
+/// assert_eq!(fp, fingerprint(x.t().as_standard_layout().t())); // layout does not matter
+/// assert_ne!(fp, fingerprint(x.mapv(|v| v as f32).view()));   // dtype does
+/// let mut user = BTreeMap::new();
+/// user.insert("train_data".to_string(), fp); // then model.save_with(path, &user)
+/// ```
+pub fn fingerprint<F: Float, D: ndarray::Dimension>(a: ndarray::ArrayView<'_, F, D>) -> String {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(PRIME);
+        }
+    };
+    eat(F::NAME.as_bytes());
+    for d in a.shape() {
+        eat(&(*d as u64).to_le_bytes());
+    }
+    for v in a.iter() {
+        eat(&v.to_f64_exact().to_le_bytes());
+    }
+    format!("fnv1a64:{h:016x}")
 }
 
 /// Writes `bytes` to `path` atomically: a uniquely named temporary file in the
@@ -1598,6 +1638,19 @@ mod tests {
             write_safetensors(&p, &tensors, None),
             Err(Error::Format { .. })
         ));
+    }
+
+    #[test]
+    fn fingerprint_is_stable() {
+        // Python: FNV-1a 64 over b"f64" + <Q 1 + <Q 2 + <d 1.0 + <d 2.0
+        assert_eq!(
+            fingerprint(array![[1.0, 2.0]].view()),
+            "fnv1a64:288df9cf192b0555"
+        );
+        assert_ne!(
+            fingerprint(array![[1.0, 2.0]].view()),
+            fingerprint(array![[1.0], [2.0]].view())
+        );
     }
 
     #[test]

@@ -153,8 +153,9 @@ impl<R: BufRead> CsvChunks<R> {
             .into_iter()
             .map(|s| s.trim().to_string())
             .collect();
-        for (i, c) in columns.iter().enumerate() {
-            if columns[..i].contains(c) {
+        let mut seen = std::collections::HashSet::with_capacity(columns.len());
+        for c in &columns {
+            if !seen.insert(c.as_str()) {
                 return Err(me.error_at(None, format!("duplicate column name {c:?}")));
             }
         }
@@ -255,7 +256,8 @@ impl<R: BufRead> CsvChunks<R> {
     fn next_chunk(&mut self) -> Result<Option<(Array2<f64>, Array1<f64>)>> {
         let nf = self.columns.len() - 1;
         let cap = self.chunk_rows.min(4096);
-        let mut records = Vec::with_capacity(cap.saturating_mul(nf));
+        // Bounded preallocation: a wide header must not reserve gigabytes.
+        let mut records = Vec::with_capacity(cap.saturating_mul(nf).min(1 << 16));
         let mut targets = Vec::with_capacity(cap);
         while targets.len() < self.chunk_rows {
             let Some(line) = self.next_line()? else { break };
@@ -296,6 +298,17 @@ impl<R: BufRead> std::iter::FusedIterator for CsvChunks<R> {}
 /// Loads a whole numeric CSV from any buffered reader into a dataset
 /// (`target_names` holds the target column's name).
 ///
+/// Dialect: comma-separated; the first line is the header; `\n` or `\r\n`
+/// line ends; blank lines skipped; a UTF-8 byte-order mark is ignored; fields
+/// may be enclosed in double quotes (`""` inside quotes is a literal quote;
+/// quoted fields may not span lines). The column named `target` is the
+/// target, every other column a feature, in file order. Every data cell must
+/// parse as an `f64` (`1`, `-2.5e3`, `nan`, `inf` are accepted; an empty cell
+/// is not). A bad cell is an [`Error::Format`] whose location names the line
+/// (1-based, header = line 1) and the column name, e.g.
+/// `line 3, column "age"`; a row with the wrong number of fields is an
+/// [`Error::Format`] naming the line.
+///
 /// # Errors
 /// As [`CsvChunks::new`] and [`CsvChunks`]' items; [`Error::EmptyInput`]
 /// when there is a header but no data row.
@@ -325,8 +338,8 @@ pub fn parse_csv<R: BufRead>(reader: R, source_name: &str, target: &str) -> Resu
     }
 }
 
-/// Loads a whole numeric CSV file into a dataset (see the [module
-/// docs](self) for the accepted dialect).
+/// Loads a whole numeric CSV file into a dataset (dialect: see
+/// [`parse_csv`]).
 ///
 /// # Errors
 /// [`Error::Io`] if the file cannot be read; otherwise as [`parse_csv`].

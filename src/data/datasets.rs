@@ -10,6 +10,7 @@
 //! | [`iris`] | 150 × 4 | 3 classes (`usize`) | `load_iris()` |
 //! | [`breast_cancer`] | 569 × 30 | 2 classes (`usize`) | `load_breast_cancer()` |
 //! | [`digits`] | 1797 × 64 | 10 classes (`usize`) | `load_digits()` |
+//! | [`digits_images`] | 1797 × 1 × 8 × 8 `f32` | 10 classes (`u8`) | `load_digits().images / 16` |
 //! | [`diabetes`] | 442 × 10 | real (`f64`) | `load_diabetes()` (scaled) |
 //! | [`diabetes_raw`] | 442 × 10 | real (`f64`) | `load_diabetes(scaled=False)` |
 //!
@@ -215,6 +216,31 @@ pub fn breast_cancer() -> Dataset<usize> {
 /// ```
 pub fn digits() -> Dataset<usize> {
     bundled("digits", load_digits())
+}
+
+/// The [`digits`] dataset as images for CNNs: `(1797, 1, 8, 8)` `f32` pixel
+/// intensities `value / 16` in `[0, 1]`, labels `0..=9` as `u8`.
+///
+/// # Panics
+/// Only if the compiled-in data were corrupt (a packaging bug, tested).
+///
+/// # Example
+/// ```
+/// let set = oxilearn::datasets::digits_images();
+/// assert_eq!(set.images.dim(), (1797, 1, 8, 8));
+/// assert_eq!(set.labels[0], 0);
+/// assert!(set.images.iter().all(|&v| (0.0..=1.0).contains(&v)));
+/// ```
+pub fn digits_images() -> super::ImageSet {
+    let d = digits();
+    let n = d.n_samples();
+    let images = d
+        .records
+        .mapv(|v| (v / 16.0) as f32)
+        .into_shape_with_order((n, 1, 8, 8))
+        .expect("1797 × 64 records reshape to 1797 × 1 × 8 × 8");
+    let labels = d.targets.mapv(|c| c as u8);
+    super::ImageSet { images, labels }
 }
 
 fn load_digits() -> Result<Dataset<usize>> {
@@ -560,6 +586,16 @@ mod tests {
     }
 
     #[test]
+    fn digits_images_match_records() {
+        let d = digits();
+        let set = digits_images();
+        assert_eq!(set.images.dim(), (1797, 1, 8, 8));
+        // Row 5, pixel (3, 6) is feature 3 · 8 + 6.
+        assert_eq!(set.images[[5, 0, 3, 6]], (d.records[[5, 30]] / 16.0) as f32);
+        assert_eq!(set.labels[1796] as usize, d.targets[1796]);
+    }
+
+    #[test]
     fn dataset_new_checks_lengths() {
         let r = Dataset::new(
             Array2::<f64>::zeros((3, 2)),
@@ -605,5 +641,20 @@ mod tests {
         ));
         let e = parse_numeric_rows("1 2\n3\n", "t", Sep::Whitespace, 0).unwrap_err();
         assert!(e.to_string().contains("line 2"), "{e}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn bundled_parser_is_total_on_arbitrary_input(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048),
+        ) {
+            let text = String::from_utf8_lossy(&bytes);
+            let ok_or_format = |r: &Result<Dataset<usize>>| matches!(r, Ok(_) | Err(Error::Format { .. }));
+            proptest::prop_assert!(ok_or_format(&parse_sklearn_csv(&text, "t", &["a", "b"])));
+            let r = parse_numeric_rows(&text, "t", Sep::Whitespace, 1);
+            proptest::prop_assert!(matches!(r, Ok(_) | Err(Error::Format { .. })), "not a Format error");
+            let r = gunzip_text(&bytes, "t");
+            proptest::prop_assert!(matches!(r, Ok(_) | Err(Error::Format { .. })), "not a Format error");
+        }
     }
 }

@@ -309,28 +309,28 @@ impl ImageSet {
     }
 }
 
-/// Finds `name` or `name.gz` in `dir`.
-fn find_with_gz(dir: &Path, name: &str) -> Result<std::path::PathBuf> {
-    let plain = dir.join(name);
-    if plain.is_file() {
-        return Ok(plain);
-    }
-    let gz = dir.join(format!("{name}.gz"));
-    if gz.is_file() {
-        return Ok(gz);
+/// Finds the first of `names` (each also tried with `.gz`) in `dir`.
+fn find_with_gz(dir: &Path, names: &[String]) -> Result<std::path::PathBuf> {
+    for name in names {
+        for candidate in [dir.join(name), dir.join(format!("{name}.gz"))] {
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+        }
     }
     Err(Error::io(
-        plain,
+        dir.join(&names[0]),
         std::io::Error::new(
             std::io::ErrorKind::NotFound,
-            format!("neither {name} nor {name}.gz found"),
+            format!("none of {names:?} (plain or .gz) found"),
         ),
     ))
 }
 
 /// Reads MNIST (or Fashion-MNIST) from a directory holding the standard file
 /// names: `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
-/// `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each plain or `.gz`.
+/// `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each plain or `.gz`
+/// (the variant spelling `train-images.idx3-ubyte` is accepted too).
 ///
 /// # Errors
 /// [`Error::Io`] for a missing file; [`Error::Format`] for a malformed one or
@@ -357,8 +357,14 @@ pub fn read_mnist(dir: impl AsRef<Path>, part: Part) -> Result<ImageSet> {
         Part::Train => "train",
         Part::Test => "t10k",
     };
-    let img_path = find_with_gz(dir, &format!("{prefix}-images-idx3-ubyte"))?;
-    let lbl_path = find_with_gz(dir, &format!("{prefix}-labels-idx1-ubyte"))?;
+    let names = |kind: &str, rank: u8| {
+        vec![
+            format!("{prefix}-{kind}-idx{rank}-ubyte"),
+            format!("{prefix}-{kind}.idx{rank}-ubyte"),
+        ]
+    };
+    let img_path = find_with_gz(dir, &names("images", 3))?;
+    let lbl_path = find_with_gz(dir, &names("labels", 1))?;
     let images = read_idx_images(&img_path)?;
     let labels = read_idx_labels(&lbl_path)?;
     if images.dim().0 != labels.len() {
@@ -470,6 +476,18 @@ mod tests {
         .unwrap();
         let set = read_mnist(&dir, Part::Train).unwrap();
         assert_eq!(set.len(), 3);
+        // Variant spelling with a dot.
+        write_idx_images(
+            dir.join("t10k-images.idx3-ubyte"),
+            Array4::zeros((1, 1, 2, 2)).view(),
+        )
+        .unwrap();
+        write_idx_labels(
+            dir.join("t10k-labels.idx1-ubyte"),
+            ndarray::array![5u8].view(),
+        )
+        .unwrap();
+        assert_eq!(read_mnist(&dir, Part::Test).unwrap().labels[0], 5);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -5,6 +5,8 @@
 //! - [`train_test_split`], [`stratified_train_test_split`],
 //!   [`shuffle_indices`] and [`batches`] — seeded with `ChaCha8Rng`, so the
 //!   same seed gives the same rows everywhere.
+//! - Generators for benchmarks: [`make_regression`], [`make_classification`],
+//!   [`make_blobs`] (scikit-learn's documented algorithms, seeded).
 //! - Readers and writers: numeric CSV with a named target column
 //!   ([`read_csv`], streaming [`CsvChunks`]); MNIST IDX, plain or gzip
 //!   ([`read_idx_images`], [`read_idx_labels`], [`read_mnist`]); CIFAR-10
@@ -13,6 +15,21 @@
 //!   Every reader of bytes answers malformed input with
 //!   [`Error::Format`](crate::Error::Format), never a panic, and checks
 //!   declared sizes against the real byte count before allocating.
+//!
+//! # File formats
+//! - **CSV** ([`parse_csv`]): header row, numeric cells, target column by
+//!   name; errors name the line and column.
+//! - **MNIST IDX**: `00 00 08 <ndim>`, big-endian `u32` dimensions, then
+//!   bytes; images files are `N × H × W`, label files `N`. gzip is detected
+//!   by its magic bytes. Writers gzip when the path ends in `.gz`.
+//! - **CIFAR-10 binary**: records of 1 label byte (0–9) + 3072 pixel bytes
+//!   (R, G, B planes of 32 × 32, row-major — already NCHW).
+//! - **NumPy `.npy`** versions 1.0–3.0, `f32`/`f64`/`i64`/`u8`, either byte
+//!   order, C or Fortran order on read; [`encode_npy`] writes exactly what
+//!   `numpy.save` writes (v1.0, little endian, C order, 64-byte aligned).
+//!
+//! Images are returned as `f32` NCHW arrays with pixel `byte / 255`; writers
+//! take values in `[0, 1]` and store `round(v · 255)`.
 //!
 //! # Example
 //! ```
@@ -31,6 +48,7 @@ mod bytes;
 mod cifar;
 mod csv;
 pub mod datasets;
+mod generators;
 mod idx;
 mod npy;
 mod split;
@@ -41,6 +59,7 @@ pub use cifar::{
 };
 pub use csv::{CsvChunks, parse_csv, read_csv};
 pub use datasets::Dataset;
+pub use generators::{StdNormal, make_blobs, make_classification, make_regression};
 pub use idx::{
     ImageSet, Part, encode_idx_images, encode_idx_labels, parse_idx_images, parse_idx_labels,
     read_idx_images, read_idx_labels, read_mnist, write_idx_images, write_idx_labels,

@@ -144,7 +144,9 @@ pub fn train_test_split<F: Clone, T: Clone>(
 ///
 /// Sizes: `n_test = ceil(test_size · n)` as in [`train_test_split`]. Each
 /// class `c` with `n_c` members gets `n_c · n_test / n` test rows rounded by
-/// the largest-remainder method (so the totals are exact), then adjusted so
+/// the largest-remainder method (so the totals are exact; equal remainders
+/// go to the larger class, then the one with the smaller label — scikit-learn
+/// breaks such ties at random), then adjusted so
 /// every class has at least one row in each part. Rows within each class are
 /// picked at random; both parts are then shuffled so classes are interleaved.
 ///
@@ -368,6 +370,24 @@ mod tests {
         let (x, y) = xy(10);
         let s = train_test_split(x.view(), y.view(), 0.25, 0).unwrap();
         assert_eq!((s.x_train.nrows(), s.x_test.nrows()), (7, 3));
+        // for n, t in [(10, 0.3), (100, 0.07), (569, 0.25), (7, 0.1), (1000, 0.1)]:
+        //     a, b = train_test_split(np.arange(n), test_size=t, random_state=0); print(len(a), len(b))
+        // -> 7 3 / 92 8 / 426 143 / 6 1 / 900 100   (ceil of the float product: 0.07·100 = 7.000000000000001)
+        for (n, t, n_train, n_test) in [
+            (10, 0.3, 7, 3),
+            (100, 0.07, 92, 8),
+            (569, 0.25, 426, 143),
+            (7, 0.1, 6, 1),
+            (1000, 0.1, 900, 100),
+        ] {
+            let (x, y) = xy(n);
+            let s = train_test_split(x.view(), y.view(), t, 0).unwrap();
+            assert_eq!(
+                (s.y_train.len(), s.y_test.len()),
+                (n_train, n_test),
+                "n={n} t={t}"
+            );
+        }
         let (x, y) = xy(150);
         let s = train_test_split(x.view(), y.view(), 0.33, 0).unwrap();
         assert_eq!(s.y_test.len(), 50); // ceil(49.5)

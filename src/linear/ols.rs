@@ -1,0 +1,394 @@
+//! Ordinary least squares: [`LinearRegression`] → [`FittedLinearRegression`]
+//! (one target) or [`FittedLinearRegressionMulti`] (several targets).
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
+
+use super::input::{check_fit, r2_multi, r2_one, single_target};
+use super::solve::{self, Design, Solved};
+use super::stats::SufficientStats;
+use crate::error::Result;
+use crate::linalg::Float;
+use crate::traits::{Fit, Predict};
+use crate::validation;
+
+/// Ordinary least squares (scikit-learn's `LinearRegression`): minimises
+/// `Σᵢ wᵢ‖yᵢ − b − Cxᵢ‖²`.
+///
+/// The fit solves the normal equations of the centred, weighted data by
+/// Cholesky; when that gram is not safely positive definite (collinear or
+/// nearly collinear features, more features than samples) it falls back to
+/// an SVD-based least-squares solve, so the coefficients are always the
+/// **minimum-norm** least-squares solution (what `numpy.linalg.lstsq` and
+/// scikit-learn return) and [`FittedLinearRegression::rank`] reports the
+/// numerical rank of the centred design.
+///
+/// # Example
+/// ```
+/// use oxilearn::linear::LinearRegression;
+/// use oxilearn::ndarray::array;
+///
+/// let x = array![[0.0f64, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]];
+/// let y = array![3.0, 3.0, 9.0, 9.0]; // y = 1 + 2·x0 + 2·x1
+/// let model = LinearRegression::new().fit(x.view(), y.view())?;
+/// assert!((model.intercept() - 1.0).abs() < 1e-10);
+/// assert!((model.coef()[0] - 2.0).abs() < 1e-10);
+/// assert_eq!(model.rank(), 2);
+/// let pred = model.predict(array![[1.0, 1.0]].view())?;
+/// assert!((pred[0] - 5.0).abs() < 1e-10);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinearRegression {
+    fit_intercept: bool,
+}
+
+impl Default for LinearRegression {
+    fn default() -> Self {
+        Self {
+            fit_intercept: true,
+        }
+    }
+}
+
+impl LinearRegression {
+    /// Default parameters (`fit_intercept = true`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether to fit an (unpenalised) intercept by centring the data.
+    /// Default: `true` (as scikit-learn). With `false` the model passes
+    /// through the origin.
+    pub fn fit_intercept(mut self, fit_intercept: bool) -> Self {
+        self.fit_intercept = fit_intercept;
+        self
+    }
+
+    /// The `fit_intercept` setting.
+    pub fn get_fit_intercept(&self) -> bool {
+        self.fit_intercept
+    }
+
+    /// Fits one target.
+    ///
+    /// # Errors
+    /// [`crate::Error::EmptyInput`] (no rows or no features),
+    /// [`crate::Error::ShapeMismatch`] (`y.len() != x.nrows()`),
+    /// [`crate::Error::NonFinite`] (NaN/inf in `x` or `y`),
+    /// [`crate::Error::NumericalFailure`] if the SVD fallback does not converge.
+    pub fn fit<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, F>,
+    ) -> Result<FittedLinearRegression<F>> {
+        self.fit_impl(x, y, None)
+    }
+
+    /// Fits one target with per-sample weights (`wᵢ ≥ 0`, not all zero):
+    /// integer weights give the same model as repeating rows.
+    ///
+    /// # Errors
+    /// As [`LinearRegression::fit`], plus [`crate::Error::InvalidParameter`]
+    /// (`sample_weight` negative or all zero), [`crate::Error::ShapeMismatch`]
+    /// (wrong length) and [`crate::Error::NonFinite`] for the weights.
+    pub fn fit_weighted<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, F>,
+        sample_weight: ArrayView1<'_, F>,
+    ) -> Result<FittedLinearRegression<F>> {
+        self.fit_impl(x, y, Some(sample_weight))
+    }
+
+    fn fit_impl<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, F>,
+        w: Option<ArrayView1<'_, F>>,
+    ) -> Result<FittedLinearRegression<F>> {
+        validation::check_n_targets(x.nrows(), y.len())?;
+        validation::check_finite1(y, "y")?;
+        let y2 = y.insert_axis(Axis(1));
+        let multi = self.fit_multi_impl(x, y2, w)?;
+        Ok(multi.into_single())
+    }
+
+    /// Fits several targets at once: `y` is `n_samples × n_targets` and
+    /// `coef()` is `n_targets × n_features` (as scikit-learn). Each target's
+    /// model equals the single-target fit on that column; the gram is formed
+    /// and factorised once.
+    ///
+    /// # Errors
+    /// As [`LinearRegression::fit`]; [`crate::Error::EmptyInput`] when `y` has
+    /// no columns.
+    pub fn fit_multi<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView2<'_, F>,
+    ) -> Result<FittedLinearRegressionMulti<F>> {
+        self.fit_multi_impl(x, y, None)
+    }
+
+    /// [`LinearRegression::fit_multi`] with per-sample weights.
+    ///
+    /// # Errors
+    /// As [`LinearRegression::fit_multi`] and [`LinearRegression::fit_weighted`].
+    pub fn fit_multi_weighted<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView2<'_, F>,
+        sample_weight: ArrayView1<'_, F>,
+    ) -> Result<FittedLinearRegressionMulti<F>> {
+        self.fit_multi_impl(x, y, Some(sample_weight))
+    }
+
+    fn fit_multi_impl<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView2<'_, F>,
+        w: Option<ArrayView1<'_, F>>,
+    ) -> Result<FittedLinearRegressionMulti<F>> {
+        let w = check_fit(x, y, w)?;
+        let solved = solve::ols(Design {
+            x,
+            y,
+            w: w.as_ref().map(|w| w.view()),
+            fit_intercept: self.fit_intercept,
+        })?;
+        Ok(FittedLinearRegressionMulti::from_solved(*self, solved))
+    }
+
+    /// Fits one target from accumulated [`SufficientStats`] (out-of-core or
+    /// distributed data): the same model as the in-memory fit of all the rows
+    /// ingested.
+    ///
+    /// When the gram is not safely positive definite, the minimum-norm
+    /// solution is taken from an eigen-decomposition of the gram (the data
+    /// itself is not available): eigenvalues below `ε·d·λ_max` are dropped,
+    /// i.e. the design's rank is resolved to `√(ε·d)` instead of `lstsq`'s
+    /// `ε·max(n, d)`.
+    ///
+    /// # Errors
+    /// [`crate::Error::EmptyInput`] if nothing (or only zero weight) was
+    /// ingested, [`crate::Error::ShapeMismatch`] if the statistics hold more than
+    /// one target.
+    pub fn fit_stats<F: Float>(
+        &self,
+        stats: &SufficientStats<F>,
+    ) -> Result<FittedLinearRegression<F>> {
+        single_target(stats.n_targets())?;
+        Ok(self.fit_stats_multi(stats)?.into_single())
+    }
+
+    /// [`LinearRegression::fit_stats`] for any number of targets.
+    ///
+    /// # Errors
+    /// [`crate::Error::EmptyInput`] if nothing (or only zero weight) was
+    /// ingested.
+    pub fn fit_stats_multi<F: Float>(
+        &self,
+        stats: &SufficientStats<F>,
+    ) -> Result<FittedLinearRegressionMulti<F>> {
+        let normal = stats.normal(self.fit_intercept)?;
+        let solved = solve::ols_from_normal(&normal)?;
+        Ok(FittedLinearRegressionMulti::from_solved(*self, solved))
+    }
+}
+
+/// A fitted single-target [`LinearRegression`].
+///
+/// # Example
+/// ```
+/// use oxilearn::linear::LinearRegression;
+/// use oxilearn::ndarray::array;
+///
+/// let x = array![[1.0f32], [2.0], [3.0]];
+/// let y = array![2.0f32, 4.0, 6.0];
+/// let model = LinearRegression::new().fit(x.view(), y.view())?;
+/// assert!((model.coef()[0] - 2.0).abs() < 1e-5);
+/// assert!(model.score(x.view(), y.view())? > 0.999);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedLinearRegression<F> {
+    pub(crate) params: LinearRegression,
+    pub(crate) coef: Array1<F>,
+    pub(crate) intercept: F,
+    pub(crate) rank: usize,
+}
+
+impl<F: Float> FittedLinearRegression<F> {
+    /// Coefficients, one per feature.
+    pub fn coef(&self) -> ArrayView1<'_, F> {
+        self.coef.view()
+    }
+
+    /// The intercept (`0` when fitted with `fit_intercept(false)`).
+    pub fn intercept(&self) -> F {
+        self.intercept
+    }
+
+    /// Numerical rank of the (centred, weighted) design: `n_features` when
+    /// the Cholesky path was used, the `lstsq` rank otherwise.
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// Number of features seen at fit.
+    pub fn n_features(&self) -> usize {
+        self.coef.len()
+    }
+
+    /// The hyperparameters the model was fitted with.
+    pub fn params(&self) -> &LinearRegression {
+        &self.params
+    }
+
+    /// Predicts `x · coef + intercept`.
+    ///
+    /// # Errors
+    /// [`crate::Error::ShapeMismatch`] on a wrong feature count,
+    /// [`crate::Error::NonFinite`] on NaN/inf input.
+    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>> {
+        validation::check_predict_input(x, self.n_features())?;
+        Ok(solve::predict_one(x, self.coef.view(), self.intercept))
+    }
+
+    /// Coefficient of determination R² of the predictions on `x` against `y`.
+    ///
+    /// # Errors
+    /// As [`FittedLinearRegression::predict`]; [`crate::Error::ShapeMismatch`]
+    /// if `y.len() != x.nrows()`; [`crate::Error::EmptyInput`] on no rows.
+    pub fn score(&self, x: ArrayView2<'_, F>, y: ArrayView1<'_, F>) -> Result<F> {
+        let pred = self.predict(x)?;
+        r2_one(y, pred.view())
+    }
+}
+
+/// A fitted multi-target [`LinearRegression`]: `coef()` is
+/// `n_targets × n_features`.
+///
+/// # Example
+/// ```
+/// use oxilearn::linear::LinearRegression;
+/// use oxilearn::ndarray::array;
+///
+/// let x = array![[0.0f64], [1.0], [2.0]];
+/// let y = array![[1.0, 0.0], [3.0, -1.0], [5.0, -2.0]];
+/// let model = LinearRegression::new().fit_multi(x.view(), y.view())?;
+/// assert_eq!(model.coef().dim(), (2, 1));
+/// assert!((model.coef()[[0, 0]] - 2.0).abs() < 1e-10);
+/// assert!((model.intercept()[0] - 1.0).abs() < 1e-10);
+/// assert_eq!(model.predict(x.view())?.dim(), (3, 2));
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedLinearRegressionMulti<F> {
+    pub(crate) params: LinearRegression,
+    pub(crate) coef: Array2<F>,
+    pub(crate) intercept: Array1<F>,
+    pub(crate) rank: usize,
+}
+
+impl<F: Float> FittedLinearRegressionMulti<F> {
+    fn from_solved(params: LinearRegression, solved: Solved<F>) -> Self {
+        Self {
+            params,
+            coef: solved.coef,
+            intercept: solved.intercept,
+            rank: solved.rank,
+        }
+    }
+
+    fn into_single(self) -> FittedLinearRegression<F> {
+        FittedLinearRegression {
+            params: self.params,
+            coef: self.coef.row(0).to_owned(),
+            intercept: self.intercept[0],
+            rank: self.rank,
+        }
+    }
+
+    /// Coefficients, `n_targets × n_features`.
+    pub fn coef(&self) -> ArrayView2<'_, F> {
+        self.coef.view()
+    }
+
+    /// Intercepts, one per target.
+    pub fn intercept(&self) -> ArrayView1<'_, F> {
+        self.intercept.view()
+    }
+
+    /// Numerical rank of the (centred, weighted) design.
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// Number of features seen at fit.
+    pub fn n_features(&self) -> usize {
+        self.coef.ncols()
+    }
+
+    /// Number of targets.
+    pub fn n_targets(&self) -> usize {
+        self.coef.nrows()
+    }
+
+    /// The hyperparameters the model was fitted with.
+    pub fn params(&self) -> &LinearRegression {
+        &self.params
+    }
+
+    /// Predicts `x · coefᵀ + intercept` (`n_samples × n_targets`).
+    ///
+    /// # Errors
+    /// [`crate::Error::ShapeMismatch`] on a wrong feature count,
+    /// [`crate::Error::NonFinite`] on NaN/inf input.
+    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+        validation::check_predict_input(x, self.n_features())?;
+        Ok(solve::predict_multi(
+            x,
+            self.coef.view(),
+            self.intercept.view(),
+        ))
+    }
+
+    /// R² averaged uniformly over the targets (scikit-learn's default).
+    ///
+    /// # Errors
+    /// As [`FittedLinearRegressionMulti::predict`];
+    /// [`crate::Error::ShapeMismatch`] if `y` is not `x.nrows() × n_targets`.
+    pub fn score(&self, x: ArrayView2<'_, F>, y: ArrayView2<'_, F>) -> Result<F> {
+        let pred = self.predict(x)?;
+        r2_multi(y, pred.view())
+    }
+}
+
+impl<'a, F: Float> Fit<ArrayView2<'a, F>, ArrayView1<'a, F>> for LinearRegression {
+    type Fitted = FittedLinearRegression<F>;
+    fn fit(&self, x: ArrayView2<'a, F>, y: ArrayView1<'a, F>) -> Result<Self::Fitted> {
+        LinearRegression::fit(self, x, y)
+    }
+}
+
+impl<'a, F: Float> Fit<ArrayView2<'a, F>, ArrayView2<'a, F>> for LinearRegression {
+    type Fitted = FittedLinearRegressionMulti<F>;
+    fn fit(&self, x: ArrayView2<'a, F>, y: ArrayView2<'a, F>) -> Result<Self::Fitted> {
+        self.fit_multi(x, y)
+    }
+}
+
+impl<'a, F: Float> Predict<ArrayView2<'a, F>> for FittedLinearRegression<F> {
+    type Output = Array1<F>;
+    fn predict(&self, x: ArrayView2<'a, F>) -> Result<Array1<F>> {
+        FittedLinearRegression::predict(self, x)
+    }
+}
+
+impl<'a, F: Float> Predict<ArrayView2<'a, F>> for FittedLinearRegressionMulti<F> {
+    type Output = Array2<F>;
+    fn predict(&self, x: ArrayView2<'a, F>) -> Result<Array2<F>> {
+        FittedLinearRegressionMulti::predict(self, x)
+    }
+}

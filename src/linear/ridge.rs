@@ -1,0 +1,482 @@
+//! L2-penalised least squares: [`Ridge`] → [`FittedRidge`] (one target) or
+//! [`FittedRidgeMulti`] (several targets).
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
+
+use super::input::{check_fit, r2_multi, r2_one, single_target};
+use super::solve::{self, Design, RidgeRun, Solved};
+use super::stats::SufficientStats;
+use crate::error::{Error, Result};
+use crate::linalg::Float;
+use crate::traits::{Fit, Predict};
+use crate::validation;
+
+/// The ridge penalty: one value for every target, or one per target.
+///
+/// # Example
+/// ```
+/// use oxilearn::linear::Alpha;
+/// assert_eq!(Alpha::from(0.5), Alpha::Scalar(0.5));
+/// assert_eq!(Alpha::from(vec![0.1, 2.0]), Alpha::PerTarget(vec![0.1, 2.0]));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Alpha {
+    /// The same penalty for every target.
+    Scalar(f64),
+    /// One penalty per target (length = number of targets at fit).
+    PerTarget(Vec<f64>),
+}
+
+impl From<f64> for Alpha {
+    fn from(a: f64) -> Self {
+        Alpha::Scalar(a)
+    }
+}
+
+impl From<Vec<f64>> for Alpha {
+    fn from(a: Vec<f64>) -> Self {
+        Alpha::PerTarget(a)
+    }
+}
+
+impl From<&[f64]> for Alpha {
+    fn from(a: &[f64]) -> Self {
+        Alpha::PerTarget(a.to_vec())
+    }
+}
+
+impl Alpha {
+    /// The penalties for `k` targets, validated (finite, `≥ 0`, right count).
+    fn resolve<F: Float>(&self, k: usize) -> Result<Vec<F>> {
+        let values = match self {
+            Alpha::Scalar(a) => vec![*a; k],
+            Alpha::PerTarget(v) => {
+                if v.len() != k {
+                    return Err(Error::ShapeMismatch {
+                        what: "alpha (one penalty per target)",
+                        expected: vec![k],
+                        got: vec![v.len()],
+                    });
+                }
+                v.clone()
+            }
+        };
+        for a in &values {
+            validation::check_non_negative("alpha", *a)?;
+        }
+        Ok(values.into_iter().map(F::from_f64_lossy).collect())
+    }
+}
+
+/// How [`Ridge`] solves its linear system.
+///
+/// # Example
+/// ```
+/// use oxilearn::linear::{Ridge, RidgeSolver};
+/// let ridge = Ridge::new().solver(RidgeSolver::Svd);
+/// assert_eq!(ridge.get_solver(), RidgeSolver::Svd);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum RidgeSolver {
+    /// Cholesky, falling back to the SVD if the factorisation fails (which
+    /// only happens with `alpha = 0` on a singular design). The default.
+    #[default]
+    Auto,
+    /// Cholesky on `XᵀX + αI` (or on the dual `XXᵀ + αI` when there are more
+    /// features than samples); a failed factorisation is an error.
+    Cholesky,
+    /// Thin SVD of the centred design: slower, most robust, and any number of
+    /// per-target penalties at the cost of one decomposition.
+    Svd,
+}
+
+/// Ridge regression (scikit-learn's `Ridge`): minimises
+/// `Σᵢ wᵢ‖yᵢ − b − Cxᵢ‖² + α‖C‖²`, the intercept `b` unpenalised (the data
+/// are centred).
+///
+/// With more features than samples, the Cholesky solver works on the
+/// `n × n` dual system `(XXᵀ + αI)·a = y`, `C = Xᵀa`, as scikit-learn does.
+///
+/// # Example
+/// ```
+/// use oxilearn::linear::Ridge;
+/// use oxilearn::ndarray::array;
+///
+/// let x = array![[0.0f64, 0.0], [1.0, 1.0], [2.0, 2.0]];
+/// let y = array![0.0, 1.0, 2.0];
+/// let model = Ridge::new().alpha(1.0).fit(x.view(), y.view())?;
+/// // Penalty 1 shrinks the two (identical) coefficients from 0.5 to 0.4.
+/// assert!((model.coef()[0] - 0.4).abs() < 1e-12);
+/// assert!((model.coef()[1] - 0.4).abs() < 1e-12);
+/// assert!((model.intercept() - 0.2).abs() < 1e-12);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ridge {
+    alpha: Alpha,
+    fit_intercept: bool,
+    solver: RidgeSolver,
+}
+
+impl Default for Ridge {
+    fn default() -> Self {
+        Self {
+            alpha: Alpha::Scalar(1.0),
+            fit_intercept: true,
+            solver: RidgeSolver::Auto,
+        }
+    }
+}
+
+impl Ridge {
+    /// Default parameters (`alpha = 1.0`, `fit_intercept = true`,
+    /// `solver = Auto`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The penalty: an `f64` for all targets or a `Vec<f64>` with one per
+    /// target; each must be finite and `≥ 0`. Default: `1.0` (as
+    /// scikit-learn).
+    pub fn alpha(mut self, alpha: impl Into<Alpha>) -> Self {
+        self.alpha = alpha.into();
+        self
+    }
+
+    /// Whether to fit an unpenalised intercept by centring. Default: `true`.
+    pub fn fit_intercept(mut self, fit_intercept: bool) -> Self {
+        self.fit_intercept = fit_intercept;
+        self
+    }
+
+    /// The solver. Default: [`RidgeSolver::Auto`].
+    pub fn solver(mut self, solver: RidgeSolver) -> Self {
+        self.solver = solver;
+        self
+    }
+
+    /// The penalty setting.
+    pub fn get_alpha(&self) -> &Alpha {
+        &self.alpha
+    }
+
+    /// The `fit_intercept` setting.
+    pub fn get_fit_intercept(&self) -> bool {
+        self.fit_intercept
+    }
+
+    /// The solver setting.
+    pub fn get_solver(&self) -> RidgeSolver {
+        self.solver
+    }
+
+    /// Fits one target.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] (`alpha` negative or not finite),
+    /// [`crate::Error::ShapeMismatch`] (`y.len() != x.nrows()`, or a
+    /// per-target `alpha` of length ≠ 1), [`crate::Error::EmptyInput`],
+    /// [`crate::Error::NonFinite`], and [`crate::Error::NumericalFailure`]
+    /// when [`RidgeSolver::Cholesky`] meets a singular system (`alpha = 0`).
+    pub fn fit<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, F>,
+    ) -> Result<FittedRidge<F>> {
+        self.fit_impl(x, y, None)
+    }
+
+    /// Fits one target with per-sample weights (`wᵢ ≥ 0`, not all zero).
+    ///
+    /// # Errors
+    /// As [`Ridge::fit`], plus [`crate::Error::InvalidParameter`]
+    /// (`sample_weight` negative or all zero).
+    pub fn fit_weighted<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, F>,
+        sample_weight: ArrayView1<'_, F>,
+    ) -> Result<FittedRidge<F>> {
+        self.fit_impl(x, y, Some(sample_weight))
+    }
+
+    fn fit_impl<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, F>,
+        w: Option<ArrayView1<'_, F>>,
+    ) -> Result<FittedRidge<F>> {
+        validation::check_n_targets(x.nrows(), y.len())?;
+        validation::check_finite1(y, "y")?;
+        Ok(self
+            .fit_multi_impl(x, y.insert_axis(Axis(1)), w)?
+            .into_single())
+    }
+
+    /// Fits several targets (`y` is `n_samples × n_targets`); `coef()` is
+    /// `n_targets × n_features`.
+    ///
+    /// # Errors
+    /// As [`Ridge::fit`]; a per-target `alpha` must have `n_targets` entries.
+    pub fn fit_multi<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView2<'_, F>,
+    ) -> Result<FittedRidgeMulti<F>> {
+        self.fit_multi_impl(x, y, None)
+    }
+
+    /// [`Ridge::fit_multi`] with per-sample weights.
+    ///
+    /// # Errors
+    /// As [`Ridge::fit_multi`] and [`Ridge::fit_weighted`].
+    pub fn fit_multi_weighted<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView2<'_, F>,
+        sample_weight: ArrayView1<'_, F>,
+    ) -> Result<FittedRidgeMulti<F>> {
+        self.fit_multi_impl(x, y, Some(sample_weight))
+    }
+
+    fn fit_multi_impl<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView2<'_, F>,
+        w: Option<ArrayView1<'_, F>>,
+    ) -> Result<FittedRidgeMulti<F>> {
+        let alphas = self.alpha.resolve::<F>(y.ncols())?;
+        let w = check_fit(x, y, w)?;
+        let design = Design {
+            x,
+            y,
+            w: w.as_ref().map(|w| w.view()),
+            fit_intercept: self.fit_intercept,
+        };
+        let (solved, run) = solve::ridge(design, &alphas, self.solver)?;
+        Ok(FittedRidgeMulti::from_solved(self.clone(), solved, run))
+    }
+
+    /// Fits one target from accumulated [`SufficientStats`] (primal form):
+    /// the same model as the in-memory fit of all rows ingested.
+    ///
+    /// # Errors
+    /// As [`Ridge::fit`]; [`crate::Error::EmptyInput`] if nothing was
+    /// ingested; [`crate::Error::ShapeMismatch`] if the statistics hold more
+    /// than one target.
+    pub fn fit_stats<F: Float>(&self, stats: &SufficientStats<F>) -> Result<FittedRidge<F>> {
+        single_target(stats.n_targets())?;
+        Ok(self.fit_stats_multi(stats)?.into_single())
+    }
+
+    /// [`Ridge::fit_stats`] for any number of targets.
+    ///
+    /// # Errors
+    /// As [`Ridge::fit_multi`]; [`crate::Error::EmptyInput`] if nothing was
+    /// ingested.
+    pub fn fit_stats_multi<F: Float>(
+        &self,
+        stats: &SufficientStats<F>,
+    ) -> Result<FittedRidgeMulti<F>> {
+        let alphas = self.alpha.resolve::<F>(stats.n_targets())?;
+        let normal = stats.normal(self.fit_intercept)?;
+        let (solved, run) = solve::ridge_from_normal(&normal, &alphas, self.solver)?;
+        Ok(FittedRidgeMulti::from_solved(self.clone(), solved, run))
+    }
+}
+
+/// A fitted single-target [`Ridge`].
+///
+/// # Example
+/// ```
+/// use oxilearn::linear::{Ridge, RidgeSolver};
+/// use oxilearn::ndarray::array;
+///
+/// let x = array![[1.0f64], [2.0], [3.0], [4.0]];
+/// let y = array![1.0, 2.0, 3.0, 4.0];
+/// let model = Ridge::new().alpha(0.0).fit(x.view(), y.view())?;
+/// assert!((model.coef()[0] - 1.0).abs() < 1e-12);
+/// assert_eq!(model.solver_used(), RidgeSolver::Cholesky);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedRidge<F> {
+    pub(crate) params: Ridge,
+    pub(crate) coef: Array1<F>,
+    pub(crate) intercept: F,
+    pub(crate) solver_used: RidgeSolver,
+}
+
+impl<F: Float> FittedRidge<F> {
+    /// Coefficients, one per feature.
+    pub fn coef(&self) -> ArrayView1<'_, F> {
+        self.coef.view()
+    }
+
+    /// The intercept (`0` with `fit_intercept(false)`).
+    pub fn intercept(&self) -> F {
+        self.intercept
+    }
+
+    /// Number of features seen at fit.
+    pub fn n_features(&self) -> usize {
+        self.coef.len()
+    }
+
+    /// The hyperparameters the model was fitted with.
+    pub fn params(&self) -> &Ridge {
+        &self.params
+    }
+
+    /// The solver that produced the coefficients: [`RidgeSolver::Cholesky`]
+    /// or [`RidgeSolver::Svd`] (never `Auto`).
+    pub fn solver_used(&self) -> RidgeSolver {
+        self.solver_used
+    }
+
+    /// Predicts `x · coef + intercept`.
+    ///
+    /// # Errors
+    /// [`crate::Error::ShapeMismatch`] on a wrong feature count,
+    /// [`crate::Error::NonFinite`] on NaN/inf input.
+    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>> {
+        validation::check_predict_input(x, self.n_features())?;
+        Ok(solve::predict_one(x, self.coef.view(), self.intercept))
+    }
+
+    /// Coefficient of determination R² on `x`, `y`.
+    ///
+    /// # Errors
+    /// As [`FittedRidge::predict`]; [`crate::Error::ShapeMismatch`] if
+    /// `y.len() != x.nrows()`.
+    pub fn score(&self, x: ArrayView2<'_, F>, y: ArrayView1<'_, F>) -> Result<F> {
+        let pred = self.predict(x)?;
+        r2_one(y, pred.view())
+    }
+}
+
+/// A fitted multi-target [`Ridge`]: `coef()` is `n_targets × n_features`.
+///
+/// # Example
+/// ```
+/// use oxilearn::linear::Ridge;
+/// use oxilearn::ndarray::array;
+///
+/// let x = array![[0.0f64], [1.0], [2.0], [3.0]];
+/// let y = array![[0.0, 0.0], [1.0, 2.0], [2.0, 4.0], [3.0, 6.0]];
+/// // A small penalty for the first target, a large one for the second.
+/// let model = Ridge::new().alpha(vec![1e-9, 1e9]).fit_multi(x.view(), y.view())?;
+/// assert!((model.coef()[[0, 0]] - 1.0).abs() < 1e-6);
+/// assert!(model.coef()[[1, 0]].abs() < 1e-6);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedRidgeMulti<F> {
+    pub(crate) params: Ridge,
+    pub(crate) coef: Array2<F>,
+    pub(crate) intercept: Array1<F>,
+    pub(crate) solver_used: RidgeSolver,
+}
+
+impl<F: Float> FittedRidgeMulti<F> {
+    fn from_solved(params: Ridge, solved: Solved<F>, run: RidgeRun) -> Self {
+        Self {
+            params,
+            coef: solved.coef,
+            intercept: solved.intercept,
+            solver_used: run.solver,
+        }
+    }
+
+    fn into_single(self) -> FittedRidge<F> {
+        FittedRidge {
+            params: self.params,
+            coef: self.coef.row(0).to_owned(),
+            intercept: self.intercept[0],
+            solver_used: self.solver_used,
+        }
+    }
+
+    /// Coefficients, `n_targets × n_features`.
+    pub fn coef(&self) -> ArrayView2<'_, F> {
+        self.coef.view()
+    }
+
+    /// Intercepts, one per target.
+    pub fn intercept(&self) -> ArrayView1<'_, F> {
+        self.intercept.view()
+    }
+
+    /// Number of features seen at fit.
+    pub fn n_features(&self) -> usize {
+        self.coef.ncols()
+    }
+
+    /// Number of targets.
+    pub fn n_targets(&self) -> usize {
+        self.coef.nrows()
+    }
+
+    /// The hyperparameters the model was fitted with.
+    pub fn params(&self) -> &Ridge {
+        &self.params
+    }
+
+    /// The solver that produced the coefficients (never `Auto`).
+    pub fn solver_used(&self) -> RidgeSolver {
+        self.solver_used
+    }
+
+    /// Predicts `x · coefᵀ + intercept` (`n_samples × n_targets`).
+    ///
+    /// # Errors
+    /// [`crate::Error::ShapeMismatch`] on a wrong feature count,
+    /// [`crate::Error::NonFinite`] on NaN/inf input.
+    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+        validation::check_predict_input(x, self.n_features())?;
+        Ok(solve::predict_multi(
+            x,
+            self.coef.view(),
+            self.intercept.view(),
+        ))
+    }
+
+    /// R² averaged uniformly over the targets.
+    ///
+    /// # Errors
+    /// As [`FittedRidgeMulti::predict`]; [`crate::Error::ShapeMismatch`] if
+    /// `y` is not `x.nrows() × n_targets`.
+    pub fn score(&self, x: ArrayView2<'_, F>, y: ArrayView2<'_, F>) -> Result<F> {
+        let pred = self.predict(x)?;
+        r2_multi(y, pred.view())
+    }
+}
+
+impl<'a, F: Float> Fit<ArrayView2<'a, F>, ArrayView1<'a, F>> for Ridge {
+    type Fitted = FittedRidge<F>;
+    fn fit(&self, x: ArrayView2<'a, F>, y: ArrayView1<'a, F>) -> Result<Self::Fitted> {
+        Ridge::fit(self, x, y)
+    }
+}
+
+impl<'a, F: Float> Fit<ArrayView2<'a, F>, ArrayView2<'a, F>> for Ridge {
+    type Fitted = FittedRidgeMulti<F>;
+    fn fit(&self, x: ArrayView2<'a, F>, y: ArrayView2<'a, F>) -> Result<Self::Fitted> {
+        self.fit_multi(x, y)
+    }
+}
+
+impl<'a, F: Float> Predict<ArrayView2<'a, F>> for FittedRidge<F> {
+    type Output = Array1<F>;
+    fn predict(&self, x: ArrayView2<'a, F>) -> Result<Array1<F>> {
+        FittedRidge::predict(self, x)
+    }
+}
+
+impl<'a, F: Float> Predict<ArrayView2<'a, F>> for FittedRidgeMulti<F> {
+    type Output = Array2<F>;
+    fn predict(&self, x: ArrayView2<'a, F>) -> Result<Array2<F>> {
+        FittedRidgeMulti::predict(self, x)
+    }
+}

@@ -1,0 +1,268 @@
+//! Solvers: ordinary least squares (Cholesky with a minimum-norm `lstsq`
+//! fallback) and ridge (primal / dual Cholesky, SVD), from data in memory or
+//! from accumulated normal equations.
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
+
+use super::normal::{
+    CholOutcome, Normal, add_diag, centred_scaled, cholesky_checked, gram_svd_filtered, intercepts,
+    normal_equations, svd_filtered, weighted_mean,
+};
+use super::ridge::RidgeSolver;
+use crate::error::{Error, Result};
+use crate::linalg::{self, Float};
+
+/// A solved linear model: `coef` is `k × d`, `intercept` has `k` entries.
+#[derive(Debug, Clone)]
+pub(crate) struct Solved<F> {
+    pub coef: Array2<F>,
+    pub intercept: Array1<F>,
+    pub rank: usize,
+}
+
+/// The training data, for the solvers that need the design itself.
+#[derive(Clone, Copy)]
+pub(crate) struct Design<'a, F> {
+    pub x: ArrayView2<'a, F>,
+    pub y: ArrayView2<'a, F>,
+    pub w: Option<ArrayView1<'a, F>>,
+    pub fit_intercept: bool,
+}
+
+impl<'a, F: Float> Design<'a, F> {
+    fn offsets(&self) -> (Array1<F>, Array1<F>) {
+        if self.fit_intercept {
+            (weighted_mean(self.x, self.w), weighted_mean(self.y, self.w))
+        } else {
+            (Array1::zeros(self.x.ncols()), Array1::zeros(self.y.ncols()))
+        }
+    }
+
+    /// `√W(X − x̄)`, `√W(Y − ȳ)` and the offsets.
+    fn centred(&self) -> (Array2<F>, Array2<F>, Array1<F>, Array1<F>) {
+        let (xo, yo) = self.offsets();
+        (
+            centred_scaled(self.x, xo.view(), self.w),
+            centred_scaled(self.y, yo.view(), self.w),
+            xo,
+            yo,
+        )
+    }
+}
+
+fn finish<F: Float>(sol_dk: Array2<F>, xo: &Array1<F>, yo: &Array1<F>, rank: usize) -> Solved<F> {
+    let coef = sol_dk.reversed_axes().as_standard_layout().into_owned();
+    let intercept = intercepts(coef.view(), xo.view(), yo.view());
+    Solved {
+        coef,
+        intercept,
+        rank,
+    }
+}
+
+/// Ordinary least squares on data in memory: Cholesky on the centred weighted
+/// gram, or the minimum-norm `lstsq` on the centred, `√w`-scaled design when
+/// the gram is not safely positive definite.
+pub(crate) fn ols<F: Float>(design: Design<'_, F>) -> Result<Solved<F>> {
+    let normal = normal_equations(design.x, design.y, design.w, design.fit_intercept);
+    if let CholOutcome::Solved(sol) = cholesky_checked(normal.a.view(), normal.b.view())? {
+        let d = design.x.ncols();
+        return Ok(finish(sol, &normal.x_offset, &normal.y_offset, d));
+    }
+    let (z, yz, xo, yo) = design.centred();
+    let ls = linalg::lstsq(z.view(), yz.view(), None)?;
+    Ok(finish(ls.solution, &xo, &yo, ls.rank))
+}
+
+/// Relative cut-off on the gram's eigenvalues for the pseudo-inverse when
+/// only the normal equations are known: `ε·d·λ_max` (the gram's own rounding
+/// level; in terms of the design's singular values, `σ ≤ √(ε·d)·σ_max`).
+fn gram_cut<F: Float>(lambda: ArrayView1<'_, F>) -> F {
+    let lmax = lambda.iter().copied().fold(F::zero(), F::max);
+    F::epsilon() * F::from_usize(lambda.len()).expect("size fits a float") * lmax
+}
+
+/// Ordinary least squares from accumulated normal equations.
+pub(crate) fn ols_from_normal<F: Float>(normal: &Normal<F>) -> Result<Solved<F>> {
+    if let CholOutcome::Solved(sol) = cholesky_checked(normal.a.view(), normal.b.view())? {
+        let d = normal.a.nrows();
+        return Ok(finish(sol, &normal.x_offset, &normal.y_offset, d));
+    }
+    let (u, lambda, vt) = linalg::svd_thin(normal.a.view())?;
+    let cut = gram_cut(lambda.view());
+    let rank = lambda.iter().filter(|l| **l > cut).count();
+    let zeros = vec![F::zero(); normal.b.ncols()];
+    let sol = gram_svd_filtered(
+        u.view(),
+        lambda.view(),
+        vt.view(),
+        normal.b.view(),
+        &zeros,
+        cut,
+    );
+    Ok(finish(sol, &normal.x_offset, &normal.y_offset, rank))
+}
+
+/// Which ridge solver actually ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RidgeRun {
+    pub solver: RidgeSolver,
+    pub dual: bool,
+}
+
+/// Solves `(A + αⱼI)·xⱼ = bⱼ` for every target `j`, grouping targets that
+/// share a penalty into one factorisation. Returns `d × k`.
+fn cholesky_per_alpha<F: Float>(
+    a: ArrayView2<'_, F>,
+    b: ArrayView2<'_, F>,
+    alphas: &[F],
+) -> Result<Array2<F>> {
+    if alphas.iter().all(|al| *al == alphas[0]) {
+        return linalg::cholesky_solve(add_diag(a, alphas[0]).view(), b);
+    }
+    let mut out = Array2::zeros((a.nrows(), b.ncols()));
+    for (j, &alpha) in alphas.iter().enumerate() {
+        let col = b.slice(s![.., j..j + 1]);
+        let sol = linalg::cholesky_solve(add_diag(a, alpha).view(), col)?;
+        out.column_mut(j).assign(&sol.column(0));
+    }
+    Ok(out)
+}
+
+/// Ridge on data in memory.
+///
+/// `Cholesky` (and `Auto`) solve the primal `(ZᵀZ + αI)·c = Zᵀy` when
+/// `n ≥ d` and the dual `(ZZᵀ + αI)·a = y`, `c = Zᵀa` when `d > n`, where
+/// `Z = √W(X − x̄)`. `Auto` falls back to the SVD when the Cholesky
+/// factorisation fails (only possible with `α = 0`).
+pub(crate) fn ridge<F: Float>(
+    design: Design<'_, F>,
+    alphas: &[F],
+    solver: RidgeSolver,
+) -> Result<(Solved<F>, RidgeRun)> {
+    let (n, d) = design.x.dim();
+    if solver != RidgeSolver::Svd {
+        let attempt = if d > n {
+            let (z, yz, xo, yo) = design.centred();
+            let k = linalg::gram(z.t(), None);
+            cholesky_per_alpha(k.view(), yz.view(), alphas).map(|dual| {
+                let coef_dk = linalg::matmul(z.t(), dual.view());
+                (finish(coef_dk, &xo, &yo, d.min(n)), true)
+            })
+        } else {
+            let normal = normal_equations(design.x, design.y, design.w, design.fit_intercept);
+            cholesky_per_alpha(normal.a.view(), normal.b.view(), alphas)
+                .map(|sol| (finish(sol, &normal.x_offset, &normal.y_offset, d), false))
+        };
+        match attempt {
+            Ok((solved, dual)) if solved.coef.iter().all(|v| v.is_finite()) => {
+                return Ok((
+                    solved,
+                    RidgeRun {
+                        solver: RidgeSolver::Cholesky,
+                        dual,
+                    },
+                ));
+            }
+            Ok(_) if solver == RidgeSolver::Cholesky => {
+                return Err(Error::NumericalFailure {
+                    operation: "cholesky",
+                    reason: "non-finite ridge solution".into(),
+                });
+            }
+            Err(e @ Error::NumericalFailure { .. }) if solver == RidgeSolver::Cholesky => {
+                return Err(e);
+            }
+            Ok(_) | Err(Error::NumericalFailure { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let (z, yz, xo, yo) = design.centred();
+    let (u, sv, vt) = linalg::svd_thin(z.view())?;
+    let smax = sv.iter().copied().fold(F::zero(), F::max);
+    let rank = sv
+        .iter()
+        .filter(|v| **v > F::epsilon() * F::from_usize(n.max(d)).expect("fits") * smax)
+        .count();
+    let sol = svd_filtered(u.view(), sv.view(), vt.view(), yz.view(), alphas);
+    Ok((
+        finish(sol, &xo, &yo, rank),
+        RidgeRun {
+            solver: RidgeSolver::Svd,
+            dual: false,
+        },
+    ))
+}
+
+/// Ridge from accumulated normal equations (always the primal form).
+pub(crate) fn ridge_from_normal<F: Float>(
+    normal: &Normal<F>,
+    alphas: &[F],
+    solver: RidgeSolver,
+) -> Result<(Solved<F>, RidgeRun)> {
+    let d = normal.a.nrows();
+    if solver != RidgeSolver::Svd {
+        match cholesky_per_alpha(normal.a.view(), normal.b.view(), alphas) {
+            Ok(sol) if sol.iter().all(|v| v.is_finite()) => {
+                return Ok((
+                    finish(sol, &normal.x_offset, &normal.y_offset, d),
+                    RidgeRun {
+                        solver: RidgeSolver::Cholesky,
+                        dual: false,
+                    },
+                ));
+            }
+            Err(e @ Error::NumericalFailure { .. }) if solver == RidgeSolver::Cholesky => {
+                return Err(e);
+            }
+            Ok(_) if solver == RidgeSolver::Cholesky => {
+                return Err(Error::NumericalFailure {
+                    operation: "cholesky",
+                    reason: "non-finite ridge solution".into(),
+                });
+            }
+            Ok(_) | Err(Error::NumericalFailure { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let (u, lambda, vt) = linalg::svd_thin(normal.a.view())?;
+    let cut = gram_cut(lambda.view());
+    let rank = lambda.iter().filter(|l| **l > cut).count();
+    let sol = gram_svd_filtered(
+        u.view(),
+        lambda.view(),
+        vt.view(),
+        normal.b.view(),
+        alphas,
+        cut,
+    );
+    Ok((
+        finish(sol, &normal.x_offset, &normal.y_offset, rank),
+        RidgeRun {
+            solver: RidgeSolver::Svd,
+            dual: false,
+        },
+    ))
+}
+
+/// `X·coefᵀ + intercept` (`n × k`).
+pub(crate) fn predict_multi<F: Float>(
+    x: ArrayView2<'_, F>,
+    coef: ArrayView2<'_, F>,
+    intercept: ArrayView1<'_, F>,
+) -> Array2<F> {
+    let mut out = Array2::from_shape_fn((x.nrows(), coef.nrows()), |(_, j)| intercept[j]);
+    linalg::gemm(F::one(), x, coef.t(), F::one(), &mut out.view_mut());
+    out
+}
+
+/// `X·coef + intercept` (`n`).
+pub(crate) fn predict_one<F: Float>(
+    x: ArrayView2<'_, F>,
+    coef: ArrayView1<'_, F>,
+    intercept: F,
+) -> Array1<F> {
+    let mut out = Array1::from_elem(x.nrows(), intercept);
+    linalg::gemv(F::one(), x, coef, F::one(), &mut out.view_mut());
+    out
+}
