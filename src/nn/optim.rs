@@ -4,6 +4,7 @@ use ndarray::ArrayD;
 
 use super::Sequential;
 use crate::error::{Error, Result};
+use crate::validation::check_non_negative;
 
 /// Updates a network's parameters from the gradients of its last `backward`.
 ///
@@ -113,24 +114,9 @@ impl Sgd {
     }
 
     fn validate(&self) -> Result<()> {
-        if !(self.lr.is_finite() && self.lr >= 0.0) {
-            return Err(Error::invalid(
-                "lr",
-                format!("must be finite and ≥ 0, got {}", self.lr),
-            ));
-        }
-        if !(self.momentum.is_finite() && self.momentum >= 0.0) {
-            return Err(Error::invalid(
-                "momentum",
-                format!("must be finite and ≥ 0, got {}", self.momentum),
-            ));
-        }
-        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
-            return Err(Error::invalid(
-                "weight_decay",
-                format!("must be finite and ≥ 0, got {}", self.weight_decay),
-            ));
-        }
+        check_non_negative("lr", self.lr)?;
+        check_non_negative("momentum", self.momentum)?;
+        check_non_negative("weight_decay", self.weight_decay)?;
         if !self.dampening.is_finite() {
             return Err(Error::invalid("dampening", "must be finite"));
         }
@@ -258,29 +244,14 @@ impl Adam {
     }
 
     fn validate(&self) -> Result<()> {
-        if !(self.lr.is_finite() && self.lr >= 0.0) {
-            return Err(Error::invalid(
-                "lr",
-                format!("must be finite and ≥ 0, got {}", self.lr),
-            ));
-        }
+        check_non_negative("lr", self.lr)?;
         for (name, b) in [("beta1", self.beta1), ("beta2", self.beta2)] {
             if !(0.0..1.0).contains(&b) {
                 return Err(Error::invalid(name, format!("must be in [0, 1), got {b}")));
             }
         }
-        if !(self.eps.is_finite() && self.eps >= 0.0) {
-            return Err(Error::invalid(
-                "eps",
-                format!("must be finite and ≥ 0, got {}", self.eps),
-            ));
-        }
-        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
-            return Err(Error::invalid(
-                "weight_decay",
-                format!("must be finite and ≥ 0, got {}", self.weight_decay),
-            ));
-        }
+        check_non_negative("eps", self.eps)?;
+        check_non_negative("weight_decay", self.weight_decay)?;
         Ok(())
     }
 }
