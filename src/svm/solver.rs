@@ -102,6 +102,10 @@ struct State<'q, Q: QRows> {
     p: Vec<f64>,
     c: Vec<f64>,
     qd: Vec<f64>,
+    /// `Ḡₖ = Σ_{t: αₜ = Cₜ} Cₜ·Qₖₜ`: the gradient part due to variables at
+    /// their upper bound, kept for every position so that rebuilding the
+    /// gradients of shrunk variables only needs the free variables.
+    g_bar: Vec<f64>,
 }
 
 impl<Q: QRows> State<'_, Q> {
@@ -132,6 +136,18 @@ impl<Q: QRows> State<'_, Q> {
         self.p.swap(a, b);
         self.c.swap(a, b);
         self.qd.swap(a, b);
+        self.g_bar.swap(a, b);
+    }
+
+    /// Updates `Ḡ` after variable `t` entered (`sign = 1`) or left (`−1`)
+    /// its upper bound; needs `t`'s kernel row over every position.
+    fn bound_changed(&mut self, t: usize, sign: f64) {
+        let l = self.l;
+        let f = sign * self.c[t] * self.y[t];
+        let kt = self.q.row(t, l);
+        for k in 0..l {
+            self.g_bar[k] += f * self.y[k] * kt[k] as f64;
+        }
     }
 
     /// `(m, M)`: max of `v` over `I_up`, min over `I_low`, positions `< len`.
@@ -229,6 +245,7 @@ impl<Q: QRows> State<'_, Q> {
             self.g[k] += s * self.y[k] * (ki[k] as f64 - kj[k] as f64);
         }
         let (ci, cj) = (self.c[i], self.c[j]);
+        let (up_i, up_j) = (self.alpha[i] >= ci, self.alpha[j] >= cj);
         let ai = &mut self.alpha[i];
         *ai += yi * s;
         if clip_i {
@@ -238,6 +255,12 @@ impl<Q: QRows> State<'_, Q> {
         *aj -= yj * s;
         if clip_j {
             *aj = if yj > 0.0 { 0.0 } else { cj };
+        }
+        for (t, was_up) in [(i, up_i), (j, up_j)] {
+            let now_up = self.alpha[t] >= self.c[t];
+            if now_up != was_up {
+                self.bound_changed(t, if now_up { 1.0 } else { -1.0 });
+            }
         }
     }
 
@@ -250,7 +273,7 @@ impl<Q: QRows> State<'_, Q> {
         let n = self.q.n_samples();
         let mut coef = vec![0.0; n];
         for t in 0..self.l {
-            if self.alpha[t] != 0.0 {
+            if self.alpha[t] > 0.0 && self.alpha[t] < self.c[t] {
                 coef[self.q.sample(t)] += self.y[t] * self.alpha[t];
             }
         }
@@ -268,7 +291,7 @@ impl<Q: QRows> State<'_, Q> {
         let sums = self.q.kernel_sums(&targets, &svs, &sv_coef);
         for t in self.active..self.l {
             let s = self.q.sample(t);
-            self.g[t] = self.p[t] + self.y[t] * sums[seen[s]];
+            self.g[t] = self.g_bar[t] + self.p[t] + self.y[t] * sums[seen[s]];
         }
         self.active = self.l;
     }
@@ -324,6 +347,7 @@ pub(crate) fn solve<Q: QRows>(
         p: prob.p,
         c: prob.c,
         qd: prob.diag,
+        g_bar: vec![0.0; l],
     };
     let shrink_every = l.clamp(1, 1000);
     let mut countdown = shrink_every;
