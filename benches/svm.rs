@@ -53,12 +53,15 @@ fn linfa_fit(set: &BenchSet) -> linfa_svm::Svm<f64, bool> {
 }
 
 fn summary(set: &BenchSet, with_linfa: bool) {
-    let m = svc().fit(set.x_train.view(), set.y_train.view()).expect("fit");
+    let m = svc()
+        .fit(set.x_train.view(), set.y_train.view())
+        .expect("fit");
     let acc = svm_data::accuracy(&m.predict(set.x_test.view()).expect("predict"), &set.y_test);
     let x32 = set.x_train.mapv(|v| v as f32);
     let m32 = svc().fit(x32.view(), set.y_train.view()).expect("fit");
     let acc32 = svm_data::accuracy(
-        &m32.predict(set.x_test.mapv(|v| v as f32).view()).expect("predict"),
+        &m32.predict(set.x_test.mapv(|v| v as f32).view())
+            .expect("predict"),
         &set.y_test,
     );
     print!(
@@ -92,7 +95,10 @@ fn filtered_out(name: &str) -> bool {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str()) || f.contains(name))
+    !filters.is_empty()
+        && !filters
+            .iter()
+            .any(|f| name.contains(f.as_str()) || f.contains(name))
 }
 
 fn bench_set(c: &mut Criterion, set: &BenchSet, with_linfa: bool) {
@@ -112,14 +118,20 @@ fn bench_set(c: &mut Criterion, set: &BenchSet, with_linfa: bool) {
         })
     });
     g.bench_function("oxilearn_f32", |b| {
-        b.iter(|| svc().fit(black_box(x32.view()), black_box(set.y_train.view())).expect("fit"))
+        b.iter(|| {
+            svc()
+                .fit(black_box(x32.view()), black_box(set.y_train.view()))
+                .expect("fit")
+        })
     });
     if with_linfa {
         g.bench_function("linfa_f64", |b| b.iter(|| linfa_fit(black_box(set))));
     }
     g.finish();
 
-    let m = svc().fit(set.x_train.view(), set.y_train.view()).expect("fit");
+    let m = svc()
+        .fit(set.x_train.view(), set.y_train.view())
+        .expect("fit");
     let m32 = svc().fit(x32.view(), set.y_train.view()).expect("fit");
     let mut g = c.benchmark_group(format!("svm_predict/{}", set.name));
     g.bench_function("oxilearn_f64", |b| {

@@ -79,7 +79,10 @@ pub struct BenchSet {
 
 fn standardise(set: &mut BenchSet) {
     let mean = set.x_train.mean_axis(Axis(0)).expect("rows");
-    let std = set.x_train.std_axis(Axis(0), 0.0).mapv(|v| if v > 0.0 { v } else { 1.0 });
+    let std = set
+        .x_train
+        .std_axis(Axis(0), 0.0)
+        .mapv(|v| if v > 0.0 { v } else { 1.0 });
     set.x_train = (&set.x_train - &mean) / &std;
     set.x_test = (&set.x_test - &mean) / &std;
 }
@@ -143,4 +146,13 @@ pub fn head(set: &BenchSet, n: usize) -> BenchSet {
         x_test: set.x_test.clone(),
         y_test: set.y_test.clone(),
     }
+}
+
+/// CPU time (user + system) of this process so far, in seconds (10 ms ticks).
+pub fn cpu_seconds() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = s.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
 }

@@ -39,15 +39,31 @@ fn main() {
     let (n_sv, iters, conv, acc) = if f32_mode {
         let xt = set.x_train.mapv(|v| v as f32);
         let m = svc.fit(xt.view(), set.y_train.view()).expect("fit");
-        let p = m.predict(set.x_test.mapv(|v| v as f32).view()).expect("predict");
-        (m.support().len(), m.n_iter()[0], m.converged(), svm_data::accuracy(&p, &set.y_test))
+        let p = m
+            .predict(set.x_test.mapv(|v| v as f32).view())
+            .expect("predict");
+        (
+            m.support().len(),
+            m.n_iter()[0],
+            m.converged(),
+            svm_data::accuracy(&p, &set.y_test),
+        )
     } else {
-        let m = svc.fit(set.x_train.view(), set.y_train.view()).expect("fit");
+        let cpu = svm_data::cpu_seconds();
+        let m = svc
+            .fit(set.x_train.view(), set.y_train.view())
+            .expect("fit");
         let fit_s = t.elapsed().as_secs_f64();
+        eprintln!("fit cpu {:.2}s", svm_data::cpu_seconds() - cpu);
         let tp = Instant::now();
         let p = m.predict(set.x_test.view()).expect("predict");
         eprintln!("fit {fit_s:.3}s predict {:.3}s", tp.elapsed().as_secs_f64());
-        (m.support().len(), m.n_iter()[0], m.converged(), svm_data::accuracy(&p, &set.y_test))
+        (
+            m.support().len(),
+            m.n_iter()[0],
+            m.converged(),
+            svm_data::accuracy(&p, &set.y_test),
+        )
     };
     let secs = t.elapsed().as_secs_f64();
     let rss = svm_data::peak_rss_mb().unwrap_or(f64::NAN);

@@ -32,14 +32,21 @@ fn main() -> oxilearn::Result<()> {
             if p.done {
                 b.inc(1);
             } else {
-                b.set_message(format!("iter {} violation {:.2e}", p.iteration, p.violation));
+                b.set_message(format!(
+                    "iter {} violation {:.2e}",
+                    p.iteration, p.violation
+                ));
             }
         })
         .fit(x_train.view(), split.y_train.view())?;
     bar.finish_with_message("done");
 
     let pred = model.predict(x_test.view())?;
-    let correct = pred.iter().zip(&split.y_test).filter(|(a, b)| a == b).count();
+    let correct = pred
+        .iter()
+        .zip(&split.y_test)
+        .filter(|(a, b)| a == b)
+        .count();
     println!(
         "digits: {} train / {} test, gamma = {:.4}, support vectors per class {:?}",
         x_train.nrows(),

@@ -1,9 +1,8 @@
 //! Least-recently-used cache of kernel rows under a byte budget.
 //!
-//! A row is identified by a *key* (the solver's position of a variable, or a
-//! training sample) and holds `f32` values; only a prefix of a row may be
-//! valid (`len`), because the solver asks only for the entries of its active
-//! (unshrunk) variables. Row buffers are allocated on first use, so memory
+//! A row is identified by a *key* (a sample of the sub-problem) and holds
+//! `f32` values in sample order; [`SampleRows`] computes a row either in full
+//! or only at the solver's active (unshrunk) samples. Row buffers are allocated on first use, so memory
 //! grows with what is cached, never beyond `budget` (at least two rows).
 
 use super::kernel::RowEval;
@@ -138,28 +137,6 @@ impl RowCache {
     pub(crate) fn row_mut(&mut self, slot: usize) -> &mut [f32] {
         &mut self.data[slot]
     }
-
-    /// Exchanges keys `a < b` and entries `a`, `b` inside every cached row;
-    /// a row valid up to a length in `(a, b]` loses its entries from `a` on.
-    pub(crate) fn swap_keys(&mut self, a: usize, b: usize) {
-        let (a, b) = if a < b { (a, b) } else { (b, a) };
-        let (sa, sb) = (self.slot_of[a], self.slot_of[b]);
-        self.slot_of[a] = sb;
-        self.slot_of[b] = sa;
-        if sa != NONE {
-            self.key_of[sa as usize] = b;
-        }
-        if sb != NONE {
-            self.key_of[sb as usize] = a;
-        }
-        for (row, len) in self.data.iter_mut().zip(self.len.iter_mut()) {
-            if *len > b {
-                row.swap(a, b);
-            } else if *len > a {
-                *len = a;
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -186,161 +163,93 @@ mod tests {
         assert_eq!(c.data.len(), 3);
         assert!(c.stats().0 >= 1);
     }
-
-    #[test]
-    fn swap_moves_entries_and_truncates() {
-        let mut c = RowCache::new(4, 4, 1 << 10);
-        let (s0, _) = c.get(0);
-        c.row_mut(s0).copy_from_slice(&[0.0, 1.0, 2.0, 3.0]);
-        c.set_len(s0, 4);
-        let (s1, _) = c.get(1);
-        c.row_mut(s1).copy_from_slice(&[10.0, 11.0, 12.0, 13.0]);
-        c.set_len(s1, 2);
-        c.swap_keys(3, 1);
-        // row of key 0 fully valid: entries 1 and 3 exchanged
-        let (s, have) = c.get(0);
-        assert_eq!(have, 4);
-        assert_eq!(c.row(s), &[0.0, 3.0, 2.0, 1.0]);
-        // old key 1 is now key 3 and was valid up to 2 → truncated to 1
-        let (s, have) = c.get(3);
-        assert_eq!(have, 1);
-        assert_eq!(c.row(s)[0], 10.0);
-        assert_eq!(c.get(1).1, 0);
-    }
 }
 
-/// Kernel rows for a solver whose variables are training samples (C-SVC):
-/// rows are cached per solver position, computed for the active prefix only.
-pub(crate) struct PrefixRows<'e, 'x, F: crate::Float> {
+/// Kernel rows of a sub-problem's samples, cached in sample order (never
+/// permuted). A row is computed either in full or only at the solver's
+/// active samples, and then serves until the active set grows again.
+pub(crate) struct SampleRows<'e, 'x, F: crate::Float> {
     eval: &'e RowEval<'x, F>,
     cache: RowCache,
-    sample_of: Vec<usize>,
+    /// Sub-problem sample → evaluator point.
+    global: Vec<usize>,
+    /// Per cache slot: generation it was computed for, and whether in full.
+    slot_gen: Vec<u64>,
+    slot_full: Vec<bool>,
+    tg: Vec<usize>,
+    tmp: Vec<f32>,
 }
 
-impl<'e, 'x, F: crate::Float> PrefixRows<'e, 'x, F> {
-    /// Rows over `samples` (indices into the evaluator's points).
-    pub(crate) fn new(eval: &'e RowEval<'x, F>, samples: Vec<usize>, budget_bytes: usize) -> Self {
-        let l = samples.len();
-        PrefixRows {
+impl<'e, 'x, F: crate::Float> SampleRows<'e, 'x, F> {
+    /// Rows over `global` (indices into the evaluator's points).
+    pub(crate) fn new(eval: &'e RowEval<'x, F>, global: Vec<usize>, budget_bytes: usize) -> Self {
+        let m = global.len();
+        let cache = RowCache::new(m, m, budget_bytes);
+        SampleRows {
             eval,
-            cache: RowCache::new(l, l, budget_bytes),
-            sample_of: samples,
+            cache,
+            global,
+            slot_gen: Vec::new(),
+            slot_full: Vec::new(),
+            tg: Vec::new(),
+            tmp: Vec::new(),
         }
     }
 
-    fn ensure(&mut self, pos: usize, len: usize) -> usize {
-        let (slot, have) = self.cache.get(pos);
-        if have < len {
-            let s = self.sample_of[pos];
-            self.eval.fill(
-                s,
-                &self.sample_of[have..len],
-                &mut self.cache.row_mut(slot)[have..len],
-            );
-            self.cache.set_len(slot, len);
+    fn ensure(&mut self, s: usize, targets: &[usize], generation: u64) -> usize {
+        let (slot, have) = self.cache.get(s);
+        if slot >= self.slot_gen.len() {
+            self.slot_gen.resize(slot + 1, 0);
+            self.slot_full.resize(slot + 1, false);
         }
+        if have > 0 && (self.slot_full[slot] || self.slot_gen[slot] == generation) {
+            return slot;
+        }
+        let m = self.global.len();
+        let src = self.global[s];
+        if targets.len() >= m {
+            self.eval
+                .fill(src, &self.global, &mut self.cache.row_mut(slot)[..m]);
+            self.slot_full[slot] = true;
+        } else {
+            self.tg.clear();
+            self.tg.extend(targets.iter().map(|&t| self.global[t]));
+            self.tmp.resize(targets.len(), 0.0);
+            self.eval.fill(src, &self.tg, &mut self.tmp);
+            let row = self.cache.row_mut(slot);
+            for (&t, &v) in targets.iter().zip(&self.tmp) {
+                row[t] = v;
+            }
+            self.slot_full[slot] = false;
+        }
+        self.slot_gen[slot] = generation;
+        self.cache.set_len(slot, m);
         slot
     }
 }
 
-impl<F: crate::Float> QRows for PrefixRows<'_, '_, F> {
-    fn row(&mut self, pos: usize, len: usize) -> &[f32] {
-        let s = self.ensure(pos, len);
-        &self.cache.row(s)[..len]
+impl<F: crate::Float> QRows for SampleRows<'_, '_, F> {
+    fn row(&mut self, s: usize, targets: &[usize], generation: u64) -> &[f32] {
+        let slot = self.ensure(s, targets, generation);
+        self.cache.row(slot)
     }
-    fn rows2(&mut self, i: usize, j: usize, len: usize) -> (&[f32], &[f32]) {
-        let si = self.ensure(i, len);
-        let sj = self.ensure(j, len);
-        (&self.cache.row(si)[..len], &self.cache.row(sj)[..len])
-    }
-    fn swap(&mut self, a: usize, b: usize) {
-        self.cache.swap_keys(a, b);
-        self.sample_of.swap(a, b);
-    }
-    fn sample(&self, pos: usize) -> usize {
-        self.sample_of[pos]
-    }
-    fn n_samples(&self) -> usize {
-        self.eval.n()
-    }
-    fn kernel_sums(&self, targets: &[usize], svs: &[usize], coef: &[f64]) -> Vec<f64> {
-        self.eval.kernel_sums(targets, svs, coef)
-    }
-    fn cache_stats(&self) -> (u64, u64) {
-        self.cache.stats()
-    }
-}
-
-/// Kernel rows for a solver with two variables per sample (ε-SVR): full
-/// sample rows are cached, variable rows are gathered from them.
-pub(crate) struct PairedRows<'e, 'x, F: crate::Float> {
-    eval: &'e RowEval<'x, F>,
-    cache: RowCache,
-    all: Vec<usize>,
-    sample_of: Vec<usize>,
-    buf: [Vec<f32>; 2],
-    tag: [(usize, usize); 2],
-}
-
-impl<'e, 'x, F: crate::Float> PairedRows<'e, 'x, F> {
-    /// Variables `t` and `t + n` both use sample `t`.
-    pub(crate) fn new(eval: &'e RowEval<'x, F>, budget_bytes: usize) -> Self {
-        let n = eval.n();
-        PairedRows {
-            eval,
-            cache: RowCache::new(n, n, budget_bytes),
-            all: (0..n).collect(),
-            sample_of: (0..n).chain(0..n).collect(),
-            buf: [vec![0.0; 2 * n], vec![0.0; 2 * n]],
-            tag: [(usize::MAX, 0); 2],
-        }
-    }
-
-    fn build(&mut self, which: usize, pos: usize, len: usize) {
-        if self.tag[which] == (pos, len) {
-            return;
-        }
-        let s = self.sample_of[pos];
-        let (slot, have) = self.cache.get(s);
-        let n = self.all.len();
-        if have < n {
-            self.eval
-                .fill(s, &self.all[have..], &mut self.cache.row_mut(slot)[have..n]);
-            self.cache.set_len(slot, n);
-        }
-        let row = self.cache.row(slot);
-        for (b, &k) in self.buf[which][..len]
-            .iter_mut()
-            .zip(&self.sample_of[..len])
-        {
-            *b = row[k];
-        }
-        self.tag[which] = (pos, len);
-    }
-}
-
-impl<F: crate::Float> QRows for PairedRows<'_, '_, F> {
-    fn row(&mut self, pos: usize, len: usize) -> &[f32] {
-        self.build(0, pos, len);
-        &self.buf[0][..len]
-    }
-    fn rows2(&mut self, i: usize, j: usize, len: usize) -> (&[f32], &[f32]) {
-        self.build(0, i, len);
-        self.build(1, j, len);
-        (&self.buf[0][..len], &self.buf[1][..len])
-    }
-    fn swap(&mut self, a: usize, b: usize) {
-        self.sample_of.swap(a, b);
-        self.tag = [(usize::MAX, 0); 2];
-    }
-    fn sample(&self, pos: usize) -> usize {
-        self.sample_of[pos]
+    fn rows2(
+        &mut self,
+        si: usize,
+        sj: usize,
+        targets: &[usize],
+        generation: u64,
+    ) -> (&[f32], &[f32]) {
+        let a = self.ensure(si, targets, generation);
+        let b = self.ensure(sj, targets, generation);
+        (self.cache.row(a), self.cache.row(b))
     }
     fn n_samples(&self) -> usize {
-        self.eval.n()
+        self.global.len()
     }
     fn kernel_sums(&self, targets: &[usize], svs: &[usize], coef: &[f64]) -> Vec<f64> {
-        self.eval.kernel_sums(targets, svs, coef)
+        let g = |v: &[usize]| v.iter().map(|&i| self.global[i]).collect::<Vec<_>>();
+        self.eval.kernel_sums(&g(targets), &g(svs), coef)
     }
     fn cache_stats(&self) -> (u64, u64) {
         self.cache.stats()

@@ -238,7 +238,6 @@ pub(crate) fn dot<F: Float>(a: &[F], b: &[F]) -> F {
 pub(crate) struct RowEval<'a, F: Float> {
     x: &'a [F],
     d: usize,
-    n: usize,
     sq: Vec<F>,
     kf: KernelFn,
 }
@@ -261,12 +260,7 @@ impl<'a, F: Float> RowEval<'a, F> {
         } else {
             Vec::new()
         };
-        RowEval { x, d, n, sq, kf }
-    }
-
-    /// Number of points.
-    pub(crate) fn n(&self) -> usize {
-        self.n
+        RowEval { x, d, sq, kf }
     }
 
     /// `K(xᵢ, xᵢ)`.

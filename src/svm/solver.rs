@@ -30,17 +30,23 @@
 //! Kernel values come from a [`QRows`] provider (`f32` rows from an LRU
 //! cache); all solver state is `f64`.
 
-/// Kernel rows for the solver, in the solver's variable positions.
+/// Kernel rows for the solver, indexed by (sub-problem) sample.
+///
+/// A row requested for `targets` must be exact at those samples; `generation`
+/// changes whenever the active set grows, so a row computed for an older,
+/// smaller active set is stale unless it was computed in full.
 pub(crate) trait QRows {
-    /// `K(s(pos), s(k))` for `k < len`.
-    fn row(&mut self, pos: usize, len: usize) -> &[f32];
-    /// Rows `i` and `j` together (`i` was usually just fetched).
-    fn rows2(&mut self, i: usize, j: usize, len: usize) -> (&[f32], &[f32]);
-    /// Exchanges positions `a` and `b`.
-    fn swap(&mut self, a: usize, b: usize);
-    /// The training sample behind position `pos`.
-    fn sample(&self, pos: usize) -> usize;
-    /// Number of distinct training samples.
+    /// `K(s, t)` at index `t`, exact for every `t` in `targets`.
+    fn row(&mut self, s: usize, targets: &[usize], generation: u64) -> &[f32];
+    /// Rows `si` and `sj` together (`si` was usually just fetched).
+    fn rows2(
+        &mut self,
+        si: usize,
+        sj: usize,
+        targets: &[usize],
+        generation: u64,
+    ) -> (&[f32], &[f32]);
+    /// Number of samples.
     fn n_samples(&self) -> usize;
     /// `Σⱼ coef[j]·K(targets[t], svs[j])` (samples), exact precision.
     fn kernel_sums(&self, targets: &[usize], svs: &[usize], coef: &[f64]) -> Vec<f64>;
@@ -58,6 +64,8 @@ pub(crate) struct Problem {
     pub c: Vec<f64>,
     /// `K(s(t), s(t))`.
     pub diag: Vec<f64>,
+    /// The sample `s(t)` behind each variable.
+    pub sample: Vec<usize>,
 }
 
 /// Solver settings.
@@ -106,6 +114,8 @@ struct State<'q, Q: QRows> {
     /// their upper bound, kept for every position so that rebuilding the
     /// gradients of shrunk variables only needs the free variables.
     g_bar: Vec<f64>,
+    sample: Vec<usize>,
+    generation: u64,
 }
 
 impl<Q: QRows> State<'_, Q> {
@@ -128,7 +138,7 @@ impl<Q: QRows> State<'_, Q> {
     }
 
     fn swap(&mut self, a: usize, b: usize) {
-        self.q.swap(a, b);
+        self.sample.swap(a, b);
         self.perm.swap(a, b);
         self.alpha.swap(a, b);
         self.g.swap(a, b);
@@ -144,9 +154,11 @@ impl<Q: QRows> State<'_, Q> {
     fn bound_changed(&mut self, t: usize, sign: f64) {
         let l = self.l;
         let f = sign * self.c[t] * self.y[t];
-        let kt = self.q.row(t, l);
+        let kt = self
+            .q
+            .row(self.sample[t], &self.sample[..l], self.generation);
         for k in 0..l {
-            self.g_bar[k] += f * self.y[k] * kt[k] as f64;
+            self.g_bar[k] += f * self.y[k] * kt[self.sample[k]] as f64;
         }
     }
 
@@ -187,7 +199,9 @@ impl<Q: QRows> State<'_, Q> {
         let mut vmin = f64::INFINITY;
         let mut best = f64::INFINITY;
         let mut j = None;
-        let ki = self.q.row(i, act);
+        let ki = self
+            .q
+            .row(self.sample[i], &self.sample[..act], self.generation);
         for t in 0..act {
             let low = if self.y[t] > 0.0 {
                 self.alpha[t] > 0.0
@@ -203,7 +217,7 @@ impl<Q: QRows> State<'_, Q> {
             }
             let b = gmax - v;
             if b > 0.0 {
-                let mut a = qdi + self.qd[t] - 2.0 * ki[t] as f64;
+                let mut a = qdi + self.qd[t] - 2.0 * ki[self.sample[t]] as f64;
                 if a <= 0.0 {
                     a = TAU;
                 }
@@ -231,8 +245,9 @@ impl<Q: QRows> State<'_, Q> {
         } else {
             self.c[j] - self.alpha[j]
         };
-        let (ki, kj) = self.q.rows2(i, j, act);
-        let mut a = self.qd[i] + self.qd[j] - 2.0 * ki[j] as f64;
+        let (si, sj) = (self.sample[i], self.sample[j]);
+        let (ki, kj) = self.q.rows2(si, sj, &self.sample[..act], self.generation);
+        let mut a = self.qd[i] + self.qd[j] - 2.0 * ki[sj] as f64;
         if a <= 0.0 {
             a = TAU;
         }
@@ -242,7 +257,8 @@ impl<Q: QRows> State<'_, Q> {
             return;
         }
         for k in 0..act {
-            self.g[k] += s * self.y[k] * (ki[k] as f64 - kj[k] as f64);
+            let sk = self.sample[k];
+            self.g[k] += s * self.y[k] * (ki[sk] as f64 - kj[sk] as f64);
         }
         let (ci, cj) = (self.c[i], self.c[j]);
         let (up_i, up_j) = (self.alpha[i] >= ci, self.alpha[j] >= cj);
@@ -274,7 +290,7 @@ impl<Q: QRows> State<'_, Q> {
         let mut coef = vec![0.0; n];
         for t in 0..self.l {
             if self.alpha[t] > 0.0 && self.alpha[t] < self.c[t] {
-                coef[self.q.sample(t)] += self.y[t] * self.alpha[t];
+                coef[self.sample[t]] += self.y[t] * self.alpha[t];
             }
         }
         let svs: Vec<usize> = (0..n).filter(|&s| coef[s] != 0.0).collect();
@@ -282,7 +298,7 @@ impl<Q: QRows> State<'_, Q> {
         let mut seen = vec![usize::MAX; n];
         let mut targets = Vec::new();
         for t in self.active..self.l {
-            let s = self.q.sample(t);
+            let s = self.sample[t];
             if seen[s] == usize::MAX {
                 seen[s] = targets.len();
                 targets.push(s);
@@ -290,10 +306,11 @@ impl<Q: QRows> State<'_, Q> {
         }
         let sums = self.q.kernel_sums(&targets, &svs, &sv_coef);
         for t in self.active..self.l {
-            let s = self.q.sample(t);
+            let s = self.sample[t];
             self.g[t] = self.g_bar[t] + self.p[t] + self.y[t] * sums[seen[s]];
         }
         self.active = self.l;
+        self.generation += 1;
     }
 
     fn shrinkable(&self, t: usize, m: f64, big_m: f64) -> bool {
@@ -348,6 +365,8 @@ pub(crate) fn solve<Q: QRows>(
         c: prob.c,
         qd: prob.diag,
         g_bar: vec![0.0; l],
+        sample: prob.sample,
+        generation: 0,
     };
     let shrink_every = l.clamp(1, 1000);
     let mut countdown = shrink_every;
@@ -425,27 +444,13 @@ mod tests {
     /// A dense Q provider for tests: `K` given as a full matrix.
     struct Dense {
         k: Vec<Vec<f32>>,
-        pos: Vec<usize>,
-        a: Vec<f32>,
-        b: Vec<f32>,
     }
     impl QRows for Dense {
-        fn row(&mut self, pos: usize, len: usize) -> &[f32] {
-            let s = self.pos[pos];
-            self.a = (0..len).map(|k| self.k[s][self.pos[k]]).collect();
-            &self.a
+        fn row(&mut self, s: usize, _: &[usize], _: u64) -> &[f32] {
+            &self.k[s]
         }
-        fn rows2(&mut self, i: usize, j: usize, len: usize) -> (&[f32], &[f32]) {
-            let (si, sj) = (self.pos[i], self.pos[j]);
-            self.a = (0..len).map(|k| self.k[si][self.pos[k]]).collect();
-            self.b = (0..len).map(|k| self.k[sj][self.pos[k]]).collect();
-            (&self.a, &self.b)
-        }
-        fn swap(&mut self, a: usize, b: usize) {
-            self.pos.swap(a, b);
-        }
-        fn sample(&self, pos: usize) -> usize {
-            self.pos[pos]
+        fn rows2(&mut self, i: usize, j: usize, _: &[usize], _: u64) -> (&[f32], &[f32]) {
+            (&self.k[i], &self.k[j])
         }
         fn n_samples(&self) -> usize {
             self.k.len()
@@ -464,17 +469,13 @@ mod tests {
     fn two_points_closed_form() {
         // x = ±1 on a line, linear kernel: α = 1/2 each (hard margin, C large), ρ = 0.
         let k = vec![vec![1.0, -1.0], vec![-1.0, 1.0]];
-        let mut q = Dense {
-            k,
-            pos: vec![0, 1],
-            a: vec![],
-            b: vec![],
-        };
+        let mut q = Dense { k };
         let prob = Problem {
             y: vec![1.0, -1.0],
             p: vec![-1.0, -1.0],
             c: vec![10.0, 10.0],
             diag: vec![1.0, 1.0],
+            sample: vec![0, 1],
         };
         let s = solve(
             &mut q,
@@ -510,17 +511,13 @@ mod tests {
             })
             .collect();
         let run = |shrinking| {
-            let mut q = Dense {
-                k: k.clone(),
-                pos: (0..300).collect(),
-                a: vec![],
-                b: vec![],
-            };
+            let mut q = Dense { k: k.clone() };
             let prob = Problem {
                 y: y.clone(),
                 p: vec![-1.0; 300],
                 c: vec![1.0; 300],
                 diag: vec![1.0; 300],
+                sample: (0..300).collect(),
             };
             solve(
                 &mut q,

@@ -9,7 +9,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::cache::PrefixRows;
+use super::cache::SampleRows;
 use super::kernel::{self, Kernel, KernelFn, RowEval};
 use super::probability;
 use super::solver::{self, Problem};
@@ -449,12 +449,13 @@ pub(crate) fn train_pair<F: Float>(
 ) -> PairModel {
     let l = samples.len();
     let diag = samples.iter().map(|&s| eval.diag(s)).collect();
-    let mut rows = PrefixRows::new(eval, samples.to_vec(), opts.cache_bytes());
+    let mut rows = SampleRows::new(eval, samples.to_vec(), opts.cache_bytes());
     let prob = Problem {
         y: y.to_vec(),
         p: vec![-1.0; l],
         c: c.to_vec(),
         diag,
+        sample: (0..l).collect(),
     };
     let sol = solver::solve(&mut rows, prob, opts.settings(), progress);
     PairModel {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use super::cache::PairedRows;
+use super::cache::SampleRows;
 use super::kernel::{self, Kernel, KernelFn, RowEval};
 use super::solver::{self, Problem};
 use super::{Progress, ProgressHook, SolverOptions};
@@ -161,8 +161,9 @@ impl Svr {
                 .collect(),
             c: vec![h.c; 2 * n],
             diag: diag1.iter().chain(&diag1).copied().collect(),
+            sample: (0..n).chain(0..n).collect(),
         };
-        let mut rows = PairedRows::new(&eval, h.opts.cache_bytes());
+        let mut rows = SampleRows::new(&eval, (0..n).collect(), h.opts.cache_bytes());
         let hook = self.progress.clone();
         let report = |iteration, violation, active, done| {
             if let Some(hk) = &hook {
