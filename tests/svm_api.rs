@@ -200,6 +200,15 @@ fn shrinking_and_tiny_cache_do_not_change_the_solution() {
         .fit(x.view(), y.view())
         .unwrap();
     assert_eq!(base.support(), plain.support());
+    let tiny = Svc::new()
+        .tol(1e-5)
+        .cache_size(0.01) // a few rows, with shrinking
+        .fit(x.view(), y.view())
+        .unwrap();
+    assert_eq!(base.support(), tiny.support());
+    for (a, b) in base.objective().iter().zip(tiny.objective()) {
+        assert!((a - b).abs() <= 1e-6 * a.abs(), "{a} vs {b}");
+    }
     for (a, b) in base.objective().iter().zip(plain.objective()) {
         assert!((a - b).abs() <= 1e-6 * a.abs(), "{a} vs {b}");
     }
@@ -208,6 +217,18 @@ fn shrinking_and_tiny_cache_do_not_change_the_solution() {
         plain.decision_function(x.view()).unwrap(),
     );
     assert!(da.iter().zip(&db).all(|(u, v)| (u - v).abs() < 1e-4));
+}
+
+#[test]
+fn evicting_cache_with_shrinking_gives_the_same_solution() {
+    let (x, y) = breast_cancer(569);
+    let base = Svc::new().fit(x.view(), y.view()).unwrap();
+    for mb in [0.05, 0.01, 0.002] {
+        let small = Svc::new().cache_size(mb).fit(x.view(), y.view()).unwrap();
+        assert_eq!(base.support(), small.support(), "cache {mb} MB");
+        let (a, b) = (base.objective()[0], small.objective()[0]);
+        assert!((a - b).abs() <= 1e-6 * a.abs(), "{a} vs {b}");
+    }
 }
 
 #[test]

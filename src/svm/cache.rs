@@ -202,10 +202,14 @@ impl<'e, 'x, F: crate::Float> SampleRows<'e, 'x, F> {
             self.slot_gen.resize(slot + 1, 0);
             self.slot_full.resize(slot + 1, false);
         }
-        if have > 0 && (self.slot_full[slot] || self.slot_gen[slot] == generation) {
+        let m = self.global.len();
+        // A full row serves every request; a partial one only requests for
+        // (a subset of) the active set it was computed for.
+        if have > 0
+            && (self.slot_full[slot] || (self.slot_gen[slot] == generation && targets.len() < m))
+        {
             return slot;
         }
-        let m = self.global.len();
         let src = self.global[s];
         if targets.len() >= m {
             self.eval
