@@ -507,8 +507,11 @@ pub struct FittedSvc<F: Float, L> {
     pub(crate) converged: bool,
 }
 
-/// Rows of test data processed together at prediction.
-const PREDICT_CHUNK: usize = 2048;
+/// Rows of test data processed together at prediction: the kernel block
+/// (`rows × n_SV`) stays within about 8 MB.
+pub(crate) fn predict_chunk<F>(n_sv: usize) -> usize {
+    ((8 << 20) / (n_sv.max(1) * std::mem::size_of::<F>())).clamp(16, 4096)
+}
 
 impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
     /// The classes, sorted.
@@ -598,7 +601,8 @@ impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
             start[c + 1] = start[c] + self.n_support[c];
         }
         let mut out = Array2::<f64>::zeros((x.nrows(), n_pairs));
-        for (ci, chunk) in x.axis_chunks_iter(Axis(0), PREDICT_CHUNK).enumerate() {
+        let rows = predict_chunk::<F>(self.support.len());
+        for (ci, chunk) in x.axis_chunks_iter(Axis(0), rows).enumerate() {
             let kb = if let KernelFn::Precomputed = self.kernel {
                 chunk.select(Axis(1), &self.support)
             } else {
@@ -611,7 +615,7 @@ impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
                     &self.sv_sq,
                 )
             };
-            let mut o = out.slice_mut(s![ci * PREDICT_CHUNK.., ..]);
+            let mut o = out.slice_mut(s![ci * rows.., ..]);
             for (r, krow) in kb.rows().into_iter().enumerate() {
                 let mut p = 0;
                 for a in 0..k {

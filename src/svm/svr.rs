@@ -292,7 +292,8 @@ impl<F: Float> FittedSvr<F> {
         validation::check_predict_input(x, self.n_features)?;
         let mut out = Vec::with_capacity(x.nrows());
         let b = self.intercept.to_f64_exact();
-        for chunk in x.axis_chunks_iter(Axis(0), 2048) {
+        let rows = super::svc::predict_chunk::<F>(self.support.len());
+        for chunk in x.axis_chunks_iter(Axis(0), rows) {
             let kb = if let KernelFn::Precomputed = self.kernel {
                 chunk.select(Axis(1), &self.support)
             } else {
