@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 pub fn make_classification(n: usize, d: usize, seed: u64) -> (Array2<f64>, Array1<usize>) {
     assert!(d >= 4);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut normal = move |rng: &mut ChaCha8Rng| {
+    let normal = |rng: &mut ChaCha8Rng| {
         // Box–Muller
         let u1: f64 = rng.random::<f64>().max(1e-300);
         let u2: f64 = rng.random::<f64>();

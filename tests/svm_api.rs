@@ -27,7 +27,7 @@ fn rbf(g: f64) -> Kernel {
 #[test]
 fn bad_input_gives_typed_errors() {
     let (x, y) = breast_cancer(40);
-    let e = |r: oxilearn::Result<FittedSvc<f64, usize>>| r.err().expect("must fail");
+    let e = |r: oxilearn::Result<FittedSvc<f64, usize>>| r.expect_err("must fail");
     assert!(matches!(
         e(Svc::new().c(0.0).fit(x.view(), y.view())),
         Error::InvalidParameter { name: "C", .. }
@@ -97,7 +97,7 @@ fn bad_input_gives_typed_errors() {
     ));
     // Svr
     let yr = x.column(0).to_owned();
-    let er = |r: oxilearn::Result<FittedSvr<f64>>| r.err().expect("must fail");
+    let er = |r: oxilearn::Result<FittedSvr<f64>>| r.expect_err("must fail");
     assert!(matches!(
         er(Svr::new().epsilon(-0.1).fit(x.view(), yr.view())),
         Error::InvalidParameter {

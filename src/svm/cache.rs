@@ -139,32 +139,6 @@ impl RowCache {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lru_eviction_respects_budget() {
-        // 3 rows of 4 f32 fit in 48 bytes.
-        let mut c = RowCache::new(10, 4, 48);
-        assert_eq!(c.capacity(), 3);
-        for k in 0..3 {
-            let (s, have) = c.get(k);
-            assert_eq!(have, 0);
-            c.row_mut(s).fill(k as f32);
-            c.set_len(s, 4);
-        }
-        // touch 0 so 1 becomes least recent
-        assert_eq!(c.get(0).1, 4);
-        let (s, have) = c.get(7);
-        assert_eq!(have, 0);
-        c.set_len(s, 4);
-        assert_eq!(c.get(1).1, 0, "row 1 was evicted");
-        assert_eq!(c.data.len(), 3);
-        assert!(c.stats().0 >= 1);
-    }
-}
-
 /// Kernel rows of a sub-problem's samples, cached in sample order (never
 /// permuted). A row is computed either in full or only at the solver's
 /// active samples, and then serves until the active set grows again.
@@ -257,5 +231,31 @@ impl<F: crate::Float> QRows for SampleRows<'_, '_, F> {
     }
     fn cache_stats(&self) -> (u64, u64) {
         self.cache.stats()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lru_eviction_respects_budget() {
+        // 3 rows of 4 f32 fit in 48 bytes.
+        let mut c = RowCache::new(10, 4, 48);
+        assert_eq!(c.capacity(), 3);
+        for k in 0..3 {
+            let (s, have) = c.get(k);
+            assert_eq!(have, 0);
+            c.row_mut(s).fill(k as f32);
+            c.set_len(s, 4);
+        }
+        // touch 0 so 1 becomes least recent
+        assert_eq!(c.get(0).1, 4);
+        let (s, have) = c.get(7);
+        assert_eq!(have, 0);
+        c.set_len(s, 4);
+        assert_eq!(c.get(1).1, 0, "row 1 was evicted");
+        assert_eq!(c.data.len(), 3);
+        assert!(c.stats().0 >= 1);
     }
 }

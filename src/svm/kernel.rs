@@ -253,7 +253,7 @@ impl<'a, F: Float> RowEval<'a, F> {
     /// `x` must be in standard (C) layout; for `Precomputed` it is the `n×n`
     /// kernel.
     pub(crate) fn new(x: &'a [F], n: usize, kf: KernelFn) -> Self {
-        let d = if n == 0 { 0 } else { x.len() / n };
+        let d = x.len().checked_div(n).unwrap_or(0);
         let (mut xf, mut sqf) = (Vec::new(), Vec::new());
         if matches!(kf, KernelFn::Rbf { .. }) && n > 0 {
             let mut mean = vec![0.0f64; d];

@@ -96,6 +96,7 @@ pub(crate) fn sigmoid(f: f64, a: f64, b: f64) -> f64 {
     p.clamp(1e-7, 1.0 - 1e-7)
 }
 
+#[allow(clippy::needless_range_loop)] // elimination reads two rows at once
 /// Class probabilities from pairwise `r[i][j] ≈ P(i | i or j)` (`r[j][i] = 1 − r[i][j]`).
 pub(crate) fn couple(r: &[Vec<f64>]) -> Vec<f64> {
     let k = r.len();

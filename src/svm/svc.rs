@@ -702,6 +702,7 @@ impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
             .collect())
     }
 
+    #[allow(clippy::needless_range_loop)] // r[a][b] and r[b][a] are both written
     /// Class probabilities (`m × n_classes`, columns as `classes()`): Platt
     /// sigmoids on the pairwise decision values, coupled by Wu–Lin–Weng.
     ///
