@@ -39,7 +39,7 @@ pub(crate) struct SvrHyper {
 /// let y = array![0.0, 2.0, 4.0, 6.0, 8.0];
 /// let model = Svr::new().kernel(Kernel::Linear).c(100.0).epsilon(0.01).fit(x.view(), y.view())?;
 /// let p = model.predict(array![[5.0]].view())?;
-/// assert!((p[0] - 10.0).abs() < 0.05);
+/// assert!((p[0] - 10.0f64).abs() < 0.05);
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone)]
