@@ -13,6 +13,10 @@ use crate::linalg::Float;
 
 /// `Err(NonFinite)` at the first NaN/inf of `x`.
 pub(crate) fn check_finite2<F: Float>(x: ArrayView2<'_, F>, what: &'static str) -> Result<()> {
+    // Fast scan first; the index search runs only on failure.
+    if x.iter().all(|v| v.is_finite()) {
+        return Ok(());
+    }
     if let Some(((i, j), _)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
         return Err(Error::NonFinite {
             what,
@@ -24,6 +28,9 @@ pub(crate) fn check_finite2<F: Float>(x: ArrayView2<'_, F>, what: &'static str) 
 
 /// `Err(NonFinite)` at the first NaN/inf of `x`.
 pub(crate) fn check_finite1<F: Float>(x: ArrayView1<'_, F>, what: &'static str) -> Result<()> {
+    if x.iter().all(|v| v.is_finite()) {
+        return Ok(());
+    }
     if let Some((i, _)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
         return Err(Error::NonFinite {
             what,
