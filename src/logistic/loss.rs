@@ -1,0 +1,344 @@
+//! The penalised logistic objective, its gradient and Hessian.
+//!
+//! Internally every solver minimises the *mean-scaled* objective
+//!
+//! ```text
+//! L(θ) = Σᵢ s̃ᵢ·ℓᵢ(θ) + λ/2·‖W‖²,   s̃ᵢ = sᵢ / Σs,   λ = 1 / (C·Σs)
+//! ```
+//!
+//! which is scikit-learn's `C·Σ sᵢ·ℓᵢ + ½‖W‖²` divided by `C·Σs`: the same
+//! minimiser, better-scaled numbers, and the quantity scikit-learn's `tol`
+//! applies to. The intercept is never penalised.
+//!
+//! Parameters are a `k × p` matrix `θ` (`k = 1` for the binary logistic loss,
+//! `k = n_classes` for the multinomial loss; `p = n_features + fit_intercept`,
+//! the intercept in the last column). Products with the records are GEMMs
+//! through [`crate::linalg`] on row chunks, run in parallel with rayon.
+
+use std::ops::Range;
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
+use rayon::prelude::*;
+
+use crate::linalg::{self, Float};
+
+/// Rows per parallel chunk (below this, one chunk).
+const MIN_CHUNK_ROWS: usize = 2048;
+
+/// A fitting problem: data, encoded labels, weights and penalty.
+pub(crate) struct Problem<'a, F: Float> {
+    /// Records, `n × d`.
+    pub x: ArrayView2<'a, F>,
+    /// Class index of each row (`0..n_classes`).
+    pub codes: &'a [usize],
+    /// Normalised sample weights (sum 1).
+    pub sw: Array1<F>,
+    /// Rows of θ: 1 (binary) or `n_classes` (multinomial).
+    pub k: usize,
+    /// Whether θ has an intercept column.
+    pub fit_intercept: bool,
+    /// `1 / (C·Σs)`, or 0 without penalty.
+    pub l2: F,
+}
+
+/// Result of an evaluation at θ.
+pub(crate) struct Eval<F> {
+    /// Mean-scaled objective (accumulated in f64).
+    pub loss: f64,
+    /// Gradient, `k × p`.
+    pub grad: Array2<F>,
+    /// Predicted probabilities, `n × k` (binary: of the positive class).
+    pub probs: Array2<F>,
+}
+
+impl<'a, F: Float> Problem<'a, F> {
+    /// Number of features.
+    pub fn d(&self) -> usize {
+        self.x.ncols()
+    }
+
+    /// Columns of θ.
+    pub fn p(&self) -> usize {
+        self.d() + usize::from(self.fit_intercept)
+    }
+
+    /// Whether the loss is the multinomial one.
+    pub fn multinomial(&self) -> bool {
+        self.k > 1
+    }
+
+    fn chunks(&self) -> Vec<Range<usize>> {
+        let n = self.x.nrows();
+        let threads = rayon::current_num_threads().max(1);
+        let n_chunks = (n / MIN_CHUNK_ROWS).clamp(1, 4 * threads);
+        let size = n.div_ceil(n_chunks);
+        (0..n_chunks)
+            .map(|c| c * size..((c + 1) * size).min(n))
+            .filter(|r| !r.is_empty())
+            .collect()
+    }
+
+    /// Penalty term `λ/2·‖W‖²` (intercept excluded).
+    fn penalty(&self, theta: ArrayView2<'_, F>) -> f64 {
+        if self.l2 == F::zero() {
+            return 0.0;
+        }
+        let w = theta.slice(s![.., ..self.d()]);
+        0.5 * self.l2.to_f64_exact() * w.iter().map(|v| v.to_f64_exact().powi(2)).sum::<f64>()
+    }
+
+    /// Raw scores `X·Wᵀ + b` for the rows `r`, written into `z` (`|r| × k`).
+    fn scores_into(&self, theta: ArrayView2<'_, F>, r: Range<usize>, z: &mut ArrayViewMut2<'_, F>) {
+        let d = self.d();
+        let xc = self.x.slice(s![r, ..]);
+        let w = theta.slice(s![.., ..d]);
+        linalg::gemm(F::one(), xc, w.t(), F::zero(), z);
+        if self.fit_intercept {
+            let b = theta.column(d);
+            for mut row in z.rows_mut() {
+                row += &b;
+            }
+        }
+    }
+
+    /// Turns scores into probabilities in place and returns the chunk's
+    /// weighted loss `Σ s̃ᵢ ℓᵢ`.
+    fn probs_and_loss(&self, r: Range<usize>, z: &mut ArrayViewMut2<'_, F>) -> f64 {
+        let mut loss = 0.0f64;
+        let codes = &self.codes[r.clone()];
+        let sw = self.sw.slice(s![r]);
+        if self.k == 1 {
+            for ((zi, &c), &si) in z.column_mut(0).iter_mut().zip(codes).zip(sw.iter()) {
+                let t = *zi;
+                // ℓ = log(1 + e^t) − y·t, computed stably.
+                let softplus = t.max(F::zero()) + (-t.abs()).exp().ln_1p();
+                let li = if c == 1 { softplus - t } else { softplus };
+                loss += si.to_f64_exact() * li.to_f64_exact();
+                *zi = sigmoid(t);
+            }
+        } else {
+            for ((mut row, &c), &si) in z.rows_mut().into_iter().zip(codes).zip(sw.iter()) {
+                let m = row.fold(F::neg_infinity(), |a, &b| a.max(b));
+                let zc = row[c];
+                let mut sum = F::zero();
+                row.mapv_inplace(|v| {
+                    let e = (v - m).exp();
+                    sum += e;
+                    e
+                });
+                let lse = m + sum.ln();
+                loss += si.to_f64_exact() * (lse - zc).to_f64_exact();
+                let inv = F::one() / sum;
+                row.mapv_inplace(|v| v * inv);
+            }
+        }
+        loss
+    }
+
+    /// Weighted residuals `s̃ ⊙ (P − Y)` of a chunk of probabilities.
+    fn residuals(&self, r: Range<usize>, probs: ArrayView2<'_, F>) -> Array2<F> {
+        let mut res = probs.to_owned();
+        let codes = &self.codes[r.clone()];
+        let sw = self.sw.slice(s![r]);
+        for ((mut row, &c), &si) in res.rows_mut().into_iter().zip(codes).zip(sw.iter()) {
+            if self.k == 1 {
+                if c == 1 {
+                    row[0] -= F::one();
+                }
+            } else {
+                row[c] -= F::one();
+            }
+            row *= si;
+        }
+        res
+    }
+
+    /// Objective only (and the probabilities, for reuse).
+    pub fn loss(&self, theta: ArrayView2<'_, F>) -> (f64, Array2<F>) {
+        let n = self.x.nrows();
+        let mut probs = Array2::<F>::zeros((n, self.k));
+        let chunks = self.chunks();
+        let size = chunks[0].len();
+        let parts: Vec<ArrayViewMut2<'_, F>> =
+            probs.axis_chunks_iter_mut(Axis(0), size).collect();
+        let loss: f64 = parts
+            .into_par_iter()
+            .zip(chunks.into_par_iter())
+            .map(|(mut z, r)| {
+                self.scores_into(theta, r.clone(), &mut z);
+                self.probs_and_loss(r, &mut z)
+            })
+            .sum();
+        (loss + self.penalty(theta), probs)
+    }
+
+    /// Gradient from the probabilities at θ.
+    pub fn grad_from_probs(&self, theta: ArrayView2<'_, F>, probs: ArrayView2<'_, F>) -> Array2<F> {
+        let d = self.d();
+        let p = self.p();
+        let k = self.k;
+        let chunks = self.chunks();
+        let grad = chunks
+            .into_par_iter()
+            .map(|r| {
+                let res = self.residuals(r.clone(), probs.slice(s![r.clone(), ..]));
+                let mut g = Array2::<F>::zeros((k, p));
+                {
+                    let mut gw = g.slice_mut(s![.., ..d]);
+                    linalg::gemm(
+                        F::one(),
+                        res.t(),
+                        self.x.slice(s![r, ..]),
+                        F::zero(),
+                        &mut gw,
+                    );
+                }
+                if self.fit_intercept {
+                    g.column_mut(d).assign(&res.sum_axis(Axis(0)));
+                }
+                g
+            })
+            .reduce(|| Array2::<F>::zeros((k, p)), |a, b| a + b);
+        let mut grad = grad;
+        if self.l2 != F::zero() {
+            let mut gw = grad.slice_mut(s![.., ..d]);
+            gw.scaled_add(self.l2, &theta.slice(s![.., ..d]));
+        }
+        grad
+    }
+
+    /// Objective, gradient and probabilities at θ.
+    pub fn eval(&self, theta: ArrayView2<'_, F>) -> Eval<F> {
+        let (loss, probs) = self.loss(theta);
+        let grad = self.grad_from_probs(theta, probs.view());
+        Eval { loss, grad, probs }
+    }
+
+    /// Hessian of the mean-scaled objective at the point whose probabilities
+    /// are `probs`, as a `(k·p) × (k·p)` matrix in θ's row-major order.
+    ///
+    /// Binary: `[X 1]ᵀ diag(s̃·p(1−p)) [X 1] + λ·I_W`. Multinomial: blocks
+    /// `H_kl = [X 1]ᵀ diag(s̃·p_k(δ_kl − p_l)) [X 1] + δ_kl·λ·I_W` — the full
+    /// block Hessian including the softmax cross terms.
+    pub fn hessian(&self, probs: ArrayView2<'_, F>) -> Array2<F> {
+        let d = self.d();
+        let p = self.p();
+        let k = self.k;
+        let mut h = Array2::<F>::zeros((k * p, k * p));
+        for a in 0..k {
+            for b in a..k {
+                // Non-negative weights: diagonal blocks s·p_a(1−p_a) (binary:
+                // p(1−p)); off-diagonal blocks are −(X'diag(s·p_a·p_b)X).
+                let (w, sign): (Array1<F>, F) = if a == b {
+                    let pa = probs.column(a);
+                    (
+                        ndarray::Zip::from(&self.sw)
+                            .and(pa)
+                            .map_collect(|&si, &q| si * q * (F::one() - q)),
+                        F::one(),
+                    )
+                } else {
+                    (
+                        ndarray::Zip::from(&self.sw)
+                            .and(probs.column(a))
+                            .and(probs.column(b))
+                            .map_collect(|&si, &qa, &qb| si * qa * qb),
+                        -F::one(),
+                    )
+                };
+                let block = self.weighted_gram(w.view());
+                let mut hb = h.slice_mut(s![a * p..a * p + p, b * p..b * p + p]);
+                hb.zip_mut_with(&block, |t, &v| *t = sign * v);
+                if a != b {
+                    let blk = h.slice(s![a * p..a * p + p, b * p..b * p + p]).to_owned();
+                    h.slice_mut(s![b * p..b * p + p, a * p..a * p + p])
+                        .assign(&blk.t());
+                }
+            }
+            if self.l2 != F::zero() {
+                for j in 0..d {
+                    h[[a * p + j, a * p + j]] += self.l2;
+                }
+            }
+        }
+        h
+    }
+
+    /// `[X 1]ᵀ diag(w) [X 1]` (`p × p`; the ones column only with an intercept).
+    fn weighted_gram(&self, w: ArrayView1<'_, F>) -> Array2<F> {
+        let d = self.d();
+        let p = self.p();
+        let g = linalg::gram(self.x, Some(w));
+        if !self.fit_intercept {
+            return g;
+        }
+        let mut out = Array2::<F>::zeros((p, p));
+        out.slice_mut(s![..d, ..d]).assign(&g);
+        let xtw = linalg::matvec(self.x.t(), w);
+        out.slice_mut(s![..d, d]).assign(&xtw);
+        out.slice_mut(s![d, ..d]).assign(&xtw);
+        out[[d, d]] = w.sum();
+        out
+    }
+
+    /// Directions along which the multinomial objective is flat (adding the
+    /// same value to one unpenalised column of every class), as column indices.
+    pub fn gauge_columns(&self) -> Vec<usize> {
+        if !self.multinomial() {
+            return Vec::new();
+        }
+        if self.l2 == F::zero() {
+            (0..self.p()).collect()
+        } else if self.fit_intercept {
+            vec![self.d()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Symmetric parametrisation of a multinomial solution: unpenalised
+    /// columns are centred over classes (the predictions do not change).
+    pub fn symmetrise(&self, theta: &mut Array2<F>) {
+        let k = F::from_f64_lossy(self.k as f64);
+        for j in self.gauge_columns() {
+            let mut col = theta.column_mut(j);
+            let mean = col.sum() / k;
+            col -= mean;
+        }
+    }
+}
+
+/// Logistic sigmoid, stable for large |t|.
+pub(crate) fn sigmoid<F: Float>(t: F) -> F {
+    if t >= F::zero() {
+        F::one() / (F::one() + (-t).exp())
+    } else {
+        let e = t.exp();
+        e / (F::one() + e)
+    }
+}
+
+/// Max-abs of an array (`∞`-norm), in f64.
+pub(crate) fn max_abs<F: Float>(a: ArrayView2<'_, F>) -> f64 {
+    a.iter().fold(0.0f64, |m, v| m.max(v.to_f64_exact().abs()))
+}
+
+/// `⟨a, b⟩` in f64.
+pub(crate) fn dot<F: Float>(a: ArrayView2<'_, F>, b: ArrayView2<'_, F>) -> f64 {
+    a.iter()
+        .zip(b.iter())
+        .map(|(x, y)| x.to_f64_exact() * y.to_f64_exact())
+        .sum()
+}
+
+/// What a solver returns.
+pub(crate) struct Outcome<F> {
+    /// Final parameters, `k × p`.
+    pub theta: Array2<F>,
+    /// Iterations performed.
+    pub n_iter: usize,
+    /// Whether the stopping criterion was met.
+    pub converged: bool,
+    /// Final mean-scaled objective.
+    pub loss: f64,
+}
