@@ -42,12 +42,14 @@ pub mod svm;
 pub mod traits;
 pub(crate) mod validation;
 
+pub use data::datasets;
 pub use error::{Error, Result};
 pub use linalg::Float;
 pub use ndarray;
 
 /// The names most programs need: `use oxilearn::prelude::*;`.
 pub mod prelude {
+    pub use crate::data::{Dataset, train_test_split};
     pub use crate::error::{Error, Result};
     pub use crate::linalg::Float;
     pub use crate::traits::{Fit, Predict, PredictProba, Transform};
