@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use oxilearn::Error;
-use oxilearn::logistic::{ClassWeight, FittedLogisticRegression, LogisticRegression, Penalty, Solver};
+use oxilearn::logistic::{
+    ClassWeight, FittedLogisticRegression, LogisticRegression, Penalty, Solver,
+};
 use oxilearn::ndarray::{Array1, Array2, array, s};
 use oxilearn::traits::{Fit, Predict, PredictProba};
 use rand::{Rng, SeedableRng};
@@ -35,7 +37,9 @@ fn binary_positive_class_is_the_larger_label() {
     let (x, y) = binary(300, 1);
     // Labels 7 (negative) and 9 (positive, the larger one).
     let labels = y.mapv(|c| if c == 1 { 9 } else { 7 });
-    let m = LogisticRegression::new().fit(x.view(), labels.view()).unwrap();
+    let m = LogisticRegression::new()
+        .fit(x.view(), labels.view())
+        .unwrap();
     assert_eq!(m.classes(), [7, 9]);
     // Blob 1 is along feature 1: positive weight for the positive class.
     assert!(m.coef()[[0, 1]] > 0.5);
@@ -48,7 +52,9 @@ fn binary_positive_class_is_the_larger_label() {
     }
     // Reversing the label order flips the sign of the model.
     let flipped = y.mapv(|c| if c == 1 { 7 } else { 9 });
-    let m2 = LogisticRegression::new().fit(x.view(), flipped.view()).unwrap();
+    let m2 = LogisticRegression::new()
+        .fit(x.view(), flipped.view())
+        .unwrap();
     for (a, b) in m.coef().iter().zip(m2.coef()) {
         assert!((a + b).abs() < 1e-6, "{a} vs {b}");
     }
@@ -58,7 +64,9 @@ fn binary_positive_class_is_the_larger_label() {
 fn probabilities_are_normalised_and_consistent() {
     let (x, y) = blobs(300, 2);
     for labels in [y.clone(), y.mapv(|c| usize::from(c == 2))] {
-        let m = LogisticRegression::new().fit(x.view(), labels.view()).unwrap();
+        let m = LogisticRegression::new()
+            .fit(x.view(), labels.view())
+            .unwrap();
         let p = m.predict_proba(x.view()).unwrap();
         let lp = m.predict_log_proba(x.view()).unwrap();
         assert_eq!(p.ncols(), m.classes().len());
@@ -82,10 +90,13 @@ fn probabilities_are_normalised_and_consistent() {
 
 #[test]
 fn probabilities_are_stable_for_huge_scores() {
-    let x = array![[-1.0], [1.0], [-2.0], [2.0]];
+    let x = array![[-1.0f64], [1.0], [-2.0], [2.0]];
     let y = array![0, 1, 0, 1];
-    let m = LogisticRegression::new().c(1e3).fit(x.view(), y.view()).unwrap();
-    let far = array![[1e6], [-1e6]];
+    let m = LogisticRegression::new()
+        .c(1e3)
+        .fit(x.view(), y.view())
+        .unwrap();
+    let far = array![[1e6f64], [-1e6]];
     let p = m.predict_proba(far.view()).unwrap();
     let lp = m.predict_log_proba(far.view()).unwrap();
     assert!(p.iter().all(|v| v.is_finite()) && lp.iter().all(|v| v.is_finite()));
@@ -116,12 +127,23 @@ fn solvers_reach_the_same_optimum() {
             let b = fit(Solver::Lbfgs);
             assert!(a.converged() && b.converged());
             let rel = (a.objective() - b.objective()).abs() / a.objective();
-            assert!(rel < 1e-9, "{penalty:?}: objectives {} vs {}", a.objective(), b.objective());
+            assert!(
+                rel < 1e-9,
+                "{penalty:?}: objectives {} vs {}",
+                a.objective(),
+                b.objective()
+            );
             for (u, v) in a.coef().iter().zip(b.coef()) {
-                assert!((u - v).abs() < 1e-4 * (1.0 + u.abs()), "{penalty:?}: {u} vs {v}");
+                assert!(
+                    (u - v).abs() < 1e-4 * (1.0 + u.abs()),
+                    "{penalty:?}: {u} vs {v}"
+                );
             }
             for (u, v) in a.intercept().iter().zip(b.intercept()) {
-                assert!((u - v).abs() < 1e-4 * (1.0 + u.abs()), "{penalty:?}: {u} vs {v}");
+                assert!(
+                    (u - v).abs() < 1e-4 * (1.0 + u.abs()),
+                    "{penalty:?}: {u} vs {v}"
+                );
             }
         }
     }
@@ -166,7 +188,10 @@ fn class_weights_equal_sample_weights() {
         .tol(1e-10)
         .fit(x.view(), y.view())
         .unwrap();
-    let d = LogisticRegression::new().tol(1e-10).fit(x.view(), y.view()).unwrap();
+    let d = LogisticRegression::new()
+        .tol(1e-10)
+        .fit(x.view(), y.view())
+        .unwrap();
     for (u, v) in c.coef().iter().zip(d.coef()) {
         assert!((u - v).abs() < 1e-8);
     }
@@ -180,10 +205,15 @@ fn integer_sample_weights_equal_repeated_rows() {
         .tol(1e-10)
         .fit_weighted(x.view(), y.view(), sw.view())
         .unwrap();
-    let rows: Vec<usize> = (0..120).flat_map(|i| std::iter::repeat_n(i, i % 3)).collect();
+    let rows: Vec<usize> = (0..120)
+        .flat_map(|i| std::iter::repeat_n(i, i % 3))
+        .collect();
     let xr = x.select(oxilearn::ndarray::Axis(0), &rows);
     let yr = y.select(oxilearn::ndarray::Axis(0), &rows);
-    let b = LogisticRegression::new().tol(1e-10).fit(xr.view(), yr.view()).unwrap();
+    let b = LogisticRegression::new()
+        .tol(1e-10)
+        .fit(xr.view(), yr.view())
+        .unwrap();
     for (u, v) in a.coef().iter().zip(b.coef()) {
         assert!((u - v).abs() < 1e-7, "{u} vs {v}");
     }
@@ -202,7 +232,11 @@ fn warm_start_from_the_optimum_converges_at_once() {
             .fit(x.view(), y.view())
             .unwrap();
         assert!(warm.converged());
-        assert!(warm.n_iter() <= 1, "{solver:?}: {} iterations", warm.n_iter());
+        assert!(
+            warm.n_iter() <= 1,
+            "{solver:?}: {} iterations",
+            warm.n_iter()
+        );
         assert!(warm.n_iter() < cold.n_iter());
         for (u, v) in warm.coef().iter().zip(cold.coef()) {
             assert!((u - v).abs() < 1e-4);
@@ -225,7 +259,9 @@ fn max_iter_and_strict_mode() {
         .strict(true)
         .fit(x.view(), y.view());
     assert!(matches!(err, Err(Error::NotConverged { n_iter: 1 })));
-    let ok = LogisticRegression::new().strict(true).fit(x.view(), y.view());
+    let ok = LogisticRegression::new()
+        .strict(true)
+        .fit(x.view(), y.view());
     assert!(ok.unwrap().converged());
 }
 
@@ -234,7 +270,10 @@ fn f32_matches_f64() {
     let (x, y) = blobs(300, 10);
     let x32 = x.mapv(|v| v as f32);
     for solver in [Solver::NewtonCholesky, Solver::Lbfgs] {
-        let a = LogisticRegression::new().solver(solver).fit(x.view(), y.view()).unwrap();
+        let a = LogisticRegression::new()
+            .solver(solver)
+            .fit(x.view(), y.view())
+            .unwrap();
         let b = LogisticRegression::new()
             .solver(solver)
             .fit(x32.view(), y.view())
@@ -282,45 +321,81 @@ fn every_error_variant() {
     // Hyperparameters.
     for c in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         let r = p.clone().c(c).fit(x.view(), y.view());
-        assert!(matches!(r, Err(Error::InvalidParameter { name: "C", .. })), "{c}");
+        assert!(
+            matches!(r, Err(Error::InvalidParameter { name: "C", .. })),
+            "{c}"
+        );
     }
     for tol in [0.0, -1e-4, f64::NAN] {
         let r = p.clone().tol(tol).fit(x.view(), y.view());
-        assert!(matches!(r, Err(Error::InvalidParameter { name: "tol", .. })));
+        assert!(matches!(
+            r,
+            Err(Error::InvalidParameter { name: "tol", .. })
+        ));
     }
     let r = p
         .clone()
         .class_weight(ClassWeight::explicit([(1, -2.0)]))
         .fit(x.view(), y.view());
-    assert!(matches!(r, Err(Error::InvalidParameter { name: "class_weight", .. })));
+    assert!(matches!(
+        r,
+        Err(Error::InvalidParameter {
+            name: "class_weight",
+            ..
+        })
+    ));
     let r = p
         .clone()
         .class_weight(ClassWeight::Explicit(BTreeMap::from([(5, 2.0)])))
         .fit(x.view(), y.view());
-    assert!(matches!(r, Err(Error::InvalidParameter { name: "class_weight", .. })));
+    assert!(matches!(
+        r,
+        Err(Error::InvalidParameter {
+            name: "class_weight",
+            ..
+        })
+    ));
     let r = p
         .clone()
         .class_weight(ClassWeight::explicit([(0, 0.0), (1, 0.0)]))
         .fit(x.view(), y.view());
-    assert!(matches!(r, Err(Error::InvalidParameter { name: "class_weight", .. })));
+    assert!(matches!(
+        r,
+        Err(Error::InvalidParameter {
+            name: "class_weight",
+            ..
+        })
+    ));
     // Data.
     let mut bad = x.clone();
     bad[[3, 2]] = f64::NAN;
     let r = p.fit(bad.view(), y.view());
     assert!(matches!(r, Err(Error::NonFinite { ref index, .. }) if *index == vec![3, 2]));
     bad[[3, 2]] = f64::INFINITY;
-    assert!(matches!(p.fit(bad.view(), y.view()), Err(Error::NonFinite { .. })));
+    assert!(matches!(
+        p.fit(bad.view(), y.view()),
+        Err(Error::NonFinite { .. })
+    ));
     let r = p.fit(x.view(), y.slice(s![..39]));
     assert!(matches!(r, Err(Error::ShapeMismatch { .. })));
     let r = p.fit(x.slice(s![..0, ..]), y.slice(s![..0]));
     assert!(matches!(r, Err(Error::EmptyInput { .. })));
     let ones = Array1::from_elem(40, 1usize);
-    assert!(matches!(p.fit(x.view(), ones.view()), Err(Error::SingleClass)));
+    assert!(matches!(
+        p.fit(x.view(), ones.view()),
+        Err(Error::SingleClass)
+    ));
     // Sample weights.
     let mut w = Array1::from_elem(40, 1.0);
     w[5] = -1.0;
     let r = p.fit_weighted(x.view(), y.view(), w.view());
-    assert!(matches!(r, Err(Error::InvalidParameter { name: "sample_weight", .. })));
+    assert!(matches!(
+        r,
+        Err(Error::InvalidParameter {
+            name: "sample_weight",
+            ..
+        })
+    ));
     w[5] = f64::NAN;
     let r = p.fit_weighted(x.view(), y.view(), w.view());
     assert!(matches!(r, Err(Error::NonFinite { .. })));
@@ -343,15 +418,83 @@ fn every_error_variant() {
     // Prediction input.
     let m = p.fit(x.view(), y.view()).unwrap();
     let wide = Array2::<f64>::zeros((2, 5));
-    assert!(matches!(m.predict(wide.view()), Err(Error::ShapeMismatch { .. })));
-    assert!(matches!(m.predict_proba(wide.view()), Err(Error::ShapeMismatch { .. })));
-    assert!(matches!(m.decision_function(wide.view()), Err(Error::ShapeMismatch { .. })));
+    assert!(matches!(
+        m.predict(wide.view()),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        m.predict_proba(wide.view()),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        m.decision_function(wide.view()),
+        Err(Error::ShapeMismatch { .. })
+    ));
     let mut nan = Array2::<f64>::zeros((2, 4));
     nan[[1, 1]] = f64::NAN;
-    assert!(matches!(m.predict(nan.view()), Err(Error::NonFinite { .. })));
-    assert!(matches!(m.predict_log_proba(nan.view()), Err(Error::NonFinite { .. })));
+    assert!(matches!(
+        m.predict(nan.view()),
+        Err(Error::NonFinite { .. })
+    ));
+    assert!(matches!(
+        m.predict_log_proba(nan.view()),
+        Err(Error::NonFinite { .. })
+    ));
     assert!(matches!(
         m.score(x.view(), y.slice(s![..2])),
         Err(Error::ShapeMismatch { .. })
     ));
+}
+
+#[test]
+fn save_load_round_trip() {
+    use oxilearn::persist::{self, Persist};
+    let (x, y) = blobs(120, 14);
+    let labels = y.mapv(|c| ["a", "b", "c"][c].to_string());
+    let m = LogisticRegression::new()
+        .fit(x.view(), labels.view())
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("oxilearn-logistic-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("lr.safetensors");
+    m.save(&path).unwrap();
+    let meta = persist::inspect(&path).unwrap();
+    assert_eq!(meta.kind, "LogisticRegression");
+    assert_eq!(meta.n_features, Some(4));
+    let back = FittedLogisticRegression::<f64, String>::load(&path).unwrap();
+    assert_eq!(back.classes(), m.classes());
+    assert_eq!(back.coef(), m.coef());
+    assert_eq!(back.intercept(), m.intercept());
+    assert_eq!(
+        (back.n_iter(), back.converged()),
+        (m.n_iter(), m.converged())
+    );
+    assert_eq!(back.objective(), m.objective());
+    assert_eq!(
+        back.predict_proba(x.view()).unwrap(),
+        m.predict_proba(x.view()).unwrap()
+    );
+    // Another float type or label type is refused.
+    assert!(matches!(
+        FittedLogisticRegression::<f32, String>::load(&path),
+        Err(Error::Format { .. })
+    ));
+    assert!(matches!(
+        FittedLogisticRegression::<f64, u32>::load(&path),
+        Err(Error::Format { .. })
+    ));
+    // Binary f32 through bytes.
+    let x32 = x.mapv(|v| v as f32);
+    let yb = y.mapv(|c| c == 1);
+    let b = LogisticRegression::new()
+        .fit(x32.view(), yb.view())
+        .unwrap();
+    let bytes = b.to_bytes().unwrap();
+    let back = FittedLogisticRegression::<f32, bool>::from_bytes(&bytes).unwrap();
+    assert_eq!(back.coef(), b.coef());
+    assert!(matches!(
+        FittedLogisticRegression::<f32, bool>::from_bytes(&bytes[..bytes.len() / 2]),
+        Err(Error::Format { .. })
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -159,8 +159,7 @@ impl<'a, F: Float> Problem<'a, F> {
         let mut probs = Array2::<F>::zeros((n, self.k));
         let chunks = self.chunks();
         let size = chunks[0].len();
-        let parts: Vec<ArrayViewMut2<'_, F>> =
-            probs.axis_chunks_iter_mut(Axis(0), size).collect();
+        let parts: Vec<ArrayViewMut2<'_, F>> = probs.axis_chunks_iter_mut(Axis(0), size).collect();
         let loss: f64 = parts
             .into_par_iter()
             .zip(chunks.into_par_iter())

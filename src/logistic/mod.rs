@@ -54,6 +54,7 @@ mod lbfgs;
 mod loss;
 mod newton;
 mod params;
+mod persist;
 
 pub use fitted::FittedLogisticRegression;
 pub use params::{ClassWeight, LogisticRegression, Penalty, Solver};

@@ -68,7 +68,8 @@ pub enum ClassWeight<L> {
     /// Every class weighs 1 (the default).
     None,
     /// `n_samples / (n_classes · count(class))`, as scikit-learn's
-    /// `class_weight="balanced"` (counts ignore sample weights).
+    /// `class_weight="balanced"`; with sample weights, counts are sums of
+    /// sample weights (scikit-learn ≥ 1.6).
     Balanced,
     /// An explicit weight per label; labels not listed weigh 1. Every listed
     /// label must occur in the training targets.
@@ -337,7 +338,7 @@ impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
         let mut sw = validation::sample_weights(sample_weight, x.nrows())?;
         let (classes, codes) = validation::encode_labels(y, 2)?;
         let n_classes = classes.len();
-        let class_w = self.class_weights(&classes, &codes)?;
+        let class_w = self.class_weights(&classes, &codes, &sw)?;
         if let Some(cw) = class_w {
             for (s, &c) in sw.iter_mut().zip(&codes) {
                 *s *= F::from_f64_lossy(cw[c]);
@@ -413,19 +414,28 @@ impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
     }
 
     /// Weight of each class (indexed like `classes`), or `None` when all 1.
-    fn class_weights(&self, classes: &[L], codes: &[usize]) -> Result<Option<Vec<f64>>> {
+    fn class_weights<F: Float>(
+        &self,
+        classes: &[L],
+        codes: &[usize],
+        sw: &Array1<F>,
+    ) -> Result<Option<Vec<f64>>> {
         match &self.class_weight {
             ClassWeight::None => Ok(None),
             ClassWeight::Balanced => {
-                let mut counts = vec![0usize; classes.len()];
-                for &c in codes {
-                    counts[c] += 1;
+                let mut counts = vec![0.0f64; classes.len()];
+                for (&c, s) in codes.iter().zip(sw) {
+                    counts[c] += s.to_f64_exact();
                 }
-                let n = codes.len() as f64;
+                let total: f64 = counts.iter().sum();
                 let k = classes.len() as f64;
-                Ok(Some(
-                    counts.iter().map(|&m| n / (k * m as f64)).collect(),
-                ))
+                if counts.iter().any(|&m| m <= 0.0) {
+                    return Err(Error::invalid(
+                        "class_weight",
+                        "balanced weights need every class to have a positive total sample weight",
+                    ));
+                }
+                Ok(Some(counts.iter().map(|&m| total / (k * m)).collect()))
             }
             ClassWeight::Explicit(map) => {
                 let mut w = vec![1.0; classes.len()];
@@ -468,7 +478,9 @@ impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
                     });
                 }
                 validation::check_finite1(intercept.view(), "warm-start intercept")?;
-                theta.column_mut(d).assign(&intercept.mapv(F::from_f64_lossy));
+                theta
+                    .column_mut(d)
+                    .assign(&intercept.mapv(F::from_f64_lossy));
             }
         }
         Ok(theta)
