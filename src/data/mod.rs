@@ -5,6 +5,14 @@
 //! - [`train_test_split`], [`stratified_train_test_split`],
 //!   [`shuffle_indices`] and [`batches`] — seeded with `ChaCha8Rng`, so the
 //!   same seed gives the same rows everywhere.
+//! - Readers and writers: numeric CSV with a named target column
+//!   ([`read_csv`], streaming [`CsvChunks`]); MNIST IDX, plain or gzip
+//!   ([`read_idx_images`], [`read_idx_labels`], [`read_mnist`]); CIFAR-10
+//!   binary batches ([`read_cifar10`], [`read_cifar10_dir`]); NumPy `.npy`
+//!   ([`read_npy`], [`write_npy`]). Images come out as `f32` NCHW in `[0, 1]`.
+//!   Every reader of bytes answers malformed input with
+//!   [`Error::Format`](crate::Error::Format), never a panic, and checks
+//!   declared sizes against the real byte count before allocating.
 //!
 //! # Example
 //! ```
@@ -19,10 +27,25 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
+mod bytes;
+mod cifar;
+mod csv;
 pub mod datasets;
+mod idx;
+mod npy;
 mod split;
 
+pub use cifar::{
+    CIFAR10_CLASSES, CIFAR10_RECORD_BYTES, cifar10_files, encode_cifar10, parse_cifar10,
+    read_cifar10, read_cifar10_dir, write_cifar10,
+};
+pub use csv::{CsvChunks, parse_csv, read_csv};
 pub use datasets::Dataset;
+pub use idx::{
+    ImageSet, Part, encode_idx_images, encode_idx_labels, parse_idx_images, parse_idx_labels,
+    read_idx_images, read_idx_labels, read_mnist, write_idx_images, write_idx_labels,
+};
+pub use npy::{NpyElement, encode_npy, parse_npy, read_npy, write_npy};
 pub use split::{
     BatchIter, Split, batches, shuffle_indices, stratified_train_test_split, train_test_split,
 };
