@@ -5,6 +5,8 @@
 //! - [`train_test_split`], [`stratified_train_test_split`],
 //!   [`shuffle_indices`] and [`batches`] — seeded with `ChaCha8Rng`, so the
 //!   same seed gives the same rows everywhere.
+//! - Generators for benchmarks: [`make_regression`], [`make_classification`],
+//!   [`make_blobs`] (scikit-learn's documented algorithms, seeded).
 //! - Readers and writers: numeric CSV with a named target column
 //!   ([`read_csv`], streaming [`CsvChunks`]); MNIST IDX, plain or gzip
 //!   ([`read_idx_images`], [`read_idx_labels`], [`read_mnist`]); CIFAR-10
@@ -31,6 +33,7 @@ mod bytes;
 mod cifar;
 mod csv;
 pub mod datasets;
+mod generators;
 mod idx;
 mod npy;
 mod split;
@@ -41,6 +44,7 @@ pub use cifar::{
 };
 pub use csv::{CsvChunks, parse_csv, read_csv};
 pub use datasets::Dataset;
+pub use generators::{StdNormal, make_blobs, make_classification, make_regression};
 pub use idx::{
     ImageSet, Part, encode_idx_images, encode_idx_labels, parse_idx_images, parse_idx_labels,
     read_idx_images, read_idx_labels, read_mnist, write_idx_images, write_idx_labels,
