@@ -183,6 +183,7 @@ fn wolfe<F: Float>(
                     loss: t.ev.loss,
                     grad: t.ev.grad.clone(),
                     probs: t.ev.probs.clone(),
+                    cross: None,
                 },
                 slope: t.slope,
             });
@@ -211,6 +212,7 @@ fn zero_trial<F: Float>(ev0: &Eval<F>, slope0: f64) -> Trial<F> {
             loss: ev0.loss,
             grad: Array2::zeros((0, 0)),
             probs: Array2::zeros((0, 0)),
+            cross: None,
         },
         slope: slope0,
     }

@@ -49,6 +49,8 @@ pub(crate) struct Eval<F> {
     pub grad: Array2<F>,
     /// Predicted probabilities, `n × k` (binary: of the positive class).
     pub probs: Array2<F>,
+    /// With Hessian cross terms: `Xᵀw` (one row per Hessian block) and `Σw`.
+    pub cross: Option<(Array2<F>, Array1<F>)>,
 }
 
 impl<'a, F: Float> Problem<'a, F> {
@@ -135,149 +137,138 @@ impl<'a, F: Float> Problem<'a, F> {
         loss
     }
 
-    /// Weighted residuals `s̃ ⊙ (P − Y)` of a chunk of probabilities.
-    fn residuals(&self, r: Range<usize>, probs: ArrayView2<'_, F>) -> Array2<F> {
-        let mut res = probs.to_owned();
-        let codes = &self.codes[r.clone()];
-        let sw = self.sw.slice(s![r]);
-        for ((mut row, &c), &si) in res.rows_mut().into_iter().zip(codes).zip(sw.iter()) {
-            if self.k == 1 {
-                if c == 1 {
-                    row[0] -= F::one();
-                }
-            } else {
-                row[c] -= F::one();
-            }
-            row *= si;
-        }
-        res
+    /// Index pairs `(a, b)`, `a ≤ b`, of the Hessian blocks.
+    fn pairs(&self) -> Vec<(usize, usize)> {
+        (0..self.k)
+            .flat_map(|a| (a..self.k).map(move |b| (a, b)))
+            .collect()
     }
 
-    /// Objective only (and the probabilities, for reuse).
-    pub fn loss(&self, theta: ArrayView2<'_, F>) -> (f64, Array2<F>) {
+    /// Non-negative Hessian weight of one row for block `(a, b)`:
+    /// `s̃·p_a(1 − p_a)` on the diagonal, `s̃·p_a·p_b` off it (that block
+    /// enters the Hessian with a minus sign).
+    fn pair_weight(si: F, q: ArrayView1<'_, F>, (a, b): (usize, usize)) -> F {
+        if a == b {
+            si * q[a] * (F::one() - q[a])
+        } else {
+            si * q[a] * q[b]
+        }
+    }
+
+    /// Objective, gradient and probabilities at θ in one pass over the
+    /// records; with `cross`, also `Xᵀw` and `Σw` of every Hessian block
+    /// weight (the intercept row/column of the Hessian).
+    pub fn eval_full(&self, theta: ArrayView2<'_, F>, cross: bool) -> Eval<F> {
         let n = self.x.nrows();
-        let mut probs = Array2::<F>::zeros((n, self.k));
+        let (d, k) = (self.d(), self.k);
+        let pairs = if cross { self.pairs() } else { Vec::new() };
+        let width = k + pairs.len();
+        let mut probs = Array2::<F>::zeros((n, k));
         let chunks = self.chunks();
         let size = chunks[0].len();
         let parts: Vec<ArrayViewMut2<'_, F>> = probs.axis_chunks_iter_mut(Axis(0), size).collect();
-        let loss: f64 = parts
+        let zero = || (0.0f64, Array2::<F>::zeros((width, d)), Array1::<F>::zeros(width));
+        let (loss, prod, sums) = parts
             .into_par_iter()
             .zip(chunks.into_par_iter())
             .map(|(mut z, r)| {
                 self.scores_into(theta, r.clone(), &mut z);
-                self.probs_and_loss(r, &mut z)
+                let loss = self.probs_and_loss(r.clone(), &mut z);
+                let mut m = Array2::<F>::zeros((r.len(), width));
+                let codes = &self.codes[r.clone()];
+                let sw = self.sw.slice(s![r.clone()]);
+                for (i, (mut row, q)) in m.rows_mut().into_iter().zip(z.rows()).enumerate() {
+                    let (c, si) = (codes[i], sw[i]);
+                    if k == 1 {
+                        row[0] = si * (q[0] - if c == 1 { F::one() } else { F::zero() });
+                    } else {
+                        for j in 0..k {
+                            row[j] = si * (q[j] - if c == j { F::one() } else { F::zero() });
+                        }
+                    }
+                    for (t, &pair) in pairs.iter().enumerate() {
+                        row[k + t] = Self::pair_weight(si, q, pair);
+                    }
+                }
+                let mut g = Array2::<F>::zeros((width, d));
+                linalg::gemm(F::one(), m.t(), self.x.slice(s![r, ..]), F::zero(), &mut g.view_mut());
+                (loss, g, m.sum_axis(Axis(0)))
             })
-            .sum();
-        (loss + self.penalty(theta), probs)
-    }
-
-    /// Gradient from the probabilities at θ.
-    pub fn grad_from_probs(&self, theta: ArrayView2<'_, F>, probs: ArrayView2<'_, F>) -> Array2<F> {
-        let d = self.d();
+            .reduce(zero, |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
         let p = self.p();
-        let k = self.k;
-        let chunks = self.chunks();
-        let grad = chunks
-            .into_par_iter()
-            .map(|r| {
-                let res = self.residuals(r.clone(), probs.slice(s![r.clone(), ..]));
-                let mut g = Array2::<F>::zeros((k, p));
-                {
-                    let mut gw = g.slice_mut(s![.., ..d]);
-                    linalg::gemm(
-                        F::one(),
-                        res.t(),
-                        self.x.slice(s![r, ..]),
-                        F::zero(),
-                        &mut gw,
-                    );
-                }
-                if self.fit_intercept {
-                    g.column_mut(d).assign(&res.sum_axis(Axis(0)));
-                }
-                g
-            })
-            .reduce(|| Array2::<F>::zeros((k, p)), |a, b| a + b);
-        let mut grad = grad;
+        let mut grad = Array2::<F>::zeros((k, p));
+        grad.slice_mut(s![.., ..d]).assign(&prod.slice(s![..k, ..]));
+        if self.fit_intercept {
+            grad.column_mut(d).assign(&sums.slice(s![..k]));
+        }
         if self.l2 != F::zero() {
             let mut gw = grad.slice_mut(s![.., ..d]);
             gw.scaled_add(self.l2, &theta.slice(s![.., ..d]));
         }
-        grad
+        let cross = cross.then(|| {
+            (
+                prod.slice(s![k.., ..]).to_owned(),
+                sums.slice(s![k..]).to_owned(),
+            )
+        });
+        Eval {
+            loss: loss + self.penalty(theta),
+            grad,
+            probs,
+            cross,
+        }
     }
 
     /// Objective, gradient and probabilities at θ.
     pub fn eval(&self, theta: ArrayView2<'_, F>) -> Eval<F> {
-        let (loss, probs) = self.loss(theta);
-        let grad = self.grad_from_probs(theta, probs.view());
-        Eval { loss, grad, probs }
+        self.eval_full(theta, false)
     }
 
-    /// Hessian of the mean-scaled objective at the point whose probabilities
-    /// are `probs`, as a `(k·p) × (k·p)` matrix in θ's row-major order.
+    /// Hessian of the mean-scaled objective at the point evaluated by
+    /// `eval_full(θ, true)`, as a `(k·p) × (k·p)` matrix in θ's row-major
+    /// order.
     ///
     /// Binary: `[X 1]ᵀ diag(s̃·p(1−p)) [X 1] + λ·I_W`. Multinomial: blocks
-    /// `H_kl = [X 1]ᵀ diag(s̃·p_k(δ_kl − p_l)) [X 1] + δ_kl·λ·I_W` — the full
+    /// `H_ab = [X 1]ᵀ diag(s̃·p_a(δ_ab − p_b)) [X 1] + δ_ab·λ·I_W` — the full
     /// block Hessian including the softmax cross terms.
-    pub fn hessian(&self, probs: ArrayView2<'_, F>) -> Array2<F> {
-        let d = self.d();
-        let p = self.p();
-        let k = self.k;
+    ///
+    /// # Panics
+    /// If `ev` was evaluated without `cross`.
+    pub fn hessian(&self, ev: &Eval<F>) -> Array2<F> {
+        let (d, p, k) = (self.d(), self.p(), self.k);
+        let (xtw, wsum) = ev.cross.as_ref().expect("evaluated with cross terms");
         let mut h = Array2::<F>::zeros((k * p, k * p));
-        for a in 0..k {
-            for b in a..k {
-                // Non-negative weights: diagonal blocks s·p_a(1−p_a) (binary:
-                // p(1−p)); off-diagonal blocks are −(X'diag(s·p_a·p_b)X).
-                let (w, sign): (Array1<F>, F) = if a == b {
-                    let pa = probs.column(a);
-                    (
-                        ndarray::Zip::from(&self.sw)
-                            .and(pa)
-                            .map_collect(|&si, &q| si * q * (F::one() - q)),
-                        F::one(),
-                    )
-                } else {
-                    (
-                        ndarray::Zip::from(&self.sw)
-                            .and(probs.column(a))
-                            .and(probs.column(b))
-                            .map_collect(|&si, &qa, &qb| si * qa * qb),
-                        -F::one(),
-                    )
-                };
-                let block = self.weighted_gram(w.view());
-                let mut hb = h.slice_mut(s![a * p..a * p + p, b * p..b * p + p]);
-                hb.zip_mut_with(&block, |t, &v| *t = sign * v);
-                if a != b {
-                    let blk = h.slice(s![a * p..a * p + p, b * p..b * p + p]).to_owned();
-                    h.slice_mut(s![b * p..b * p + p, a * p..a * p + p])
-                        .assign(&blk.t());
-                }
+        for (t, pair) in self.pairs().into_iter().enumerate() {
+            let (a, b) = pair;
+            let w = ndarray::Zip::from(&self.sw)
+                .and(ev.probs.rows())
+                .map_collect(|&si, q| Self::pair_weight(si, q, pair));
+            let sign = if a == b { F::one() } else { -F::one() };
+            let g = linalg::gram(self.x, Some(w.view()));
+            let mut block = h.slice_mut(s![a * p..a * p + p, b * p..b * p + p]);
+            block
+                .slice_mut(s![..d, ..d])
+                .zip_mut_with(&g, |t, &v| *t = sign * v);
+            if self.fit_intercept {
+                let col = xtw.row(t).mapv(|v| sign * v);
+                block.slice_mut(s![..d, d]).assign(&col);
+                block.slice_mut(s![d, ..d]).assign(&col);
+                block[[d, d]] = sign * wsum[t];
             }
-            if self.l2 != F::zero() {
+            if a != b {
+                let blk = h.slice(s![a * p..a * p + p, b * p..b * p + p]).to_owned();
+                h.slice_mut(s![b * p..b * p + p, a * p..a * p + p])
+                    .assign(&blk.t());
+            }
+        }
+        if self.l2 != F::zero() {
+            for a in 0..k {
                 for j in 0..d {
                     h[[a * p + j, a * p + j]] += self.l2;
                 }
             }
         }
         h
-    }
-
-    /// `[X 1]ᵀ diag(w) [X 1]` (`p × p`; the ones column only with an intercept).
-    fn weighted_gram(&self, w: ArrayView1<'_, F>) -> Array2<F> {
-        let d = self.d();
-        let p = self.p();
-        let g = linalg::gram(self.x, Some(w));
-        if !self.fit_intercept {
-            return g;
-        }
-        let mut out = Array2::<F>::zeros((p, p));
-        out.slice_mut(s![..d, ..d]).assign(&g);
-        let xtw = linalg::matvec(self.x.t(), w);
-        out.slice_mut(s![..d, d]).assign(&xtw);
-        out.slice_mut(s![d, ..d]).assign(&xtw);
-        out[[d, d]] = w.sum();
-        out
     }
 
     /// Directions along which the multinomial objective is flat (adding the

@@ -36,7 +36,7 @@ pub(crate) fn solve<F: Float>(
 ) -> Result<Outcome<F>> {
     let (k, p) = (problem.k, problem.p());
     let mut theta = theta;
-    let mut ev = problem.eval(theta.view());
+    let mut ev = problem.eval_full(theta.view(), true);
     check_finite_loss(ev.loss)?;
     if max_iter == 0 {
         return Ok(Outcome {
@@ -50,7 +50,7 @@ pub(crate) fn solve<F: Float>(
     let mut n_iter = 0;
     let mut converged = false;
     while n_iter < max_iter {
-        let mut h = problem.hessian(ev.probs.view());
+        let mut h = problem.hessian(&ev);
         if !gauge.is_empty() {
             add_gauge_projection(&mut h, k, p, &gauge);
         }
@@ -146,31 +146,15 @@ fn backtrack<F: Float>(
     let mut t = 1.0f64;
     for _ in 0..MAX_HALVINGS {
         let trial = &theta + &(&step * F::from_f64_lossy(t));
-        let (f, probs) = problem.loss(trial.view());
-        if f.is_finite() {
-            if f <= f0 + ARMIJO * t * slope {
-                let grad = problem.grad_from_probs(trial.view(), probs.view());
-                return Some((
-                    trial,
-                    super::loss::Eval {
-                        loss: f,
-                        grad,
-                        probs,
-                    },
-                ));
+        let ev = problem.eval_full(trial.view(), true);
+        if ev.loss.is_finite() {
+            if ev.loss <= f0 + ARMIJO * t * slope {
+                return Some((trial, ev));
             }
-            if (f - f0).abs() <= rounding {
-                let grad = problem.grad_from_probs(trial.view(), probs.view());
-                let g_l1: f64 = grad.iter().map(|v| v.to_f64_exact().abs()).sum();
+            if (ev.loss - f0).abs() <= rounding {
+                let g_l1: f64 = ev.grad.iter().map(|v| v.to_f64_exact().abs()).sum();
                 if g_l1 < g0_l1 {
-                    return Some((
-                        trial,
-                        super::loss::Eval {
-                            loss: f,
-                            grad,
-                            probs,
-                        },
-                    ));
+                    return Some((trial, ev));
                 }
             }
         }
