@@ -53,6 +53,7 @@ pub mod prelude {
     pub use crate::error::{Error, Result};
     pub use crate::linalg::Float;
     pub use crate::persist::Persist;
+    pub use crate::preprocessing::{LabelEncoder, MinMaxScaler, StandardScaler};
     pub use crate::traits::{Fit, Predict, PredictProba, Transform};
     pub use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, array, s};
 }

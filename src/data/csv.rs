@@ -153,8 +153,9 @@ impl<R: BufRead> CsvChunks<R> {
             .into_iter()
             .map(|s| s.trim().to_string())
             .collect();
-        for (i, c) in columns.iter().enumerate() {
-            if columns[..i].contains(c) {
+        let mut seen = std::collections::HashSet::with_capacity(columns.len());
+        for c in &columns {
+            if !seen.insert(c.as_str()) {
                 return Err(me.error_at(None, format!("duplicate column name {c:?}")));
             }
         }
@@ -255,7 +256,8 @@ impl<R: BufRead> CsvChunks<R> {
     fn next_chunk(&mut self) -> Result<Option<(Array2<f64>, Array1<f64>)>> {
         let nf = self.columns.len() - 1;
         let cap = self.chunk_rows.min(4096);
-        let mut records = Vec::with_capacity(cap.saturating_mul(nf));
+        // Bounded preallocation: a wide header must not reserve gigabytes.
+        let mut records = Vec::with_capacity(cap.saturating_mul(nf).min(1 << 16));
         let mut targets = Vec::with_capacity(cap);
         while targets.len() < self.chunk_rows {
             let Some(line) = self.next_line()? else { break };

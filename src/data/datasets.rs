@@ -606,4 +606,19 @@ mod tests {
         let e = parse_numeric_rows("1 2\n3\n", "t", Sep::Whitespace, 0).unwrap_err();
         assert!(e.to_string().contains("line 2"), "{e}");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn bundled_parser_is_total_on_arbitrary_input(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048),
+        ) {
+            let text = String::from_utf8_lossy(&bytes);
+            let ok_or_format = |r: &Result<Dataset<usize>>| matches!(r, Ok(_) | Err(Error::Format { .. }));
+            proptest::prop_assert!(ok_or_format(&parse_sklearn_csv(&text, "t", &["a", "b"])));
+            let r = parse_numeric_rows(&text, "t", Sep::Whitespace, 1);
+            proptest::prop_assert!(matches!(r, Ok(_) | Err(Error::Format { .. })), "not a Format error");
+            let r = gunzip_text(&bytes, "t");
+            proptest::prop_assert!(matches!(r, Ok(_) | Err(Error::Format { .. })), "not a Format error");
+        }
+    }
 }

@@ -2,7 +2,9 @@
 
 /// `f32` or `f64`: the element types every model and linalg routine accepts.
 ///
-/// Sealed: implemented for `f32` and `f64` only.
+/// Sealed: implemented for `f32` and `f64` only. (Its hidden supertrait
+/// routes each type to the active linear-algebra backend; it is not part of the
+/// public API.)
 ///
 /// # Example
 /// ```
@@ -25,6 +27,7 @@ pub trait Float:
     + Sync
     + 'static
     + private::Sealed
+    + super::kernels::Kernels
 {
     /// `"f32"` or `"f64"` (the safetensors dtype name used in model files).
     const NAME: &'static str;

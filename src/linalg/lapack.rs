@@ -1,0 +1,1 @@
+//! LAPACK backend (placeholder until the lapack port lands).

@@ -1,0 +1,284 @@
+//! Pure-Rust backend: faer for products and decompositions, rayon for
+//! parallelism. No system library.
+//!
+//! ndarray views are handed to faer zero-copy: a faer `MatRef`/`MatMut` is a
+//! pointer plus signed row/column strides, exactly like an ndarray view, so any
+//! ndarray layout (C, Fortran, transposed, sliced with steps, negative strides,
+//! broadcast zero strides for read-only inputs) maps onto it without a copy.
+
+use faer::diag::Diag;
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::cholesky::llt::factor::{LltError, cholesky_in_place, cholesky_in_place_scratch};
+use faer::linalg::evd::{ComputeEigenvectors, self_adjoint_evd, self_adjoint_evd_scratch};
+use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::{self, BlockStructure};
+use faer::linalg::svd::{ComputeSvdVectors, svd, svd_scratch};
+use faer::linalg::triangular_solve::{
+    solve_lower_triangular_in_place, solve_upper_triangular_in_place,
+};
+use faer::traits::RealField;
+use faer::{Accum, MatMut, MatRef, Par};
+use ndarray::{
+    Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, ShapeBuilder, Zip,
+};
+use rayon::prelude::*;
+
+use super::{Float, cholesky_error, no_convergence};
+use crate::error::Result;
+
+/// The element types this backend runs on (`f32`, `f64`).
+pub(super) trait Elem: Float + RealField {}
+impl<T: Float + RealField> Elem for T {}
+
+/// Below this many flops a product runs on the calling thread: rayon's fork/join
+/// overhead (a few µs) would dominate.
+const PAR_MIN_FLOPS: usize = 1 << 22;
+
+/// Rows per block in the weighted gram and in the parallel GEMV.
+const BLOCK_ELEMS: usize = 1 << 16;
+
+fn par_for(flops: usize) -> Par {
+    if flops >= PAR_MIN_FLOPS && rayon::current_num_threads() > 1 {
+        Par::rayon(0)
+    } else {
+        Par::Seq
+    }
+}
+
+/// Zero-copy faer view of an ndarray view.
+fn mat_ref<'a, T>(a: &ArrayView2<'a, T>) -> MatRef<'a, T> {
+    let (m, n) = a.dim();
+    let s = a.strides();
+    // SAFETY: an ndarray view guarantees that `ptr + i*s[0] + j*s[1]` is a valid,
+    // initialised, aligned element of one allocation for every `i < m, j < n`
+    // (and `as_ptr` is aligned and non-null even when empty); the view is
+    // immutable and borrowed for `'a`, so nothing writes through it meanwhile.
+    unsafe { MatRef::from_raw_parts(a.as_ptr(), m, n, s[0], s[1]) }
+}
+
+/// Zero-copy mutable faer view of an ndarray mutable view.
+fn mat_mut<'a, T>(a: &'a mut ArrayViewMut2<'_, T>) -> MatMut<'a, T> {
+    let (m, n) = a.dim();
+    let (s0, s1) = (a.strides()[0], a.strides()[1]);
+    // SAFETY: as in `mat_ref`; in addition a mutable ndarray view never aliases
+    // two distinct indices (ndarray forbids zero/overlapping strides on mutable
+    // views of length > 1), and we hold the unique borrow for `'a`.
+    unsafe { MatMut::from_raw_parts_mut(a.as_mut_ptr(), m, n, s0, s1) }
+}
+
+pub(super) fn gemm<T: Elem>(
+    alpha: T,
+    a: ArrayView2<'_, T>,
+    b: ArrayView2<'_, T>,
+    beta: T,
+    c: &mut ArrayViewMut2<'_, T>,
+) {
+    let (m, k) = a.dim();
+    let n = b.ncols();
+    let accum = if beta == T::zero() {
+        Accum::Replace
+    } else {
+        if beta != T::one() {
+            c.mapv_inplace(|v| v * beta);
+        }
+        Accum::Add
+    };
+    if k == 0 || alpha == T::zero() {
+        // BLAS semantics: A and B are not read; C = β·C.
+        if accum == Accum::Replace {
+            c.fill(T::zero());
+        }
+        return;
+    }
+    let par = par_for(2 * m * n * k);
+    matmul(mat_mut(c), accum, mat_ref(&a), mat_ref(&b), alpha, par);
+}
+
+pub(super) fn gemv<T: Elem>(
+    alpha: T,
+    a: ArrayView2<'_, T>,
+    x: ArrayView1<'_, T>,
+    beta: T,
+    y: &mut ArrayViewMut1<'_, T>,
+) {
+    let (m, n) = a.dim();
+    let rows = (BLOCK_ELEMS / n.max(1)).max(64);
+    if 2 * m * n < PAR_MIN_FLOPS || m <= rows || rayon::current_num_threads() < 2 {
+        ndarray::linalg::general_mat_vec_mul(alpha, &a, &x, beta, y);
+        return;
+    }
+    // Row blocks are independent and each output element is computed by the
+    // same sequential dot product whatever the thread count: deterministic.
+    let blocks: Vec<_> = a
+        .axis_chunks_iter(Axis(0), rows)
+        .zip(y.axis_chunks_iter_mut(Axis(0), rows))
+        .collect();
+    blocks.into_par_iter().for_each(|(ab, mut yb)| {
+        ndarray::linalg::general_mat_vec_mul(alpha, &ab, &x, beta, &mut yb);
+    });
+}
+
+pub(super) fn gram<T: Elem>(x: ArrayView2<'_, T>, w: Option<ArrayView1<'_, T>>) -> Array2<T> {
+    let (n, d) = x.dim();
+    let mut g = Array2::<T>::zeros((d, d).f());
+    if n == 0 || d == 0 {
+        return g;
+    }
+    {
+        let mut gv = g.view_mut();
+        match w {
+            None => {
+                let xr = mat_ref(&x);
+                triangular::matmul(
+                    mat_mut(&mut gv),
+                    BlockStructure::TriangularLower,
+                    Accum::Add,
+                    xr.transpose(),
+                    BlockStructure::Rectangular,
+                    xr,
+                    BlockStructure::Rectangular,
+                    T::one(),
+                    par_for(n * d * d),
+                );
+            }
+            Some(w) => {
+                // Blocks of rows: Z = diag(w_blk)·X_blk, G += X_blkᵀ·Z (lower
+                // half only). Works for weights of any sign; memory O(block·d).
+                let rows = (BLOCK_ELEMS * 4 / d).max(64).min(n);
+                let mut z = Array2::<T>::zeros((rows, d).f());
+                for (xb, wb) in x
+                    .axis_chunks_iter(Axis(0), rows)
+                    .zip(w.axis_chunks_iter(Axis(0), rows))
+                {
+                    let r = xb.nrows();
+                    let mut zb = z.slice_mut(ndarray::s![..r, ..]);
+                    Zip::from(&mut zb)
+                        .and(&xb)
+                        .and_broadcast(&wb.insert_axis(Axis(1)))
+                        .for_each(|z, &xv, &wv| *z = xv * wv);
+                    let zv = zb.view();
+                    triangular::matmul(
+                        mat_mut(&mut gv),
+                        BlockStructure::TriangularLower,
+                        Accum::Add,
+                        mat_ref(&xb).transpose(),
+                        BlockStructure::Rectangular,
+                        mat_ref(&zv),
+                        BlockStructure::Rectangular,
+                        T::one(),
+                        par_for(r * d * d),
+                    );
+                }
+            }
+        }
+    }
+    super::mirror_lower(&mut g);
+    g
+}
+
+pub(super) fn cholesky<T: Elem>(a: ArrayView2<'_, T>) -> Result<Array2<T>> {
+    let n = a.nrows();
+    let mut l = Array2::<T>::zeros((n, n).f());
+    for j in 0..n {
+        for i in j..n {
+            l[[i, j]] = a[[i, j]];
+        }
+    }
+    let par = par_for(n * n * n / 3);
+    let mut mem = MemBuffer::new(cholesky_in_place_scratch::<T>(n, par, Default::default()));
+    let res = cholesky_in_place(
+        mat_mut(&mut l.view_mut()),
+        Default::default(),
+        par,
+        MemStack::new(&mut mem),
+        Default::default(),
+    );
+    match res {
+        Ok(_) => {
+            // faer may leave scratch values above the diagonal.
+            for j in 1..n {
+                for i in 0..j {
+                    l[[i, j]] = T::zero();
+                }
+            }
+            Ok(l)
+        }
+        Err(LltError::NonPositivePivot { index }) => Err(cholesky_error(index)),
+    }
+}
+
+pub(super) fn cholesky_solve<T: Elem>(l: ArrayView2<'_, T>, b: &mut ArrayViewMut2<'_, T>) {
+    let n = l.nrows();
+    let par = par_for(2 * n * n * b.ncols());
+    let lr = mat_ref(&l);
+    solve_lower_triangular_in_place(lr, mat_mut(b), par);
+    solve_upper_triangular_in_place(lr.transpose(), mat_mut(b), par);
+}
+
+pub(super) fn svd_thin<T: Elem>(a: ArrayView2<'_, T>) -> Result<(Array2<T>, Array1<T>, Array2<T>)> {
+    let (m, n) = a.dim();
+    let k = m.min(n);
+    // Column-major U and V (faer's preferred layout); V column-major is Vᵀ in
+    // row-major order, so Vᵀ is returned in standard layout.
+    let mut u = Array2::<T>::zeros((m, k).f());
+    let mut vt = Array2::<T>::zeros((k, n));
+    let mut s = Diag::<T>::zeros(k);
+    let par = par_for(m * n * k);
+    let mut mem = MemBuffer::new(svd_scratch::<T>(
+        m,
+        n,
+        ComputeSvdVectors::Thin,
+        ComputeSvdVectors::Thin,
+        par,
+        Default::default(),
+    ));
+    let mut uv = u.view_mut();
+    let mut vv = vt.view_mut().reversed_axes();
+    svd(
+        mat_ref(&a),
+        s.as_mut(),
+        Some(mat_mut(&mut uv)),
+        Some(mat_mut(&mut vv)),
+        par,
+        MemStack::new(&mut mem),
+        Default::default(),
+    )
+    .map_err(|_| no_convergence("svd"))?;
+    let s = Array1::from_iter(s.column_vector().iter().copied());
+    Ok((u, s, vt))
+}
+
+pub(super) fn eigh<T: Elem>(a: ArrayView2<'_, T>) -> Result<(Array1<T>, Array2<T>)> {
+    let n = a.nrows();
+    // faer reads the lower triangle; give it a symmetric copy so that either
+    // convention yields the same matrix.
+    let mut sym = Array2::<T>::zeros((n, n).f());
+    for j in 0..n {
+        for i in j..n {
+            sym[[i, j]] = a[[i, j]];
+            sym[[j, i]] = a[[i, j]];
+        }
+    }
+    let mut vecs = Array2::<T>::zeros((n, n).f());
+    let mut vals = Diag::<T>::zeros(n);
+    let par = par_for(n * n * n);
+    let mut mem = MemBuffer::new(self_adjoint_evd_scratch::<T>(
+        n,
+        ComputeEigenvectors::Yes,
+        par,
+        Default::default(),
+    ));
+    let sv = sym.view();
+    let mut vv = vecs.view_mut();
+    self_adjoint_evd(
+        mat_ref(&sv),
+        vals.as_mut(),
+        Some(mat_mut(&mut vv)),
+        par,
+        MemStack::new(&mut mem),
+        Default::default(),
+    )
+    .map_err(|_| no_convergence("eigh"))?;
+    let vals = Array1::from_iter(vals.column_vector().iter().copied());
+    Ok((vals, vecs))
+}
