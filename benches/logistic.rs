@@ -99,7 +99,12 @@ fn report_ours(name: &str, x: ArrayView2<'_, f64>, y: ArrayView1<'_, usize>, sol
 fn bench_binary(c: &mut Criterion) {
     let (x, y) = binary_data();
     let (n, d) = x.dim();
-    report_ours("binary/oxilearn-newton-cholesky", x.view(), y.view(), Solver::NewtonCholesky);
+    report_ours(
+        "binary/oxilearn-newton-cholesky",
+        x.view(),
+        y.view(),
+        Solver::NewtonCholesky,
+    );
     report_ours("binary/oxilearn-lbfgs", x.view(), y.view(), Solver::Lbfgs);
     let ds = linfa::Dataset::new(to16_x(x.view()), to16_y(y.view()));
     let linfa_params = linfa_logistic::LogisticRegression::default()
@@ -111,9 +116,12 @@ fn bench_binary(c: &mut Criterion) {
         let p_pos = m.predict_probabilities(ds.records());
         let pos = m.labels().pos.class;
         // Column j holds the probability of class j (0 or 1).
-        let proba = Array2::from_shape_fn((n, 2), |(i, j)| {
-            if j == pos { p_pos[i] } else { 1.0 - p_pos[i] }
-        });
+        let proba = Array2::from_shape_fn(
+            (n, 2),
+            |(i, j)| {
+                if j == pos { p_pos[i] } else { 1.0 - p_pos[i] }
+            },
+        );
         let coef_sq: f64 = m.params().iter().map(|v| v * v).sum();
         println!(
             "objective binary/linfa-logistic: {:.12e}",
@@ -124,11 +132,23 @@ fn bench_binary(c: &mut Criterion) {
     let mut g = c.benchmark_group(format!("logistic/binary_{n}x{d}/f64"));
     g.bench_function("oxilearn-newton-cholesky", |b| {
         let p = ours(Solver::NewtonCholesky);
-        b.iter(|| black_box(p.fit(black_box(x.view()), y.view()).expect("fit").objective()))
+        b.iter(|| {
+            black_box(
+                p.fit(black_box(x.view()), y.view())
+                    .expect("fit")
+                    .objective(),
+            )
+        })
     });
     g.bench_function("oxilearn-lbfgs", |b| {
         let p = ours(Solver::Lbfgs);
-        b.iter(|| black_box(p.fit(black_box(x.view()), y.view()).expect("fit").objective()))
+        b.iter(|| {
+            black_box(
+                p.fit(black_box(x.view()), y.view())
+                    .expect("fit")
+                    .objective(),
+            )
+        })
     });
     g.bench_function("linfa-logistic", |b| {
         b.iter(|| black_box(linfa_params.fit(black_box(&ds)).expect("fit").intercept()))
@@ -140,7 +160,12 @@ fn bench_digits(c: &mut Criterion) {
     let (x, y) = digits_data();
     let (n, d) = x.dim();
     report_ours("digits/oxilearn-lbfgs", x.view(), y.view(), Solver::Lbfgs);
-    report_ours("digits/oxilearn-newton-cholesky", x.view(), y.view(), Solver::NewtonCholesky);
+    report_ours(
+        "digits/oxilearn-newton-cholesky",
+        x.view(),
+        y.view(),
+        Solver::NewtonCholesky,
+    );
     let ds = linfa::Dataset::new(to16_x(x.view()), to16_y(y.view()));
     let linfa_params = linfa_logistic::MultiLogisticRegression::default()
         .alpha(1.0 / C)
@@ -161,14 +186,34 @@ fn bench_digits(c: &mut Criterion) {
     let mut g = c.benchmark_group(format!("logistic/digits_multinomial_{n}x{d}/f64"));
     g.bench_function("oxilearn-lbfgs", |b| {
         let p = ours(Solver::Lbfgs);
-        b.iter(|| black_box(p.fit(black_box(x.view()), y.view()).expect("fit").objective()))
+        b.iter(|| {
+            black_box(
+                p.fit(black_box(x.view()), y.view())
+                    .expect("fit")
+                    .objective(),
+            )
+        })
     });
     g.bench_function("oxilearn-newton-cholesky", |b| {
         let p = ours(Solver::NewtonCholesky);
-        b.iter(|| black_box(p.fit(black_box(x.view()), y.view()).expect("fit").objective()))
+        b.iter(|| {
+            black_box(
+                p.fit(black_box(x.view()), y.view())
+                    .expect("fit")
+                    .objective(),
+            )
+        })
     });
     g.bench_function("linfa-logistic", |b| {
-        b.iter(|| black_box(linfa_params.fit(black_box(&ds)).expect("fit").intercept().sum()))
+        b.iter(|| {
+            black_box(
+                linfa_params
+                    .fit(black_box(&ds))
+                    .expect("fit")
+                    .intercept()
+                    .sum(),
+            )
+        })
     });
     g.finish();
 }

@@ -50,9 +50,15 @@ fn main() -> oxilearn::Result<()> {
     let pred = model.predict(x_test.view())?;
     let (cm, labels) = confusion_matrix(split.y_test.view(), pred.view())?;
     println!("\nconfusion matrix (rows: truth, columns: prediction)");
-    println!("{:>12} {:>10} {:>10}", "", data.target_names[labels[0]], data.target_names[labels[1]]);
+    println!(
+        "{:>12} {:>10} {:>10}",
+        "", data.target_names[labels[0]], data.target_names[labels[1]]
+    );
     for (i, row) in cm.rows().into_iter().enumerate() {
-        println!("{:>12} {:>10} {:>10}", data.target_names[labels[i]], row[0], row[1]);
+        println!(
+            "{:>12} {:>10} {:>10}",
+            data.target_names[labels[i]], row[0], row[1]
+        );
     }
     println!(
         "accuracy {:.4}, log loss {:.4}",

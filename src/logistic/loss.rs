@@ -22,8 +22,8 @@ use rayon::prelude::*;
 
 use crate::linalg::{self, Float};
 
-/// Rows per parallel chunk (below this, one chunk).
-const MIN_CHUNK_ROWS: usize = 2048;
+/// Rows per parallel chunk.
+const CHUNK_ROWS: usize = 2048;
 
 /// A fitting problem: data, encoded labels, weights and penalty.
 pub(crate) struct Problem<'a, F: Float> {
@@ -69,14 +69,12 @@ impl<'a, F: Float> Problem<'a, F> {
         self.k > 1
     }
 
+    /// Row chunks of a fixed size (independent of the thread count, so the
+    /// summation order, hence the result, is the same on any pool).
     fn chunks(&self) -> Vec<Range<usize>> {
         let n = self.x.nrows();
-        let threads = rayon::current_num_threads().max(1);
-        let n_chunks = (n / MIN_CHUNK_ROWS).clamp(1, 4 * threads);
-        let size = n.div_ceil(n_chunks);
-        (0..n_chunks)
-            .map(|c| c * size..((c + 1) * size).min(n))
-            .filter(|r| !r.is_empty())
+        (0..n.div_ceil(CHUNK_ROWS))
+            .map(|c| c * CHUNK_ROWS..((c + 1) * CHUNK_ROWS).min(n))
             .collect()
     }
 
@@ -165,9 +163,15 @@ impl<'a, F: Float> Problem<'a, F> {
         let width = k + pairs.len();
         let mut probs = Array2::<F>::zeros((n, k));
         let chunks = self.chunks();
-        let size = chunks[0].len();
-        let parts: Vec<ArrayViewMut2<'_, F>> = probs.axis_chunks_iter_mut(Axis(0), size).collect();
-        let zero = || (0.0f64, Array2::<F>::zeros((width, d)), Array1::<F>::zeros(width));
+        let parts: Vec<ArrayViewMut2<'_, F>> =
+            probs.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS).collect();
+        let zero = || {
+            (
+                0.0f64,
+                Array2::<F>::zeros((width, d)),
+                Array1::<F>::zeros(width),
+            )
+        };
         let (loss, prod, sums) = parts
             .into_par_iter()
             .zip(chunks.into_par_iter())
@@ -191,10 +195,18 @@ impl<'a, F: Float> Problem<'a, F> {
                     }
                 }
                 let mut g = Array2::<F>::zeros((width, d));
-                linalg::gemm(F::one(), m.t(), self.x.slice(s![r, ..]), F::zero(), &mut g.view_mut());
+                linalg::gemm(
+                    F::one(),
+                    m.t(),
+                    self.x.slice(s![r, ..]),
+                    F::zero(),
+                    &mut g.view_mut(),
+                );
                 (loss, g, m.sum_axis(Axis(0)))
             })
-            .reduce(zero, |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+            .collect::<Vec<_>>()
+            .into_iter()
+            .fold(zero(), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
         let p = self.p();
         let mut grad = Array2::<F>::zeros((k, p));
         grad.slice_mut(s![.., ..d]).assign(&prod.slice(s![..k, ..]));
