@@ -71,11 +71,9 @@ pub(crate) fn solve<F: Float>(
             }
             history.push_back((s, y, sy));
         }
-        if max_abs(ev.grad.view()) <= tol {
-            converged = true;
-        } else if (f_old - ev.loss) <= ftol * f_old.abs().max(ev.loss.abs()).max(1.0) {
-            converged = true;
-        }
+        let small_gradient = max_abs(ev.grad.view()) <= tol;
+        let small_decrease = (f_old - ev.loss) <= ftol * f_old.abs().max(ev.loss.abs()).max(1.0);
+        converged = small_gradient || small_decrease;
     }
     problem.symmetrise(&mut theta);
     Ok(Outcome {
@@ -264,7 +262,7 @@ fn cubic_min<F>(a: &Trial<F>, b: &Trial<F>) -> f64 {
     let (lo, hi) = (x0.min(x1), x0.max(x1));
     let width = hi - lo;
     let fallback = 0.5 * (x0 + x1);
-    if !(disc >= 0.0) || !f1.is_finite() {
+    if disc.is_nan() || disc < 0.0 || !f1.is_finite() {
         return fallback;
     }
     let d2 = (x1 - x0).signum() * disc.sqrt();

@@ -63,9 +63,10 @@ pub enum Solver {
 ///     .class_weight(ClassWeight::explicit([("spam", 5.0), ("ham", 1.0)]));
 /// assert!(matches!(params.get_class_weight(), ClassWeight::Explicit(_)));
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum ClassWeight<L> {
     /// Every class weighs 1 (the default).
+    #[default]
     None,
     /// `n_samples / (n_classes · count(class))`, as scikit-learn's
     /// `class_weight="balanced"`; with sample weights, counts are sums of
@@ -80,12 +81,6 @@ impl<L: Ord> ClassWeight<L> {
     /// [`ClassWeight::Explicit`] from `(label, weight)` pairs.
     pub fn explicit(pairs: impl IntoIterator<Item = (L, f64)>) -> Self {
         ClassWeight::Explicit(pairs.into_iter().collect())
-    }
-}
-
-impl<L> Default for ClassWeight<L> {
-    fn default() -> Self {
-        ClassWeight::None
     }
 }
 
