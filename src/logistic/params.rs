@@ -42,9 +42,9 @@ pub enum Penalty {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Solver {
-    /// Newton–Cholesky when the Hessian is small (binary: `n_features + 1 ≤
-    /// 1000`; multinomial: `n_classes·(n_features + 1) ≤ 200`) and there are
-    /// at least as many samples as Hessian rows; L-BFGS otherwise.
+    /// Newton–Cholesky when the Hessian is small (`rows_of_coef ·
+    /// (n_features + 1) ≤ 1000`) and there are at least as many samples as
+    /// Hessian rows; L-BFGS otherwise.
     #[default]
     Auto,
     /// Newton's method with a Cholesky-solved full Hessian and Armijo
@@ -397,8 +397,7 @@ impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
         match self.solver {
             Solver::Auto => {
                 let dim = k * p;
-                let small = if k == 1 { dim <= 1000 } else { dim <= 200 };
-                if small && n >= dim {
+                if dim <= 1000 && n >= dim {
                     Solver::NewtonCholesky
                 } else {
                     Solver::Lbfgs
