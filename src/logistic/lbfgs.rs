@@ -1,0 +1,275 @@
+//! Limited-memory BFGS (two-loop recursion, memory 10) with a strong-Wolfe
+//! line search (bracketing + zoom with safeguarded cubic interpolation).
+//!
+//! Stopping follows SciPy's L-BFGS-B as scikit-learn drives it: the gradient's
+//! max-abs `≤ tol`, or a relative objective reduction `≤ 64·ε` (SciPy's
+//! `ftol = 64·eps`), or `max_iter` iterations.
+
+use std::collections::VecDeque;
+
+use ndarray::{Array2, ArrayView2};
+
+use super::loss::{Eval, Outcome, Problem, dot, max_abs};
+use super::newton::check_finite_loss;
+use crate::error::Result;
+use crate::linalg::Float;
+
+/// Number of correction pairs kept.
+const MEMORY: usize = 10;
+/// Sufficient-decrease constant.
+const C1: f64 = 1e-4;
+/// Curvature constant.
+const C2: f64 = 0.9;
+/// Evaluations per line search (scikit-learn passes `maxls = 50`).
+const MAX_LS: usize = 50;
+
+/// Minimises `problem` from `theta` with L-BFGS.
+pub(crate) fn solve<F: Float>(
+    problem: &Problem<'_, F>,
+    theta: Array2<F>,
+    tol: f64,
+    max_iter: usize,
+) -> Result<Outcome<F>> {
+    let ftol = 64.0 * f64::EPSILON;
+    let mut theta = theta;
+    let mut ev = problem.eval(theta.view());
+    check_finite_loss(ev.loss)?;
+    let mut history: VecDeque<(Array2<F>, Array2<F>, f64)> = VecDeque::with_capacity(MEMORY);
+    let mut converged = max_abs(ev.grad.view()) <= tol;
+    let mut n_iter = 0;
+    while !converged && n_iter < max_iter {
+        let dir = direction(ev.grad.view(), &history);
+        let mut slope = dot(ev.grad.view(), dir.view());
+        let dir = if slope < 0.0 {
+            dir
+        } else {
+            // Curvature pairs gone stale: restart from steepest descent.
+            history.clear();
+            slope = -dot(ev.grad.view(), ev.grad.view());
+            ev.grad.mapv(|v| -v)
+        };
+        let init = if history.is_empty() {
+            (1.0 / dot(dir.view(), dir.view()).sqrt()).min(1.0)
+        } else {
+            1.0
+        };
+        n_iter += 1;
+        let Some((step, new_ev)) = wolfe(problem, theta.view(), &ev, dir.view(), slope, init)
+        else {
+            break;
+        };
+        let new_theta = &theta + &(&dir * F::from_f64_lossy(step));
+        let s = &new_theta - &theta;
+        let y = &new_ev.grad - &ev.grad;
+        let sy = dot(s.view(), y.view());
+        let f_old = ev.loss;
+        theta = new_theta;
+        ev = new_ev;
+        if sy > f64::EPSILON * dot(y.view(), y.view()) {
+            if history.len() == MEMORY {
+                history.pop_front();
+            }
+            history.push_back((s, y, sy));
+        }
+        let small_gradient = max_abs(ev.grad.view()) <= tol;
+        let small_decrease = (f_old - ev.loss) <= ftol * f_old.abs().max(ev.loss.abs()).max(1.0);
+        converged = small_gradient || small_decrease;
+    }
+    problem.symmetrise(&mut theta);
+    Ok(Outcome {
+        theta,
+        n_iter,
+        converged,
+        loss: ev.loss,
+    })
+}
+
+/// Two-loop recursion: `−H·g` with the inverse-Hessian approximation `H`.
+fn direction<F: Float>(
+    grad: ArrayView2<'_, F>,
+    history: &VecDeque<(Array2<F>, Array2<F>, f64)>,
+) -> Array2<F> {
+    let mut q = grad.to_owned();
+    let mut alphas = Vec::with_capacity(history.len());
+    for (s, y, sy) in history.iter().rev() {
+        let a = dot(s.view(), q.view()) / sy;
+        q.scaled_add(F::from_f64_lossy(-a), y);
+        alphas.push(a);
+    }
+    if let Some((_, y, sy)) = history.back() {
+        let gamma = sy / dot(y.view(), y.view());
+        q *= F::from_f64_lossy(gamma);
+    }
+    for ((s, y, sy), a) in history.iter().zip(alphas.into_iter().rev()) {
+        let b = dot(y.view(), q.view()) / sy;
+        q.scaled_add(F::from_f64_lossy(a - b), s);
+    }
+    q.mapv_inplace(|v| -v);
+    q
+}
+
+/// One trial point of the line search.
+struct Trial<F> {
+    step: f64,
+    ev: Eval<F>,
+    slope: f64,
+}
+
+fn trial<F: Float>(
+    problem: &Problem<'_, F>,
+    theta: ArrayView2<'_, F>,
+    dir: ArrayView2<'_, F>,
+    step: f64,
+) -> Trial<F> {
+    let x = &theta + &(&dir * F::from_f64_lossy(step));
+    let ev = problem.eval(x.view());
+    let slope = dot(ev.grad.view(), dir);
+    Trial { step, ev, slope }
+}
+
+/// Strong-Wolfe line search (Nocedal & Wright, algorithms 3.5 and 3.6).
+/// Returns the accepted step and the evaluation there, or `None` when no
+/// decrease was found.
+fn wolfe<F: Float>(
+    problem: &Problem<'_, F>,
+    theta: ArrayView2<'_, F>,
+    ev0: &Eval<F>,
+    dir: ArrayView2<'_, F>,
+    slope0: f64,
+    init: f64,
+) -> Option<(f64, Eval<F>)> {
+    let f0 = ev0.loss;
+    let armijo = |t: &Trial<F>| t.ev.loss <= f0 + C1 * t.step * slope0;
+    let curvature = |t: &Trial<F>| t.slope.abs() <= -C2 * slope0;
+    let mut prev: Option<Trial<F>> = None;
+    let mut step = init;
+    let mut evals = 0;
+    let mut best: Option<Trial<F>> = None;
+    let (lo, hi) = loop {
+        if evals == MAX_LS {
+            return best.map(|t| (t.step, t.ev));
+        }
+        let t = trial(problem, theta, dir, step);
+        evals += 1;
+        if !t.ev.loss.is_finite() {
+            // Overflow: shrink towards the last good step.
+            let last = prev.as_ref().map_or(0.0, |p| p.step);
+            step = last + 0.1 * (step - last);
+            continue;
+        }
+        let worse_than_prev = prev.as_ref().is_some_and(|p| t.ev.loss >= p.ev.loss);
+        if !armijo(&t) || worse_than_prev {
+            match prev {
+                Some(p) => break (p, t),
+                None => break (zero_trial(ev0, slope0), t),
+            }
+        }
+        if curvature(&t) {
+            return Some((t.step, t.ev));
+        }
+        if t.slope >= 0.0 {
+            match prev {
+                Some(p) => break (t, p),
+                None => break (t, zero_trial(ev0, slope0)),
+            }
+        }
+        step = t.step * 2.0;
+        if best.as_ref().is_none_or(|b| t.ev.loss < b.ev.loss) {
+            best = Some(Trial {
+                step: t.step,
+                ev: Eval {
+                    loss: t.ev.loss,
+                    grad: t.ev.grad.clone(),
+                    probs: t.ev.probs.clone(),
+                    cross: None,
+                },
+                slope: t.slope,
+            });
+        }
+        prev = Some(t);
+    };
+    zoom(
+        problem,
+        theta,
+        dir,
+        f0,
+        slope0,
+        lo,
+        hi,
+        MAX_LS - evals,
+        armijo,
+        curvature,
+    )
+}
+
+/// The trial at step 0 (the current point).
+fn zero_trial<F: Float>(ev0: &Eval<F>, slope0: f64) -> Trial<F> {
+    Trial {
+        step: 0.0,
+        ev: Eval {
+            loss: ev0.loss,
+            grad: Array2::zeros((0, 0)),
+            probs: Array2::zeros((0, 0)),
+            cross: None,
+        },
+        slope: slope0,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn zoom<F: Float>(
+    problem: &Problem<'_, F>,
+    theta: ArrayView2<'_, F>,
+    dir: ArrayView2<'_, F>,
+    f0: f64,
+    slope0: f64,
+    mut lo: Trial<F>,
+    mut hi: Trial<F>,
+    budget: usize,
+    armijo: impl Fn(&Trial<F>) -> bool,
+    curvature: impl Fn(&Trial<F>) -> bool,
+) -> Option<(f64, Eval<F>)> {
+    for _ in 0..budget {
+        let step = cubic_min(&lo, &hi);
+        let t = trial(problem, theta, dir, step);
+        if !t.ev.loss.is_finite() || !armijo(&t) || t.ev.loss >= lo.ev.loss {
+            hi = t;
+        } else {
+            if curvature(&t) {
+                return Some((t.step, t.ev));
+            }
+            if t.slope * (hi.step - lo.step) >= 0.0 {
+                hi = lo;
+            }
+            lo = t;
+        }
+        if (hi.step - lo.step).abs() <= f64::EPSILON * lo.step.abs().max(1e-300) {
+            break;
+        }
+    }
+    // Best point with sufficient decrease, if any.
+    let _ = (f0, slope0);
+    (lo.step > 0.0).then_some((lo.step, lo.ev))
+}
+
+/// Minimiser of the cubic interpolating both trials' values and slopes,
+/// safeguarded to the middle 80% of the interval (bisection fallback).
+fn cubic_min<F>(a: &Trial<F>, b: &Trial<F>) -> f64 {
+    let (x0, f0, g0) = (a.step, a.ev.loss, a.slope);
+    let (x1, f1, g1) = (b.step, b.ev.loss, b.slope);
+    let d1 = g0 + g1 - 3.0 * (f0 - f1) / (x0 - x1);
+    let disc = d1 * d1 - g0 * g1;
+    let (lo, hi) = (x0.min(x1), x0.max(x1));
+    let width = hi - lo;
+    let fallback = 0.5 * (x0 + x1);
+    if disc.is_nan() || disc < 0.0 || !f1.is_finite() {
+        return fallback;
+    }
+    let d2 = (x1 - x0).signum() * disc.sqrt();
+    let x = x1 - (x1 - x0) * (g1 + d2 - d1) / (g1 - g0 + 2.0 * d2);
+    if x.is_finite() && x >= lo + 0.1 * width && x <= hi - 0.1 * width {
+        x
+    } else {
+        fallback
+    }
+}

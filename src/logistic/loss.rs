@@ -1,0 +1,346 @@
+//! The penalised logistic objective, its gradient and Hessian.
+//!
+//! Internally every solver minimises the *mean-scaled* objective
+//!
+//! ```text
+//! L(θ) = Σᵢ s̃ᵢ·ℓᵢ(θ) + λ/2·‖W‖²,   s̃ᵢ = sᵢ / Σs,   λ = 1 / (C·Σs)
+//! ```
+//!
+//! which is scikit-learn's `C·Σ sᵢ·ℓᵢ + ½‖W‖²` divided by `C·Σs`: the same
+//! minimiser, better-scaled numbers, and the quantity scikit-learn's `tol`
+//! applies to. The intercept is never penalised.
+//!
+//! Parameters are a `k × p` matrix `θ` (`k = 1` for the binary logistic loss,
+//! `k = n_classes` for the multinomial loss; `p = n_features + fit_intercept`,
+//! the intercept in the last column). Products with the records are GEMMs
+//! through [`crate::linalg`] on row chunks, run in parallel with rayon.
+
+use std::ops::Range;
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
+use rayon::prelude::*;
+
+use crate::linalg::{self, Float};
+
+/// Rows per parallel chunk.
+const CHUNK_ROWS: usize = 2048;
+
+/// A fitting problem: data, encoded labels, weights and penalty.
+pub(crate) struct Problem<'a, F: Float> {
+    /// Records, `n × d`.
+    pub x: ArrayView2<'a, F>,
+    /// Class index of each row (`0..n_classes`).
+    pub codes: &'a [usize],
+    /// Normalised sample weights (sum 1).
+    pub sw: Array1<F>,
+    /// Rows of θ: 1 (binary) or `n_classes` (multinomial).
+    pub k: usize,
+    /// Whether θ has an intercept column.
+    pub fit_intercept: bool,
+    /// `1 / (C·Σs)`, or 0 without penalty.
+    pub l2: F,
+}
+
+/// Result of an evaluation at θ.
+pub(crate) struct Eval<F> {
+    /// Mean-scaled objective (accumulated in f64).
+    pub loss: f64,
+    /// Gradient, `k × p`.
+    pub grad: Array2<F>,
+    /// Predicted probabilities, `n × k` (binary: of the positive class).
+    pub probs: Array2<F>,
+    /// With Hessian cross terms: `Xᵀw` (one row per Hessian block) and `Σw`.
+    pub cross: Option<(Array2<F>, Array1<F>)>,
+}
+
+impl<'a, F: Float> Problem<'a, F> {
+    /// Number of features.
+    pub fn d(&self) -> usize {
+        self.x.ncols()
+    }
+
+    /// Columns of θ.
+    pub fn p(&self) -> usize {
+        self.d() + usize::from(self.fit_intercept)
+    }
+
+    /// Whether the loss is the multinomial one.
+    pub fn multinomial(&self) -> bool {
+        self.k > 1
+    }
+
+    /// Row chunks of a fixed size (independent of the thread count, so the
+    /// summation order, hence the result, is the same on any pool).
+    fn chunks(&self) -> Vec<Range<usize>> {
+        let n = self.x.nrows();
+        (0..n.div_ceil(CHUNK_ROWS))
+            .map(|c| c * CHUNK_ROWS..((c + 1) * CHUNK_ROWS).min(n))
+            .collect()
+    }
+
+    /// Penalty term `λ/2·‖W‖²` (intercept excluded).
+    fn penalty(&self, theta: ArrayView2<'_, F>) -> f64 {
+        if self.l2 == F::zero() {
+            return 0.0;
+        }
+        let w = theta.slice(s![.., ..self.d()]);
+        0.5 * self.l2.to_f64_exact() * w.iter().map(|v| v.to_f64_exact().powi(2)).sum::<f64>()
+    }
+
+    /// Raw scores `X·Wᵀ + b` for the rows `r`, written into `z` (`|r| × k`).
+    fn scores_into(&self, theta: ArrayView2<'_, F>, r: Range<usize>, z: &mut ArrayViewMut2<'_, F>) {
+        let d = self.d();
+        let xc = self.x.slice(s![r, ..]);
+        let w = theta.slice(s![.., ..d]);
+        linalg::gemm(F::one(), xc, w.t(), F::zero(), z);
+        if self.fit_intercept {
+            let b = theta.column(d);
+            for mut row in z.rows_mut() {
+                row += &b;
+            }
+        }
+    }
+
+    /// Turns scores into probabilities in place and returns the chunk's
+    /// weighted loss `Σ s̃ᵢ ℓᵢ`.
+    fn probs_and_loss(&self, r: Range<usize>, z: &mut ArrayViewMut2<'_, F>) -> f64 {
+        let mut loss = 0.0f64;
+        let codes = &self.codes[r.clone()];
+        let sw = self.sw.slice(s![r]);
+        if self.k == 1 {
+            for ((zi, &c), &si) in z.column_mut(0).iter_mut().zip(codes).zip(sw.iter()) {
+                let t = *zi;
+                // ℓ = log(1 + e^t) − y·t, computed stably.
+                let softplus = t.max(F::zero()) + (-t.abs()).exp().ln_1p();
+                let li = if c == 1 { softplus - t } else { softplus };
+                loss += si.to_f64_exact() * li.to_f64_exact();
+                *zi = sigmoid(t);
+            }
+        } else {
+            for ((mut row, &c), &si) in z.rows_mut().into_iter().zip(codes).zip(sw.iter()) {
+                let m = row.fold(F::neg_infinity(), |a, &b| a.max(b));
+                let zc = row[c];
+                let mut sum = F::zero();
+                row.mapv_inplace(|v| {
+                    let e = (v - m).exp();
+                    sum += e;
+                    e
+                });
+                let lse = m + sum.ln();
+                loss += si.to_f64_exact() * (lse - zc).to_f64_exact();
+                let inv = F::one() / sum;
+                row.mapv_inplace(|v| v * inv);
+            }
+        }
+        loss
+    }
+
+    /// Index pairs `(a, b)`, `a ≤ b`, of the Hessian blocks.
+    fn pairs(&self) -> Vec<(usize, usize)> {
+        (0..self.k)
+            .flat_map(|a| (a..self.k).map(move |b| (a, b)))
+            .collect()
+    }
+
+    /// Non-negative Hessian weight of one row for block `(a, b)`:
+    /// `s̃·p_a(1 − p_a)` on the diagonal, `s̃·p_a·p_b` off it (that block
+    /// enters the Hessian with a minus sign).
+    fn pair_weight(si: F, q: ArrayView1<'_, F>, (a, b): (usize, usize)) -> F {
+        if a == b {
+            si * q[a] * (F::one() - q[a])
+        } else {
+            si * q[a] * q[b]
+        }
+    }
+
+    /// Objective, gradient and probabilities at θ in one pass over the
+    /// records; with `cross`, also `Xᵀw` and `Σw` of every Hessian block
+    /// weight (the intercept row/column of the Hessian).
+    pub fn eval_full(&self, theta: ArrayView2<'_, F>, cross: bool) -> Eval<F> {
+        let n = self.x.nrows();
+        let (d, k) = (self.d(), self.k);
+        let pairs = if cross { self.pairs() } else { Vec::new() };
+        let width = k + pairs.len();
+        let mut probs = Array2::<F>::zeros((n, k));
+        let chunks = self.chunks();
+        let parts: Vec<ArrayViewMut2<'_, F>> =
+            probs.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS).collect();
+        let zero = || {
+            (
+                0.0f64,
+                Array2::<F>::zeros((width, d)),
+                Array1::<F>::zeros(width),
+            )
+        };
+        let (loss, prod, sums) = parts
+            .into_par_iter()
+            .zip(chunks.into_par_iter())
+            .map(|(mut z, r)| {
+                self.scores_into(theta, r.clone(), &mut z);
+                let loss = self.probs_and_loss(r.clone(), &mut z);
+                let mut m = Array2::<F>::zeros((r.len(), width));
+                let codes = &self.codes[r.clone()];
+                let sw = self.sw.slice(s![r.clone()]);
+                for (i, (mut row, q)) in m.rows_mut().into_iter().zip(z.rows()).enumerate() {
+                    let (c, si) = (codes[i], sw[i]);
+                    if k == 1 {
+                        row[0] = si * (q[0] - if c == 1 { F::one() } else { F::zero() });
+                    } else {
+                        for j in 0..k {
+                            row[j] = si * (q[j] - if c == j { F::one() } else { F::zero() });
+                        }
+                    }
+                    for (t, &pair) in pairs.iter().enumerate() {
+                        row[k + t] = Self::pair_weight(si, q, pair);
+                    }
+                }
+                let mut g = Array2::<F>::zeros((width, d));
+                linalg::gemm(
+                    F::one(),
+                    m.t(),
+                    self.x.slice(s![r, ..]),
+                    F::zero(),
+                    &mut g.view_mut(),
+                );
+                (loss, g, m.sum_axis(Axis(0)))
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .fold(zero(), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+        let p = self.p();
+        let mut grad = Array2::<F>::zeros((k, p));
+        grad.slice_mut(s![.., ..d]).assign(&prod.slice(s![..k, ..]));
+        if self.fit_intercept {
+            grad.column_mut(d).assign(&sums.slice(s![..k]));
+        }
+        if self.l2 != F::zero() {
+            let mut gw = grad.slice_mut(s![.., ..d]);
+            gw.scaled_add(self.l2, &theta.slice(s![.., ..d]));
+        }
+        let cross = cross.then(|| {
+            (
+                prod.slice(s![k.., ..]).to_owned(),
+                sums.slice(s![k..]).to_owned(),
+            )
+        });
+        Eval {
+            loss: loss + self.penalty(theta),
+            grad,
+            probs,
+            cross,
+        }
+    }
+
+    /// Objective, gradient and probabilities at θ.
+    pub fn eval(&self, theta: ArrayView2<'_, F>) -> Eval<F> {
+        self.eval_full(theta, false)
+    }
+
+    /// Hessian of the mean-scaled objective at the point evaluated by
+    /// `eval_full(θ, true)`, as a `(k·p) × (k·p)` matrix in θ's row-major
+    /// order.
+    ///
+    /// Binary: `[X 1]ᵀ diag(s̃·p(1−p)) [X 1] + λ·I_W`. Multinomial: blocks
+    /// `H_ab = [X 1]ᵀ diag(s̃·p_a(δ_ab − p_b)) [X 1] + δ_ab·λ·I_W` — the full
+    /// block Hessian including the softmax cross terms.
+    ///
+    /// # Panics
+    /// If `ev` was evaluated without `cross`.
+    pub fn hessian(&self, ev: &Eval<F>) -> Array2<F> {
+        let (d, p, k) = (self.d(), self.p(), self.k);
+        let (xtw, wsum) = ev.cross.as_ref().expect("evaluated with cross terms");
+        let mut h = Array2::<F>::zeros((k * p, k * p));
+        for (t, pair) in self.pairs().into_iter().enumerate() {
+            let (a, b) = pair;
+            let w = ndarray::Zip::from(&self.sw)
+                .and(ev.probs.rows())
+                .map_collect(|&si, q| Self::pair_weight(si, q, pair));
+            let sign = if a == b { F::one() } else { -F::one() };
+            let g = linalg::gram(self.x, Some(w.view()));
+            let mut block = h.slice_mut(s![a * p..a * p + p, b * p..b * p + p]);
+            block
+                .slice_mut(s![..d, ..d])
+                .zip_mut_with(&g, |t, &v| *t = sign * v);
+            if self.fit_intercept {
+                let col = xtw.row(t).mapv(|v| sign * v);
+                block.slice_mut(s![..d, d]).assign(&col);
+                block.slice_mut(s![d, ..d]).assign(&col);
+                block[[d, d]] = sign * wsum[t];
+            }
+            if a != b {
+                let blk = h.slice(s![a * p..a * p + p, b * p..b * p + p]).to_owned();
+                h.slice_mut(s![b * p..b * p + p, a * p..a * p + p])
+                    .assign(&blk.t());
+            }
+        }
+        if self.l2 != F::zero() {
+            for a in 0..k {
+                for j in 0..d {
+                    h[[a * p + j, a * p + j]] += self.l2;
+                }
+            }
+        }
+        h
+    }
+
+    /// Directions along which the multinomial objective is flat (adding the
+    /// same value to one unpenalised column of every class), as column indices.
+    pub fn gauge_columns(&self) -> Vec<usize> {
+        if !self.multinomial() {
+            return Vec::new();
+        }
+        if self.l2 == F::zero() {
+            (0..self.p()).collect()
+        } else if self.fit_intercept {
+            vec![self.d()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Symmetric parametrisation of a multinomial solution: unpenalised
+    /// columns are centred over classes (the predictions do not change).
+    pub fn symmetrise(&self, theta: &mut Array2<F>) {
+        let k = F::from_f64_lossy(self.k as f64);
+        for j in self.gauge_columns() {
+            let mut col = theta.column_mut(j);
+            let mean = col.sum() / k;
+            col -= mean;
+        }
+    }
+}
+
+/// Logistic sigmoid, stable for large |t|.
+pub(crate) fn sigmoid<F: Float>(t: F) -> F {
+    if t >= F::zero() {
+        F::one() / (F::one() + (-t).exp())
+    } else {
+        let e = t.exp();
+        e / (F::one() + e)
+    }
+}
+
+/// Max-abs of an array (`∞`-norm), in f64.
+pub(crate) fn max_abs<F: Float>(a: ArrayView2<'_, F>) -> f64 {
+    a.iter().fold(0.0f64, |m, v| m.max(v.to_f64_exact().abs()))
+}
+
+/// `⟨a, b⟩` in f64.
+pub(crate) fn dot<F: Float>(a: ArrayView2<'_, F>, b: ArrayView2<'_, F>) -> f64 {
+    a.iter()
+        .zip(b.iter())
+        .map(|(x, y)| x.to_f64_exact() * y.to_f64_exact())
+        .sum()
+}
+
+/// What a solver returns.
+pub(crate) struct Outcome<F> {
+    /// Final parameters, `k × p`.
+    pub theta: Array2<F>,
+    /// Iterations performed.
+    pub n_iter: usize,
+    /// Whether the stopping criterion was met.
+    pub converged: bool,
+    /// Final mean-scaled objective.
+    pub loss: f64,
+}

@@ -1,0 +1,492 @@
+//! Hyperparameters and `fit`.
+
+use std::collections::BTreeMap;
+use std::hash::Hash;
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
+use serde::{Deserialize, Serialize};
+
+use super::fitted::FittedLogisticRegression;
+use super::loss::Problem;
+use super::{lbfgs, newton};
+use crate::error::{Error, Result};
+use crate::linalg::Float;
+use crate::traits::Fit;
+use crate::validation;
+
+/// The penalty on the coefficients (never on the intercept).
+///
+/// # Example
+/// ```
+/// use oxilearn::logistic::{LogisticRegression, Penalty};
+/// let params = LogisticRegression::<u8>::new().penalty(Penalty::None);
+/// assert_eq!(params.get_penalty(), Penalty::None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Penalty {
+    /// `½‖W‖²` (scikit-learn's `penalty="l2"`, the default).
+    #[default]
+    L2,
+    /// No penalty (`penalty=None`); the multinomial solution is then
+    /// symmetrised like scikit-learn's.
+    None,
+}
+
+/// The optimisation algorithm.
+///
+/// # Example
+/// ```
+/// use oxilearn::logistic::{LogisticRegression, Solver};
+/// let params = LogisticRegression::<u8>::new().solver(Solver::Lbfgs);
+/// assert_eq!(params.get_solver(), Solver::Lbfgs);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Solver {
+    /// Newton–Cholesky when the Hessian is small (`rows_of_coef ·
+    /// (n_features + 1) ≤ 1000`) and there are at least as many samples as
+    /// Hessian rows; L-BFGS otherwise.
+    #[default]
+    Auto,
+    /// Newton's method with a Cholesky-solved full Hessian and Armijo
+    /// backtracking (scikit-learn's `newton-cholesky`).
+    NewtonCholesky,
+    /// Limited-memory BFGS with a strong-Wolfe line search (`lbfgs`).
+    Lbfgs,
+}
+
+/// Per-class weights, multiplied into the sample weights.
+///
+/// # Example
+/// ```
+/// use oxilearn::logistic::{ClassWeight, LogisticRegression};
+/// let params = LogisticRegression::new()
+///     .class_weight(ClassWeight::explicit([("spam", 5.0), ("ham", 1.0)]));
+/// assert!(matches!(params.get_class_weight(), ClassWeight::Explicit(_)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ClassWeight<L> {
+    /// Every class weighs 1 (the default).
+    #[default]
+    None,
+    /// `n_samples / (n_classes · count(class))`, as scikit-learn's
+    /// `class_weight="balanced"`; with sample weights, counts are sums of
+    /// sample weights (scikit-learn ≥ 1.6).
+    Balanced,
+    /// An explicit weight per label; labels not listed weigh 1. Every listed
+    /// label must occur in the training targets.
+    Explicit(BTreeMap<L, f64>),
+}
+
+impl<L: Ord> ClassWeight<L> {
+    /// [`ClassWeight::Explicit`] from `(label, weight)` pairs.
+    pub fn explicit(pairs: impl IntoIterator<Item = (L, f64)>) -> Self {
+        ClassWeight::Explicit(pairs.into_iter().collect())
+    }
+}
+
+/// Unfitted logistic regression: hyperparameters (scikit-learn's defaults)
+/// and [`fit`](LogisticRegression::fit). `L` is the label type.
+///
+/// # Example
+/// ```
+/// use oxilearn::logistic::{LogisticRegression, Solver};
+/// use oxilearn::ndarray::array;
+///
+/// let x = array![[0.0], [1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
+/// let y = array![0, 0, 0, 1, 1, 1, 2, 2, 2];
+/// let model = LogisticRegression::new()
+///     .c(100.0)
+///     .solver(Solver::NewtonCholesky)
+///     .fit(x.view(), y.view())?;
+/// assert_eq!(model.coef().dim(), (3, 1)); // one row per class
+/// assert!(model.converged());
+/// assert_eq!(model.predict(array![[0.5], [4.0], [7.5]].view())?, array![0, 1, 2]);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct LogisticRegression<L = usize> {
+    c: f64,
+    tol: f64,
+    max_iter: usize,
+    penalty: Penalty,
+    fit_intercept: bool,
+    class_weight: ClassWeight<L>,
+    solver: Solver,
+    warm_start: Option<(Array2<f64>, Array1<f64>)>,
+    strict: bool,
+}
+
+impl<L> Default for LogisticRegression<L> {
+    fn default() -> Self {
+        LogisticRegression {
+            c: 1.0,
+            tol: 1e-4,
+            max_iter: 100,
+            penalty: Penalty::L2,
+            fit_intercept: true,
+            class_weight: ClassWeight::None,
+            solver: Solver::Auto,
+            warm_start: None,
+            strict: false,
+        }
+    }
+}
+
+/// The serialisable hyperparameters stored in model files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Hyperparameters {
+    pub c: f64,
+    pub tol: f64,
+    pub max_iter: usize,
+    pub penalty: Penalty,
+    pub fit_intercept: bool,
+    pub solver: Solver,
+    /// `"none"`, `"balanced"` or `"explicit"`.
+    pub class_weight: String,
+}
+
+impl<L> LogisticRegression<L> {
+    /// Default hyperparameters (scikit-learn's).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Inverse regularisation strength `C > 0`. Default `1.0`.
+    pub fn c(mut self, c: f64) -> Self {
+        self.c = c;
+        self
+    }
+
+    /// Stopping tolerance on the mean-scaled objective's gradient, `> 0`.
+    /// Default `1e-4`.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.tol = tol;
+        self
+    }
+
+    /// Maximal number of solver iterations. Default `100`.
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.max_iter = max_iter;
+        self
+    }
+
+    /// Penalty on the coefficients. Default [`Penalty::L2`].
+    pub fn penalty(mut self, penalty: Penalty) -> Self {
+        self.penalty = penalty;
+        self
+    }
+
+    /// Whether to fit an (unpenalised) intercept. Default `true`.
+    pub fn fit_intercept(mut self, fit_intercept: bool) -> Self {
+        self.fit_intercept = fit_intercept;
+        self
+    }
+
+    /// Class weights. Default [`ClassWeight::None`].
+    pub fn class_weight(mut self, class_weight: ClassWeight<L>) -> Self {
+        self.class_weight = class_weight;
+        self
+    }
+
+    /// The solver. Default [`Solver::Auto`].
+    pub fn solver(mut self, solver: Solver) -> Self {
+        self.solver = solver;
+        self
+    }
+
+    /// Starts from these coefficients (`1 × n_features` for two classes,
+    /// `n_classes × n_features` otherwise) and intercepts (one per row;
+    /// ignored without intercept) instead of zeros. Default: zeros.
+    pub fn warm_start(mut self, coef: Array2<f64>, intercept: Array1<f64>) -> Self {
+        self.warm_start = Some((coef, intercept));
+        self
+    }
+
+    /// Starts from a fitted model's coefficients (see
+    /// [`warm_start`](Self::warm_start)).
+    pub fn warm_start_from<F: Float, M>(self, model: &FittedLogisticRegression<F, M>) -> Self {
+        self.warm_start(
+            model.coef().mapv(|v| v.to_f64_exact()),
+            model.intercept().mapv(|v| v.to_f64_exact()),
+        )
+    }
+
+    /// When `true`, `fit` fails with [`Error::NotConverged`] if the solver
+    /// does not converge. Default `false` (the fitted model reports
+    /// [`converged`](FittedLogisticRegression::converged)).
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// `C`.
+    pub fn get_c(&self) -> f64 {
+        self.c
+    }
+
+    /// The tolerance.
+    pub fn get_tol(&self) -> f64 {
+        self.tol
+    }
+
+    /// The iteration limit.
+    pub fn get_max_iter(&self) -> usize {
+        self.max_iter
+    }
+
+    /// The penalty.
+    pub fn get_penalty(&self) -> Penalty {
+        self.penalty
+    }
+
+    /// Whether an intercept is fitted.
+    pub fn get_fit_intercept(&self) -> bool {
+        self.fit_intercept
+    }
+
+    /// The class weights.
+    pub fn get_class_weight(&self) -> &ClassWeight<L> {
+        &self.class_weight
+    }
+
+    /// The solver.
+    pub fn get_solver(&self) -> Solver {
+        self.solver
+    }
+
+    pub(crate) fn hyperparameters(&self) -> Hyperparameters {
+        Hyperparameters {
+            c: self.c,
+            tol: self.tol,
+            max_iter: self.max_iter,
+            penalty: self.penalty,
+            fit_intercept: self.fit_intercept,
+            solver: self.solver,
+            class_weight: match self.class_weight {
+                ClassWeight::None => "none",
+                ClassWeight::Balanced => "balanced",
+                ClassWeight::Explicit(_) => "explicit",
+            }
+            .to_string(),
+        }
+    }
+}
+
+impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
+    /// Fits on records `x` (`n_samples × n_features`) and labels `y`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for `C ≤ 0`, `tol ≤ 0`, negative or
+    /// non-finite class weights, or a class-weight label absent from `y`;
+    /// [`Error::EmptyInput`], [`Error::NonFinite`], [`Error::ShapeMismatch`]
+    /// for bad data or warm-start shapes; [`Error::SingleClass`] when `y`
+    /// holds one label; [`Error::NotConverged`] in strict mode;
+    /// [`Error::NumericalFailure`] if the objective becomes non-finite.
+    pub fn fit<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, L>,
+    ) -> Result<FittedLogisticRegression<F, L>> {
+        self.fit_impl(x, y, None)
+    }
+
+    /// Fits with per-sample weights (non-negative, not all zero), as
+    /// scikit-learn's `fit(X, y, sample_weight)`.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), plus [`Error::ShapeMismatch`] /
+    /// [`Error::InvalidParameter`] / [`Error::NonFinite`] for bad weights.
+    ///
+    /// # Example
+    /// ```
+    /// use oxilearn::logistic::LogisticRegression;
+    /// use oxilearn::ndarray::array;
+    /// let x = array![[0.0], [1.0], [2.0], [3.0]];
+    /// let y = array![0, 1, 0, 1];
+    /// // Weight 0 drops a row: the same model as fitting without it.
+    /// let w = array![1.0, 1.0, 0.0, 1.0];
+    /// let a = LogisticRegression::new().fit_weighted(x.view(), y.view(), w.view())?;
+    /// let b = LogisticRegression::new()
+    ///     .fit(array![[0.0], [1.0], [3.0]].view(), array![0, 1, 1].view())?;
+    /// assert!((a.coef()[[0, 0]] - b.coef()[[0, 0]]).abs() < 1e-6);
+    /// # Ok::<(), oxilearn::Error>(())
+    /// ```
+    pub fn fit_weighted<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, L>,
+        sample_weight: ArrayView1<'_, F>,
+    ) -> Result<FittedLogisticRegression<F, L>> {
+        self.fit_impl(x, y, Some(sample_weight))
+    }
+
+    fn fit_impl<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, L>,
+        sample_weight: Option<ArrayView1<'_, F>>,
+    ) -> Result<FittedLogisticRegression<F, L>> {
+        validation::check_positive("C", self.c)?;
+        validation::check_positive("tol", self.tol)?;
+        validation::check_records(x)?;
+        validation::check_n_targets(x.nrows(), y.len())?;
+        let mut sw = validation::sample_weights(sample_weight, x.nrows())?;
+        let (classes, codes) = validation::encode_labels(y, 2)?;
+        let n_classes = classes.len();
+        let class_w = self.class_weights(&classes, &codes, &sw)?;
+        if let Some(cw) = class_w {
+            for (s, &c) in sw.iter_mut().zip(&codes) {
+                *s *= F::from_f64_lossy(cw[c]);
+            }
+        }
+        let sw_sum: f64 = sw.iter().map(|v| v.to_f64_exact()).sum();
+        if !(sw_sum > 0.0 && sw_sum.is_finite()) {
+            return Err(Error::invalid(
+                "class_weight",
+                "sample weights times class weights sum to zero",
+            ));
+        }
+        let inv_sum = F::from_f64_lossy(1.0 / sw_sum);
+        sw.mapv_inplace(|v| v * inv_sum);
+
+        let k = if n_classes == 2 { 1 } else { n_classes };
+        let d = x.ncols();
+        let p = d + usize::from(self.fit_intercept);
+        let theta0 = self.initial_theta::<F>(k, d, p)?;
+        let l2 = match self.penalty {
+            Penalty::L2 => 1.0 / (self.c * sw_sum),
+            Penalty::None => 0.0,
+        };
+        let problem = Problem {
+            x,
+            codes: &codes,
+            sw,
+            k,
+            fit_intercept: self.fit_intercept,
+            l2: F::from_f64_lossy(l2),
+        };
+        let outcome = match self.resolve_solver(x.nrows(), k, p) {
+            Solver::Lbfgs => lbfgs::solve(&problem, theta0, self.tol, self.max_iter)?,
+            _ => newton::solve(&problem, theta0, self.tol, self.max_iter)?,
+        };
+        if self.strict && !outcome.converged {
+            return Err(Error::NotConverged {
+                n_iter: outcome.n_iter,
+            });
+        }
+        let coef = outcome.theta.slice(s![.., ..d]).to_owned();
+        let intercept = if self.fit_intercept {
+            outcome.theta.column(d).to_owned()
+        } else {
+            Array1::zeros(k)
+        };
+        Ok(FittedLogisticRegression {
+            classes,
+            coef,
+            intercept,
+            n_iter: outcome.n_iter,
+            converged: outcome.converged,
+            // scikit-learn's scale: C·Σs times the mean-scaled objective.
+            objective: outcome.loss * self.c * sw_sum,
+            hyper: self.hyperparameters(),
+        })
+    }
+
+    /// The solver `Auto` resolves to for `n` samples and a `k × p` θ.
+    fn resolve_solver(&self, n: usize, k: usize, p: usize) -> Solver {
+        match self.solver {
+            Solver::Auto => {
+                let dim = k * p;
+                if dim <= 1000 && n >= dim {
+                    Solver::NewtonCholesky
+                } else {
+                    Solver::Lbfgs
+                }
+            }
+            s => s,
+        }
+    }
+
+    /// Weight of each class (indexed like `classes`), or `None` when all 1.
+    fn class_weights<F: Float>(
+        &self,
+        classes: &[L],
+        codes: &[usize],
+        sw: &Array1<F>,
+    ) -> Result<Option<Vec<f64>>> {
+        match &self.class_weight {
+            ClassWeight::None => Ok(None),
+            ClassWeight::Balanced => {
+                let mut counts = vec![0.0f64; classes.len()];
+                for (&c, s) in codes.iter().zip(sw) {
+                    counts[c] += s.to_f64_exact();
+                }
+                let total: f64 = counts.iter().sum();
+                let k = classes.len() as f64;
+                if counts.iter().any(|&m| m <= 0.0) {
+                    return Err(Error::invalid(
+                        "class_weight",
+                        "balanced weights need every class to have a positive total sample weight",
+                    ));
+                }
+                Ok(Some(counts.iter().map(|&m| total / (k * m)).collect()))
+            }
+            ClassWeight::Explicit(map) => {
+                let mut w = vec![1.0; classes.len()];
+                for (label, &value) in map {
+                    validation::check_non_negative("class_weight", value)?;
+                    let Ok(i) = classes.binary_search(label) else {
+                        return Err(Error::invalid(
+                            "class_weight",
+                            "a weighted label does not occur in y",
+                        ));
+                    };
+                    w[i] = value;
+                }
+                Ok(Some(w))
+            }
+        }
+    }
+
+    /// Zeros, or the validated warm start, as a `k × p` θ.
+    fn initial_theta<F: Float>(&self, k: usize, d: usize, p: usize) -> Result<Array2<F>> {
+        let mut theta = Array2::<F>::zeros((k, p));
+        if let Some((coef, intercept)) = &self.warm_start {
+            if coef.dim() != (k, d) {
+                return Err(Error::ShapeMismatch {
+                    what: "warm-start coef (rows of coef × n_features)",
+                    expected: vec![k, d],
+                    got: coef.shape().to_vec(),
+                });
+            }
+            validation::check_finite2(coef.view(), "warm-start coef")?;
+            theta
+                .slice_mut(s![.., ..d])
+                .assign(&coef.mapv(F::from_f64_lossy));
+            if self.fit_intercept {
+                if intercept.len() != k {
+                    return Err(Error::ShapeMismatch {
+                        what: "warm-start intercept (one per row of coef)",
+                        expected: vec![k],
+                        got: vec![intercept.len()],
+                    });
+                }
+                validation::check_finite1(intercept.view(), "warm-start intercept")?;
+                theta
+                    .column_mut(d)
+                    .assign(&intercept.mapv(F::from_f64_lossy));
+            }
+        }
+        Ok(theta)
+    }
+}
+
+impl<'a, F: Float, L: Clone + Eq + Hash + Ord> Fit<ArrayView2<'a, F>, ArrayView1<'a, L>>
+    for LogisticRegression<L>
+{
+    type Fitted = FittedLogisticRegression<F, L>;
+
+    fn fit(&self, x: ArrayView2<'a, F>, y: ArrayView1<'a, L>) -> Result<Self::Fitted> {
+        LogisticRegression::fit(self, x, y)
+    }
+}
