@@ -4,8 +4,14 @@
 
 use oxilearn::data::stratified_train_test_split;
 use oxilearn::linear::{LinearRegression, Ridge};
-use oxilearn::metrics::{mean_absolute_error, r2_score};
+use oxilearn::logistic::LogisticRegression;
+use oxilearn::metrics::{
+    Average, accuracy_score, confusion_matrix, f1_score, log_loss, mean_absolute_error, r2_score,
+    roc_auc_score,
+};
+use oxilearn::persist::inspect;
 use oxilearn::prelude::*;
+use oxilearn::svm::{FittedSvc, Svc};
 
 fn main() -> Result<()> {
     println!(
@@ -59,6 +65,61 @@ fn main() -> Result<()> {
         x_train.ncols(),
         cancer.target_names
     );
-    let _ = (x_train, x_test);
+    let logreg = LogisticRegression::new().fit(x_train.view(), split.y_train.view())?;
+    let svc = Svc::new()
+        .probability(true)
+        .seed(0)
+        .fit(x_train.view(), split.y_train.view())?;
+    println!(
+        "  LogisticRegression: {} iterations (converged: {}); SVC (RBF, C=1, gamma=scale): {} support vectors",
+        logreg.n_iter(),
+        logreg.converged(),
+        svc.support().len()
+    );
+    for (name, pred, proba) in [
+        (
+            "LogisticRegression",
+            logreg.predict(x_test.view())?,
+            logreg.predict_proba(x_test.view())?,
+        ),
+        (
+            "SVC + Platt",
+            svc.predict(x_test.view())?,
+            svc.predict_proba(x_test.view())?,
+        ),
+    ] {
+        let y = split.y_test.view();
+        println!(
+            "  {name:<18} accuracy {:.4}  F1(benign) {:.4}  ROC AUC {:.4}  log loss {:.4}",
+            accuracy_score(y, pred.view())?,
+            f1_score(y, pred.view(), Average::Binary { pos_label: 1 })?,
+            roc_auc_score(y, proba.column(1))?,
+            log_loss(y, proba.view(), None)?
+        );
+    }
+    let (cm, labels) = confusion_matrix(split.y_test.view(), svc.predict(x_test.view())?.view())?;
+    println!("  SVC confusion matrix (rows: true {labels:?}, columns: predicted):\n{cm}");
+
+    // ------------------------------------------------------ model files
+    let path = std::env::temp_dir().join(format!(
+        "oxilearn-quickstart-svc-{}.safetensors",
+        std::process::id()
+    ));
+    svc.save(&path)?;
+    let meta = inspect(&path)?;
+    let reloaded = FittedSvc::<f64, usize>::load(&path)?;
+    assert_eq!(
+        reloaded.predict(x_test.view())?,
+        svc.predict(x_test.view())?
+    );
+    println!(
+        "\nsaved and reloaded a `{}` ({} format v{}, {} features, {} tensors): identical predictions",
+        meta.kind,
+        meta.format,
+        meta.format_version,
+        meta.n_features.unwrap_or(0),
+        meta.tensors.len()
+    );
+    std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
     Ok(())
 }
