@@ -223,7 +223,10 @@ pub(super) fn svd_thin<T: Elem>(a: ArrayView2<'_, T>) -> Result<(Array2<T>, Arra
     let mut u = Array2::<T>::zeros((m, k).f());
     let mut vt = Array2::<T>::zeros((k, n));
     let mut s = Diag::<T>::zeros(k);
-    let par = par_for(m * n * k);
+    // Sequential: faer's parallel SVD is not bitwise reproducible across thread
+    // counts (checked by `results_do_not_depend_on_thread_count`), and models
+    // promise the same result on any thread count.
+    let par = Par::Seq;
     let mut mem = MemBuffer::new(svd_scratch::<T>(
         m,
         n,
@@ -261,7 +264,8 @@ pub(super) fn eigh<T: Elem>(a: ArrayView2<'_, T>) -> Result<(Array1<T>, Array2<T
     }
     let mut vecs = Array2::<T>::zeros((n, n).f());
     let mut vals = Diag::<T>::zeros(n);
-    let par = par_for(n * n * n);
+    // Sequential for reproducibility across thread counts, as in `svd_thin`.
+    let par = Par::Seq;
     let mut mem = MemBuffer::new(self_adjoint_evd_scratch::<T>(
         n,
         ComputeEigenvectors::Yes,

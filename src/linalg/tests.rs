@@ -786,6 +786,53 @@ fn eigh_f64() {
     eigh_cases::<f64>();
 }
 
+// ---------------------------------------------------------------- determinism
+
+/// Models promise "same seed, same result, on any thread count": the kernels
+/// they build on must be bitwise reproducible across rayon pool sizes.
+#[test]
+fn results_do_not_depend_on_thread_count() {
+    fn run() -> Vec<Array2<f64>> {
+        let a = rand_mat::<f64>(300, 200, 91);
+        let b = rand_mat::<f64>(200, 250, 92);
+        let x = rand_mat::<f64>(3000, 60, 93);
+        let w = rand_mat::<f64>(3000, 1, 94).mapv(f64::abs);
+        let y = rand_mat::<f64>(3000, 2, 95);
+        // large enough for the parallel row-block GEMV
+        let big = rand_mat::<f64>(5000, 600, 96);
+        let v = rand_mat::<f64>(600, 1, 97);
+        let g = gram(x.view(), Some(w.column(0)));
+        let spd = &g + &Array2::<f64>::eye(60);
+        let big_spd = spd_matrix(300);
+        vec![
+            matmul(a.view(), b.view()),
+            matvec(big.view(), v.column(0)).insert_axis(Axis(1)),
+            gram(x.view(), None),
+            g,
+            cholesky_solve(spd.view(), y.slice(s![..60, ..])).unwrap(),
+            lstsq(x.view(), y.view(), None).unwrap().solution,
+            // large enough for faer's parallel Cholesky / triangular solves
+            cholesky_solve(big_spd.view(), big.slice(s![..300, ..40])).unwrap(),
+            svd_thin(a.view()).unwrap().2,
+            eigh(big_spd.view()).unwrap().1,
+        ]
+    }
+    fn spd_matrix(n: usize) -> Array2<f64> {
+        spd::<f64>(n, 98)
+    }
+    let pool = |n| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+    };
+    let one = pool(1).install(run);
+    let four = pool(4).install(run);
+    for (i, (p, q)) in one.iter().zip(&four).enumerate() {
+        assert_eq!(p, q, "result {i} differs between 1 and 4 threads");
+    }
+}
+
 // ---------------------------------------------------------------- proptest
 
 mod prop {

@@ -1,0 +1,89 @@
+//! LeNet-5 training steps (batch 100) and inference (batch 1000), CIFAR-10
+//! and MNIST shapes, plus an f32 GEMM reference point for "fraction of peak".
+//! The PyTorch peer (`benches/peers/nn.py`) times the same shapes.
+//!
+//! Run: `cargo bench --bench nn` (add `--features openblas-system` for BLAS).
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use ndarray::{Array1, Array2, Array4};
+use oxilearn::linalg;
+use oxilearn::nn::{LeNet5, Mode, Sgd};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn images(n: usize, c: usize, hw: usize, seed: u64) -> (Array4<f32>, Array1<usize>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let x = Array4::from_shape_simple_fn((n, c, hw, hw), || rng.random_range(0.0f32..1.0));
+    let y = Array1::from_shape_simple_fn(n, || rng.random_range(0..10usize));
+    (x, y)
+}
+
+fn lenet(c: &mut Criterion) {
+    for (name, builder, ch, hw) in [
+        ("cifar10", LeNet5::cifar10(), 3, 32),
+        ("mnist", LeNet5::mnist(), 1, 28),
+    ] {
+        let mut group = c.benchmark_group(format!("nn/lenet_{name}_f32"));
+        let (x, y) = images(100, ch, hw, 1);
+        let targets = y.to_vec();
+        let mut net = builder.seed(0).build();
+        let mut opt = Sgd::new(0.01).momentum(0.9);
+        group.throughput(Throughput::Elements(100));
+        group.bench_function(BenchmarkId::new("train_step", "b100"), |b| {
+            b.iter(|| {
+                let s = net
+                    .train_step(black_box(x.view()), black_box(&targets), &mut opt)
+                    .expect("train step");
+                black_box(s.loss)
+            })
+        });
+        let (x, _) = images(1000, ch, hw, 2);
+        let mut net = builder.seed(0).build();
+        group.throughput(Throughput::Elements(1000));
+        group.bench_function(BenchmarkId::new("inference", "b1000"), |b| {
+            b.iter(|| {
+                let out = net
+                    .forward(black_box(x.view()), Mode::Eval)
+                    .expect("forward");
+                black_box(out[[0, 0]])
+            })
+        });
+        group.finish();
+    }
+}
+
+fn gemm_peak(c: &mut Criterion) {
+    let mut group = c.benchmark_group("nn/gemm_f32");
+    let n = 512;
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let a = Array2::from_shape_simple_fn((n, n), || rng.random_range(-1.0f32..1.0));
+    let b = Array2::from_shape_simple_fn((n, n), || rng.random_range(-1.0f32..1.0));
+    let mut out = Array2::<f32>::zeros((n, n));
+    // Elements = multiply-adds; FLOP/s = 2 × elements/s.
+    group.throughput(Throughput::Elements((n * n * n) as u64));
+    group.bench_function(BenchmarkId::new("gemm", "512"), |bench| {
+        bench.iter(|| {
+            linalg::gemm(
+                1.0,
+                black_box(a.view()),
+                black_box(b.view()),
+                0.0,
+                &mut out.view_mut(),
+            );
+            black_box(out[[0, 0]])
+        })
+    });
+    group.finish();
+}
+
+fn main() {
+    let mut c = common::config();
+    lenet(&mut c);
+    gemm_peak(&mut c);
+    c.final_summary();
+}

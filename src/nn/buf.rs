@@ -1,0 +1,77 @@
+//! Reusable activation buffers and per-thread scratch space (crate-internal).
+//!
+//! Layers keep their outputs and gradients in [`Buf`]s that are resized in
+//! place, so a training loop with a fixed batch size allocates nothing after
+//! the first step.
+
+use std::cell::RefCell;
+
+use ndarray::{ArrayViewD, ArrayViewMutD, IxDyn};
+
+/// A flat `f32` buffer with a shape (standard layout).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Buf {
+    data: Vec<f32>,
+    shape: Vec<usize>,
+}
+
+impl Buf {
+    /// Sets the shape and returns the (stale, not zeroed) storage.
+    pub(crate) fn reshape(&mut self, shape: &[usize]) -> &mut [f32] {
+        let n: usize = shape.iter().product();
+        self.shape.clear();
+        self.shape.extend_from_slice(shape);
+        if self.data.len() != n {
+            self.data.resize(n, 0.0);
+        }
+        &mut self.data[..n]
+    }
+
+    /// Copies `src` in with `shape`.
+    pub(crate) fn set(&mut self, shape: &[usize], src: &[f32]) {
+        self.reshape(shape).copy_from_slice(src);
+    }
+
+    pub(crate) fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    pub(crate) fn as_slice(&self) -> &[f32] {
+        &self.data
+    }
+
+    pub(crate) fn view(&self) -> ArrayViewD<'_, f32> {
+        ArrayViewD::from_shape(IxDyn(&self.shape), &self.data).expect("buffer shape matches length")
+    }
+
+    #[allow(dead_code)]
+    pub(crate) fn view_mut(&mut self) -> ArrayViewMutD<'_, f32> {
+        ArrayViewMutD::from_shape(IxDyn(&self.shape), &mut self.data)
+            .expect("buffer shape matches length")
+    }
+}
+
+/// Per-thread scratch vectors for im2col / GEMM staging.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pub(crate) a: Vec<f32>,
+    pub(crate) b: Vec<f32>,
+    pub(crate) c: Vec<f32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch space (not re-entrant).
+pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with_borrow_mut(f)
+}
+
+/// `v` grown to at least `n` elements; returns the first `n` (stale contents).
+pub(crate) fn grow(v: &mut Vec<f32>, n: usize) -> &mut [f32] {
+    if v.len() < n {
+        v.resize(n, 0.0);
+    }
+    &mut v[..n]
+}

@@ -1,0 +1,97 @@
+//! ReLU.
+
+use ndarray::ArrayViewD;
+use rayon::prelude::*;
+
+use super::{Mode, check_grad_shape, no_forward_error};
+use crate::error::Result;
+use crate::nn::buf::Buf;
+
+/// Elements per rayon task for element-wise layers.
+pub(crate) const ELEMWISE_CHUNK: usize = 1 << 15;
+
+/// Rectified linear unit, `max(x, 0)` element-wise (NaN propagates).
+///
+/// # Shapes
+/// - input: any; output: the same shape.
+///
+/// # Example
+/// ```
+/// use oxilearn::nn::{Mode, ReLU};
+/// use oxilearn::ndarray::array;
+/// let mut relu = ReLU::new();
+/// let y = relu.forward(array![-1.0f32, 2.0].view().into_dyn(), Mode::Eval)?;
+/// assert_eq!(y.as_slice(), Some(&[0.0, 2.0][..]));
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ReLU {
+    pub(super) output: Buf,
+    pub(super) grad_input: Buf,
+    cached: bool,
+}
+
+impl ReLU {
+    /// A ReLU.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Forward pass (never fails for a ReLU; `Result` for uniformity).
+    ///
+    /// # Errors
+    /// None.
+    pub fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
+        let x = x.as_standard_layout();
+        let xs = x.as_slice().expect("standard layout");
+        let out = self.output.reshape(x.shape());
+        out.par_chunks_mut(ELEMWISE_CHUNK)
+            .zip(xs.par_chunks(ELEMWISE_CHUNK))
+            .for_each(|(o, x)| {
+                for (o, &v) in o.iter_mut().zip(x) {
+                    *o = if v < 0.0 { 0.0 } else { v };
+                }
+            });
+        self.cached = mode == Mode::Train;
+        Ok(self.output.view())
+    }
+
+    /// Backward pass: passes the gradient where the output is positive.
+    ///
+    /// # Errors
+    /// [`crate::Error::ShapeMismatch`] if `grad_output` does not have the output's
+    /// shape; [`crate::Error::InvalidParameter`] without a training forward pass.
+    pub fn backward(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<ArrayViewD<'_, f32>> {
+        self.backward_impl(grad_output, true)?;
+        Ok(self.grad_input.view())
+    }
+
+    pub(super) fn backward_impl(
+        &mut self,
+        grad_output: ArrayViewD<'_, f32>,
+        need_input_grad: bool,
+    ) -> Result<()> {
+        if !self.cached {
+            return Err(no_forward_error());
+        }
+        check_grad_shape(grad_output.shape(), self.output.shape())?;
+        if !need_input_grad {
+            return Ok(());
+        }
+        let g = grad_output.as_standard_layout();
+        let gs = g.as_slice().expect("standard layout");
+        let ys = self.output.as_slice();
+        let gin = self.grad_input.reshape(g.shape());
+        gin.par_chunks_mut(ELEMWISE_CHUNK)
+            .zip(
+                gs.par_chunks(ELEMWISE_CHUNK)
+                    .zip(ys.par_chunks(ELEMWISE_CHUNK)),
+            )
+            .for_each(|(gi, (g, y))| {
+                for ((gi, &g), &y) in gi.iter_mut().zip(g).zip(y) {
+                    *gi = if y > 0.0 { g } else { 0.0 };
+                }
+            });
+        Ok(())
+    }
+}

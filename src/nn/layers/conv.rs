@@ -1,0 +1,540 @@
+//! 2-D convolution lowered to GEMM (im2col with the batch folded into the
+//! GEMM's N dimension; backward as GEMMs plus col2im).
+
+use ndarray::{Array1, Array4, ArrayView2, ArrayViewD, ArrayViewMut2};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{Mode, Param, check_grad_shape, chunking, no_forward_error, torch_default_init};
+use crate::error::{Error, Result};
+use crate::linalg;
+use crate::nn::buf::{Buf, Scratch, grow, with_scratch};
+
+/// Stride and zero padding of a [`Conv2d`] (the same along both spatial axes).
+///
+/// # Example
+/// ```
+/// use oxilearn::nn::Conv2dConfig;
+/// let cfg = Conv2dConfig { padding: 2, ..Default::default() };
+/// assert_eq!((cfg.stride, cfg.padding), (1, 2));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Conv2dConfig {
+    /// Step between neighbouring windows (default 1, as PyTorch).
+    pub stride: usize,
+    /// Zeros added on each side of both spatial axes (default 0, as PyTorch).
+    pub padding: usize,
+}
+
+impl Default for Conv2dConfig {
+    fn default() -> Self {
+        Conv2dConfig {
+            stride: 1,
+            padding: 0,
+        }
+    }
+}
+
+/// A 2-D convolution (cross-correlation, as PyTorch's `nn.Conv2d` with
+/// `dilation = 1`, `groups = 1`) with an optional bias.
+///
+/// The weight has PyTorch's layout `[out_channels, in_channels, kh, kw]`.
+/// Internally a batch is cut into fixed chunks of images (independent of the
+/// thread count, so results are reproducible); each chunk is unfolded
+/// (im2col) into a `[in_channels·kh·kw, images·oh·ow]` matrix and multiplied
+/// by the weight in one GEMM through [`crate::linalg`]. Chunks run in
+/// parallel with rayon.
+///
+/// # Shapes
+/// - input: `[n, in_channels, h, w]`
+/// - output: `[n, out_channels, oh, ow]` with
+///   `oh = (h + 2·padding − kh) / stride + 1` (likewise `ow`)
+/// - weight: `[out_channels, in_channels, kh, kw]`, bias: `[out_channels]`
+///
+/// # Example
+/// ```
+/// use oxilearn::nn::{Conv2d, Conv2dConfig, Mode};
+/// use oxilearn::ndarray::Array4;
+/// let mut conv = Conv2d::new(3, 6, 5, Conv2dConfig::default(), 0)?;
+/// let x = Array4::<f32>::zeros((2, 3, 32, 32));
+/// let y = conv.forward(x.view().into_dyn(), Mode::Eval)?;
+/// assert_eq!(y.shape(), &[2, 6, 28, 28]);
+/// assert_eq!(conv.weight().shape(), &[6, 3, 5, 5]);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Conv2d {
+    pub(super) weight: Param,
+    pub(super) bias: Option<Param>,
+    config: Conv2dConfig,
+    pub(super) output: Buf,
+    pub(super) grad_input: Buf,
+    input: Buf,
+    cached: bool,
+    partials: Vec<f32>,
+}
+
+/// Geometry of one convolution call.
+#[derive(Debug, Clone, Copy)]
+struct Geom {
+    c: usize,
+    h: usize,
+    w: usize,
+    oc: usize,
+    kh: usize,
+    kw: usize,
+    stride: usize,
+    pad: usize,
+    oh: usize,
+    ow: usize,
+}
+
+impl Geom {
+    fn k(&self) -> usize {
+        self.c * self.kh * self.kw
+    }
+    fn p(&self) -> usize {
+        self.oh * self.ow
+    }
+    fn in_len(&self) -> usize {
+        self.c * self.h * self.w
+    }
+    fn out_len(&self) -> usize {
+        self.oc * self.p()
+    }
+    /// Images per chunk: the unfolded chunk stays around 1.5 MB (L2-sized).
+    fn chunk_target(&self) -> usize {
+        (393_216 / (self.k() * self.p()).max(1)).max(1)
+    }
+}
+
+impl Conv2d {
+    /// A convolution with a square `kernel_size` kernel and a bias, initialised
+    /// as PyTorch does (weight and bias `U(±1/√fan_in)`, `fan_in =
+    /// in_channels·k·k`) from `seed`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if a size or the stride is zero.
+    pub fn new(
+        in_channels: usize,
+        out_channels: usize,
+        kernel_size: usize,
+        config: Conv2dConfig,
+        seed: u64,
+    ) -> Result<Self> {
+        for (name, v) in [
+            ("in_channels", in_channels),
+            ("out_channels", out_channels),
+            ("kernel_size", kernel_size),
+            ("stride", config.stride),
+        ] {
+            if v == 0 {
+                return Err(Error::invalid(name, "must be at least 1, got 0"));
+            }
+        }
+        let shape = [out_channels, in_channels, kernel_size, kernel_size];
+        let (w, b) = torch_default_init(
+            &shape,
+            Some(out_channels),
+            in_channels * kernel_size * kernel_size,
+            seed,
+        );
+        Ok(Self::from_parts(Param::new(w), b.map(Param::new), config))
+    }
+
+    /// A convolution with the given weight `[out, in, kh, kw]` and bias `[out]`.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if the bias length is not `out`;
+    /// [`Error::InvalidParameter`] if a dimension or the stride is zero.
+    pub fn from_weights(
+        weight: Array4<f32>,
+        bias: Option<Array1<f32>>,
+        config: Conv2dConfig,
+    ) -> Result<Self> {
+        if weight.is_empty() {
+            return Err(Error::invalid(
+                "weight",
+                "every dimension must be at least 1",
+            ));
+        }
+        if config.stride == 0 {
+            return Err(Error::invalid("stride", "must be at least 1, got 0"));
+        }
+        if let Some(b) = &bias
+            && b.len() != weight.shape()[0]
+        {
+            return Err(Error::ShapeMismatch {
+                what: "conv bias",
+                expected: vec![weight.shape()[0]],
+                got: vec![b.len()],
+            });
+        }
+        Ok(Self::from_parts(
+            Param::new(weight.into_dyn()),
+            bias.map(|b| Param::new(b.into_dyn())),
+            config,
+        ))
+    }
+
+    pub(super) fn from_parts(weight: Param, bias: Option<Param>, config: Conv2dConfig) -> Self {
+        Conv2d {
+            weight,
+            bias,
+            config,
+            output: Buf::default(),
+            grad_input: Buf::default(),
+            input: Buf::default(),
+            cached: false,
+            partials: Vec::new(),
+        }
+    }
+
+    /// The weight `[out_channels, in_channels, kh, kw]`.
+    pub fn weight(&self) -> &Param {
+        &self.weight
+    }
+
+    /// The bias `[out_channels]`, if any.
+    pub fn bias(&self) -> Option<&Param> {
+        self.bias.as_ref()
+    }
+
+    /// Stride and padding.
+    pub fn config(&self) -> Conv2dConfig {
+        self.config
+    }
+
+    /// Input channels.
+    pub fn in_channels(&self) -> usize {
+        self.weight.shape()[1]
+    }
+
+    /// Output channels.
+    pub fn out_channels(&self) -> usize {
+        self.weight.shape()[0]
+    }
+
+    /// Kernel size `(kh, kw)`.
+    pub fn kernel_size(&self) -> (usize, usize) {
+        (self.weight.shape()[2], self.weight.shape()[3])
+    }
+
+    /// Output spatial size for an `h × w` input, `None` if the kernel does
+    /// not fit in the padded input.
+    pub fn output_size(&self, h: usize, w: usize) -> Option<(usize, usize)> {
+        let (kh, kw) = self.kernel_size();
+        let (s, p) = (self.config.stride, self.config.padding);
+        if h + 2 * p < kh || w + 2 * p < kw {
+            return None;
+        }
+        Some(((h + 2 * p - kh) / s + 1, (w + 2 * p - kw) / s + 1))
+    }
+
+    fn geom(&self, shape: &[usize]) -> Result<(usize, Geom)> {
+        let c = self.in_channels();
+        let bad = || Error::ShapeMismatch {
+            what: "conv2d input [n, channels, h, w]",
+            expected: vec![usize::MAX, c, usize::MAX, usize::MAX],
+            got: shape.to_vec(),
+        };
+        if shape.len() != 4 || shape[1] != c {
+            return Err(bad());
+        }
+        let (h, w) = (shape[2], shape[3]);
+        let (oh, ow) = self.output_size(h, w).ok_or_else(bad)?;
+        let (kh, kw) = self.kernel_size();
+        Ok((
+            shape[0],
+            Geom {
+                c,
+                h,
+                w,
+                oc: self.out_channels(),
+                kh,
+                kw,
+                stride: self.config.stride,
+                pad: self.config.padding,
+                oh,
+                ow,
+            },
+        ))
+    }
+
+    /// Forward pass.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if `x` is not 4-D with `in_channels`
+    /// channels or is smaller than the kernel.
+    pub fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
+        let (n, g) = self.geom(x.shape())?;
+        let x = x.as_standard_layout();
+        let xs = x.as_slice().expect("standard layout");
+        if mode == Mode::Train {
+            self.input.set(x.shape(), xs);
+        }
+        self.cached = mode == Mode::Train;
+        let out = self.output.reshape(&[n, g.oc, g.oh, g.ow]);
+        conv_forward(
+            &g,
+            xs,
+            self.weight.value_slice(),
+            self.bias.as_ref().map(|b| b.value_slice()),
+            out,
+        );
+        Ok(self.output.view())
+    }
+
+    /// Backward pass: fills the weight and bias gradients and returns the
+    /// gradient w.r.t. the input of the last training forward pass.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if `grad_output` does not have the output's
+    /// shape; [`Error::InvalidParameter`] without a training forward pass.
+    pub fn backward(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<ArrayViewD<'_, f32>> {
+        self.backward_impl(grad_output, true)?;
+        Ok(self.grad_input.view())
+    }
+
+    pub(super) fn backward_impl(
+        &mut self,
+        grad_output: ArrayViewD<'_, f32>,
+        need_input_grad: bool,
+    ) -> Result<()> {
+        if !self.cached {
+            return Err(no_forward_error());
+        }
+        check_grad_shape(grad_output.shape(), self.output.shape())?;
+        let in_shape = self.input.shape().to_vec();
+        let (_, g) = self.geom(&in_shape)?;
+        let gout = grad_output.as_standard_layout();
+        let gin = if need_input_grad {
+            Some(self.grad_input.reshape(&in_shape))
+        } else {
+            None
+        };
+        let (dw, db) = conv_backward(
+            &g,
+            self.input.as_slice(),
+            self.weight.value_slice(),
+            gout.as_slice().expect("standard layout"),
+            &mut self.partials,
+            gin,
+        );
+        self.weight.grad_slice_mut().copy_from_slice(dw);
+        if let Some(b) = &mut self.bias {
+            b.grad_slice_mut().copy_from_slice(db);
+        }
+        Ok(())
+    }
+}
+
+/// Unfolds `nb` images (`x`, NCHW) into `cols` `[c·kh·kw, nb·oh·ow]`.
+fn im2col(g: &Geom, x: &[f32], nb: usize, cols: &mut [f32]) {
+    let (p, np) = (g.p(), nb * g.p());
+    let plane = g.h * g.w;
+    for c in 0..g.c {
+        for ki in 0..g.kh {
+            for kj in 0..g.kw {
+                let r = (c * g.kh + ki) * g.kw + kj;
+                let row = &mut cols[r * np..(r + 1) * np];
+                for i in 0..nb {
+                    let src_plane = &x[(i * g.c + c) * plane..][..plane];
+                    let dst = &mut row[i * p..(i + 1) * p];
+                    for oy in 0..g.oh {
+                        let drow = &mut dst[oy * g.ow..(oy + 1) * g.ow];
+                        let iy = (oy * g.stride + ki) as isize - g.pad as isize;
+                        if iy < 0 || iy >= g.h as isize {
+                            drow.fill(0.0);
+                            continue;
+                        }
+                        let src = &src_plane[iy as usize * g.w..][..g.w];
+                        copy_row(g, kj, src, drow);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The valid output range `[lo, hi)` of columns `ox` whose input column
+/// `ox·stride + kj − pad` lies in `[0, w)`.
+#[inline]
+fn valid_range(g: &Geom, kj: usize) -> (usize, usize) {
+    let s = g.stride;
+    // ox·s + kj ≥ pad  ⇔  ox ≥ ceil((pad − kj) / s)
+    let lo = if g.pad > kj {
+        (g.pad - kj).div_ceil(s)
+    } else {
+        0
+    };
+    // ox·s + kj − pad ≤ w − 1  ⇔  ox ≤ (w − 1 + pad − kj) / s
+    let hi = if g.w + g.pad > kj {
+        (g.w - 1 + g.pad - kj) / s + 1
+    } else {
+        0
+    };
+    (lo.min(g.ow), hi.min(g.ow).max(lo.min(g.ow)))
+}
+
+#[inline]
+fn copy_row(g: &Geom, kj: usize, src: &[f32], drow: &mut [f32]) {
+    let (lo, hi) = valid_range(g, kj);
+    drow[..lo].fill(0.0);
+    drow[hi..].fill(0.0);
+    if lo < hi {
+        let start = lo * g.stride + kj - g.pad;
+        if g.stride == 1 {
+            drow[lo..hi].copy_from_slice(&src[start..start + (hi - lo)]);
+        } else {
+            for (k, d) in drow[lo..hi].iter_mut().enumerate() {
+                *d = src[start + k * g.stride];
+            }
+        }
+    }
+}
+
+/// Folds `dcols` `[c·kh·kw, nb·oh·ow]` back onto `gin` (NCHW, overwritten).
+fn col2im(g: &Geom, dcols: &[f32], nb: usize, gin: &mut [f32]) {
+    gin.fill(0.0);
+    let (p, np) = (g.p(), nb * g.p());
+    let plane = g.h * g.w;
+    for c in 0..g.c {
+        for ki in 0..g.kh {
+            for kj in 0..g.kw {
+                let r = (c * g.kh + ki) * g.kw + kj;
+                let row = &dcols[r * np..(r + 1) * np];
+                let (lo, hi) = valid_range(g, kj);
+                if lo >= hi {
+                    continue;
+                }
+                for i in 0..nb {
+                    let dst_plane = &mut gin[(i * g.c + c) * plane..][..plane];
+                    let src = &row[i * p..(i + 1) * p];
+                    for oy in 0..g.oh {
+                        let iy = (oy * g.stride + ki) as isize - g.pad as isize;
+                        if iy < 0 || iy >= g.h as isize {
+                            continue;
+                        }
+                        let drow = &mut dst_plane[iy as usize * g.w..][..g.w];
+                        let srow = &src[oy * g.ow + lo..oy * g.ow + hi];
+                        let start = lo * g.stride + kj - g.pad;
+                        if g.stride == 1 {
+                            for (d, s) in drow[start..start + (hi - lo)].iter_mut().zip(srow) {
+                                *d += s;
+                            }
+                        } else {
+                            for (k, s) in srow.iter().enumerate() {
+                                drow[start + k * g.stride] += s;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn conv_forward(g: &Geom, x: &[f32], w: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
+    let n = x.len() / g.in_len().max(1);
+    if n == 0 || g.out_len() == 0 {
+        return;
+    }
+    let (len, _) = chunking(n, g.chunk_target());
+    let wv = ArrayView2::from_shape((g.oc, g.k()), w).expect("weight shape");
+    out.par_chunks_mut(len * g.out_len())
+        .zip(x.par_chunks(len * g.in_len()))
+        .for_each(|(o, xc)| {
+            let nb = xc.len() / g.in_len();
+            with_scratch(|s: &mut Scratch| {
+                let np = nb * g.p();
+                let cols = grow(&mut s.a, g.k() * np);
+                im2col(g, xc, nb, cols);
+                let ym = grow(&mut s.b, g.oc * np);
+                {
+                    let colsv = ArrayView2::from_shape((g.k(), np), &*cols).expect("cols");
+                    let mut ymv = ArrayViewMut2::from_shape((g.oc, np), &mut *ym).expect("ym");
+                    linalg::gemm(1.0, wv, colsv, 0.0, &mut ymv);
+                }
+                let p = g.p();
+                for oc in 0..g.oc {
+                    let b = bias.map_or(0.0, |b| b[oc]);
+                    let src_row = &ym[oc * np..(oc + 1) * np];
+                    for i in 0..nb {
+                        let dst = &mut o[(i * g.oc + oc) * p..][..p];
+                        for (d, s) in dst.iter_mut().zip(&src_row[i * p..(i + 1) * p]) {
+                            *d = s + b;
+                        }
+                    }
+                }
+            });
+        });
+}
+
+/// Per-chunk weight/bias gradients (summed in a fixed order afterwards) and,
+/// if asked, the input gradient. Returns `(dW, db)` slices of `partials`.
+fn conv_backward<'p>(
+    g: &Geom,
+    x: &[f32],
+    w: &[f32],
+    gout: &[f32],
+    partials: &'p mut Vec<f32>,
+    gin: Option<&mut [f32]>,
+) -> (&'p [f32], &'p [f32]) {
+    let n = x.len() / g.in_len().max(1);
+    let (len, n_chunks) = chunking(n, g.chunk_target());
+    let (kw_len, pl) = (g.oc * g.k(), g.oc * g.k() + g.oc);
+    // Slot 0 receives the sum; chunk partials follow.
+    partials.resize((n_chunks + 1) * pl, 0.0);
+    let (total, parts) = partials.split_at_mut(pl);
+    let wv = ArrayView2::from_shape((g.oc, g.k()), w).expect("weight shape");
+    let task = |part: &mut [f32], gi: Option<&mut [f32]>, xc: &[f32], gc: &[f32]| {
+        let nb = xc.len() / g.in_len();
+        let (np, p) = (nb * g.p(), g.p());
+        with_scratch(|s: &mut Scratch| {
+            let Scratch { a, b, c } = s;
+            let cols = grow(a, g.k() * np);
+            im2col(g, xc, nb, cols);
+            let dym = grow(b, g.oc * np);
+            for oc in 0..g.oc {
+                for i in 0..nb {
+                    dym[oc * np + i * p..][..p].copy_from_slice(&gc[(i * g.oc + oc) * p..][..p]);
+                }
+            }
+            let (dw, db) = part.split_at_mut(kw_len);
+            let colsv = ArrayView2::from_shape((g.k(), np), &*cols).expect("cols");
+            let dymv = ArrayView2::from_shape((g.oc, np), &*dym).expect("dym");
+            let mut dwv = ArrayViewMut2::from_shape((g.oc, g.k()), dw).expect("dw");
+            linalg::gemm(1.0, dymv, colsv.t(), 0.0, &mut dwv);
+            for (oc, d) in db.iter_mut().enumerate() {
+                *d = dym[oc * np..(oc + 1) * np].iter().sum();
+            }
+            if let Some(gi) = gi {
+                let dcols = grow(c, g.k() * np);
+                let mut dcv = ArrayViewMut2::from_shape((g.k(), np), &mut *dcols).expect("dcols");
+                linalg::gemm(1.0, wv.t(), dymv, 0.0, &mut dcv);
+                col2im(g, dcols, nb, gi);
+            }
+        });
+    };
+    if n > 0 {
+        let base = parts
+            .par_chunks_mut(pl)
+            .zip(x.par_chunks(len * g.in_len()))
+            .zip(gout.par_chunks(len * g.out_len()));
+        match gin {
+            Some(gin) => base
+                .zip(gin.par_chunks_mut(len * g.in_len()))
+                .for_each(|(((part, xc), gc), gi)| task(part, Some(gi), xc, gc)),
+            None => base.for_each(|((part, xc), gc)| task(part, None, xc, gc)),
+        }
+    }
+    total.fill(0.0);
+    for part in parts.chunks(pl) {
+        for (t, v) in total.iter_mut().zip(part) {
+            *t += v;
+        }
+    }
+    let (dw, db) = total.split_at(kw_len);
+    (dw, db)
+}

@@ -1,0 +1,264 @@
+//! Fully connected layer and flattening.
+
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewD, ArrayViewMut2};
+
+use super::{Mode, Param, check_grad_shape, no_forward_error, torch_default_init};
+use crate::error::{Error, Result};
+use crate::linalg;
+use crate::nn::buf::Buf;
+
+/// A fully connected layer `y = x·Wᵀ + b` (PyTorch's `nn.Linear`), weight
+/// `[out_features, in_features]`.
+///
+/// # Shapes
+/// - input: `[n, in_features]`
+/// - output: `[n, out_features]`
+/// - weight: `[out_features, in_features]`, bias: `[out_features]`
+///
+/// # Example
+/// ```
+/// use oxilearn::nn::{Linear, Mode};
+/// use oxilearn::ndarray::{array, Array2};
+/// let mut fc = Linear::from_weights(array![[1.0f32, 2.0], [0.0, -1.0]], Some(array![0.5, 0.0]))?;
+/// let y = fc.forward(array![[1.0f32, 1.0]].view().into_dyn(), Mode::Eval)?;
+/// assert_eq!(y.as_slice(), Some(&[3.5, -1.0][..]));
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Linear {
+    pub(super) weight: Param,
+    pub(super) bias: Option<Param>,
+    pub(super) output: Buf,
+    pub(super) grad_input: Buf,
+    input: Buf,
+    cached: bool,
+}
+
+impl Linear {
+    /// A layer with a bias, initialised as PyTorch does (`U(±1/√in_features)`
+    /// for weight and bias) from `seed`.
+    pub fn new(in_features: usize, out_features: usize, seed: u64) -> Self {
+        let (w, b) = torch_default_init(
+            &[out_features, in_features],
+            Some(out_features),
+            in_features,
+            seed,
+        );
+        Self::from_parts(Param::new(w), b.map(Param::new))
+    }
+
+    /// A layer with the given weight `[out, in]` and bias `[out]`.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if the bias length is not `out`.
+    pub fn from_weights(weight: Array2<f32>, bias: Option<Array1<f32>>) -> Result<Self> {
+        if let Some(b) = &bias
+            && b.len() != weight.nrows()
+        {
+            return Err(Error::ShapeMismatch {
+                what: "linear bias",
+                expected: vec![weight.nrows()],
+                got: vec![b.len()],
+            });
+        }
+        Ok(Self::from_parts(
+            Param::new(weight.into_dyn()),
+            bias.map(|b| Param::new(b.into_dyn())),
+        ))
+    }
+
+    pub(super) fn from_parts(weight: Param, bias: Option<Param>) -> Self {
+        Linear {
+            weight,
+            bias,
+            output: Buf::default(),
+            grad_input: Buf::default(),
+            input: Buf::default(),
+            cached: false,
+        }
+    }
+
+    /// The weight `[out_features, in_features]`.
+    pub fn weight(&self) -> &Param {
+        &self.weight
+    }
+
+    /// The bias `[out_features]`, if any.
+    pub fn bias(&self) -> Option<&Param> {
+        self.bias.as_ref()
+    }
+
+    /// Input features.
+    pub fn in_features(&self) -> usize {
+        self.weight.shape()[1]
+    }
+
+    /// Output features.
+    pub fn out_features(&self) -> usize {
+        self.weight.shape()[0]
+    }
+
+    /// Forward pass.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless `x` is `[n, in_features]`.
+    pub fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
+        let s = x.shape();
+        if s.len() != 2 || s[1] != self.in_features() {
+            return Err(Error::ShapeMismatch {
+                what: "linear input [n, in_features]",
+                expected: vec![usize::MAX, self.in_features()],
+                got: s.to_vec(),
+            });
+        }
+        let n = s[0];
+        let x = x.as_standard_layout();
+        let xs = x.as_slice().expect("standard layout");
+        if mode == Mode::Train {
+            self.input.set(x.shape(), xs);
+        }
+        self.cached = mode == Mode::Train;
+        let (out_f, in_f) = (self.out_features(), self.in_features());
+        let xv = ArrayView2::from_shape((n, in_f), xs).expect("input shape");
+        let out = self.output.reshape(&[n, out_f]);
+        if let Some(b) = &self.bias {
+            for row in out.chunks_mut(out_f.max(1)) {
+                row.copy_from_slice(b.value_slice());
+            }
+        }
+        let beta = if self.bias.is_some() { 1.0 } else { 0.0 };
+        let mut ov = ArrayViewMut2::from_shape((n, out_f), out).expect("output shape");
+        let w = ArrayView2::from_shape((out_f, in_f), self.weight.value_slice()).expect("weight");
+        linalg::gemm(1.0, xv, w.t(), beta, &mut ov);
+        Ok(self.output.view())
+    }
+
+    /// Backward pass: fills the weight and bias gradients and returns the
+    /// gradient w.r.t. the input.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if `grad_output` does not have the output's
+    /// shape; [`Error::InvalidParameter`] without a training forward pass.
+    pub fn backward(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<ArrayViewD<'_, f32>> {
+        self.backward_impl(grad_output, true)?;
+        Ok(self.grad_input.view())
+    }
+
+    pub(super) fn backward_impl(
+        &mut self,
+        grad_output: ArrayViewD<'_, f32>,
+        need_input_grad: bool,
+    ) -> Result<()> {
+        if !self.cached {
+            return Err(no_forward_error());
+        }
+        check_grad_shape(grad_output.shape(), self.output.shape())?;
+        let (out_f, in_f) = (self.out_features(), self.in_features());
+        let n = self.input.shape()[0];
+        let g = grad_output.as_standard_layout();
+        let gv = ArrayView2::from_shape((n, out_f), g.as_slice().expect("standard layout"))
+            .expect("grad shape");
+        let xv = ArrayView2::from_shape((n, in_f), self.input.as_slice()).expect("input shape");
+        {
+            let dw = self.weight.grad_slice_mut();
+            let mut dwv = ArrayViewMut2::from_shape((out_f, in_f), dw).expect("dw shape");
+            linalg::gemm(1.0, gv.t(), xv, 0.0, &mut dwv);
+        }
+        if let Some(b) = &mut self.bias {
+            let db = b.grad_slice_mut();
+            db.fill(0.0);
+            for row in gv.rows() {
+                for (d, v) in db.iter_mut().zip(row) {
+                    *d += v;
+                }
+            }
+        }
+        if need_input_grad {
+            let w = ArrayView2::from_shape((out_f, in_f), self.weight.value_slice())
+                .expect("weight shape");
+            let gin = self.grad_input.reshape(&[n, in_f]);
+            let mut giv = ArrayViewMut2::from_shape((n, in_f), gin).expect("gin shape");
+            linalg::gemm(1.0, gv, w, 0.0, &mut giv);
+        }
+        Ok(())
+    }
+}
+
+/// Flattens every dimension after the first (PyTorch's `nn.Flatten()`).
+///
+/// # Shapes
+/// - input: `[n, d1, d2, …]`
+/// - output: `[n, d1·d2·…]`
+///
+/// # Example
+/// ```
+/// use oxilearn::nn::{Flatten, Mode};
+/// use oxilearn::ndarray::Array4;
+/// let mut f = Flatten::new();
+/// let y = f.forward(Array4::<f32>::zeros((2, 16, 5, 5)).view().into_dyn(), Mode::Eval)?;
+/// assert_eq!(y.shape(), &[2, 400]);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Flatten {
+    pub(super) output: Buf,
+    pub(super) grad_input: Buf,
+    in_shape: Vec<usize>,
+    cached: bool,
+}
+
+impl Flatten {
+    /// A flattening layer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Forward pass.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if `x` has no dimensions.
+    pub fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
+        if x.ndim() == 0 {
+            return Err(Error::ShapeMismatch {
+                what: "flatten input [n, …]",
+                expected: vec![usize::MAX],
+                got: vec![],
+            });
+        }
+        let n = x.shape()[0];
+        let rest: usize = x.shape()[1..].iter().product();
+        self.in_shape = x.shape().to_vec();
+        let x = x.as_standard_layout();
+        self.output
+            .set(&[n, rest], x.as_slice().expect("standard layout"));
+        self.cached = mode == Mode::Train;
+        Ok(self.output.view())
+    }
+
+    /// Backward pass: reshapes the gradient back to the input's shape.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if `grad_output` does not have the output's
+    /// shape; [`Error::InvalidParameter`] without a training forward pass.
+    pub fn backward(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<ArrayViewD<'_, f32>> {
+        self.backward_impl(grad_output, true)?;
+        Ok(self.grad_input.view())
+    }
+
+    pub(super) fn backward_impl(
+        &mut self,
+        grad_output: ArrayViewD<'_, f32>,
+        need_input_grad: bool,
+    ) -> Result<()> {
+        if !self.cached {
+            return Err(no_forward_error());
+        }
+        check_grad_shape(grad_output.shape(), self.output.shape())?;
+        if need_input_grad {
+            let g = grad_output.as_standard_layout();
+            self.grad_input
+                .set(&self.in_shape, g.as_slice().expect("standard layout"));
+        }
+        Ok(())
+    }
+}

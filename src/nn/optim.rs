@@ -1,0 +1,299 @@
+//! Optimizers with PyTorch's update rules: [`Sgd`] and [`Adam`].
+
+use ndarray::ArrayD;
+
+use super::Sequential;
+use crate::error::{Error, Result};
+use crate::validation::check_non_negative;
+
+/// Updates a network's parameters from the gradients of its last `backward`.
+///
+/// The optimizer's state (momentum buffers, moments) is kept per parameter
+/// in the network's parameter order, so one optimizer belongs to one network.
+///
+/// # Example
+/// ```
+/// use oxilearn::nn::{Linear, Optimizer, Sequential, Sgd};
+/// let mut net = Sequential::new().push(Linear::new(2, 1, 0));
+/// let mut opt = Sgd::new(0.1);
+/// opt.step(&mut net)?; // zero gradients: nothing moves
+/// assert_eq!(opt.learning_rate(), 0.1);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+pub trait Optimizer {
+    /// Applies one update to every parameter of `net`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for invalid hyperparameters;
+    /// [`Error::ShapeMismatch`] if `net` is not the network this optimizer
+    /// has been stepping.
+    fn step(&mut self, net: &mut Sequential) -> Result<()>;
+    /// The current learning rate.
+    fn learning_rate(&self) -> f64;
+    /// Sets the learning rate (for schedules).
+    fn set_learning_rate(&mut self, lr: f64);
+}
+
+fn check_state(state: &mut Vec<ArrayD<f32>>, shapes: &[Vec<usize>]) -> Result<bool> {
+    if state.is_empty() {
+        return Ok(true);
+    }
+    let same = state.len() == shapes.len() && state.iter().zip(shapes).all(|(s, t)| s.shape() == t);
+    if !same {
+        return Err(Error::ShapeMismatch {
+            what: "optimizer state (parameter count of the network it was used with)",
+            expected: vec![state.len()],
+            got: vec![shapes.len()],
+        });
+    }
+    Ok(false)
+}
+
+/// Stochastic gradient descent with momentum, as `torch.optim.SGD`:
+///
+/// `g ← grad + wd·p`; with momentum `b ← g` (first step) else
+/// `b ← μ·b + (1 − dampening)·g`, then `g ← g + μ·b` (Nesterov) or `g ← b`;
+/// `p ← p − lr·g`.
+///
+/// # Example
+/// ```
+/// use oxilearn::nn::Sgd;
+/// let opt = Sgd::new(0.01).momentum(0.9).nesterov(true).weight_decay(5e-4);
+/// assert_eq!(opt.get_momentum(), 0.9);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Sgd {
+    lr: f64,
+    momentum: f64,
+    dampening: f64,
+    nesterov: bool,
+    weight_decay: f64,
+    buffers: Vec<ArrayD<f32>>,
+}
+
+impl Sgd {
+    /// SGD with learning rate `lr` (no momentum, no weight decay).
+    pub fn new(lr: f64) -> Self {
+        Sgd {
+            lr,
+            momentum: 0.0,
+            dampening: 0.0,
+            nesterov: false,
+            weight_decay: 0.0,
+            buffers: Vec::new(),
+        }
+    }
+
+    /// Momentum factor μ (default 0).
+    pub fn momentum(mut self, momentum: f64) -> Self {
+        self.momentum = momentum;
+        self
+    }
+
+    /// Dampening of the momentum (default 0).
+    pub fn dampening(mut self, dampening: f64) -> Self {
+        self.dampening = dampening;
+        self
+    }
+
+    /// Nesterov momentum (default false; needs momentum > 0 and dampening 0).
+    pub fn nesterov(mut self, nesterov: bool) -> Self {
+        self.nesterov = nesterov;
+        self
+    }
+
+    /// L2 weight decay added to the gradient (default 0).
+    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+
+    /// The momentum factor.
+    pub fn get_momentum(&self) -> f64 {
+        self.momentum
+    }
+
+    fn validate(&self) -> Result<()> {
+        check_non_negative("lr", self.lr)?;
+        check_non_negative("momentum", self.momentum)?;
+        check_non_negative("weight_decay", self.weight_decay)?;
+        if !self.dampening.is_finite() {
+            return Err(Error::invalid("dampening", "must be finite"));
+        }
+        if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
+            return Err(Error::invalid(
+                "nesterov",
+                "Nesterov momentum requires momentum > 0 and dampening = 0",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Optimizer for Sgd {
+    fn step(&mut self, net: &mut Sequential) -> Result<()> {
+        self.validate()?;
+        let mut params = net.params_mut();
+        let shapes: Vec<Vec<usize>> = params.iter().map(|(_, p)| p.shape().to_vec()).collect();
+        let first = check_state(&mut self.buffers, &shapes)?;
+        let (lr, mu, wd) = (
+            self.lr as f32,
+            self.momentum as f32,
+            self.weight_decay as f32,
+        );
+        let damp = 1.0 - self.dampening as f32;
+        let use_mom = self.momentum != 0.0;
+        if first && use_mom {
+            self.buffers = shapes.iter().map(|s| ArrayD::zeros(s.clone())).collect();
+        }
+        for (i, (_, p)) in params.iter_mut().enumerate() {
+            let (value, grad) = p.value_and_grad_mut();
+            let v = value.as_slice_mut().expect("standard layout");
+            let g = grad.as_slice().expect("standard layout");
+            if use_mom {
+                let b = self.buffers[i].as_slice_mut().expect("standard layout");
+                for ((v, &g), b) in v.iter_mut().zip(g).zip(b.iter_mut()) {
+                    let mut d = g;
+                    if wd != 0.0 {
+                        d += wd * *v;
+                    }
+                    *b = if first { d } else { mu * *b + damp * d };
+                    let step = if self.nesterov { d + mu * *b } else { *b };
+                    *v -= lr * step;
+                }
+            } else {
+                for (v, &g) in v.iter_mut().zip(g) {
+                    let d = if wd != 0.0 { g + wd * *v } else { g };
+                    *v -= lr * d;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+}
+
+/// Adam, as `torch.optim.Adam` (weight decay as an L2 term added to the
+/// gradient; no AMSGrad):
+///
+/// `g ← grad + wd·p`, `m ← β₁·m + (1 − β₁)·g`, `v ← β₂·v + (1 − β₂)·g²`,
+/// `p ← p − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)`.
+///
+/// # Example
+/// ```
+/// use oxilearn::nn::{Adam, Optimizer};
+/// let opt = Adam::new(1e-3).betas(0.9, 0.999).eps(1e-8);
+/// assert_eq!(opt.learning_rate(), 1e-3);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Adam {
+    lr: f64,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    weight_decay: f64,
+    t: u64,
+    m: Vec<ArrayD<f32>>,
+    v: Vec<ArrayD<f32>>,
+}
+
+impl Adam {
+    /// Adam with learning rate `lr` (PyTorch's default is 1e-3).
+    pub fn new(lr: f64) -> Self {
+        Adam {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            t: 0,
+            m: Vec::new(),
+            v: Vec::new(),
+        }
+    }
+
+    /// Moment decay rates (default `(0.9, 0.999)`).
+    pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
+        self.beta1 = beta1;
+        self.beta2 = beta2;
+        self
+    }
+
+    /// Denominator term ε (default 1e-8).
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = eps;
+        self
+    }
+
+    /// L2 weight decay added to the gradient (default 0).
+    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+
+    /// Steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.t
+    }
+
+    fn validate(&self) -> Result<()> {
+        check_non_negative("lr", self.lr)?;
+        for (name, b) in [("beta1", self.beta1), ("beta2", self.beta2)] {
+            if !(0.0..1.0).contains(&b) {
+                return Err(Error::invalid(name, format!("must be in [0, 1), got {b}")));
+            }
+        }
+        check_non_negative("eps", self.eps)?;
+        check_non_negative("weight_decay", self.weight_decay)?;
+        Ok(())
+    }
+}
+
+impl Optimizer for Adam {
+    fn step(&mut self, net: &mut Sequential) -> Result<()> {
+        self.validate()?;
+        let mut params = net.params_mut();
+        let shapes: Vec<Vec<usize>> = params.iter().map(|(_, p)| p.shape().to_vec()).collect();
+        if check_state(&mut self.m, &shapes)? {
+            self.m = shapes.iter().map(|s| ArrayD::zeros(s.clone())).collect();
+            self.v = self.m.clone();
+        }
+        self.t += 1;
+        let t = self.t as i32;
+        let (b1, b2) = (self.beta1 as f32, self.beta2 as f32);
+        let bc1 = 1.0 - self.beta1.powi(t);
+        let bc2_sqrt = (1.0 - self.beta2.powi(t)).sqrt() as f32;
+        let step_size = (self.lr / bc1) as f32;
+        let (eps, wd) = (self.eps as f32, self.weight_decay as f32);
+        for (i, (_, p)) in params.iter_mut().enumerate() {
+            let (value, grad) = p.value_and_grad_mut();
+            let pv = value.as_slice_mut().expect("standard layout");
+            let g = grad.as_slice().expect("standard layout");
+            let m = self.m[i].as_slice_mut().expect("standard layout");
+            let v = self.v[i].as_slice_mut().expect("standard layout");
+            for (((p, &g), m), v) in pv.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                let g = if wd != 0.0 { g + wd * *p } else { g };
+                *m += (g - *m) * (1.0 - b1);
+                *v = *v * b2 + (1.0 - b2) * g * g;
+                let denom = v.sqrt() / bc2_sqrt + eps;
+                *p -= step_size * *m / denom;
+            }
+        }
+        Ok(())
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+}

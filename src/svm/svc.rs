@@ -1,0 +1,879 @@
+//! C-support vector classification: binary and one-vs-one multiclass.
+
+use std::hash::Hash;
+use std::sync::Arc;
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::cache::SampleRows;
+use super::kernel::{self, Kernel, KernelFn, RowEval};
+use super::probability;
+use super::solver::{self, Problem};
+use super::{Progress, ProgressHook, SolverOptions};
+use crate::error::{Error, Result};
+use crate::linalg::Float;
+use crate::persist::{ModelFile, Persist};
+use crate::traits::{Fit, Predict, PredictProba};
+use crate::validation;
+
+/// Per-class multipliers of `C`.
+///
+/// # Example
+/// ```
+/// use oxilearn::svm::{ClassWeight, Svc};
+/// let svc = Svc::new().class_weight(ClassWeight::Balanced);
+/// # let _ = svc;
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub enum ClassWeight {
+    /// Every class weighs 1 (the default).
+    #[default]
+    Uniform,
+    /// `n_samples / (n_classes · n_samples_of_class)` (scikit-learn's `"balanced"`).
+    Balanced,
+    /// One weight `≥ 0` per class, in the order of the sorted classes.
+    PerClass(Vec<f64>),
+}
+
+/// Layout of [`FittedSvc::decision_function`] for more than two classes.
+///
+/// # Example
+/// ```
+/// use oxilearn::svm::{DecisionShape, Svc};
+/// let svc = Svc::new().decision_shape(DecisionShape::Ovo);
+/// # let _ = svc;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum DecisionShape {
+    /// One column per class pair `(i, j)`, `i < j` in order; positive favours `i`.
+    Ovo,
+    /// One column per class: votes plus a bounded confidence term, as
+    /// scikit-learn's `decision_function_shape="ovr"` (the default).
+    #[default]
+    Ovr,
+}
+
+/// Hyperparameters of [`Svc`] (what a model file records).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SvcHyper {
+    pub c: f64,
+    pub kernel: Kernel,
+    pub opts: SolverOptions,
+    pub class_weight: ClassWeight,
+    pub probability: bool,
+    pub seed: u64,
+    pub decision_shape: DecisionShape,
+}
+
+/// C-support vector classifier (scikit-learn's `SVC`, libsvm's C-SVC).
+///
+/// Binary problems solve one dual QP; `k > 2` classes train `k(k−1)/2`
+/// one-vs-one classifiers and predict by voting (ties go to the class that
+/// sorts first, as libsvm). Labels are any `Clone + Eq + Hash + Ord` type.
+///
+/// # Example
+/// ```
+/// use oxilearn::prelude::*;
+/// use oxilearn::svm::{Kernel, Svc};
+///
+/// let x = array![[-2.0, -1.0], [-1.0, -1.5], [1.0, 1.0], [2.0, 1.5]];
+/// let y = array![0, 0, 1, 1];
+/// let model = Svc::new().kernel(Kernel::Linear).fit(x.view(), y.view())?;
+/// assert_eq!(model.predict(array![[-3.0, -2.0], [3.0, 2.0]].view())?, array![0, 1]);
+/// assert_eq!(model.n_support().iter().sum::<usize>(), model.support().len());
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Svc {
+    h: SvcHyper,
+    progress: Option<ProgressHook>,
+}
+
+impl Default for Svc {
+    fn default() -> Self {
+        Svc {
+            h: SvcHyper {
+                c: 1.0,
+                kernel: Kernel::default(),
+                opts: SolverOptions::default(),
+                class_weight: ClassWeight::Uniform,
+                probability: false,
+                seed: 0,
+                decision_shape: DecisionShape::Ovr,
+            },
+            progress: None,
+        }
+    }
+}
+
+impl Svc {
+    /// Default hyperparameters (those of scikit-learn's `SVC()`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Regularisation `C > 0`; default `1.0`.
+    pub fn c(mut self, c: f64) -> Self {
+        self.h.c = c;
+        self
+    }
+
+    /// Kernel; default `Kernel::Rbf { gamma: Gamma::Scale }`.
+    pub fn kernel(mut self, kernel: Kernel) -> Self {
+        self.h.kernel = kernel;
+        self
+    }
+
+    /// Stopping tolerance on the maximal KKT violation; default `1e-3`.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.h.opts.tol = tol;
+        self
+    }
+
+    /// Shrinking heuristic; default `true`.
+    pub fn shrinking(mut self, on: bool) -> Self {
+        self.h.opts.shrinking = on;
+        self
+    }
+
+    /// Iteration cap per sub-problem; default `None` (run to convergence, as
+    /// scikit-learn's `max_iter=-1`). A capped, unconverged fit is returned
+    /// with [`FittedSvc::converged`] `false`.
+    pub fn max_iter(mut self, max_iter: Option<usize>) -> Self {
+        self.h.opts.max_iter = max_iter;
+        self
+    }
+
+    /// Kernel-row cache budget in MB (`f32` rows); default `200`.
+    pub fn cache_size(mut self, mb: f64) -> Self {
+        self.h.opts.cache_size_mb = mb;
+        self
+    }
+
+    /// Per-class multipliers of `C`; default [`ClassWeight::Uniform`].
+    pub fn class_weight(mut self, w: ClassWeight) -> Self {
+        self.h.class_weight = w;
+        self
+    }
+
+    /// Fit Platt probabilities (5-fold cross-validation per class pair, about
+    /// 5× the fit time) to enable [`FittedSvc::predict_proba`]; default `false`.
+    pub fn probability(mut self, on: bool) -> Self {
+        self.h.probability = on;
+        self
+    }
+
+    /// Seed of the cross-validation folds of `probability`; default `0`.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.h.seed = seed;
+        self
+    }
+
+    /// Shape of `decision_function` for multiclass; default [`DecisionShape::Ovr`].
+    pub fn decision_shape(mut self, shape: DecisionShape) -> Self {
+        self.h.decision_shape = shape;
+        self
+    }
+
+    /// Calls `f` with [`Progress`] every 1000 solver iterations and when each
+    /// sub-problem finishes; default none.
+    pub fn progress(mut self, f: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(ProgressHook(Arc::new(f)));
+        self
+    }
+
+    /// Fits on records `x` (`n×d`; for [`Kernel::Precomputed`], the `n×n`
+    /// training kernel) and labels `y`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] (`C ≤ 0`, `gamma ≤ 0`, `tol ≤ 0`, bad class
+    /// weights …), [`Error::EmptyInput`], [`Error::NonFinite`],
+    /// [`Error::ShapeMismatch`], [`Error::SingleClass`].
+    pub fn fit<F: Float, L: Clone + Eq + Hash + Ord>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, L>,
+    ) -> Result<FittedSvc<F, L>> {
+        self.fit_impl(x, y, None)
+    }
+
+    /// As [`Svc::fit`] with one weight `≥ 0` per sample (multiplies `C`).
+    ///
+    /// # Errors
+    /// As [`Svc::fit`]; also invalid weights.
+    pub fn fit_weighted<F: Float, L: Clone + Eq + Hash + Ord>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, L>,
+        sample_weight: ArrayView1<'_, F>,
+    ) -> Result<FittedSvc<F, L>> {
+        self.fit_impl(x, y, Some(sample_weight))
+    }
+
+    fn fit_impl<F: Float, L: Clone + Eq + Hash + Ord>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, L>,
+        sample_weight: Option<ArrayView1<'_, F>>,
+    ) -> Result<FittedSvc<F, L>> {
+        let h = &self.h;
+        validation::check_positive("C", h.c)?;
+        h.opts.validate()?;
+        validation::check_records(x)?;
+        let n = x.nrows();
+        let precomputed = h.kernel == Kernel::Precomputed;
+        if precomputed && x.ncols() != n {
+            return Err(Error::ShapeMismatch {
+                what: "x (precomputed kernel must be n×n)",
+                expected: vec![n, n],
+                got: vec![n, x.ncols()],
+            });
+        }
+        validation::check_n_targets(n, y.len())?;
+        let (classes, codes) = validation::encode_labels(y, 2)?;
+        let k = classes.len();
+        let sw: Vec<f64> = validation::sample_weights(sample_weight, n)?
+            .iter()
+            .map(|v| v.to_f64_exact())
+            .collect();
+        let mut by_class = vec![Vec::new(); k];
+        for (t, &c) in codes.iter().enumerate() {
+            by_class[c].push(t);
+        }
+        let cw: Vec<f64> = match &h.class_weight {
+            ClassWeight::Uniform => vec![1.0; k],
+            ClassWeight::Balanced => by_class
+                .iter()
+                .map(|v| n as f64 / (k as f64 * v.len() as f64))
+                .collect(),
+            ClassWeight::PerClass(w) => {
+                if w.len() != k {
+                    return Err(Error::ShapeMismatch {
+                        what: "class_weight (one per class)",
+                        expected: vec![k],
+                        got: vec![w.len()],
+                    });
+                }
+                for &v in w {
+                    validation::check_non_negative("class_weight", v)?;
+                }
+                w.clone()
+            }
+        };
+        let kf = h.kernel.resolve(x)?;
+        let xs = x.as_standard_layout();
+        let eval = RowEval::new(xs.as_slice().expect("standard layout"), n, kf);
+
+        let pairs: Vec<(usize, usize)> = (0..k)
+            .flat_map(|a| (a + 1..k).map(move |b| (a, b)))
+            .collect();
+        let per_pair = if h.probability { 6 } else { 1 };
+        let n_tasks = pairs.len() * per_pair;
+        let mut task = 0usize;
+        let hook = self.progress.clone();
+        let report = |task: usize, iteration: usize, violation: f64, active: usize, done| {
+            if let Some(hk) = &hook {
+                (hk.0)(&Progress {
+                    task,
+                    n_tasks,
+                    iteration,
+                    violation,
+                    active,
+                    done,
+                });
+            }
+        };
+
+        let mut models = Vec::with_capacity(pairs.len());
+        let mut prob_a = Vec::new();
+        let mut prob_b = Vec::new();
+        for (p, &(a, b)) in pairs.iter().enumerate() {
+            let samples: Vec<usize> = by_class[a].iter().chain(&by_class[b]).copied().collect();
+            let yv: Vec<f64> = samples
+                .iter()
+                .map(|&t| if codes[t] == a { 1.0 } else { -1.0 })
+                .collect();
+            let cv: Vec<f64> = samples
+                .iter()
+                .map(|&t| h.c * cw[codes[t]] * sw[t])
+                .collect();
+            if h.probability {
+                let mut rng = ChaCha8Rng::seed_from_u64(
+                    h.seed ^ (p as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                );
+                let mut perm: Vec<usize> = (0..samples.len()).collect();
+                perm.shuffle(&mut rng);
+                let m = samples.len();
+                let mut dec = vec![0.0; m];
+                for f in 0..5 {
+                    let (lo, hi) = (f * m / 5, (f + 1) * m / 5);
+                    let train: Vec<usize> = perm[..lo].iter().chain(&perm[hi..]).copied().collect();
+                    let has_pos = train.iter().any(|&i| yv[i] > 0.0);
+                    let has_neg = train.iter().any(|&i| yv[i] < 0.0);
+                    if has_pos && has_neg {
+                        let sub: Vec<usize> = train.iter().map(|&i| samples[i]).collect();
+                        let sy: Vec<f64> = train.iter().map(|&i| yv[i]).collect();
+                        let sc: Vec<f64> = train.iter().map(|&i| cv[i]).collect();
+                        let model = train_pair(&eval, &sub, &sy, &sc, &h.opts, &mut |it, g, ac| {
+                            report(task, it, g, ac, false)
+                        });
+                        let test: Vec<usize> = perm[lo..hi].iter().map(|&i| samples[i]).collect();
+                        let (svs, coef) = model.sparse(&sub, &sy);
+                        let sums = eval.kernel_sums(&test, &svs, &coef);
+                        for (&i, v) in perm[lo..hi].iter().zip(sums) {
+                            dec[i] = v - model.rho;
+                        }
+                    } else {
+                        let v = if has_pos { 1.0 } else { -1.0 };
+                        for &i in &perm[lo..hi] {
+                            dec[i] = v;
+                        }
+                    }
+                    report(task, 0, 0.0, 0, true);
+                    task += 1;
+                }
+                let pos: Vec<bool> = yv.iter().map(|&v| v > 0.0).collect();
+                let (pa, pb) = probability::platt(&dec, &pos);
+                prob_a.push(pa);
+                prob_b.push(pb);
+            }
+            let model = train_pair(&eval, &samples, &yv, &cv, &h.opts, &mut |it, g, ac| {
+                report(task, it, g, ac, false)
+            });
+            report(task, model.n_iter, 0.0, 0, true);
+            task += 1;
+            models.push((samples, yv, model));
+        }
+
+        // Support vectors grouped by class, each class in sample order.
+        let mut is_sv = vec![false; n];
+        for (samples, _, m) in &models {
+            for (&t, &a) in samples.iter().zip(&m.alpha) {
+                if a > 0.0 {
+                    is_sv[t] = true;
+                }
+            }
+        }
+        let mut support = Vec::new();
+        let mut n_support = vec![0; k];
+        for c in 0..k {
+            for &t in &by_class[c] {
+                if is_sv[t] {
+                    support.push(t);
+                    n_support[c] += 1;
+                }
+            }
+        }
+        let mut col_of = vec![usize::MAX; n];
+        for (col, &t) in support.iter().enumerate() {
+            col_of[t] = col;
+        }
+        let mut dual = Array2::<F>::zeros((k - 1, support.len()));
+        let mut intercept = Array1::<F>::zeros(pairs.len());
+        let mut n_iter = Vec::with_capacity(pairs.len());
+        let mut objective = Vec::with_capacity(pairs.len());
+        let mut converged = true;
+        for (p, ((a, b), (samples, yv, m))) in pairs.iter().zip(&models).enumerate() {
+            for ((&t, &al), &yt) in samples.iter().zip(&m.alpha).zip(yv) {
+                if al > 0.0 {
+                    let row = if codes[t] == *a { b - 1 } else { *a };
+                    dual[[row, col_of[t]]] = F::from_f64_lossy(yt * al);
+                }
+            }
+            intercept[p] = F::from_f64_lossy(-m.rho);
+            n_iter.push(m.n_iter);
+            objective.push(m.objective);
+            converged &= m.converged;
+        }
+        let support_vectors = if precomputed {
+            Array2::zeros((0, n))
+        } else {
+            x.select(Axis(0), &support)
+        };
+        let sv_sq = kernel::sq_norms(support_vectors.view());
+        Ok(FittedSvc {
+            hyper: h.clone(),
+            kernel: kf,
+            classes,
+            n_features: x.ncols(),
+            support,
+            support_vectors,
+            sv_sq,
+            n_support,
+            dual_coef: dual,
+            intercept,
+            prob_a,
+            prob_b,
+            n_iter,
+            objective,
+            converged,
+        })
+    }
+}
+
+/// The solution of one binary sub-problem.
+pub(crate) struct PairModel {
+    /// `α` per sample of the sub-problem.
+    pub alpha: Vec<f64>,
+    pub rho: f64,
+    pub objective: f64,
+    pub n_iter: usize,
+    pub converged: bool,
+}
+
+impl PairModel {
+    /// `(samples with α > 0, yα)`.
+    fn sparse(&self, samples: &[usize], y: &[f64]) -> (Vec<usize>, Vec<f64>) {
+        self.alpha
+            .iter()
+            .zip(samples)
+            .zip(y)
+            .filter(|((a, _), _)| **a > 0.0)
+            .map(|((a, &s), yv)| (s, a * yv))
+            .unzip()
+    }
+}
+
+/// Solves the C-SVC dual on `samples` (labels `y = ±1`, bounds `c`).
+pub(crate) fn train_pair<F: Float>(
+    eval: &RowEval<'_, F>,
+    samples: &[usize],
+    y: &[f64],
+    c: &[f64],
+    opts: &SolverOptions,
+    progress: &mut dyn FnMut(usize, f64, usize),
+) -> PairModel {
+    let l = samples.len();
+    let diag = samples.iter().map(|&s| eval.diag(s)).collect();
+    let mut rows = SampleRows::new(eval, samples.to_vec(), opts.cache_bytes());
+    let prob = Problem {
+        y: y.to_vec(),
+        p: vec![-1.0; l],
+        c: c.to_vec(),
+        diag,
+        sample: (0..l).collect(),
+    };
+    let sol = solver::solve(&mut rows, prob, opts.settings(), progress);
+    PairModel {
+        alpha: sol.alpha,
+        rho: sol.rho,
+        objective: sol.objective,
+        n_iter: sol.n_iter,
+        converged: sol.converged,
+    }
+}
+
+/// A fitted [`Svc`].
+///
+/// Attributes follow scikit-learn's `SVC`: [`support`](Self::support)
+/// (training indices of the support vectors, grouped by class),
+/// [`dual_coef`](Self::dual_coef) (`(n_classes − 1) × n_SV`, libsvm's layout),
+/// [`intercept`](Self::intercept) (one per class pair) …
+///
+/// # Example
+/// ```
+/// use oxilearn::prelude::*;
+/// use oxilearn::svm::{Gamma, Kernel, Svc};
+///
+/// let x = array![[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [3.0, 3.0], [3.0, 4.0], [4.0, 3.0], [4.0, 4.0]];
+/// let y = array![false, false, false, false, true, true, true, true];
+/// let model = Svc::new().kernel(Kernel::Rbf { gamma: Gamma::Value(0.5) }).fit(x.view(), y.view())?;
+/// let d = model.decision_function(array![[0.5, 0.5], [3.5, 3.5]].view())?;
+/// assert!(d[[0, 0]] < 0.0 && d[[1, 0]] > 0.0); // positive favours classes()[1]
+/// assert!(model.converged());
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct FittedSvc<F: Float, L> {
+    pub(crate) hyper: SvcHyper,
+    pub(crate) kernel: KernelFn,
+    pub(crate) classes: Vec<L>,
+    pub(crate) n_features: usize,
+    pub(crate) support: Vec<usize>,
+    pub(crate) support_vectors: Array2<F>,
+    pub(crate) sv_sq: Vec<F>,
+    pub(crate) n_support: Vec<usize>,
+    /// libsvm's sign convention (pair `(i, j)` positive favours `i`), also for binary.
+    pub(crate) dual_coef: Array2<F>,
+    pub(crate) intercept: Array1<F>,
+    pub(crate) prob_a: Vec<f64>,
+    pub(crate) prob_b: Vec<f64>,
+    pub(crate) n_iter: Vec<usize>,
+    pub(crate) objective: Vec<f64>,
+    pub(crate) converged: bool,
+}
+
+/// Rows of test data processed together at prediction: the kernel block
+/// (`rows × n_SV`) stays within about 8 MB.
+pub(crate) fn predict_chunk<F>(n_sv: usize) -> usize {
+    ((8 << 20) / (n_sv.max(1) * std::mem::size_of::<F>())).clamp(16, 4096)
+}
+
+impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
+    /// The classes, sorted.
+    pub fn classes(&self) -> &[L] {
+        &self.classes
+    }
+
+    /// Features seen at fit (for a precomputed kernel: training samples).
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// Training-set indices of the support vectors, grouped by class.
+    pub fn support(&self) -> &[usize] {
+        &self.support
+    }
+
+    /// The support vectors (`n_SV × d`); empty (`0 × n_train`) for a
+    /// precomputed kernel.
+    pub fn support_vectors(&self) -> ArrayView2<'_, F> {
+        self.support_vectors.view()
+    }
+
+    /// Number of support vectors per class.
+    pub fn n_support(&self) -> &[usize] {
+        &self.n_support
+    }
+
+    /// Dual coefficients `yᵢαᵢ`, `(n_classes − 1) × n_SV` in scikit-learn's
+    /// layout (for binary problems the sign is such that positive favours
+    /// `classes()[1]`).
+    pub fn dual_coef(&self) -> Array2<F> {
+        if self.classes.len() == 2 {
+            self.dual_coef.mapv(|v| -v)
+        } else {
+            self.dual_coef.clone()
+        }
+    }
+
+    /// Intercepts, one per class pair (scikit-learn's `intercept_`).
+    pub fn intercept(&self) -> Array1<F> {
+        if self.classes.len() == 2 {
+            self.intercept.mapv(|v| -v)
+        } else {
+            self.intercept.clone()
+        }
+    }
+
+    /// Dual objective value of each class pair's problem (libsvm's `obj`).
+    pub fn objective(&self) -> &[f64] {
+        &self.objective
+    }
+
+    /// Solver iterations per class pair.
+    pub fn n_iter(&self) -> &[usize] {
+        &self.n_iter
+    }
+
+    /// Whether every sub-problem reached `tol` (false only with `max_iter`).
+    pub fn converged(&self) -> bool {
+        self.converged
+    }
+
+    /// The resolved kernel coefficient `γ` (0 for linear/precomputed).
+    pub fn gamma(&self) -> f64 {
+        self.kernel.gamma()
+    }
+
+    /// Platt's `A` per class pair (empty without `probability(true)`).
+    pub fn prob_a(&self) -> &[f64] {
+        &self.prob_a
+    }
+
+    /// Platt's `B` per class pair (empty without `probability(true)`).
+    pub fn prob_b(&self) -> &[f64] {
+        &self.prob_b
+    }
+
+    /// Pairwise decision values (libsvm convention: positive favours the first
+    /// class of the pair), `m × n_pairs`, in `f64`.
+    fn pair_decisions(&self, x: ArrayView2<'_, F>) -> Result<Array2<f64>> {
+        validation::check_predict_input(x, self.n_features)?;
+        let k = self.classes.len();
+        let n_pairs = k * (k - 1) / 2;
+        let mut start = vec![0; k + 1];
+        for c in 0..k {
+            start[c + 1] = start[c] + self.n_support[c];
+        }
+        let mut out = Array2::<f64>::zeros((x.nrows(), n_pairs));
+        let rows = predict_chunk::<F>(self.support.len());
+        for (ci, chunk) in x.axis_chunks_iter(Axis(0), rows).enumerate() {
+            let kb = if let KernelFn::Precomputed = self.kernel {
+                chunk.select(Axis(1), &self.support)
+            } else {
+                let sq = kernel::sq_norms(chunk);
+                kernel::block(
+                    self.kernel,
+                    chunk,
+                    &sq,
+                    self.support_vectors.view(),
+                    &self.sv_sq,
+                )
+            };
+            let mut o = out.slice_mut(s![ci * rows.., ..]);
+            for (r, krow) in kb.rows().into_iter().enumerate() {
+                let mut p = 0;
+                for a in 0..k {
+                    for b in a + 1..k {
+                        let mut sum = 0.0;
+                        for col in start[a]..start[a + 1] {
+                            sum += self.dual_coef[[b - 1, col]].to_f64_exact()
+                                * krow[col].to_f64_exact();
+                        }
+                        for col in start[b]..start[b + 1] {
+                            sum +=
+                                self.dual_coef[[a, col]].to_f64_exact() * krow[col].to_f64_exact();
+                        }
+                        o[[r, p]] = sum + self.intercept[p].to_f64_exact();
+                        p += 1;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Decision values. Binary: `m × 1`, positive favours `classes()[1]`.
+    /// Multiclass: `m × n_pairs` (one-vs-one) or `m × n_classes`
+    /// (one-vs-rest), as set by [`Svc::decision_shape`].
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] (wrong feature count), [`Error::NonFinite`].
+    pub fn decision_function(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+        let d = self.pair_decisions(x)?;
+        let k = self.classes.len();
+        if k == 2 {
+            return Ok(d.mapv(|v| F::from_f64_lossy(-v)));
+        }
+        if self.hyper.decision_shape == DecisionShape::Ovo {
+            return Ok(d.mapv(F::from_f64_lossy));
+        }
+        let mut out = Array2::<F>::zeros((x.nrows(), k));
+        for (drow, mut orow) in d.rows().into_iter().zip(out.rows_mut()) {
+            let mut votes = vec![0.0; k];
+            let mut conf = vec![0.0; k];
+            let mut p = 0;
+            for a in 0..k {
+                for b in a + 1..k {
+                    let v = drow[p];
+                    if v >= 0.0 {
+                        votes[a] += 1.0;
+                    } else {
+                        votes[b] += 1.0;
+                    }
+                    conf[a] += v;
+                    conf[b] -= v;
+                    p += 1;
+                }
+            }
+            for c in 0..k {
+                orow[c] = F::from_f64_lossy(votes[c] + conf[c] / (3.0 * (conf[c].abs() + 1.0)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Predicted labels (one-vs-one voting).
+    ///
+    /// # Errors
+    /// As [`FittedSvc::decision_function`].
+    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array1<L>> {
+        let d = self.pair_decisions(x)?;
+        let k = self.classes.len();
+        Ok(d.rows()
+            .into_iter()
+            .map(|row| {
+                let mut votes = vec![0usize; k];
+                let mut p = 0;
+                for a in 0..k {
+                    for b in a + 1..k {
+                        votes[if row[p] > 0.0 { a } else { b }] += 1;
+                        p += 1;
+                    }
+                }
+                let best = (0..k).fold(0, |best, c| if votes[c] > votes[best] { c } else { best });
+                self.classes[best].clone()
+            })
+            .collect())
+    }
+
+    #[allow(clippy::needless_range_loop)] // r[a][b] and r[b][a] are both written
+    /// Class probabilities (`m × n_classes`, columns as `classes()`): Platt
+    /// sigmoids on the pairwise decision values, coupled by Wu–Lin–Weng.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] (`probability`) unless fitted with
+    /// `probability(true)`; otherwise as [`FittedSvc::decision_function`].
+    pub fn predict_proba(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+        if self.prob_a.is_empty() {
+            return Err(Error::invalid(
+                "probability",
+                "the model was fitted without probability(true)",
+            ));
+        }
+        let d = self.pair_decisions(x)?;
+        let k = self.classes.len();
+        let mut out = Array2::<F>::zeros((x.nrows(), k));
+        let mut r = vec![vec![0.0; k]; k];
+        for (row, mut orow) in d.rows().into_iter().zip(out.rows_mut()) {
+            let mut p = 0;
+            for a in 0..k {
+                for b in a + 1..k {
+                    let v = probability::sigmoid(row[p], self.prob_a[p], self.prob_b[p]);
+                    r[a][b] = v;
+                    r[b][a] = 1.0 - v;
+                    p += 1;
+                }
+            }
+            let probs = if k == 2 {
+                vec![r[0][1], r[1][0]]
+            } else {
+                probability::couple(&r)
+            };
+            for (o, v) in orow.iter_mut().zip(probs) {
+                *o = F::from_f64_lossy(v);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl<'a, F: Float, L: Clone + Eq + Hash + Ord> Fit<ArrayView2<'a, F>, ArrayView1<'a, L>> for Svc {
+    type Fitted = FittedSvc<F, L>;
+    fn fit(&self, x: ArrayView2<'a, F>, y: ArrayView1<'a, L>) -> Result<FittedSvc<F, L>> {
+        Svc::fit(self, x, y)
+    }
+}
+
+impl<'a, F: Float, L: Clone + Eq + Hash + Ord> Predict<ArrayView2<'a, F>> for FittedSvc<F, L> {
+    type Output = Array1<L>;
+    fn predict(&self, x: ArrayView2<'a, F>) -> Result<Array1<L>> {
+        FittedSvc::predict(self, x)
+    }
+}
+
+impl<'a, F: Float, L: Clone + Eq + Hash + Ord> PredictProba<ArrayView2<'a, F>> for FittedSvc<F, L> {
+    type Output = Array2<F>;
+    fn predict_proba(&self, x: ArrayView2<'a, F>) -> Result<Array2<F>> {
+        FittedSvc::predict_proba(self, x)
+    }
+}
+
+/// What a model file records besides the tensors.
+#[derive(Serialize, Deserialize)]
+struct SvcFileMeta {
+    hyper: SvcHyper,
+    kernel: KernelFn,
+    converged: bool,
+}
+
+fn bad(reason: impl Into<String>) -> Error {
+    Error::format("Svc model file", reason)
+}
+
+fn to_i64(v: &[usize]) -> ndarray::ArrayD<i64> {
+    Array1::from_iter(v.iter().map(|&u| u as i64)).into_dyn()
+}
+
+pub(crate) fn to_usize(a: ndarray::ArrayD<i64>, what: &str) -> Result<Vec<usize>> {
+    a.iter()
+        .map(|&v| usize::try_from(v).map_err(|_| bad(format!("negative entry in `{what}`"))))
+        .collect()
+}
+
+impl<F, L> Persist for FittedSvc<F, L>
+where
+    F: Float,
+    L: Clone + Eq + Hash + Ord + Serialize + serde::de::DeserializeOwned,
+{
+    const KIND: &'static str = "Svc";
+
+    fn to_model_file(&self) -> Result<ModelFile> {
+        let meta = SvcFileMeta {
+            hyper: self.hyper.clone(),
+            kernel: self.kernel,
+            converged: self.converged,
+        };
+        let mut f = ModelFile::new(Self::KIND, F::NAME)
+            .with_n_features(self.n_features)
+            .with_hyperparameters(&meta)?
+            .with_classes(&self.classes)?;
+        f.push_i64("support", to_i64(&self.support));
+        f.push_i64("n_support", to_i64(&self.n_support));
+        f.push_i64("n_iter", to_i64(&self.n_iter));
+        f.push_float("support_vectors", self.support_vectors.clone().into_dyn());
+        f.push_float("dual_coef", self.dual_coef.clone().into_dyn());
+        f.push_float("intercept", self.intercept.clone().into_dyn());
+        f.push_f64("prob_a", Array1::from(self.prob_a.clone()).into_dyn());
+        f.push_f64("prob_b", Array1::from(self.prob_b.clone()).into_dyn());
+        f.push_f64("objective", Array1::from(self.objective.clone()).into_dyn());
+        Ok(f)
+    }
+
+    fn from_model_file(mut file: ModelFile) -> Result<Self> {
+        file.expect_dtype(F::NAME)?;
+        let meta: SvcFileMeta = file.hyperparameters()?;
+        let classes: Vec<L> = file.classes()?;
+        let n_features = file.n_features()?;
+        let k = classes.len();
+        if k < 2 || classes.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(bad("classes must be at least two, sorted and distinct"));
+        }
+        let n_pairs = k * (k - 1) / 2;
+        let support = to_usize(file.take_i64("support")?, "support")?;
+        let n_support = to_usize(file.take_i64("n_support")?, "n_support")?;
+        let n_iter = to_usize(file.take_i64("n_iter")?, "n_iter")?;
+        let n_sv = support.len();
+        if n_support.len() != k
+            || n_support.iter().sum::<usize>() != n_sv
+            || n_iter.len() != n_pairs
+        {
+            return Err(bad("support / n_support / n_iter sizes are inconsistent"));
+        }
+        let precomputed = meta.kernel == KernelFn::Precomputed;
+        let sv_rows = if precomputed { 0 } else { n_sv };
+        let support_vectors: Array2<F> =
+            file.take_array2("support_vectors", [Some(sv_rows), Some(n_features)])?;
+        if precomputed && support.iter().any(|&s| s >= n_features) {
+            return Err(bad("support index beyond the training kernel"));
+        }
+        let dual_coef: Array2<F> = file.take_array2("dual_coef", [Some(k - 1), Some(n_sv)])?;
+        let intercept: Array1<F> = file.take_array1("intercept", Some(n_pairs))?;
+        let prob_a = file.take_f64("prob_a")?.iter().copied().collect::<Vec<_>>();
+        let prob_b = file.take_f64("prob_b")?.iter().copied().collect::<Vec<_>>();
+        let objective = file
+            .take_f64("objective")?
+            .iter()
+            .copied()
+            .collect::<Vec<_>>();
+        if prob_a.len() != prob_b.len()
+            || !(prob_a.is_empty() || prob_a.len() == n_pairs)
+            || objective.len() != n_pairs
+        {
+            return Err(bad("prob_a / prob_b / objective sizes are inconsistent"));
+        }
+        let sv_sq = kernel::sq_norms(support_vectors.view());
+        Ok(FittedSvc {
+            hyper: meta.hyper,
+            kernel: meta.kernel,
+            classes,
+            n_features,
+            support,
+            support_vectors,
+            sv_sq,
+            n_support,
+            dual_coef,
+            intercept,
+            prob_a,
+            prob_b,
+            n_iter,
+            objective,
+            converged: meta.converged,
+        })
+    }
+}

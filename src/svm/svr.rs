@@ -1,0 +1,411 @@
+//! ε-support vector regression.
+
+use std::sync::Arc;
+
+use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
+
+use super::cache::SampleRows;
+use super::kernel::{self, Kernel, KernelFn, RowEval};
+use super::solver::{self, Problem};
+use super::{Progress, ProgressHook, SolverOptions};
+use crate::error::{Error, Result};
+use crate::linalg::Float;
+use crate::persist::{ModelFile, Persist};
+use crate::traits::{Fit, Predict};
+use crate::validation;
+
+/// Hyperparameters of [`Svr`] (what a model file records).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SvrHyper {
+    pub c: f64,
+    pub epsilon: f64,
+    pub kernel: Kernel,
+    pub opts: SolverOptions,
+}
+
+/// ε-support vector regression (scikit-learn's `SVR`, libsvm's ε-SVR).
+///
+/// Minimises `½‖w‖² + C·Σ max(0, |yᵢ − f(xᵢ)| − ε)` in the kernel's feature
+/// space. The dual has two variables per sample (`αᵢ`, `αᵢ*`) and is solved by
+/// the same solver as [`Svc`](super::Svc).
+///
+/// # Example
+/// ```
+/// use oxilearn::prelude::*;
+/// use oxilearn::svm::{Kernel, Svr};
+///
+/// let x = array![[0.0], [1.0], [2.0], [3.0], [4.0]];
+/// let y = array![0.0, 2.0, 4.0, 6.0, 8.0];
+/// let model = Svr::new().kernel(Kernel::Linear).c(100.0).epsilon(0.01).fit(x.view(), y.view())?;
+/// let p = model.predict(array![[5.0]].view())?;
+/// assert!((p[0] - 10.0f64).abs() < 0.05);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Svr {
+    h: SvrHyper,
+    progress: Option<ProgressHook>,
+}
+
+impl Default for Svr {
+    fn default() -> Self {
+        Svr {
+            h: SvrHyper {
+                c: 1.0,
+                epsilon: 0.1,
+                kernel: Kernel::default(),
+                opts: SolverOptions::default(),
+            },
+            progress: None,
+        }
+    }
+}
+
+impl Svr {
+    /// Default hyperparameters (those of scikit-learn's `SVR()`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Regularisation `C > 0`; default `1.0`.
+    pub fn c(mut self, c: f64) -> Self {
+        self.h.c = c;
+        self
+    }
+
+    /// Half-width `ε ≥ 0` of the loss-free tube; default `0.1`.
+    pub fn epsilon(mut self, epsilon: f64) -> Self {
+        self.h.epsilon = epsilon;
+        self
+    }
+
+    /// Kernel; default `Kernel::Rbf { gamma: Gamma::Scale }`.
+    pub fn kernel(mut self, kernel: Kernel) -> Self {
+        self.h.kernel = kernel;
+        self
+    }
+
+    /// Stopping tolerance on the maximal KKT violation; default `1e-3`.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.h.opts.tol = tol;
+        self
+    }
+
+    /// Shrinking heuristic; default `true`.
+    pub fn shrinking(mut self, on: bool) -> Self {
+        self.h.opts.shrinking = on;
+        self
+    }
+
+    /// Iteration cap; default `None` (run to convergence).
+    pub fn max_iter(mut self, max_iter: Option<usize>) -> Self {
+        self.h.opts.max_iter = max_iter;
+        self
+    }
+
+    /// Kernel-row cache budget in MB; default `200`.
+    pub fn cache_size(mut self, mb: f64) -> Self {
+        self.h.opts.cache_size_mb = mb;
+        self
+    }
+
+    /// Calls `f` with [`Progress`] every 1000 solver iterations and at the
+    /// end; default none.
+    pub fn progress(mut self, f: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(ProgressHook(Arc::new(f)));
+        self
+    }
+
+    /// Fits on records `x` (`n×d`, or the `n×n` kernel for
+    /// [`Kernel::Precomputed`]) and targets `y`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] (`C ≤ 0`, `epsilon < 0`, `gamma ≤ 0` …),
+    /// [`Error::EmptyInput`], [`Error::NonFinite`], [`Error::ShapeMismatch`].
+    pub fn fit<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, F>,
+    ) -> Result<FittedSvr<F>> {
+        let h = &self.h;
+        validation::check_positive("C", h.c)?;
+        validation::check_non_negative("epsilon", h.epsilon)?;
+        h.opts.validate()?;
+        validation::check_records(x)?;
+        let n = x.nrows();
+        if h.kernel == Kernel::Precomputed && x.ncols() != n {
+            return Err(Error::ShapeMismatch {
+                what: "x (precomputed kernel must be n×n)",
+                expected: vec![n, n],
+                got: vec![n, x.ncols()],
+            });
+        }
+        validation::check_n_targets(n, y.len())?;
+        validation::check_finite1(y, "y")?;
+        let kf = h.kernel.resolve(x)?;
+        let xs = x.as_standard_layout();
+        let eval = RowEval::new(xs.as_slice().expect("standard layout"), n, kf);
+        let z: Vec<f64> = y.iter().map(|v| v.to_f64_exact()).collect();
+        let diag1: Vec<f64> = (0..n).map(|s| eval.diag(s)).collect();
+        let prob = Problem {
+            y: (0..2 * n).map(|t| if t < n { 1.0 } else { -1.0 }).collect(),
+            p: (0..2 * n)
+                .map(|t| {
+                    if t < n {
+                        h.epsilon - z[t]
+                    } else {
+                        h.epsilon + z[t - n]
+                    }
+                })
+                .collect(),
+            c: vec![h.c; 2 * n],
+            diag: diag1.iter().chain(&diag1).copied().collect(),
+            sample: (0..n).chain(0..n).collect(),
+        };
+        let mut rows = SampleRows::new(&eval, (0..n).collect(), h.opts.cache_bytes());
+        let hook = self.progress.clone();
+        let report = |iteration, violation, active, done| {
+            if let Some(hk) = &hook {
+                (hk.0)(&Progress {
+                    task: 0,
+                    n_tasks: 1,
+                    iteration,
+                    violation,
+                    active,
+                    done,
+                });
+            }
+        };
+        let sol = solver::solve(&mut rows, prob, h.opts.settings(), &mut |i, g, a| {
+            report(i, g, a, false)
+        });
+        report(sol.n_iter, 0.0, 0, true);
+        let coef: Vec<f64> = (0..n).map(|t| sol.alpha[t] - sol.alpha[t + n]).collect();
+        let support: Vec<usize> = (0..n).filter(|&t| coef[t] != 0.0).collect();
+        let dual_coef: Array1<F> = support
+            .iter()
+            .map(|&t| F::from_f64_lossy(coef[t]))
+            .collect();
+        let support_vectors = if h.kernel == Kernel::Precomputed {
+            ndarray::Array2::zeros((0, n))
+        } else {
+            x.select(Axis(0), &support)
+        };
+        let sv_sq = kernel::sq_norms(support_vectors.view());
+        Ok(FittedSvr {
+            hyper: h.clone(),
+            kernel: kf,
+            n_features: x.ncols(),
+            support,
+            support_vectors,
+            sv_sq,
+            dual_coef,
+            intercept: F::from_f64_lossy(-sol.rho),
+            n_iter: sol.n_iter,
+            objective: sol.objective,
+            converged: sol.converged,
+        })
+    }
+}
+
+/// A fitted [`Svr`]: `f(x) = Σᵢ dual_coefᵢ·K(svᵢ, x) + intercept`.
+///
+/// # Example
+/// ```
+/// use oxilearn::prelude::*;
+/// use oxilearn::svm::Svr;
+///
+/// let x = array![[0.0], [1.0], [2.0], [3.0]];
+/// let y = array![0.0, 1.0, 0.0, 1.0];
+/// let model = Svr::new().fit(x.view(), y.view())?;
+/// assert_eq!(model.dual_coef().len(), model.support().len());
+/// assert_eq!(model.predict(x.view())?.len(), 4);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct FittedSvr<F: Float> {
+    pub(crate) hyper: SvrHyper,
+    pub(crate) kernel: KernelFn,
+    pub(crate) n_features: usize,
+    pub(crate) support: Vec<usize>,
+    pub(crate) support_vectors: ndarray::Array2<F>,
+    pub(crate) sv_sq: Vec<F>,
+    pub(crate) dual_coef: Array1<F>,
+    pub(crate) intercept: F,
+    pub(crate) n_iter: usize,
+    pub(crate) objective: f64,
+    pub(crate) converged: bool,
+}
+
+impl<F: Float> FittedSvr<F> {
+    /// Features seen at fit (training samples for a precomputed kernel).
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// Training-set indices of the support vectors (ascending).
+    pub fn support(&self) -> &[usize] {
+        &self.support
+    }
+
+    /// The support vectors (`n_SV × d`; `0 × n_train` for a precomputed kernel).
+    pub fn support_vectors(&self) -> ArrayView2<'_, F> {
+        self.support_vectors.view()
+    }
+
+    /// `αᵢ − αᵢ*` per support vector (scikit-learn's `dual_coef_[0]`).
+    pub fn dual_coef(&self) -> ArrayView1<'_, F> {
+        self.dual_coef.view()
+    }
+
+    /// The intercept (scikit-learn's `intercept_[0]`).
+    pub fn intercept(&self) -> F {
+        self.intercept
+    }
+
+    /// Dual objective value at the solution.
+    pub fn objective(&self) -> f64 {
+        self.objective
+    }
+
+    /// Solver iterations.
+    pub fn n_iter(&self) -> usize {
+        self.n_iter
+    }
+
+    /// Whether the solver reached `tol`.
+    pub fn converged(&self) -> bool {
+        self.converged
+    }
+
+    /// The resolved `γ`.
+    pub fn gamma(&self) -> f64 {
+        self.kernel.gamma()
+    }
+
+    /// Predictions, one per row of `x`.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] (wrong feature count), [`Error::NonFinite`].
+    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>> {
+        validation::check_predict_input(x, self.n_features)?;
+        let mut out = Vec::with_capacity(x.nrows());
+        let b = self.intercept.to_f64_exact();
+        let rows = super::svc::predict_chunk::<F>(self.support.len());
+        for chunk in x.axis_chunks_iter(Axis(0), rows) {
+            let kb = if let KernelFn::Precomputed = self.kernel {
+                chunk.select(Axis(1), &self.support)
+            } else {
+                let sq = kernel::sq_norms(chunk);
+                kernel::block(
+                    self.kernel,
+                    chunk,
+                    &sq,
+                    self.support_vectors.view(),
+                    &self.sv_sq,
+                )
+            };
+            out.extend(kb.rows().into_iter().map(|r| {
+                let s: f64 = r
+                    .iter()
+                    .zip(&self.dual_coef)
+                    .map(|(k, c)| k.to_f64_exact() * c.to_f64_exact())
+                    .sum();
+                F::from_f64_lossy(s + b)
+            }));
+        }
+        Ok(Array1::from(out))
+    }
+}
+
+impl<'a, F: Float> Fit<ArrayView2<'a, F>, ArrayView1<'a, F>> for Svr {
+    type Fitted = FittedSvr<F>;
+    fn fit(&self, x: ArrayView2<'a, F>, y: ArrayView1<'a, F>) -> Result<FittedSvr<F>> {
+        Svr::fit(self, x, y)
+    }
+}
+
+impl<'a, F: Float> Predict<ArrayView2<'a, F>> for FittedSvr<F> {
+    type Output = Array1<F>;
+    fn predict(&self, x: ArrayView2<'a, F>) -> Result<Array1<F>> {
+        FittedSvr::predict(self, x)
+    }
+}
+
+/// What a model file records besides the tensors.
+#[derive(Serialize, Deserialize)]
+struct SvrFileMeta {
+    hyper: SvrHyper,
+    kernel: KernelFn,
+    converged: bool,
+    n_iter: usize,
+    objective: f64,
+}
+
+impl<F: Float> Persist for FittedSvr<F> {
+    const KIND: &'static str = "Svr";
+
+    fn to_model_file(&self) -> Result<ModelFile> {
+        let meta = SvrFileMeta {
+            hyper: self.hyper.clone(),
+            kernel: self.kernel,
+            converged: self.converged,
+            n_iter: self.n_iter,
+            objective: self.objective,
+        };
+        let mut f = ModelFile::new(Self::KIND, F::NAME)
+            .with_n_features(self.n_features)
+            .with_hyperparameters(&meta)?;
+        f.push_i64(
+            "support",
+            Array1::from_iter(self.support.iter().map(|&u| u as i64)).into_dyn(),
+        );
+        f.push_float("support_vectors", self.support_vectors.clone().into_dyn());
+        f.push_float("dual_coef", self.dual_coef.clone().into_dyn());
+        f.push_float("intercept", Array1::from_elem(1, self.intercept).into_dyn());
+        Ok(f)
+    }
+
+    fn from_model_file(mut file: ModelFile) -> Result<Self> {
+        file.expect_dtype(F::NAME)?;
+        let meta: SvrFileMeta = file.hyperparameters()?;
+        let n_features = file.n_features()?;
+        let support = file
+            .take_i64("support")?
+            .iter()
+            .map(|&v| {
+                usize::try_from(v)
+                    .map_err(|_| Error::format("Svr model file", "negative support index"))
+            })
+            .collect::<Result<Vec<usize>>>()?;
+        let n_sv = support.len();
+        let precomputed = meta.kernel == KernelFn::Precomputed;
+        if precomputed && support.iter().any(|&s| s >= n_features) {
+            return Err(Error::format(
+                "Svr model file",
+                "support index beyond the training kernel",
+            ));
+        }
+        let support_vectors: ndarray::Array2<F> = file.take_array2(
+            "support_vectors",
+            [Some(if precomputed { 0 } else { n_sv }), Some(n_features)],
+        )?;
+        let dual_coef: Array1<F> = file.take_array1("dual_coef", Some(n_sv))?;
+        let intercept: Array1<F> = file.take_array1("intercept", Some(1))?;
+        let sv_sq = kernel::sq_norms(support_vectors.view());
+        Ok(FittedSvr {
+            hyper: meta.hyper,
+            kernel: meta.kernel,
+            n_features,
+            support,
+            support_vectors,
+            sv_sq,
+            dual_coef,
+            intercept: intercept[0],
+            n_iter: meta.n_iter,
+            objective: meta.objective,
+            converged: meta.converged,
+        })
+    }
+}
