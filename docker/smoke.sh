@@ -80,8 +80,11 @@ if [ -n "${SMOKE_EXAMPLES:-}" ]; then
     read -r -a picked <<<"$SMOKE_EXAMPLES"
 else
     picked=()
-    for family in linear logistic svm nn; do
-        ex=$(printf '%s\n' "${examples[@]}" | grep -E "^${family}([_-]|$)" | head -n 1 || true)
+    # family=name pattern (examples are named after their family, CNNs "cnn_*")
+    for family in linear=linear logistic=logistic svm=svm nn='(nn|cnn)'; do
+        pattern=${family#*=}
+        family=${family%%=*}
+        ex=$(printf '%s\n' "${examples[@]}" | grep -E "^${pattern}([_-]|$)" | head -n 1 || true)
         if [ -n "$ex" ]; then
             picked+=("$ex")
         elif [ "${SMOKE_STRICT:-1}" = 1 ]; then
