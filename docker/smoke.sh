@@ -80,8 +80,15 @@ if [ -n "${SMOKE_EXAMPLES:-}" ]; then
     read -r -a picked <<<"$SMOKE_EXAMPLES"
 else
     picked=()
-    for family in linear logistic svm nn; do
-        ex=$(printf '%s\n' "${examples[@]}" | grep -E "^${family}([_-]|$)" | head -n 1 || true)
+    # family=name prefixes, tried in order (CNNs are "cnn_*"; cnn_digits needs no data files)
+    for family in linear=linear logistic=logistic svm=svm nn=cnn_digits,nn,cnn; do
+        ex=
+        IFS=, read -r -a prefixes <<<"${family#*=}"
+        family=${family%%=*}
+        for p in "${prefixes[@]}"; do
+            ex=$(printf '%s\n' "${examples[@]}" | grep -E "^${p}([_-]|$)" | head -n 1 || true)
+            [ -n "$ex" ] && break
+        done
         if [ -n "$ex" ]; then
             picked+=("$ex")
         elif [ "${SMOKE_STRICT:-1}" = 1 ]; then
