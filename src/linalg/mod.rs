@@ -40,6 +40,13 @@
 
 pub use self::float::Float;
 
+// Link the BLAS/LAPACK provider selected by the features (e.g. OpenBLAS from
+// the system), even where no symbol of these crates is named in Rust code.
+#[cfg(feature = "blas")]
+extern crate blas_src as _;
+#[cfg(feature = "openblas-system")]
+extern crate openblas_src as _;
+
 mod float;
 mod kernels;
 #[cfg(feature = "blas")]
