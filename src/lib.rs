@@ -23,8 +23,18 @@
 //! ```
 //! use oxilearn::prelude::*;
 //!
-//! let x = array![[1.0, 2.0], [3.0, 4.0]];
-//! assert_eq!(x.nrows(), 2);
+//! // Bundled real data → stratified split → scaling → fit → held-out score.
+//! let iris = oxilearn::datasets::iris();
+//! let split = stratified_train_test_split(iris.records.view(), iris.targets.view(), 0.25, 0)?;
+//! let scaler = StandardScaler::new().fit(split.x_train.view())?;
+//! let x_train = scaler.transform(split.x_train.view())?;
+//! let x_test = scaler.transform(split.x_test.view())?;
+//!
+//! let model = LogisticRegression::new().fit(x_train.view(), split.y_train.view())?;
+//! assert!(model.score(x_test.view(), split.y_test.view())? > 0.85);
+//! let svc = Svc::new().fit(x_train.view(), split.y_train.view())?;
+//! assert_eq!(svc.predict(x_test.view())?.len(), split.y_test.len());
+//! # Ok::<(), oxilearn::Error>(())
 //! ```
 
 #![warn(missing_docs)]
@@ -49,11 +59,14 @@ pub use ndarray;
 
 /// The names most programs need: `use oxilearn::prelude::*;`.
 pub mod prelude {
-    pub use crate::data::{Dataset, train_test_split};
+    pub use crate::data::{Dataset, stratified_train_test_split, train_test_split};
     pub use crate::error::{Error, Result};
     pub use crate::linalg::Float;
+    pub use crate::linear::{LinearRegression, Ridge};
+    pub use crate::logistic::LogisticRegression;
     pub use crate::persist::Persist;
     pub use crate::preprocessing::{LabelEncoder, MinMaxScaler, StandardScaler};
+    pub use crate::svm::{Gamma, Kernel, Svc, Svr};
     pub use crate::traits::{Fit, Predict, PredictProba, Transform};
     pub use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, array, s};
 }
