@@ -21,7 +21,7 @@ use crate::validation;
 /// use oxilearn::logistic::LogisticRegression;
 /// use oxilearn::ndarray::array;
 ///
-/// let x = array![[-2.0], [-1.0], [-0.5], [0.5], [1.0], [2.0]];
+/// let x = array![[-2.0f64], [-1.0], [-0.5], [0.5], [1.0], [2.0]];
 /// let y = array![false, false, true, false, true, true];
 /// let model = LogisticRegression::new().fit(x.view(), y.view())?;
 /// assert_eq!(model.classes(), [false, true]);

@@ -301,13 +301,13 @@ impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
     /// ```
     /// use oxilearn::logistic::LogisticRegression;
     /// use oxilearn::ndarray::array;
-    /// let x = array![[0.0], [1.0], [2.0], [3.0]];
+    /// let x = array![[0.0f64], [1.0], [2.0], [3.0]];
     /// let y = array![0, 1, 0, 1];
     /// // Weight 0 drops a row: the same model as fitting without it.
     /// let w = array![1.0, 1.0, 0.0, 1.0];
     /// let a = LogisticRegression::new().fit_weighted(x.view(), y.view(), w.view())?;
     /// let b = LogisticRegression::new()
-    ///     .fit(array![[0.0], [1.0], [3.0]].view(), array![0, 1, 1].view())?;
+    ///     .fit(array![[0.0f64], [1.0], [3.0]].view(), array![0, 1, 1].view())?;
     /// assert!((a.coef()[[0, 0]] - b.coef()[[0, 0]]).abs() < 1e-6);
     /// # Ok::<(), oxilearn::Error>(())
     /// ```
