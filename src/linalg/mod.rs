@@ -194,7 +194,7 @@ pub fn matvec<F: Float>(a: ArrayView2<'_, F>, x: ArrayView1<'_, F>) -> Array1<F>
 /// let g = gram(x.view(), Some(w.view()));
 /// // Backends round differently (BLAS scales rows by √w): equal to ε·‖G‖, exactly symmetric.
 /// let expected = array![[51.0, 62.0], [62.0, 76.0]];
-/// assert!((&g - &expected).iter().all(|e| e.abs() <= 4.0 * f64::EPSILON * 76.0));
+/// assert!((&g - &expected).iter().all(|e: &f64| e.abs() <= 4.0 * f64::EPSILON * 76.0));
 /// assert_eq!(g, g.t());
 /// ```
 pub fn gram<F: Float>(x: ArrayView2<'_, F>, w: Option<ArrayView1<'_, F>>) -> Array2<F> {
