@@ -238,7 +238,12 @@ fn fit_does_not_depend_on_thread_count() {
         let stats = SufficientStats::from_chunk(x.view(), y.column(0)).unwrap();
         (ols, wls, ridge, stats)
     };
-    let pool = |n| rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
+    let pool = |n| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+    };
     let one = pool(1).install(run);
     let four = pool(4).install(run);
     assert_eq!(one.0, four.0, "OLS differs between 1 and 4 threads");

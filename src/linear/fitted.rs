@@ -23,8 +23,7 @@ pub(crate) trait Targets<F: Float> {
     type Pred;
     fn n_features(coef: &Self::Coef) -> usize;
     fn n_targets(coef: &Self::Coef) -> usize;
-    fn predict(x: ArrayView2<'_, F>, coef: &Self::Coef, intercept: &Self::Intercept)
-    -> Self::Pred;
+    fn predict(x: ArrayView2<'_, F>, coef: &Self::Coef, intercept: &Self::Intercept) -> Self::Pred;
     /// From `k × d` coefficients and `k` intercepts; `None` when `k` is not
     /// a count this storage can hold (one target needs `k = 1`).
     fn from_rows(coef: Array2<F>, intercept: Array1<F>) -> Option<(Self::Coef, Self::Intercept)>;
