@@ -273,10 +273,6 @@ impl<F: crate::Float> QRows for SampleRows<'_, '_, F> {
     fn n_samples(&self) -> usize {
         self.global.len()
     }
-    fn kernel_sums(&self, targets: &[usize], svs: &[usize], coef: &[f64]) -> Vec<f64> {
-        let g = |v: &[usize]| v.iter().map(|&i| self.global[i]).collect::<Vec<_>>();
-        self.eval.kernel_sums(&g(targets), &g(svs), coef)
-    }
     fn cache_stats(&self) -> (u64, u64) {
         self.cache.stats()
     }

@@ -24,7 +24,8 @@
 //!   active set (variables are permuted so the active ones are a prefix and
 //!   kernel rows are computed for that prefix only). When the violation first
 //!   drops below `10·tol`, and at the end, the gradients of the inactive
-//!   variables are rebuilt (blocked GEMM over the support vectors) and every
+//!   variables are rebuilt (from the cached kernel rows of the free
+//!   variables; `Ḡ` covers those at the upper bound) and every
 //!   variable is re-activated, so the final stopping test is on the full set.
 //!
 //! Kernel values come from a [`QRows`] provider (`f32` rows from an LRU
@@ -46,8 +47,6 @@ pub(crate) trait QRows {
     fn rows2(&mut self, si: usize, sj: usize, len: usize) -> (&[f32], &[f32]);
     /// Number of samples.
     fn n_samples(&self) -> usize;
-    /// `Σⱼ coef[j]·K(targets[t], svs[j])` (samples), exact precision.
-    fn kernel_sums(&self, targets: &[usize], svs: &[usize], coef: &[f64]) -> Vec<f64>;
     /// (hits, misses) of the row cache.
     fn cache_stats(&self) -> (u64, u64);
 }
@@ -297,21 +296,22 @@ impl<Q: QRows> State<'_, Q> {
                 coef[self.sample[t]] += self.y[t] * self.alpha[t];
             }
         }
-        let svs: Vec<usize> = (0..n).filter(|&s| coef[s] != 0.0).collect();
-        let sv_coef: Vec<f64> = svs.iter().map(|&s| coef[s]).collect();
-        let mut seen = vec![usize::MAX; n];
-        let mut targets = Vec::new();
-        for t in self.active..self.l {
-            let s = self.sample[t];
-            if seen[s] == usize::MAX {
-                seen[s] = targets.len();
-                targets.push(s);
+        // Σ over free samples of coef·(their kernel row), over the inactive
+        // positions: full-length rows from the cache (only missing tails are
+        // computed), f32 values accumulated in f64 as in every gradient update.
+        let (lo, l) = (self.active, self.l);
+        let mut sums = vec![0.0f64; l - lo];
+        for (s, &cs) in coef.iter().enumerate() {
+            if cs == 0.0 {
+                continue;
+            }
+            let row = &self.q.row(s, l)[lo..];
+            for (acc, &k) in sums.iter_mut().zip(row) {
+                *acc += cs * k as f64;
             }
         }
-        let sums = self.q.kernel_sums(&targets, &svs, &sv_coef);
-        for t in self.active..self.l {
-            let s = self.sample[t];
-            self.g[t] = self.g_bar[t] + self.p[t] + self.y[t] * sums[seen[s]];
+        for (t, &sum) in (lo..l).zip(&sums) {
+            self.g[t] = self.g_bar[t] + self.p[t] + self.y[t] * sum;
         }
         self.active = self.l;
     }
@@ -512,11 +512,6 @@ mod tests {
         }
         fn n_samples(&self) -> usize {
             self.k.len()
-        }
-        fn kernel_sums(&self, t: &[usize], s: &[usize], c: &[f64]) -> Vec<f64> {
-            t.iter()
-                .map(|&a| s.iter().zip(c).map(|(&b, c)| c * self.k[a][b] as f64).sum())
-                .collect()
         }
         fn cache_stats(&self) -> (u64, u64) {
             (0, 0)
