@@ -162,6 +162,29 @@ fn gram_vs_gemm(c: &mut Criterion) {
             },
         );
     }
+    // The reference for "GEMM throughput" in BENCHMARKS.md: a square f64
+    // GEMM (the shape BLAS/faer are tuned for), 2·m³ flops.
+    let m = 1000;
+    let a = make_regression(m, m, 1.0, 5).0;
+    let b = make_regression(m, m, 1.0, 6).0;
+    let mut c = Array2::<f64>::zeros((m, m));
+    group.throughput(Throughput::Elements((2 * m * m * m) as u64));
+    group.bench_with_input(
+        BenchmarkId::new(format!("gemm_square_f64_{backend}"), format!("{m}x{m}")),
+        &(),
+        |bch, _| {
+            bch.iter(|| {
+                linalg::gemm(
+                    1.0,
+                    black_box(a.view()),
+                    black_box(b.view()),
+                    0.0,
+                    &mut c.view_mut(),
+                );
+                black_box(c[[0, 0]])
+            })
+        },
+    );
     group.finish();
 }
 

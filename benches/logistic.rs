@@ -14,7 +14,10 @@
 //! are printed once (`objective` lines), for BENCHMARKS.md.
 //!
 //! Run: `cargo bench --bench logistic` (add `--features openblas-system`
-//! for the BLAS backend).
+//! for the BLAS backend). linfa-logistic is slow (seconds per binary fit):
+//! its groups use criterion's minimum of 10 samples in flat sampling mode
+//! (10 fits after one warm-up fit); `OXILEARN_BENCH_LINFA=0` leaves linfa out
+//! entirely (its objective lines too).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -78,6 +81,23 @@ fn to16_y(y: ArrayView1<'_, usize>) -> ndarray16::Array1<usize> {
     ndarray16::Array1::from_vec(y.to_vec())
 }
 
+/// Whether to run the linfa-logistic comparisons (`OXILEARN_BENCH_LINFA`,
+/// default on).
+fn with_linfa() -> bool {
+    std::env::var("OXILEARN_BENCH_LINFA").map_or(true, |v| v != "0")
+}
+
+/// Criterion settings for linfa's slow fits: the minimum 10 samples of one
+/// fit each, a 1 s warm-up.
+fn linfa_group_settings<M: criterion::measurement::Measurement>(
+    g: &mut criterion::BenchmarkGroup<'_, M>,
+) {
+    g.sampling_mode(criterion::SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(std::time::Duration::from_millis(1))
+        .measurement_time(std::time::Duration::from_millis(1));
+}
+
 fn ours(solver: Solver) -> LogisticRegression<usize> {
     LogisticRegression::new()
         .c(C)
@@ -86,26 +106,70 @@ fn ours(solver: Solver) -> LogisticRegression<usize> {
         .solver(solver)
 }
 
-fn report_ours(name: &str, x: ArrayView2<'_, f64>, y: ArrayView1<'_, usize>, solver: Solver) {
+/// Fits once, prints the objective line and records the objective under the
+/// criterion id in `target/bench-data/logistic_objectives.json` (read by
+/// `benches/peers/logistic.py` to run scikit-learn to the same objective).
+fn report_ours(id: &str, x: ArrayView2<'_, f64>, y: ArrayView1<'_, usize>, solver: Solver) {
     let m = ours(solver).fit(x, y).expect("fit");
     println!(
-        "objective {name}: {:.12e} (n_iter {}, converged {})",
+        "objective {id}: {:.12e} (n_iter {}, converged {})",
         m.objective(),
         m.n_iter(),
         m.converged()
     );
+    let path = bench_dir().join("logistic_objectives.json");
+    let mut all: serde_json::Map<String, serde_json::Value> = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    all.insert(id.to_string(), m.objective().into());
+    let text = serde_json::to_string_pretty(&all).expect("json");
+    std::fs::write(&path, text).expect("write logistic_objectives.json");
+}
+
+fn fit_bench<M: criterion::measurement::Measurement>(
+    g: &mut criterion::BenchmarkGroup<'_, M>,
+    id: &str,
+    p: LogisticRegression<usize>,
+    x: ArrayView2<'_, f64>,
+    y: ArrayView1<'_, usize>,
+) {
+    g.bench_function(id, |b| {
+        b.iter(|| black_box(p.fit(black_box(x), y).expect("fit").objective()))
+    });
 }
 
 fn bench_binary(c: &mut Criterion) {
     let (x, y) = binary_data();
     let (n, d) = x.dim();
+    let group = format!("logistic/binary_{n}x{d}/f64");
     report_ours(
-        "binary/oxilearn-newton-cholesky",
+        &format!("{group}/oxilearn-newton-cholesky"),
         x.view(),
         y.view(),
         Solver::NewtonCholesky,
     );
-    report_ours("binary/oxilearn-lbfgs", x.view(), y.view(), Solver::Lbfgs);
+    report_ours(
+        &format!("{group}/oxilearn-lbfgs"),
+        x.view(),
+        y.view(),
+        Solver::Lbfgs,
+    );
+    let mut g = c.benchmark_group(&group);
+    let (xv, yv) = (x.view(), y.view());
+    fit_bench(
+        &mut g,
+        "oxilearn-newton-cholesky",
+        ours(Solver::NewtonCholesky),
+        xv,
+        yv,
+    );
+    fit_bench(&mut g, "oxilearn-lbfgs", ours(Solver::Lbfgs), xv, yv);
+    g.finish();
+    if !with_linfa() {
+        return;
+    }
+
     let ds = linfa::Dataset::new(to16_x(x.view()), to16_y(y.view()));
     let linfa_params = linfa_logistic::LogisticRegression::default()
         .alpha(1.0 / C)
@@ -128,28 +192,8 @@ fn bench_binary(c: &mut Criterion) {
             objective(proba.view(), y.view(), coef_sq)
         );
     }
-
-    let mut g = c.benchmark_group(format!("logistic/binary_{n}x{d}/f64"));
-    g.bench_function("oxilearn-newton-cholesky", |b| {
-        let p = ours(Solver::NewtonCholesky);
-        b.iter(|| {
-            black_box(
-                p.fit(black_box(x.view()), y.view())
-                    .expect("fit")
-                    .objective(),
-            )
-        })
-    });
-    g.bench_function("oxilearn-lbfgs", |b| {
-        let p = ours(Solver::Lbfgs);
-        b.iter(|| {
-            black_box(
-                p.fit(black_box(x.view()), y.view())
-                    .expect("fit")
-                    .objective(),
-            )
-        })
-    });
+    let mut g = c.benchmark_group(&group);
+    linfa_group_settings(&mut g);
     g.bench_function("linfa-logistic", |b| {
         b.iter(|| black_box(linfa_params.fit(black_box(&ds)).expect("fit").intercept()))
     });
@@ -159,13 +203,40 @@ fn bench_binary(c: &mut Criterion) {
 fn bench_digits(c: &mut Criterion) {
     let (x, y) = digits_data();
     let (n, d) = x.dim();
-    report_ours("digits/oxilearn-lbfgs", x.view(), y.view(), Solver::Lbfgs);
+    let group = format!("logistic/digits_multinomial_{n}x{d}/f64");
     report_ours(
-        "digits/oxilearn-newton-cholesky",
+        &format!("{group}/oxilearn-lbfgs"),
+        x.view(),
+        y.view(),
+        Solver::Lbfgs,
+    );
+    report_ours(
+        &format!("{group}/oxilearn-newton-cholesky"),
         x.view(),
         y.view(),
         Solver::NewtonCholesky,
     );
+    report_ours(
+        &format!("{group}/oxilearn-auto"),
+        x.view(),
+        y.view(),
+        Solver::Auto,
+    );
+    let mut g = c.benchmark_group(&group);
+    let (xv, yv) = (x.view(), y.view());
+    fit_bench(&mut g, "oxilearn-lbfgs", ours(Solver::Lbfgs), xv, yv);
+    fit_bench(
+        &mut g,
+        "oxilearn-newton-cholesky",
+        ours(Solver::NewtonCholesky),
+        xv,
+        yv,
+    );
+    g.finish();
+    if !with_linfa() {
+        return;
+    }
+
     let ds = linfa::Dataset::new(to16_x(x.view()), to16_y(y.view()));
     let linfa_params = linfa_logistic::MultiLogisticRegression::default()
         .alpha(1.0 / C)
@@ -182,28 +253,8 @@ fn bench_digits(c: &mut Criterion) {
             objective(proba.view(), y.view(), coef_sq)
         );
     }
-
-    let mut g = c.benchmark_group(format!("logistic/digits_multinomial_{n}x{d}/f64"));
-    g.bench_function("oxilearn-lbfgs", |b| {
-        let p = ours(Solver::Lbfgs);
-        b.iter(|| {
-            black_box(
-                p.fit(black_box(x.view()), y.view())
-                    .expect("fit")
-                    .objective(),
-            )
-        })
-    });
-    g.bench_function("oxilearn-newton-cholesky", |b| {
-        let p = ours(Solver::NewtonCholesky);
-        b.iter(|| {
-            black_box(
-                p.fit(black_box(x.view()), y.view())
-                    .expect("fit")
-                    .objective(),
-            )
-        })
-    });
+    let mut g = c.benchmark_group(&group);
+    linfa_group_settings(&mut g);
     g.bench_function("linfa-logistic", |b| {
         b.iter(|| {
             black_box(

@@ -1,7 +1,7 @@
 //! Kernel SVM benchmarks: `Svc` fit / predict (f64 and f32) against linfa-svm
 //! at the sizes linfa handles (it builds a dense n×n kernel), on
 //! - breast_cancer (standardised, 80/20),
-//! - `make_classification`-style data, 20 features, n = 5000 and 20000
+//! - `oxilearn::data::make_classification` (scikit-learn defaults), 20 features, n = 5000 and 20000
 //!   (standardised, 80/20),
 //!
 //! all with RBF, C = 1, γ = 0.05, tol = 1e-3, 200 MB cache. The data is

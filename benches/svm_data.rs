@@ -1,72 +1,12 @@
 //! Data for the SVM benches (`benches/svm.rs`, `benches/svm_memory.rs`):
-//! a deterministic `make_classification`-style generator, standardisation,
+//! `oxilearn::data::make_classification` with scikit-learn's defaults
+//! (2 informative, 2 redundant features, 2 classes), standardisation,
 //! an 80/20 split, and `.npy` export to `target/bench-data/` so that
 //! `benches/peers/svm.py` times scikit-learn on the very same arrays.
 #![allow(dead_code)]
 
 use ndarray::{Array1, Array2, Axis, s};
-use oxilearn::data::{train_test_split, write_npy};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-/// Two classes, `d ≥ 4` features: 2 informative (two Gaussian clusters per
-/// class around vertices of the square `{±1}²`, each with a random linear
-/// shape), 2 redundant (random combinations of the informative ones), the
-/// rest N(0, 1) noise; 1 % of labels flipped at random. The recipe of
-/// scikit-learn's `make_classification` defaults, drawn from our own RNG.
-pub fn make_classification(n: usize, d: usize, seed: u64) -> (Array2<f64>, Array1<usize>) {
-    assert!(d >= 4);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let normal = |rng: &mut ChaCha8Rng| {
-        // Box–Muller
-        let u1: f64 = rng.random::<f64>().max(1e-300);
-        let u2: f64 = rng.random::<f64>();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-    };
-    let vertices = [[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [1.0, -1.0]];
-    let shapes: Vec<[[f64; 2]; 2]> = (0..4)
-        .map(|_| {
-            let mut a = [[0.0; 2]; 2];
-            for r in &mut a {
-                for v in r.iter_mut() {
-                    *v = rng.random::<f64>() * 2.0 - 1.0;
-                }
-            }
-            a
-        })
-        .collect();
-    let mut mix = [[0.0; 2]; 2];
-    for r in &mut mix {
-        for v in r.iter_mut() {
-            *v = rng.random::<f64>() * 2.0 - 1.0;
-        }
-    }
-    let mut x = Array2::<f64>::zeros((n, d));
-    let mut y = Array1::<usize>::zeros(n);
-    for i in 0..n {
-        let cluster = i % 4; // clusters 0, 2 → class 0; 1, 3 → class 1
-        let class = cluster % 2;
-        let z = [normal(&mut rng), normal(&mut rng)];
-        let a = &shapes[cluster];
-        let inf = [
-            z[0] * a[0][0] + z[1] * a[1][0] + vertices[cluster][0],
-            z[0] * a[0][1] + z[1] * a[1][1] + vertices[cluster][1],
-        ];
-        x[[i, 0]] = inf[0];
-        x[[i, 1]] = inf[1];
-        x[[i, 2]] = inf[0] * mix[0][0] + inf[1] * mix[1][0];
-        x[[i, 3]] = inf[0] * mix[0][1] + inf[1] * mix[1][1];
-        for j in 4..d {
-            x[[i, j]] = normal(&mut rng);
-        }
-        y[i] = if rng.random::<f64>() < 0.01 {
-            (rng.random::<f64>() < 0.5) as usize
-        } else {
-            class
-        };
-    }
-    (x, y)
-}
+use oxilearn::data::{make_classification, train_test_split, write_npy};
 
 /// A train/test pair, standardised with the training statistics.
 pub struct BenchSet {
@@ -100,9 +40,10 @@ fn split(name: &str, x: Array2<f64>, y: Array1<usize>) -> BenchSet {
     set
 }
 
-/// `make_classification(n, 20)`, standardised, 80/20.
+/// `make_classification(n_samples = n, n_features = 20)` with scikit-learn's
+/// defaults (2 informative features, 2 classes), seed 0, standardised, 80/20.
 pub fn classification(n: usize) -> BenchSet {
-    let (x, y) = make_classification(n, 20, 0);
+    let (x, y) = make_classification(n, 20, 2, 2, 0).expect("valid generator parameters");
     split(&format!("cls{n}"), x, y)
 }
 

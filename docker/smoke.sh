@@ -4,7 +4,8 @@
 #   bash docker/smoke.sh [--no-bench] [--bench-run]
 #
 #   1. runtime image (oxilearn): build; run the default command (quickstart),
-#      `list`, and one example per model family (linear, logistic, svm, nn);
+#      `list`, and one example per model family (linear, logistic, svm
+#      classification and regression, nn);
 #   2. test image (oxilearn-test): its build runs `cargo test --locked` on both backends;
 #   3. bench image (oxilearn-bench): build (skipped with --no-bench); with --bench-run
 #      also a quick run (criterion --quick on the linalg bench, PEERS_QUICK=1) into
@@ -81,7 +82,8 @@ if [ -n "${SMOKE_EXAMPLES:-}" ]; then
 else
     picked=()
     # family=name prefixes, tried in order (CNNs are "cnn_*"; cnn_digits needs no data files)
-    for family in linear=linear logistic=logistic svm=svm nn=cnn_digits,nn,cnn; do
+    for family in linear=linear logistic=logistic svm-classification=svm_classification,svm \
+        svm-regression=svm_regression nn=cnn_digits,nn,cnn; do
         ex=
         IFS=, read -r -a prefixes <<<"${family#*=}"
         family=${family%%=*}

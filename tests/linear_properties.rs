@@ -216,6 +216,57 @@ fn streamed_and_merged_equal_in_memory() {
     }
 }
 
+/// The in-memory fit splits rows into a fixed tree of leaves (centred per
+/// leaf, merged pairwise): the model must be bit-identical on any pool size,
+/// and equal to a single-leaf reference (the plain two-pass centred gram) to
+/// rounding.
+#[test]
+fn fit_does_not_depend_on_thread_count() {
+    // 40 000 × 12: many leaves; a large offset in every column.
+    let (x, y) = problem(40_000, 12, 2, 21);
+    let w = Array1::from_shape_fn(x.nrows(), |i| ((i * 7919) % 13) as f64 / 4.0);
+    let run = || {
+        let ols = LinearRegression::new().fit(x.view(), y.column(0)).unwrap();
+        let wls = LinearRegression::new()
+            .fit_multi_weighted(x.view(), y.view(), w.view())
+            .unwrap();
+        let ridge = Ridge::new()
+            .alpha(3.0)
+            .solver(RidgeSolver::Cholesky)
+            .fit(x.view(), y.column(1))
+            .unwrap();
+        let stats = SufficientStats::from_chunk(x.view(), y.column(0)).unwrap();
+        (ols, wls, ridge, stats)
+    };
+    let pool = |n| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+    };
+    let one = pool(1).install(run);
+    let four = pool(4).install(run);
+    assert_eq!(one.0, four.0, "OLS differs between 1 and 4 threads");
+    assert_eq!(one.1, four.1, "weighted multi-target OLS differs");
+    assert_eq!(one.2, four.2, "Ridge differs");
+    assert_eq!(one.3, four.3, "SufficientStats differ");
+    // Against the two-pass reference: centre with the global mean, then
+    // solve the normal equations directly.
+    let xm = x.mean_axis(Axis(0)).unwrap();
+    let ym = y.column(0).mean().unwrap();
+    let xc = &x - &xm;
+    let yc = y.column(0).mapv(|v| v - ym);
+    let a = xc.t().dot(&xc);
+    let b = xc.t().dot(&yc);
+    let coef = oxilearn::linalg::cholesky_solve(a.view(), b.insert_axis(Axis(1)).view())
+        .unwrap()
+        .column(0)
+        .to_owned();
+    assert!(max_rel(one.0.coef(), coef.view()) < 1e-10);
+    let intercept = ym - xm.dot(&coef);
+    assert!((one.0.intercept() - intercept).abs() < 1e-9 * intercept.abs().max(1.0));
+}
+
 #[test]
 fn stats_rank_deficient_is_min_norm() {
     let (x, y) = problem(200, 3, 1, 6);

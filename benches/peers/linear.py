@@ -1,72 +1,98 @@
-"""scikit-learn peers for benches/linear.rs, on the very same data.
+"""scikit-learn / numpy peers for benches/linear.rs, on the very same data.
 
-`cargo bench --bench linear` writes the 80/20 training split of the
-100k x 100 regression problem to target/bench-data/linear_{x,y}_train.npy;
-this script times scikit-learn on it and prints medians.
+`cargo bench --bench linear` writes the 80/20 training split of
+`make_regression(100000, 100, noise=1, seed=42)` (80 000 x 100, f64) to
+``<data_dir>/linear_{x,y}_train.npy``; this script times scikit-learn on those
+rows and emits one JSON record per measurement (peerlib.py format), each naming
+the criterion id it compares with (``"ours"``), so report.py pairs them.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
-        /root/peers-venv/bin/python benches/peers/linear.py [target/bench-data]
+    benches/peers/.venv/bin/python benches/peers/run.py linear      # threads pinned by run.py
+    /root/peers-venv/bin/python benches/peers/linear.py [DATA_DIR]   # standalone (pins 2 threads)
 
-Threads: BLAS pools limited to 2 with threadpoolctl (the machine has 2 cores);
-the active BLAS configuration (library, version, kernel) is printed.
+Timing: peerlib.time_median (criterion-style: 1 s warm-up, 10 samples, ~5 s).
 """
 
+from __future__ import annotations
+
 import os
-import statistics
 import sys
-import time
 
 import numpy as np
-import sklearn
-from sklearn.linear_model import LinearRegression, Ridge
-from threadpoolctl import threadpool_info, threadpool_limits
 
-THREADS = 2
-REPEAT = 7
+from peerlib import blas_info, emit, load_npy, threads, time_median
+
+SHAPE = "80000x100"
 
 
-def median_seconds(fit, repeat=REPEAT):
-    fit()  # warm-up
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fit()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), min(times), max(times)
+def main(out_dir: str | None = None) -> list[dict]:
+    import sklearn
+    from sklearn.linear_model import LinearRegression, Ridge
 
-
-def main():
-    data = sys.argv[1] if len(sys.argv) > 1 else os.path.join("target", "bench-data")
-    x = np.load(os.path.join(data, "linear_x_train.npy"))
-    y = np.load(os.path.join(data, "linear_y_train.npy"))
-    print(f"data: x {x.shape} {x.dtype} (C-contiguous {x.flags.c_contiguous}), y {y.shape}")
-    print(f"numpy {np.__version__}, scikit-learn {sklearn.__version__}")
-    with threadpool_limits(limits=THREADS):
-        for pool in threadpool_info():
-            print(
-                "pool: {internal_api} {version} threads={num_threads} kernel={arch}".format(
-                    internal_api=pool.get("internal_api"),
-                    version=pool.get("version"),
-                    num_threads=pool.get("num_threads"),
-                    arch=pool.get("architecture"),
-                )
-            )
-        print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}")
-        cases = [
-            ("sklearn LinearRegression()", lambda: LinearRegression().fit(x, y)),
-            (
-                "sklearn Ridge(alpha=1, solver='cholesky')",
-                lambda: Ridge(alpha=1.0, solver="cholesky").fit(x, y),
-            ),
-            ("numpy x.T @ x (GEMM)", lambda: x.T @ x),
-        ]
-        for name, fit in cases:
-            med, lo, hi = median_seconds(fit)
-            print(f"{name:45s} median {med * 1e3:9.2f} ms  (min {lo * 1e3:.2f}, max {hi * 1e3:.2f}, n={REPEAT})")
-        # Sanity: the models agree with ours to the printed digits.
-        m = LinearRegression().fit(x, y)
-        print("LinearRegression intercept", repr(m.intercept_), "coef[:3]", m.coef_[:3])
+    x = load_npy("linear_x_train.npy")
+    y = load_npy("linear_y_train.npy")
+    n, d = x.shape
+    kernels = [
+        f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} x{i.get('num_threads')}"
+        for i in blas_info()
+        if i.get("user_api") == "blas"
+    ]
+    config = {
+        "n": n,
+        "d": d,
+        "dtype": str(x.dtype),
+        "threads": threads(),
+        "blas": kernels,
+        "data": "linear_{x,y}_train.npy: make_regression(100000, 100, noise=1, seed=42), 80/20 split",
+    }
+    sk = f"scikit-learn {sklearn.__version__}"
+    cases = [
+        (
+            f"linear_fit/ols_f64/{SHAPE}",
+            f"{sk} LinearRegression()",
+            lambda: LinearRegression().fit(x, y),
+            None,
+        ),
+        (
+            f"linear_fit/ridge_f64/{SHAPE}",
+            f"{sk} Ridge(alpha=1, solver='cholesky')",
+            lambda: Ridge(alpha=1.0, solver="cholesky").fit(x, y),
+            None,
+        ),
+        (
+            f"linear_gram/gemm_xtx_f64/{SHAPE}",
+            f"numpy {np.__version__} x.T @ x",
+            lambda: x.T @ x,
+            2 * n * d * d,
+        ),
+    ]
+    records = []
+    for ours, peer, fn, flops in cases:
+        median, calls = time_median(fn)
+        rec = {
+            "area": "linear",
+            "name": ours,
+            "ours": ours,
+            "peer": peer,
+            "median_s": median,
+            "samples": calls,
+            "config": config,
+        }
+        if flops:
+            rec["flops"] = flops
+        records.append(emit(rec))
+    # Sanity line (not a record): the fitted model, to compare with ours by eye.
+    m = LinearRegression().fit(x, y)
+    print(f"sklearn LinearRegression intercept {m.intercept_!r} coef[:3] {m.coef_[:3]}")
+    return records
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        os.environ["OXILEARN_BENCH_DATA"] = sys.argv[1]
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=threads())
+    except ImportError:
+        pass
     main()

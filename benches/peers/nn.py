@@ -1,23 +1,31 @@
 """PyTorch CPU peer for benches/nn.rs: LeNet-5 training step (batch 100,
-SGD momentum 0.9, cross-entropy) and inference (batch 1000), CIFAR-10 and
-MNIST shapes, 2 threads.
+SGD lr 0.01 momentum 0.9, cross-entropy, zero_grad + backward + step) and
+inference (batch 1000, eval mode, no_grad), CIFAR-10 (3x32x32) and MNIST
+(1x28x28, conv1 padding 2) shapes, plus the 512x512 f32 GEMM that the Rust
+bench uses as its "GEMM peak" reference (torch.mm).
 
-Run: /root/peers-venv/bin/python benches/peers/nn.py
-Prints one line per case: name, median ms per call, images/s.
+Inputs are uniform [0, 1) images drawn with a fixed torch seed (the time of a
+LeNet pass does not depend on the pixel values; the Rust bench draws its own).
+Run through run.py, which pins the thread pools (torch.set_num_threads) before
+``main`` runs; run standalone it pins torch to ``$PEERS_THREADS`` (default 2):
+
+    /root/peers-venv/bin/python benches/peers/nn.py
+
+Prints one JSON record per case (peerlib format) with ``"ours"`` naming the
+criterion id it pairs with.
 """
-import statistics
-import time
+
+from __future__ import annotations
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-torch.set_num_threads(2)
-torch.manual_seed(0)
+from peerlib import emit, threads, time_median
 
 
 class LeNet5(nn.Module):
-    def __init__(self, in_channels, pad1):
+    def __init__(self, in_channels: int, pad1: int):
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, 6, 5, padding=pad1)
         self.conv2 = nn.Conv2d(6, 16, 5)
@@ -34,21 +42,12 @@ class LeNet5(nn.Module):
         return self.fc3(x)
 
 
-def timeit(fn, warmup=1.0, measure=5.0):
-    """Median seconds per call, criterion-like: warm up, then samples."""
-    t0 = time.perf_counter()
-    while time.perf_counter() - t0 < warmup:
-        fn()
-    samples = []
-    t0 = time.perf_counter()
-    while time.perf_counter() - t0 < measure or len(samples) < 10:
-        s = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - s)
-    return statistics.median(samples)
-
-
-def main():
+def main(out_dir: str | None = None) -> list[dict]:
+    torch.manual_seed(0)
+    peer = f"torch {torch.__version__.split('+')[0]} (CPU)"
+    config = {"threads": torch.get_num_threads(), "interop_threads": torch.get_num_interop_threads(),
+              "cpu_capability": torch.backends.cpu.get_cpu_capability()}
+    records = []
     for name, c, hw, pad in [("cifar10", 3, 32, 0), ("mnist", 1, 28, 2)]:
         model = LeNet5(c, pad)
         opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
@@ -62,8 +61,11 @@ def main():
             opt.step()
             return loss.item()
 
-        t = timeit(step)
-        print(f"nn/lenet_{name}_f32/train_step/b100  {t * 1e3:8.2f} ms  {100 / t:10.0f} images/s")
+        model.train()
+        median, calls = time_median(step)
+        ours = f"nn/lenet_{name}_f32/train_step/b100"
+        records.append(emit({"area": "nn", "name": ours, "ours": ours, "peer": peer, "median_s": median,
+                             "samples": calls, "config": {**config, "batch": 100, "images_per_s": 100 / median}}))
         xi = torch.rand(1000, c, hw, hw)
         model.eval()
 
@@ -71,9 +73,20 @@ def main():
             with torch.no_grad():
                 return model(xi)[0, 0].item()
 
-        t = timeit(infer)
-        print(f"nn/lenet_{name}_f32/inference/b1000  {t * 1e3:8.2f} ms  {1000 / t:10.0f} images/s")
+        median, calls = time_median(infer)
+        ours = f"nn/lenet_{name}_f32/inference/b1000"
+        records.append(emit({"area": "nn", "name": ours, "ours": ours, "peer": peer, "median_s": median,
+                             "samples": calls, "config": {**config, "batch": 1000, "images_per_s": 1000 / median}}))
+    n = 512
+    a, b = torch.rand(n, n) * 2 - 1, torch.rand(n, n) * 2 - 1
+    out = torch.empty(n, n)
+    median, calls = time_median(lambda: torch.mm(a, b, out=out))
+    ours = "nn/gemm_f32/gemm/512"
+    records.append(emit({"area": "nn", "name": ours, "ours": ours, "peer": f"torch {torch.__version__.split('+')[0]} mm (CPU)",
+                         "median_s": median, "flops": 2 * n**3, "samples": calls, "config": {**config, "n": n}}))
+    return records
 
 
 if __name__ == "__main__":
+    torch.set_num_threads(threads())
     main()

@@ -34,7 +34,7 @@ impl<T: Float + RealField> Elem for T {}
 /// overhead (a few µs) would dominate.
 const PAR_MIN_FLOPS: usize = 1 << 22;
 
-/// Rows per block in the weighted gram and in the parallel GEMV.
+/// Elements per row block in the parallel GEMV.
 const BLOCK_ELEMS: usize = 1 << 16;
 
 fn par_for(flops: usize) -> Par {
@@ -118,61 +118,89 @@ pub(super) fn gemv<T: Elem>(
     });
 }
 
+/// Rows per leaf of the parallel gram: about `GRAM_LEAF_ELEMS` elements of
+/// `X` (1 MiB of `f64`, cache-resident), at least 64 rows. It depends only on
+/// the shape, never on the thread count, so the summation order — and the
+/// result, bit for bit — is the same on any pool size.
+const GRAM_LEAF_ELEMS: usize = 1 << 17;
+
 pub(super) fn gram<T: Elem>(x: ArrayView2<'_, T>, w: Option<ArrayView1<'_, T>>) -> Array2<T> {
     let (n, d) = x.dim();
-    let mut g = Array2::<T>::zeros((d, d).f());
     if n == 0 || d == 0 {
-        return g;
+        return Array2::<T>::zeros((d, d).f());
     }
-    {
-        let mut gv = g.view_mut();
-        match w {
-            None => {
-                let xr = mat_ref(&x);
-                triangular::matmul(
-                    mat_mut(&mut gv),
-                    BlockStructure::TriangularLower,
-                    Accum::Add,
-                    xr.transpose(),
-                    BlockStructure::Rectangular,
-                    xr,
-                    BlockStructure::Rectangular,
-                    T::one(),
-                    par_for(n * d * d),
-                );
-            }
-            Some(w) => {
-                // Blocks of rows: Z = diag(w_blk)·X_blk, G += X_blkᵀ·Z (lower
-                // half only). Works for weights of any sign; memory O(block·d).
-                let rows = (BLOCK_ELEMS * 4 / d).max(64).min(n);
-                let mut z = Array2::<T>::zeros((rows, d).f());
-                for (xb, wb) in x
-                    .axis_chunks_iter(Axis(0), rows)
-                    .zip(w.axis_chunks_iter(Axis(0), rows))
-                {
-                    let r = xb.nrows();
-                    let mut zb = z.slice_mut(ndarray::s![..r, ..]);
-                    Zip::from(&mut zb)
-                        .and(&xb)
-                        .and_broadcast(&wb.insert_axis(Axis(1)))
-                        .for_each(|z, &xv, &wv| *z = xv * wv);
-                    let zv = zb.view();
-                    triangular::matmul(
-                        mat_mut(&mut gv),
-                        BlockStructure::TriangularLower,
-                        Accum::Add,
-                        mat_ref(&xb).transpose(),
-                        BlockStructure::Rectangular,
-                        mat_ref(&zv),
-                        BlockStructure::Rectangular,
-                        T::one(),
-                        par_for(r * d * d),
-                    );
-                }
-            }
+    let leaf = (GRAM_LEAF_ELEMS / d).max(64);
+    let mut g = gram_split(x, w, leaf);
+    super::mirror_lower(&mut g);
+    g
+}
+
+/// Lower triangle of `XᵀWX` by a fixed binary split of the rows into leaves
+/// of at most `leaf` rows (split points depend on `n` and `leaf` only); the two
+/// halves run under `rayon::join` and their partial grams are added.
+fn gram_split<T: Elem>(
+    x: ArrayView2<'_, T>,
+    w: Option<ArrayView1<'_, T>>,
+    leaf: usize,
+) -> Array2<T> {
+    let n = x.nrows();
+    if n <= leaf {
+        return gram_leaf(x, w);
+    }
+    // A whole number of leaves in the first half: n > leaf ⇒ 0 < mid < n.
+    let mid = n.div_ceil(leaf) / 2 * leaf;
+    let (xa, xb) = x.split_at(Axis(0), mid);
+    let (wa, wb) = match w {
+        Some(w) => {
+            let (a, b) = w.split_at(Axis(0), mid);
+            (Some(a), Some(b))
+        }
+        None => (None, None),
+    };
+    let (mut ga, gb) = rayon::join(|| gram_split(xa, wa, leaf), || gram_split(xb, wb, leaf));
+    ga += &gb;
+    ga
+}
+
+/// Lower triangle (upper zero) of `XᵀWX` for one leaf, on the calling thread.
+fn gram_leaf<T: Elem>(x: ArrayView2<'_, T>, w: Option<ArrayView1<'_, T>>) -> Array2<T> {
+    let (n, d) = x.dim();
+    let mut g = Array2::<T>::zeros((d, d).f());
+    let xr = mat_ref(&x);
+    match w {
+        None => triangular::matmul(
+            mat_mut(&mut g.view_mut()),
+            BlockStructure::TriangularLower,
+            Accum::Replace,
+            xr.transpose(),
+            BlockStructure::Rectangular,
+            xr,
+            BlockStructure::Rectangular,
+            T::one(),
+            Par::Seq,
+        ),
+        Some(w) => {
+            // Z = diag(w)·X, G = XᵀZ (lower half only). Works for weights of
+            // any sign; a leaf-sized copy.
+            let mut z = Array2::<T>::zeros((n, d).f());
+            Zip::from(&mut z)
+                .and(&x)
+                .and_broadcast(&w.insert_axis(Axis(1)))
+                .for_each(|z, &xv, &wv| *z = xv * wv);
+            let zv = z.view();
+            triangular::matmul(
+                mat_mut(&mut g.view_mut()),
+                BlockStructure::TriangularLower,
+                Accum::Replace,
+                xr.transpose(),
+                BlockStructure::Rectangular,
+                mat_ref(&zv),
+                BlockStructure::Rectangular,
+                T::one(),
+                Par::Seq,
+            );
         }
     }
-    super::mirror_lower(&mut g);
     g
 }
 

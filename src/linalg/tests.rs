@@ -801,6 +801,8 @@ fn results_do_not_depend_on_thread_count() {
         // large enough for the parallel row-block GEMV
         let big = rand_mat::<f64>(5000, 600, 96);
         let v = rand_mat::<f64>(600, 1, 97);
+        // several leaves of the parallel gram (3 leaves, uneven split)
+        let tall = rand_mat::<f64>(20_000, 16, 99);
         let g = gram(x.view(), Some(w.column(0)));
         let spd = &g + &Array2::<f64>::eye(60);
         let big_spd = spd_matrix(300);
@@ -808,6 +810,7 @@ fn results_do_not_depend_on_thread_count() {
             matmul(a.view(), b.view()),
             matvec(big.view(), v.column(0)).insert_axis(Axis(1)),
             gram(x.view(), None),
+            gram(tall.view(), None),
             g,
             cholesky_solve(spd.view(), y.slice(s![..60, ..])).unwrap(),
             lstsq(x.view(), y.view(), None).unwrap().solution,

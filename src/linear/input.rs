@@ -1,7 +1,8 @@
 //! Input checks and scores shared by the linear models (on top of
 //! `crate::validation`).
 
-use ndarray::{Array1, ArrayView1, ArrayView2};
+use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::linalg::Float;
@@ -14,7 +15,7 @@ pub(crate) fn check_fit<F: Float>(
     y: ArrayView2<'_, F>,
     w: Option<ArrayView1<'_, F>>,
 ) -> Result<Option<Array1<F>>> {
-    validation::check_records(x)?;
+    check_records(x)?;
     validation::check_n_targets(x.nrows(), y.nrows())?;
     if y.ncols() == 0 {
         return Err(Error::EmptyInput {
@@ -25,6 +26,30 @@ pub(crate) fn check_fit<F: Float>(
     match w {
         None => Ok(None),
         Some(w) => validation::sample_weights(Some(w), x.nrows()).map(Some),
+    }
+}
+
+/// [`validation::check_records`] with the finiteness scan split across the
+/// rayon pool and written branch-free (it reads all of `X` once, which is a
+/// sizeable share of a fit that itself reads `X` only once). The scan's
+/// answer is a plain "all finite"; on failure the first offending index is
+/// found by `validation::check_finite2`, so the error is the same.
+pub(crate) fn check_records<F: Float>(x: ArrayView2<'_, F>) -> Result<()> {
+    if x.nrows() == 0 || x.ncols() == 0 {
+        return validation::check_records(x);
+    }
+    let all_finite = |c: &[F]| c.iter().fold(true, |ok, v| ok & v.is_finite());
+    let ok = match x.as_slice_memory_order() {
+        Some(s) => s.par_chunks(1 << 15).all(all_finite),
+        None => x
+            .axis_chunks_iter(Axis(0), 256)
+            .into_par_iter()
+            .all(|c| c.iter().fold(true, |ok, v| ok & v.is_finite())),
+    };
+    if ok {
+        Ok(())
+    } else {
+        validation::check_finite2(x, "x")
     }
 }
 

@@ -26,8 +26,9 @@
 //!
 //! # How (and why it is fast)
 //! The fast path forms the centred, weighted gram `Σ wᵢ(xᵢ − x̄)(xᵢ − x̄)ᵀ`
-//! block by block (each block is centred in a cache-sized buffer, then
-//! multiplied through [`crate::linalg::gram`]), and solves the `d × d` normal
+//! in cache-sized row blocks on every core (each block is centred around its
+//! own mean, multiplied through [`crate::linalg::gram`], and the blocks are
+//! merged pairwise), and solves the `d × d` normal
 //! equations by Cholesky: about `n·d²` flops, against the `2·n·d²`+ of the
 //! QR/SVD least-squares solve scikit-learn uses. Accuracy is protected by a
 //! condition estimate obtained in the same Cholesky solve: when the gram is
@@ -51,6 +52,7 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
+mod fitted;
 mod input;
 mod normal;
 mod ols;

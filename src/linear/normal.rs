@@ -6,21 +6,24 @@
 //! The centred gram `Σᵢ wᵢ (xᵢ − x̄)(xᵢ − x̄)ᵀ` is **not** computed as
 //! `XᵀWX − (Σw)·x̄x̄ᵀ`: when a feature's mean is large compared with its spread
 //! that subtraction cancels catastrophically (a column `1e8 + N(0, 1)` loses
-//! every digit in f64). Instead the rows are centred (and scaled by `√wᵢ`)
-//! block by block into a small buffer that stays in cache, and the gram of each
-//! block is accumulated through [`crate::linalg::gram`]. This is as accurate as
-//! centring a full copy of `X` and then forming its gram, costs one extra read
-//! of `X` (for the means) and `O(block · d)` memory instead of `O(n · d)`.
+//! every digit in f64). Instead the rows are split into cache-sized leaves;
+//! each leaf is centred around its own (weighted) mean and scaled by `√wᵢ`,
+//! its gram is formed through [`crate::linalg::gram`], and the leaves are
+//! merged pairwise with Chan's update (see [`normal_equations`]). This is as
+//! accurate as centring a full copy of `X` around the global mean, reads `X`
+//! once and needs `O(leaf · d)` memory per thread instead of `O(n · d)`.
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
 
 use crate::error::{Error, Result};
 use crate::linalg::{self, Float};
 
-/// Number of rows per centring block: about 4 MiB of `f64` per block, at
-/// least 64 rows.
+/// Number of rows per leaf of the parallel reduction: about 1 MiB of `f64`
+/// per leaf (the centred copy stays in cache), at least 64 rows. It depends
+/// only on `d`, never on the thread count, so the reduction tree — and the
+/// result, bit for bit — is the same on any pool size.
 pub(crate) fn block_rows(n_features: usize) -> usize {
-    ((1usize << 19) / n_features.max(1)).max(64)
+    ((1usize << 17) / n_features.max(1)).max(64)
 }
 
 /// The normal equations of a (weighted, optionally centred) least-squares
@@ -35,6 +38,50 @@ pub(crate) struct Normal<F> {
     pub x_offset: Array1<F>,
     /// `ȳ` (zeros without intercept), `k`.
     pub y_offset: Array1<F>,
+    /// `Σ wᵢ` (the row count when unweighted).
+    pub sum_w: F,
+}
+
+impl<F: Float> Normal<F> {
+    /// No rows: zero weight, zero moments.
+    fn empty(d: usize, k: usize) -> Self {
+        Self {
+            a: Array2::zeros((d, d)),
+            b: Array2::zeros((d, k)),
+            x_offset: Array1::zeros(d),
+            y_offset: Array1::zeros(k),
+            sum_w: F::zero(),
+        }
+    }
+
+    /// Adds `other`'s rows. Centred moments are combined with the pairwise
+    /// update of Chan, Golub and LeVeque
+    /// (`M = M_a + M_b + (w_a·w_b/(w_a + w_b))·δδᵀ`, `δ = x̄_b − x̄_a`);
+    /// uncentred ones (`centred == false`, offsets zero) are simply added.
+    fn merge(&mut self, other: &Self, centred: bool) {
+        if other.sum_w == F::zero() {
+            return;
+        }
+        if self.sum_w == F::zero() {
+            *self = other.clone();
+            return;
+        }
+        self.a += &other.a;
+        self.b += &other.b;
+        let sum_w = self.sum_w + other.sum_w;
+        if centred {
+            let dx = &other.x_offset - &self.x_offset;
+            let dy = &other.y_offset - &self.y_offset;
+            let f = self.sum_w * other.sum_w / sum_w;
+            let dx_col = dx.view().insert_axis(Axis(1));
+            self.a += &(&dx_col * &dx.view().insert_axis(Axis(0)) * f);
+            self.b += &(&dx_col * &dy.view().insert_axis(Axis(0)) * f);
+            let r = other.sum_w / sum_w;
+            self.x_offset.scaled_add(r, &dx);
+            self.y_offset.scaled_add(r, &dy);
+        }
+        self.sum_w = sum_w;
+    }
 }
 
 /// Weighted column means `Σ wᵢ zᵢ / Σ w` of `z` (`n × m`).
@@ -65,83 +112,8 @@ pub(crate) fn weighted_mean<F: Float>(
     }
 }
 
-/// Rows `r0..r1` of `z`, minus `offset`, times `√w` (when weighted), into `buf`
-/// (resized as needed); returns the filled view.
-fn centred_block<'b, F: Float>(
-    z: ArrayView2<'_, F>,
-    offset: ArrayView1<'_, F>,
-    sqrt_w: Option<ArrayView1<'_, F>>,
-    r0: usize,
-    r1: usize,
-    buf: &'b mut Array2<F>,
-) -> ndarray::ArrayViewMut2<'b, F> {
-    let rows = r1 - r0;
-    let mut out = buf.slice_mut(s![..rows, ..]);
-    out.assign(&z.slice(s![r0..r1, ..]));
-    out -= &offset;
-    if let Some(sw) = sqrt_w {
-        out *= &sw.slice(s![r0..r1]).insert_axis(Axis(1));
-    }
-    out
-}
-
-/// Builds the normal equations of `x` (`n × d`), `y` (`n × k`), optional
-/// weights (validated by the caller), centring when `fit_intercept`.
-pub(crate) fn normal_equations<F: Float>(
-    x: ArrayView2<'_, F>,
-    y: ArrayView2<'_, F>,
-    w: Option<ArrayView1<'_, F>>,
-    fit_intercept: bool,
-) -> Normal<F> {
-    let (n, d) = x.dim();
-    let k = y.ncols();
-    if !fit_intercept && w.is_none() {
-        // No centring, no scaling: the gram of `x` itself, no copy.
-        let a = linalg::gram(x, None);
-        let mut b = Array2::zeros((d, k));
-        linalg::gemm(F::one(), x.t(), y, F::zero(), &mut b.view_mut());
-        return Normal {
-            a,
-            b,
-            x_offset: Array1::zeros(d),
-            y_offset: Array1::zeros(k),
-        };
-    }
-    let (x_offset, y_offset) = if fit_intercept {
-        (weighted_mean(x, w), weighted_mean(y, w))
-    } else {
-        (Array1::zeros(d), Array1::zeros(k))
-    };
-    let sqrt_w = w.map(|w| w.mapv(|v| v.sqrt()));
-    let rows = block_rows(d).min(n);
-    let mut xbuf = Array2::zeros((rows, d));
-    let mut ybuf = Array2::zeros((rows, k));
-    let mut a = Array2::<F>::zeros((d, d));
-    let mut b = Array2::<F>::zeros((d, k));
-    let mut r0 = 0;
-    while r0 < n {
-        let r1 = (r0 + rows).min(n);
-        let sw = sqrt_w.as_ref().map(|s| s.view());
-        let xb = centred_block(x, x_offset.view(), sw, r0, r1, &mut xbuf);
-        let yb = centred_block(y, y_offset.view(), sw, r0, r1, &mut ybuf);
-        let g = linalg::gram(xb.view(), None);
-        if r0 == 0 {
-            a = g;
-        } else {
-            a += &g;
-        }
-        linalg::gemm(F::one(), xb.t(), yb.view(), F::one(), &mut b.view_mut());
-        r0 = r1;
-    }
-    Normal {
-        a,
-        b,
-        x_offset,
-        y_offset,
-    }
-}
-
-/// `√wᵢ·(zᵢ − offset)` as a new array (the design the SVD-based solvers use).
+/// `√wᵢ·(zᵢ − offset)` as a new array (the design the SVD-based solvers use,
+/// and each leaf's centred block).
 pub(crate) fn centred_scaled<F: Float>(
     z: ArrayView2<'_, F>,
     offset: ArrayView1<'_, F>,
@@ -152,6 +124,103 @@ pub(crate) fn centred_scaled<F: Float>(
         out *= &w.mapv(|v| v.sqrt()).insert_axis(Axis(1));
     }
     out
+}
+
+/// Builds the normal equations of `x` (`n × d`), `y` (`n × k`), optional
+/// non-negative weights (validated by the caller), centring when
+/// `fit_intercept`.
+///
+/// The rows are split into leaves of [`block_rows`] rows by a fixed binary
+/// split (`rayon::join` on the two halves). Each leaf centres its rows around
+/// its **own** weighted mean into a cache-sized copy, forms that copy's gram
+/// ([`linalg::gram`]) and cross product, and sibling leaves are merged with
+/// Chan's update. One pass over `X`, no `O(n·d)` buffer, both cores busy.
+pub(crate) fn normal_equations<F: Float>(
+    x: ArrayView2<'_, F>,
+    y: ArrayView2<'_, F>,
+    w: Option<ArrayView1<'_, F>>,
+    fit_intercept: bool,
+) -> Normal<F> {
+    let leaf = block_rows(x.ncols());
+    let mut normal = normal_split(x, y, w, fit_intercept, leaf);
+    if !fit_intercept {
+        // `merge` kept the offsets at zero; make that explicit for one leaf too.
+        normal.x_offset.fill(F::zero());
+        normal.y_offset.fill(F::zero());
+    }
+    normal
+}
+
+fn normal_split<F: Float>(
+    x: ArrayView2<'_, F>,
+    y: ArrayView2<'_, F>,
+    w: Option<ArrayView1<'_, F>>,
+    centred: bool,
+    leaf: usize,
+) -> Normal<F> {
+    let n = x.nrows();
+    if n <= leaf {
+        return normal_leaf(x, y, w, centred);
+    }
+    // A whole number of leaves in the first half: n > leaf ⇒ 0 < mid < n.
+    let mid = n.div_ceil(leaf) / 2 * leaf;
+    let (xa, xb) = x.split_at(Axis(0), mid);
+    let (ya, yb) = y.split_at(Axis(0), mid);
+    let (wa, wb) = match w {
+        Some(w) => {
+            let (a, b) = w.split_at(Axis(0), mid);
+            (Some(a), Some(b))
+        }
+        None => (None, None),
+    };
+    let (mut a, b) = rayon::join(
+        || normal_split(xa, ya, wa, centred, leaf),
+        || normal_split(xb, yb, wb, centred, leaf),
+    );
+    a.merge(&b, centred);
+    a
+}
+
+/// The normal equations of one leaf, on the calling thread.
+fn normal_leaf<F: Float>(
+    x: ArrayView2<'_, F>,
+    y: ArrayView2<'_, F>,
+    w: Option<ArrayView1<'_, F>>,
+    centred: bool,
+) -> Normal<F> {
+    let (n, d) = x.dim();
+    let k = y.ncols();
+    let sum_w = match w {
+        Some(w) => w.sum(),
+        None => F::from_usize(n).expect("row count fits a float"),
+    };
+    if n == 0 || sum_w == F::zero() {
+        return Normal::empty(d, k);
+    }
+    let (x_offset, y_offset) = if centred {
+        (weighted_mean(x, w), weighted_mean(y, w))
+    } else {
+        (Array1::zeros(d), Array1::zeros(k))
+    };
+    let (a, b) = if !centred && w.is_none() {
+        // No centring, no scaling: the leaf itself, no copy.
+        let mut b = Array2::zeros((d, k));
+        linalg::gemm(F::one(), x.t(), y, F::zero(), &mut b.view_mut());
+        (linalg::gram(x, None), b)
+    } else {
+        let xc = centred_scaled(x, x_offset.view(), w);
+        let yc = centred_scaled(y, y_offset.view(), w);
+        let mut b = Array2::zeros((d, k));
+        linalg::gemm(F::one(), xc.t(), yc.view(), F::zero(), &mut b.view_mut());
+        (linalg::gram(xc.view(), None), b)
+    };
+    Normal {
+        a,
+        b,
+        x_offset,
+        y_offset,
+        sum_w,
+    }
 }
 
 /// Deterministic pseudo-random probe vectors with entries uniform in

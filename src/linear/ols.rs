@@ -4,6 +4,7 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
+use super::fitted::{Core, Many, One, fitted_linear_api};
 use super::input::{check_fit, r2_multi, r2_one, single_target};
 use super::solve::{self, Design, Solved};
 use super::stats::SufficientStats;
@@ -211,58 +212,25 @@ impl LinearRegression {
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct FittedLinearRegression<F> {
+pub struct FittedLinearRegression<F: Float> {
     pub(crate) params: LinearRegression,
-    pub(crate) coef: Array1<F>,
-    pub(crate) intercept: F,
+    pub(crate) core: Core<F, One>,
     pub(crate) rank: usize,
 }
 
+fitted_linear_api!(
+    FittedLinearRegression, LinearRegression,
+    coef: ArrayView1<'_, F>,
+    intercept: F = |core| core.intercept,
+    pred: Array1<F>,
+    score: ArrayView1<'_, F> => r2_one
+);
+
 impl<F: Float> FittedLinearRegression<F> {
-    /// Coefficients, one per feature.
-    pub fn coef(&self) -> ArrayView1<'_, F> {
-        self.coef.view()
-    }
-
-    /// The intercept (`0` when fitted with `fit_intercept(false)`).
-    pub fn intercept(&self) -> F {
-        self.intercept
-    }
-
     /// Numerical rank of the (centred, weighted) design: `n_features` when
     /// the Cholesky path was used, the `lstsq` rank otherwise.
     pub fn rank(&self) -> usize {
         self.rank
-    }
-
-    /// Number of features seen at fit.
-    pub fn n_features(&self) -> usize {
-        self.coef.len()
-    }
-
-    /// The hyperparameters the model was fitted with.
-    pub fn params(&self) -> &LinearRegression {
-        &self.params
-    }
-
-    /// Predicts `x · coef + intercept`.
-    ///
-    /// # Errors
-    /// [`crate::Error::ShapeMismatch`] on a wrong feature count,
-    /// [`crate::Error::NonFinite`] on NaN/inf input.
-    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>> {
-        validation::check_predict_input(x, self.n_features())?;
-        Ok(solve::predict_one(x, self.coef.view(), self.intercept))
-    }
-
-    /// Coefficient of determination R² of the predictions on `x` against `y`.
-    ///
-    /// # Errors
-    /// As [`FittedLinearRegression::predict`]; [`crate::Error::ShapeMismatch`]
-    /// if `y.len() != x.nrows()`; [`crate::Error::EmptyInput`] on no rows.
-    pub fn score(&self, x: ArrayView2<'_, F>, y: ArrayView1<'_, F>) -> Result<F> {
-        let pred = self.predict(x)?;
-        r2_one(y, pred.view())
     }
 }
 
@@ -284,84 +252,40 @@ impl<F: Float> FittedLinearRegression<F> {
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct FittedLinearRegressionMulti<F> {
+pub struct FittedLinearRegressionMulti<F: Float> {
     pub(crate) params: LinearRegression,
-    pub(crate) coef: Array2<F>,
-    pub(crate) intercept: Array1<F>,
+    pub(crate) core: Core<F, Many>,
     pub(crate) rank: usize,
 }
+
+fitted_linear_api!(
+    FittedLinearRegressionMulti, LinearRegression,
+    coef: ArrayView2<'_, F>,
+    intercept: ArrayView1<'_, F> = |core| core.intercept.view(),
+    pred: Array2<F>,
+    score: ArrayView2<'_, F> => r2_multi
+);
 
 impl<F: Float> FittedLinearRegressionMulti<F> {
     fn from_solved(params: LinearRegression, solved: Solved<F>) -> Self {
         Self {
             params,
-            coef: solved.coef,
-            intercept: solved.intercept,
             rank: solved.rank,
+            core: Core::from_solved(solved),
         }
     }
 
     fn into_single(self) -> FittedLinearRegression<F> {
         FittedLinearRegression {
             params: self.params,
-            coef: self.coef.row(0).to_owned(),
-            intercept: self.intercept[0],
+            core: self.core.into_first(),
             rank: self.rank,
         }
-    }
-
-    /// Coefficients, `n_targets × n_features`.
-    pub fn coef(&self) -> ArrayView2<'_, F> {
-        self.coef.view()
-    }
-
-    /// Intercepts, one per target.
-    pub fn intercept(&self) -> ArrayView1<'_, F> {
-        self.intercept.view()
     }
 
     /// Numerical rank of the (centred, weighted) design.
     pub fn rank(&self) -> usize {
         self.rank
-    }
-
-    /// Number of features seen at fit.
-    pub fn n_features(&self) -> usize {
-        self.coef.ncols()
-    }
-
-    /// Number of targets.
-    pub fn n_targets(&self) -> usize {
-        self.coef.nrows()
-    }
-
-    /// The hyperparameters the model was fitted with.
-    pub fn params(&self) -> &LinearRegression {
-        &self.params
-    }
-
-    /// Predicts `x · coefᵀ + intercept` (`n_samples × n_targets`).
-    ///
-    /// # Errors
-    /// [`crate::Error::ShapeMismatch`] on a wrong feature count,
-    /// [`crate::Error::NonFinite`] on NaN/inf input.
-    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
-        validation::check_predict_input(x, self.n_features())?;
-        Ok(solve::predict_multi(
-            x,
-            self.coef.view(),
-            self.intercept.view(),
-        ))
-    }
-
-    /// R² averaged uniformly over the targets (scikit-learn's default).
-    ///
-    /// # Errors
-    /// As [`FittedLinearRegressionMulti::predict`];
-    /// [`crate::Error::ShapeMismatch`] if `y` is not `x.nrows() × n_targets`.
-    pub fn score(&self, x: ArrayView2<'_, F>, y: ArrayView2<'_, F>) -> Result<F> {
-        let pred = self.predict(x)?;
-        r2_multi(y, pred.view())
     }
 }
 
@@ -376,19 +300,5 @@ impl<'a, F: Float> Fit<ArrayView2<'a, F>, ArrayView2<'a, F>> for LinearRegressio
     type Fitted = FittedLinearRegressionMulti<F>;
     fn fit(&self, x: ArrayView2<'a, F>, y: ArrayView2<'a, F>) -> Result<Self::Fitted> {
         self.fit_multi(x, y)
-    }
-}
-
-impl<'a, F: Float> Predict<ArrayView2<'a, F>> for FittedLinearRegression<F> {
-    type Output = Array1<F>;
-    fn predict(&self, x: ArrayView2<'a, F>) -> Result<Array1<F>> {
-        FittedLinearRegression::predict(self, x)
-    }
-}
-
-impl<'a, F: Float> Predict<ArrayView2<'a, F>> for FittedLinearRegressionMulti<F> {
-    type Output = Array2<F>;
-    fn predict(&self, x: ArrayView2<'a, F>) -> Result<Array2<F>> {
-        FittedLinearRegressionMulti::predict(self, x)
     }
 }

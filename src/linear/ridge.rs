@@ -4,6 +4,7 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
+use super::fitted::{Core, Many, One, fitted_linear_api};
 use super::input::{check_fit, r2_multi, r2_one, single_target};
 use super::solve::{self, Design, RidgeRun, Solved};
 use super::stats::SufficientStats;
@@ -301,58 +302,25 @@ impl Ridge {
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct FittedRidge<F> {
+pub struct FittedRidge<F: Float> {
     pub(crate) params: Ridge,
-    pub(crate) coef: Array1<F>,
-    pub(crate) intercept: F,
+    pub(crate) core: Core<F, One>,
     pub(crate) solver_used: RidgeSolver,
 }
 
+fitted_linear_api!(
+    FittedRidge, Ridge,
+    coef: ArrayView1<'_, F>,
+    intercept: F = |core| core.intercept,
+    pred: Array1<F>,
+    score: ArrayView1<'_, F> => r2_one
+);
+
 impl<F: Float> FittedRidge<F> {
-    /// Coefficients, one per feature.
-    pub fn coef(&self) -> ArrayView1<'_, F> {
-        self.coef.view()
-    }
-
-    /// The intercept (`0` with `fit_intercept(false)`).
-    pub fn intercept(&self) -> F {
-        self.intercept
-    }
-
-    /// Number of features seen at fit.
-    pub fn n_features(&self) -> usize {
-        self.coef.len()
-    }
-
-    /// The hyperparameters the model was fitted with.
-    pub fn params(&self) -> &Ridge {
-        &self.params
-    }
-
     /// The solver that produced the coefficients: [`RidgeSolver::Cholesky`]
     /// or [`RidgeSolver::Svd`] (never `Auto`).
     pub fn solver_used(&self) -> RidgeSolver {
         self.solver_used
-    }
-
-    /// Predicts `x · coef + intercept`.
-    ///
-    /// # Errors
-    /// [`crate::Error::ShapeMismatch`] on a wrong feature count,
-    /// [`crate::Error::NonFinite`] on NaN/inf input.
-    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>> {
-        validation::check_predict_input(x, self.n_features())?;
-        Ok(solve::predict_one(x, self.coef.view(), self.intercept))
-    }
-
-    /// Coefficient of determination R² on `x`, `y`.
-    ///
-    /// # Errors
-    /// As [`FittedRidge::predict`]; [`crate::Error::ShapeMismatch`] if
-    /// `y.len() != x.nrows()`.
-    pub fn score(&self, x: ArrayView2<'_, F>, y: ArrayView1<'_, F>) -> Result<F> {
-        let pred = self.predict(x)?;
-        r2_one(y, pred.view())
     }
 }
 
@@ -372,19 +340,25 @@ impl<F: Float> FittedRidge<F> {
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct FittedRidgeMulti<F> {
+pub struct FittedRidgeMulti<F: Float> {
     pub(crate) params: Ridge,
-    pub(crate) coef: Array2<F>,
-    pub(crate) intercept: Array1<F>,
+    pub(crate) core: Core<F, Many>,
     pub(crate) solver_used: RidgeSolver,
 }
+
+fitted_linear_api!(
+    FittedRidgeMulti, Ridge,
+    coef: ArrayView2<'_, F>,
+    intercept: ArrayView1<'_, F> = |core| core.intercept.view(),
+    pred: Array2<F>,
+    score: ArrayView2<'_, F> => r2_multi
+);
 
 impl<F: Float> FittedRidgeMulti<F> {
     fn from_solved(params: Ridge, solved: Solved<F>, run: RidgeRun) -> Self {
         Self {
             params,
-            coef: solved.coef,
-            intercept: solved.intercept,
+            core: Core::from_solved(solved),
             solver_used: run.solver,
         }
     }
@@ -392,64 +366,14 @@ impl<F: Float> FittedRidgeMulti<F> {
     fn into_single(self) -> FittedRidge<F> {
         FittedRidge {
             params: self.params,
-            coef: self.coef.row(0).to_owned(),
-            intercept: self.intercept[0],
+            core: self.core.into_first(),
             solver_used: self.solver_used,
         }
-    }
-
-    /// Coefficients, `n_targets × n_features`.
-    pub fn coef(&self) -> ArrayView2<'_, F> {
-        self.coef.view()
-    }
-
-    /// Intercepts, one per target.
-    pub fn intercept(&self) -> ArrayView1<'_, F> {
-        self.intercept.view()
-    }
-
-    /// Number of features seen at fit.
-    pub fn n_features(&self) -> usize {
-        self.coef.ncols()
-    }
-
-    /// Number of targets.
-    pub fn n_targets(&self) -> usize {
-        self.coef.nrows()
-    }
-
-    /// The hyperparameters the model was fitted with.
-    pub fn params(&self) -> &Ridge {
-        &self.params
     }
 
     /// The solver that produced the coefficients (never `Auto`).
     pub fn solver_used(&self) -> RidgeSolver {
         self.solver_used
-    }
-
-    /// Predicts `x · coefᵀ + intercept` (`n_samples × n_targets`).
-    ///
-    /// # Errors
-    /// [`crate::Error::ShapeMismatch`] on a wrong feature count,
-    /// [`crate::Error::NonFinite`] on NaN/inf input.
-    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
-        validation::check_predict_input(x, self.n_features())?;
-        Ok(solve::predict_multi(
-            x,
-            self.coef.view(),
-            self.intercept.view(),
-        ))
-    }
-
-    /// R² averaged uniformly over the targets.
-    ///
-    /// # Errors
-    /// As [`FittedRidgeMulti::predict`]; [`crate::Error::ShapeMismatch`] if
-    /// `y` is not `x.nrows() × n_targets`.
-    pub fn score(&self, x: ArrayView2<'_, F>, y: ArrayView2<'_, F>) -> Result<F> {
-        let pred = self.predict(x)?;
-        r2_multi(y, pred.view())
     }
 }
 
@@ -464,19 +388,5 @@ impl<'a, F: Float> Fit<ArrayView2<'a, F>, ArrayView2<'a, F>> for Ridge {
     type Fitted = FittedRidgeMulti<F>;
     fn fit(&self, x: ArrayView2<'a, F>, y: ArrayView2<'a, F>) -> Result<Self::Fitted> {
         self.fit_multi(x, y)
-    }
-}
-
-impl<'a, F: Float> Predict<ArrayView2<'a, F>> for FittedRidge<F> {
-    type Output = Array1<F>;
-    fn predict(&self, x: ArrayView2<'a, F>) -> Result<Array1<F>> {
-        FittedRidge::predict(self, x)
-    }
-}
-
-impl<'a, F: Float> Predict<ArrayView2<'a, F>> for FittedRidgeMulti<F> {
-    type Output = Array2<F>;
-    fn predict(&self, x: ArrayView2<'a, F>) -> Result<Array2<F>> {
-        FittedRidgeMulti::predict(self, x)
     }
 }

@@ -176,6 +176,7 @@ impl<F: Float> SufficientStats<F> {
             b,
             x_offset,
             y_offset,
+            ..
         } = normal_equations(x, y, w.as_ref().map(|w| w.view()), true);
         let chunk = Self {
             n_rows: n as u64,
@@ -310,6 +311,7 @@ impl<F: Float> SufficientStats<F> {
                 b: self.cxy.clone(),
                 x_offset: self.mean_x.clone(),
                 y_offset: self.mean_y.clone(),
+                sum_w: self.sum_w,
             });
         }
         // Σwxxᵀ = M + Σw·x̄x̄ᵀ: adding the mean back is safe (no cancellation).
@@ -321,6 +323,7 @@ impl<F: Float> SufficientStats<F> {
             b,
             x_offset: Array1::zeros(self.n_features()),
             y_offset: Array1::zeros(self.n_targets()),
+            sum_w: self.sum_w,
         })
     }
 }

@@ -1,9 +1,10 @@
 //! Least-recently-used cache of kernel rows under a byte budget.
 //!
 //! A row is identified by a *key* (a sample of the sub-problem) and holds
-//! `f32` values in sample order; [`SampleRows`] computes a row either in full
-//! or only at the solver's active (unshrunk) samples. Row buffers are allocated on first use, so memory
-//! grows with what is cached, never beyond `budget` (at least two rows).
+//! `f32` values with a valid prefix; [`SampleRows`] keeps them in the solver's
+//! position order and computes only the missing tail of a prefix. Row buffers
+//! are allocated on first use, so memory grows with what is cached, never
+//! beyond `budget` (at least two rows).
 
 use super::kernel::RowEval;
 use super::solver::QRows;
@@ -123,6 +124,16 @@ impl RowCache {
         (s as usize, 0)
     }
 
+    /// Number of allocated slots.
+    pub(crate) fn n_slots(&self) -> usize {
+        self.data.len()
+    }
+
+    /// How many leading entries of `slot` are valid.
+    pub(crate) fn valid_len(&self, slot: usize) -> usize {
+        self.len[slot]
+    }
+
     /// Marks the first `len` entries of `slot` valid.
     pub(crate) fn set_len(&mut self, slot: usize, len: usize) {
         self.len[slot] = len;
@@ -139,95 +150,128 @@ impl RowCache {
     }
 }
 
-/// Kernel rows of a sub-problem's samples, cached in sample order (never
-/// permuted). A row is computed either in full or only at the solver's
-/// active samples, and then serves until the active set grows again.
+/// Kernel rows of a sub-problem's samples for the solver, cached in the
+/// solver's *position* order.
+///
+/// The row of sample `s` holds `K(s, sample at position p)` for a valid prefix
+/// of positions `p < len`; a request for a longer prefix computes only the
+/// missing tail. When the solver swaps two positions (shrinking), every cached
+/// row swaps the two entries (or, if only the first lies in its valid prefix,
+/// is truncated before it), so the solver's loops run over contiguous memory.
+/// For the RBF kernel the points are also kept feature-major in position order
+/// (`f32`), so a row tail is a small GEMV vectorised across targets.
 pub(crate) struct SampleRows<'e, 'x, F: crate::Float> {
     eval: &'e RowEval<'x, F>,
     cache: RowCache,
     /// Sub-problem sample → evaluator point.
     global: Vec<usize>,
-    /// Per cache slot: generation it was computed for, and whether in full.
-    slot_gen: Vec<u64>,
-    slot_full: Vec<bool>,
+    /// Position → evaluator point.
+    pos_point: Vec<usize>,
+    /// RBF only: `fm[k·l + p]` = feature `k` of the point at position `p`.
+    fm: Vec<f32>,
+    /// RBF only: squared norm of the point at position `p`.
+    fm_sq: Vec<f32>,
+    /// Position swaps not yet applied to the cached rows.
+    pending: Vec<(usize, usize)>,
     tg: Vec<usize>,
-    tmp: Vec<f32>,
 }
 
 impl<'e, 'x, F: crate::Float> SampleRows<'e, 'x, F> {
-    /// Rows over `global` (indices into the evaluator's points).
-    pub(crate) fn new(eval: &'e RowEval<'x, F>, global: Vec<usize>, budget_bytes: usize) -> Self {
-        let m = global.len();
-        let cache = RowCache::new(m, m, budget_bytes);
+    /// Rows over `global` (indices into the evaluator's points); `n_positions`
+    /// is the solver's variable count (each row's length).
+    pub(crate) fn new(
+        eval: &'e RowEval<'x, F>,
+        global: Vec<usize>,
+        n_positions: usize,
+        budget_bytes: usize,
+    ) -> Self {
+        let cache = RowCache::new(global.len(), n_positions, budget_bytes);
         SampleRows {
             eval,
             cache,
             global,
-            slot_gen: Vec::new(),
-            slot_full: Vec::new(),
+            pos_point: Vec::new(),
+            fm: Vec::new(),
+            fm_sq: Vec::new(),
+            pending: Vec::new(),
             tg: Vec::new(),
-            tmp: Vec::new(),
         }
     }
 
-    fn ensure(&mut self, s: usize, targets: &[usize], generation: u64) -> usize {
-        let (slot, have) = self.cache.get(s);
-        if slot >= self.slot_gen.len() {
-            self.slot_gen.resize(slot + 1, 0);
-            self.slot_full.resize(slot + 1, false);
+    /// Applies the pending position swaps to every cached row.
+    fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
         }
-        let m = self.global.len();
-        // A full row serves every request; a partial one only requests for
-        // (a subset of) the active set it was computed for.
-        if have > 0
-            && (self.slot_full[slot] || (self.slot_gen[slot] == generation && targets.len() < m))
-        {
+        for slot in 0..self.cache.n_slots() {
+            let mut len = self.cache.valid_len(slot);
+            if len == 0 {
+                continue;
+            }
+            let row = self.cache.row_mut(slot);
+            for &(a, b) in &self.pending {
+                let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+                if hi < len {
+                    row.swap(lo, hi);
+                } else if lo < len {
+                    len = lo;
+                }
+            }
+            self.cache.set_len(slot, len);
+        }
+        self.pending.clear();
+    }
+
+    fn ensure(&mut self, s: usize, need: usize) -> usize {
+        let (slot, have) = self.cache.get(s);
+        if have >= need {
             return slot;
         }
         let src = self.global[s];
-        if targets.len() >= m {
-            self.eval
-                .fill(src, &self.global, &mut self.cache.row_mut(slot)[..m]);
-            self.slot_full[slot] = true;
-        } else {
+        let out = &mut self.cache.row_mut(slot)[have..need];
+        if self.fm.is_empty() {
             self.tg.clear();
-            self.tg.extend(targets.iter().map(|&t| self.global[t]));
-            self.tmp.resize(targets.len(), 0.0);
-            self.eval.fill(src, &self.tg, &mut self.tmp);
-            let row = self.cache.row_mut(slot);
-            for (&t, &v) in targets.iter().zip(&self.tmp) {
-                row[t] = v;
-            }
-            self.slot_full[slot] = false;
+            self.tg.extend_from_slice(&self.pos_point[have..need]);
+            self.eval.fill(src, &self.tg, out);
+        } else {
+            self.eval
+                .fill_rbf_positions(src, &self.fm, &self.fm_sq, have..need, out);
         }
-        self.slot_gen[slot] = generation;
-        self.cache.set_len(slot, m);
+        self.cache.set_len(slot, need);
         slot
     }
 }
 
 impl<F: crate::Float> QRows for SampleRows<'_, '_, F> {
-    fn row(&mut self, s: usize, targets: &[usize], generation: u64) -> &[f32] {
-        let slot = self.ensure(s, targets, generation);
-        self.cache.row(slot)
+    fn set_positions(&mut self, sample: &[usize]) {
+        self.pos_point = sample.iter().map(|&t| self.global[t]).collect();
+        (self.fm, self.fm_sq) = self.eval.rbf_feature_major(&self.pos_point);
+        self.pending.clear();
     }
-    fn rows2(
-        &mut self,
-        si: usize,
-        sj: usize,
-        targets: &[usize],
-        generation: u64,
-    ) -> (&[f32], &[f32]) {
-        let a = self.ensure(si, targets, generation);
-        let b = self.ensure(sj, targets, generation);
-        (self.cache.row(a), self.cache.row(b))
+    fn swap(&mut self, a: usize, b: usize) {
+        self.pos_point.swap(a, b);
+        if !self.fm.is_empty() {
+            let l = self.pos_point.len();
+            for k in 0..self.fm.len() / l {
+                self.fm.swap(k * l + a, k * l + b);
+            }
+            self.fm_sq.swap(a, b);
+        }
+        self.pending.push((a, b));
+    }
+    fn row(&mut self, s: usize, len: usize) -> &[f32] {
+        self.flush();
+        let slot = self.ensure(s, len);
+        &self.cache.row(slot)[..len]
+    }
+    fn rows2(&mut self, si: usize, sj: usize, len: usize) -> (&[f32], &[f32]) {
+        self.flush();
+        let a = self.ensure(si, len);
+        let b = self.ensure(sj, len);
+        (&self.cache.row(a)[..len], &self.cache.row(b)[..len])
     }
     fn n_samples(&self) -> usize {
         self.global.len()
-    }
-    fn kernel_sums(&self, targets: &[usize], svs: &[usize], coef: &[f64]) -> Vec<f64> {
-        let g = |v: &[usize]| v.iter().map(|&i| self.global[i]).collect::<Vec<_>>();
-        self.eval.kernel_sums(&g(targets), &g(svs), coef)
     }
     fn cache_stats(&self) -> (u64, u64) {
         self.cache.stats()

@@ -249,6 +249,11 @@ pub(crate) struct RowEval<'a, F: Float> {
 /// Below this many multiply-adds a row is computed on one thread.
 const PAR_WORK: usize = 1 << 17;
 
+/// Below this many multiply-adds a feature-major RBF row tail is computed on
+/// one thread: solver rows take microseconds, and waking rayon workers every
+/// iteration cost more than it saved (measured at n = 4000 and 16000, d = 20).
+const PAR_WORK_FM: usize = 1 << 21;
+
 impl<'a, F: Float> RowEval<'a, F> {
     /// `x` must be in standard (C) layout; for `Precomputed` it is the `n×n`
     /// kernel.
@@ -281,6 +286,60 @@ impl<'a, F: Float> RowEval<'a, F> {
         let mut out = [0f32];
         self.fill(i, &[i], &mut out);
         out[0] as f64
+    }
+
+    /// RBF only (empty otherwise): the points `points[p]` feature-major,
+    /// `fm[k·l + p]`, with their squared norms — the layout of
+    /// [`RowEval::fill_rbf_positions`].
+    pub(crate) fn rbf_feature_major(&self, points: &[usize]) -> (Vec<f32>, Vec<f32>) {
+        if self.xf.is_empty() || self.d == 0 {
+            return (Vec::new(), Vec::new());
+        }
+        let (l, d) = (points.len(), self.d);
+        let mut fm = vec![0f32; l * d];
+        for (p, &t) in points.iter().enumerate() {
+            for (k, &v) in self.xf[t * d..(t + 1) * d].iter().enumerate() {
+                fm[k * l + p] = v;
+            }
+        }
+        (fm, points.iter().map(|&t| self.sqf[t]).collect())
+    }
+
+    /// RBF only: `out[p − range.start] = K(x_s, point at position p)` for `p`
+    /// in `range`, from the feature-major layout of
+    /// [`RowEval::rbf_feature_major`] (`l = sq.len()` positions).
+    pub(crate) fn fill_rbf_positions(
+        &self,
+        s: usize,
+        fm: &[f32],
+        sq: &[f32],
+        range: std::ops::Range<usize>,
+        out: &mut [f32],
+    ) {
+        let KernelFn::Rbf { gamma } = self.kf else {
+            unreachable!("feature-major rows are built for the RBF kernel only")
+        };
+        let d = self.d;
+        let xs = &self.xf[s * d..(s + 1) * d];
+        let job = RbfJob {
+            xs,
+            sqs: self.sqf[s],
+            g: gamma as f32,
+            fm,
+            l: sq.len(),
+            sq,
+        };
+        let n = range.len();
+        if n * d >= PAR_WORK_FM && rayon::current_num_threads() > 1 {
+            let chunk = n
+                .div_ceil(rayon::current_num_threads())
+                .next_multiple_of(RBF_BLOCK);
+            out.par_chunks_mut(chunk).enumerate().for_each(|(c, o)| {
+                job.run(range.start + c * chunk, o);
+            });
+        } else {
+            job.run(range.start, out);
+        }
     }
 
     /// `out[k] = K(x_s, x_{targets[k]})`.
@@ -325,6 +384,65 @@ impl<'a, F: Float> RowEval<'a, F> {
                     let v = dot(xs, &self.x[t * d..(t + 1) * d]).to_f64_exact();
                     *o = kf.apply(v, 0.0, 0.0) as f32;
                 }
+            }
+        }
+    }
+}
+
+/// Targets per block of the feature-major RBF rows.
+const RBF_BLOCK: usize = 64;
+
+/// One RBF row tail over the feature-major layout.
+struct RbfJob<'a> {
+    xs: &'a [f32],
+    sqs: f32,
+    g: f32,
+    fm: &'a [f32],
+    l: usize,
+    sq: &'a [f32],
+}
+
+impl RbfJob<'_> {
+    /// `out[q] = K(x_s, position start + q)`.
+    fn run(&self, start: usize, out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked just above).
+                unsafe { self.run_avx2(start, out) };
+                return;
+            }
+        }
+        self.run_generic(start, out);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn run_avx2(&self, start: usize, out: &mut [f32]) {
+        self.run_generic(start, out);
+    }
+
+    /// Blocks of [`RBF_BLOCK`] targets: `acc = Σₖ xs[k]·fm[k, block]` feature
+    /// by feature (contiguous, vectorised across targets), then the distance
+    /// `‖x_s‖² + ‖x_t‖² − 2·acc` and the exponential.
+    #[inline(always)]
+    fn run_generic(&self, start: usize, out: &mut [f32]) {
+        let mut acc = [0f32; RBF_BLOCK];
+        for (b, ob) in out.chunks_mut(RBF_BLOCK).enumerate() {
+            let p0 = start + b * RBF_BLOCK;
+            let m = ob.len();
+            let acc = &mut acc[..m];
+            acc.fill(0.0);
+            for (k, &c) in self.xs.iter().enumerate() {
+                let col = &self.fm[k * self.l + p0..k * self.l + p0 + m];
+                for (a, &v) in acc.iter_mut().zip(col) {
+                    *a += c * v;
+                }
+            }
+            let sq = &self.sq[p0..p0 + m];
+            for ((o, &a), &q) in ob.iter_mut().zip(acc.iter()).zip(sq) {
+                let dd = (self.sqs + q - 2.0 * a).max(0.0);
+                *o = exp_f32(-self.g * dd);
             }
         }
     }
@@ -397,18 +515,37 @@ pub(crate) fn block<F: Float>(
         return k;
     }
     let rbf = matches!(kf, KernelFn::Rbf { .. });
-    k.axis_iter_mut(Axis(0))
-        .into_par_iter()
-        .enumerate()
-        .for_each(|(i, mut row)| {
-            let sa = if rbf { a_sq[i].to_f64_exact() } else { 0.0 };
-            for (j, v) in row.iter_mut().enumerate() {
-                let sb = if rbf { b_sq[j].to_f64_exact() } else { 0.0 };
+    // Tasks of at least BLOCK_TASK entries: finer tasks spent more time
+    // waking and waiting for rayon workers than mapping (2-core machine).
+    let rows = BLOCK_TASK.div_ceil(b.nrows()).max(1);
+    let map = |(c, mut chunk): (usize, ndarray::ArrayViewMut2<'_, F>)| {
+        for (r, mut row) in chunk.rows_mut().into_iter().enumerate() {
+            let sa = if rbf {
+                a_sq[c * rows + r].to_f64_exact()
+            } else {
+                0.0
+            };
+            for (v, sb) in row.iter_mut().zip(b_sq) {
+                let sb = if rbf { sb.to_f64_exact() } else { 0.0 };
                 *v = F::from_f64_lossy(kf.apply(v.to_f64_exact(), sa, sb));
             }
-        });
+        }
+    };
+    if k.len() < 2 * BLOCK_TASK {
+        k.axis_chunks_iter_mut(Axis(0), rows)
+            .enumerate()
+            .for_each(map);
+    } else {
+        k.axis_chunks_iter_mut(Axis(0), rows)
+            .into_par_iter()
+            .enumerate()
+            .for_each(map);
+    }
     k
 }
+
+/// Minimum kernel entries mapped per rayon task in [`block`].
+const BLOCK_TASK: usize = 1 << 18;
 
 #[cfg(test)]
 mod tests {

@@ -24,32 +24,29 @@
 //!   active set (variables are permuted so the active ones are a prefix and
 //!   kernel rows are computed for that prefix only). When the violation first
 //!   drops below `10·tol`, and at the end, the gradients of the inactive
-//!   variables are rebuilt (blocked GEMM over the support vectors) and every
+//!   variables are rebuilt (from the cached kernel rows of the free
+//!   variables; `Ḡ` covers those at the upper bound) and every
 //!   variable is re-activated, so the final stopping test is on the full set.
 //!
 //! Kernel values come from a [`QRows`] provider (`f32` rows from an LRU
 //! cache); all solver state is `f64`.
 
-/// Kernel rows for the solver, indexed by (sub-problem) sample.
+/// Kernel rows for the solver, in the solver's position order.
 ///
-/// A row requested for `targets` must be exact at those samples; `generation`
-/// changes whenever the active set grows, so a row computed for an older,
-/// smaller active set is stale unless it was computed in full.
+/// Positions start as `sample` order ([`QRows::set_positions`]) and change
+/// only through [`QRows::swap`]; `row(s, len)` returns `K(s, sample at p)` for
+/// the positions `p < len`.
 pub(crate) trait QRows {
-    /// `K(s, t)` at index `t`, exact for every `t` in `targets`.
-    fn row(&mut self, s: usize, targets: &[usize], generation: u64) -> &[f32];
-    /// Rows `si` and `sj` together (`si` was usually just fetched).
-    fn rows2(
-        &mut self,
-        si: usize,
-        sj: usize,
-        targets: &[usize],
-        generation: u64,
-    ) -> (&[f32], &[f32]);
+    /// Declares the sample behind each position (called once by [`solve`]).
+    fn set_positions(&mut self, sample: &[usize]);
+    /// Positions `a` and `b` exchanged their samples.
+    fn swap(&mut self, a: usize, b: usize);
+    /// The row of sample `s` over the positions `< len`.
+    fn row(&mut self, s: usize, len: usize) -> &[f32];
+    /// Rows of samples `si` and `sj` together (`si` was usually just fetched).
+    fn rows2(&mut self, si: usize, sj: usize, len: usize) -> (&[f32], &[f32]);
     /// Number of samples.
     fn n_samples(&self) -> usize;
-    /// `Σⱼ coef[j]·K(targets[t], svs[j])` (samples), exact precision.
-    fn kernel_sums(&self, targets: &[usize], svs: &[usize], coef: &[f64]) -> Vec<f64>;
     /// (hits, misses) of the row cache.
     fn cache_stats(&self) -> (u64, u64);
 }
@@ -115,7 +112,6 @@ struct State<'q, Q: QRows> {
     /// gradients of shrunk variables only needs the free variables.
     g_bar: Vec<f64>,
     sample: Vec<usize>,
-    generation: u64,
 }
 
 impl<Q: QRows> State<'_, Q> {
@@ -147,6 +143,7 @@ impl<Q: QRows> State<'_, Q> {
         self.c.swap(a, b);
         self.qd.swap(a, b);
         self.g_bar.swap(a, b);
+        self.q.swap(a, b);
     }
 
     /// Updates `Ḡ` after variable `t` entered (`sign = 1`) or left (`−1`)
@@ -154,11 +151,9 @@ impl<Q: QRows> State<'_, Q> {
     fn bound_changed(&mut self, t: usize, sign: f64) {
         let l = self.l;
         let f = sign * self.c[t] * self.y[t];
-        let kt = self
-            .q
-            .row(self.sample[t], &self.sample[..l], self.generation);
-        for k in 0..l {
-            self.g_bar[k] += f * self.y[k] * kt[self.sample[k]] as f64;
+        let kt = self.q.row(self.sample[t], l);
+        for ((gb, &y), &k) in self.g_bar.iter_mut().zip(&self.y).zip(kt) {
+            *gb += f * y * k as f64;
         }
     }
 
@@ -179,45 +174,53 @@ impl<Q: QRows> State<'_, Q> {
 
     /// Second-order working set over the active prefix: `(i, j, gap)`, or
     /// `None` for `j` when no pair violates the optimality conditions.
+    /// (Loops over exact-length slices: no bounds checks.)
+    #[inline(always)]
     fn select(&mut self) -> (usize, Option<usize>, f64) {
         let act = self.active;
+        let y = &self.y[..act];
+        let g = &self.g[..act];
+        let alpha = &self.alpha[..act];
+        let c = &self.c[..act];
+        let qd = &self.qd[..act];
         let mut gmax = f64::NEG_INFINITY;
         let mut i = usize::MAX;
         for t in 0..act {
-            if self.in_up(t) {
-                let v = -self.y[t] * self.g[t];
-                if v >= gmax {
-                    gmax = v;
-                    i = t;
-                }
+            let up = if y[t] > 0.0 {
+                alpha[t] < c[t]
+            } else {
+                alpha[t] > 0.0
+            };
+            let v = -y[t] * g[t];
+            if up && v >= gmax {
+                gmax = v;
+                i = t;
             }
         }
         if i == usize::MAX {
             return (0, None, f64::NEG_INFINITY);
         }
-        let qdi = self.qd[i];
+        let qdi = qd[i];
         let mut vmin = f64::INFINITY;
         let mut best = f64::INFINITY;
         let mut j = None;
-        let ki = self
-            .q
-            .row(self.sample[i], &self.sample[..act], self.generation);
+        let ki = &self.q.row(self.sample[i], act)[..act];
         for t in 0..act {
-            let low = if self.y[t] > 0.0 {
-                self.alpha[t] > 0.0
+            let low = if y[t] > 0.0 {
+                alpha[t] > 0.0
             } else {
-                self.alpha[t] < self.c[t]
+                alpha[t] < c[t]
             };
             if !low {
                 continue;
             }
-            let v = -self.y[t] * self.g[t];
+            let v = -y[t] * g[t];
             if v < vmin {
                 vmin = v;
             }
             let b = gmax - v;
             if b > 0.0 {
-                let mut a = qdi + self.qd[t] - 2.0 * ki[self.sample[t]] as f64;
+                let mut a = qdi + qd[t] - 2.0 * ki[t] as f64;
                 if a <= 0.0 {
                     a = TAU;
                 }
@@ -231,6 +234,7 @@ impl<Q: QRows> State<'_, Q> {
         (i, j, gmax - vmin)
     }
 
+    #[inline(always)]
     fn update(&mut self, i: usize, j: usize) {
         let act = self.active;
         let (yi, yj) = (self.y[i], self.y[j]);
@@ -246,8 +250,8 @@ impl<Q: QRows> State<'_, Q> {
             self.c[j] - self.alpha[j]
         };
         let (si, sj) = (self.sample[i], self.sample[j]);
-        let (ki, kj) = self.q.rows2(si, sj, &self.sample[..act], self.generation);
-        let mut a = self.qd[i] + self.qd[j] - 2.0 * ki[sj] as f64;
+        let (ki, kj) = self.q.rows2(si, sj, act);
+        let mut a = self.qd[i] + self.qd[j] - 2.0 * ki[j] as f64;
         if a <= 0.0 {
             a = TAU;
         }
@@ -256,9 +260,8 @@ impl<Q: QRows> State<'_, Q> {
         if s <= 0.0 {
             return;
         }
-        for k in 0..act {
-            let sk = self.sample[k];
-            self.g[k] += s * self.y[k] * (ki[sk] as f64 - kj[sk] as f64);
+        for (((g, &y), &a), &b) in self.g[..act].iter_mut().zip(&self.y).zip(ki).zip(kj) {
+            *g += s * y * (a as f64 - b as f64);
         }
         let (ci, cj) = (self.c[i], self.c[j]);
         let (up_i, up_j) = (self.alpha[i] >= ci, self.alpha[j] >= cj);
@@ -293,24 +296,24 @@ impl<Q: QRows> State<'_, Q> {
                 coef[self.sample[t]] += self.y[t] * self.alpha[t];
             }
         }
-        let svs: Vec<usize> = (0..n).filter(|&s| coef[s] != 0.0).collect();
-        let sv_coef: Vec<f64> = svs.iter().map(|&s| coef[s]).collect();
-        let mut seen = vec![usize::MAX; n];
-        let mut targets = Vec::new();
-        for t in self.active..self.l {
-            let s = self.sample[t];
-            if seen[s] == usize::MAX {
-                seen[s] = targets.len();
-                targets.push(s);
+        // Σ over free samples of coef·(their kernel row), over the inactive
+        // positions: full-length rows from the cache (only missing tails are
+        // computed), f32 values accumulated in f64 as in every gradient update.
+        let (lo, l) = (self.active, self.l);
+        let mut sums = vec![0.0f64; l - lo];
+        for (s, &cs) in coef.iter().enumerate() {
+            if cs == 0.0 {
+                continue;
+            }
+            let row = &self.q.row(s, l)[lo..];
+            for (acc, &k) in sums.iter_mut().zip(row) {
+                *acc += cs * k as f64;
             }
         }
-        let sums = self.q.kernel_sums(&targets, &svs, &sv_coef);
-        for t in self.active..self.l {
-            let s = self.sample[t];
-            self.g[t] = self.g_bar[t] + self.p[t] + self.y[t] * sums[seen[s]];
+        for (t, &sum) in (lo..l).zip(&sums) {
+            self.g[t] = self.g_bar[t] + self.p[t] + self.y[t] * sum;
         }
         self.active = self.l;
-        self.generation += 1;
     }
 
     fn shrinkable(&self, t: usize, m: f64, big_m: f64) -> bool {
@@ -346,7 +349,39 @@ impl<Q: QRows> State<'_, Q> {
 }
 
 /// Runs the solver from `α = 0` (feasible for `Δ = 0`).
+///
+/// On x86-64 CPUs with AVX2 the same code is run compiled for AVX2 (wider
+/// vectors in the working-set and gradient loops); results are identical up
+/// to floating-point summation order of vectorised reductions (none here).
 pub(crate) fn solve<Q: QRows>(
+    q: &mut Q,
+    prob: Problem,
+    settings: Settings,
+    progress: ProgressFn<'_>,
+) -> Solution {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { solve_avx2(q, prob, settings, progress) };
+        }
+    }
+    solve_body(q, prob, settings, progress)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn solve_avx2<Q: QRows>(
+    q: &mut Q,
+    prob: Problem,
+    settings: Settings,
+    progress: ProgressFn<'_>,
+) -> Solution {
+    solve_body(q, prob, settings, progress)
+}
+
+#[inline(always)]
+fn solve_body<Q: QRows>(
     q: &mut Q,
     prob: Problem,
     settings: Settings,
@@ -366,8 +401,8 @@ pub(crate) fn solve<Q: QRows>(
         qd: prob.diag,
         g_bar: vec![0.0; l],
         sample: prob.sample,
-        generation: 0,
     };
+    st.q.set_positions(&st.sample);
     let shrink_every = l.clamp(1, 1000);
     let mut countdown = shrink_every;
     let mut unshrunk = false;
@@ -441,24 +476,42 @@ pub(crate) fn solve<Q: QRows>(
 mod tests {
     use super::*;
 
-    /// A dense Q provider for tests: `K` given as a full matrix.
+    /// A dense Q provider for tests: `K` given as a full matrix, rows
+    /// gathered in position order on request.
     struct Dense {
         k: Vec<Vec<f32>>,
+        pos: Vec<usize>,
+        a: Vec<f32>,
+        b: Vec<f32>,
+    }
+    impl Dense {
+        fn new(k: Vec<Vec<f32>>) -> Self {
+            Dense {
+                k,
+                pos: Vec::new(),
+                a: Vec::new(),
+                b: Vec::new(),
+            }
+        }
     }
     impl QRows for Dense {
-        fn row(&mut self, s: usize, _: &[usize], _: u64) -> &[f32] {
-            &self.k[s]
+        fn set_positions(&mut self, sample: &[usize]) {
+            self.pos = sample.to_vec();
         }
-        fn rows2(&mut self, i: usize, j: usize, _: &[usize], _: u64) -> (&[f32], &[f32]) {
-            (&self.k[i], &self.k[j])
+        fn swap(&mut self, a: usize, b: usize) {
+            self.pos.swap(a, b);
+        }
+        fn row(&mut self, s: usize, len: usize) -> &[f32] {
+            self.a = self.pos[..len].iter().map(|&t| self.k[s][t]).collect();
+            &self.a
+        }
+        fn rows2(&mut self, i: usize, j: usize, len: usize) -> (&[f32], &[f32]) {
+            self.a = self.pos[..len].iter().map(|&t| self.k[i][t]).collect();
+            self.b = self.pos[..len].iter().map(|&t| self.k[j][t]).collect();
+            (&self.a, &self.b)
         }
         fn n_samples(&self) -> usize {
             self.k.len()
-        }
-        fn kernel_sums(&self, t: &[usize], s: &[usize], c: &[f64]) -> Vec<f64> {
-            t.iter()
-                .map(|&a| s.iter().zip(c).map(|(&b, c)| c * self.k[a][b] as f64).sum())
-                .collect()
         }
         fn cache_stats(&self) -> (u64, u64) {
             (0, 0)
@@ -469,7 +522,7 @@ mod tests {
     fn two_points_closed_form() {
         // x = ±1 on a line, linear kernel: α = 1/2 each (hard margin, C large), ρ = 0.
         let k = vec![vec![1.0, -1.0], vec![-1.0, 1.0]];
-        let mut q = Dense { k };
+        let mut q = Dense::new(k);
         let prob = Problem {
             y: vec![1.0, -1.0],
             p: vec![-1.0, -1.0],
@@ -511,7 +564,7 @@ mod tests {
             })
             .collect();
         let run = |shrinking| {
-            let mut q = Dense { k: k.clone() };
+            let mut q = Dense::new(k.clone());
             let prob = Problem {
                 y: y.clone(),
                 p: vec![-1.0; 300],

@@ -449,7 +449,7 @@ pub(crate) fn train_pair<F: Float>(
 ) -> PairModel {
     let l = samples.len();
     let diag = samples.iter().map(|&s| eval.diag(s)).collect();
-    let mut rows = SampleRows::new(eval, samples.to_vec(), opts.cache_bytes());
+    let mut rows = SampleRows::new(eval, samples.to_vec(), l, opts.cache_bytes());
     let prob = Problem {
         y: y.to_vec(),
         p: vec![-1.0; l],

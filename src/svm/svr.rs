@@ -163,7 +163,7 @@ impl Svr {
             diag: diag1.iter().chain(&diag1).copied().collect(),
             sample: (0..n).chain(0..n).collect(),
         };
-        let mut rows = SampleRows::new(&eval, (0..n).collect(), h.opts.cache_bytes());
+        let mut rows = SampleRows::new(&eval, (0..n).collect(), 2 * n, h.opts.cache_bytes());
         let hook = self.progress.clone();
         let report = |iteration, violation, active, done| {
             if let Some(hk) = &hook {
