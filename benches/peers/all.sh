@@ -9,6 +9,9 @@
 #        OUT_DIR/benchmarks.md                     side-by-side tables (report.py)
 # Knobs: BENCH_ARGS (passed to both `cargo bench`, e.g. "--bench linalg");
 #        PEERS_AREAS (e.g. "linalg svm"); PEERS_THREADS (default 2);
+#        BENCH_FILTER (criterion's id filter, e.g. "gemm/");
+#        PLOTS=1 (criterion's HTML plots: its KDE over 100 000 bootstrap resamples
+#        costs tens of seconds per bench id on 2 cores, so they are off by default);
 #        SKIP_OPENBLAS=1 (pure-Rust backend only); UPDATE=BENCHMARKS.md (rewrite its
 #        generated blocks in place). Needs the venv from setup.sh ($PEERS_VENV,
 #        default benches/peers/.venv) and, for openblas, libopenblas-dev + pkg-config.
@@ -21,14 +24,21 @@ py=$venv/bin/python
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 read -r -a bench_args <<<"${BENCH_ARGS:-}"
+crit_args=()
+[ "${PLOTS:-0}" = 1 ] || crit_args=(--noplot)
+[ -n "${BENCH_FILTER:-}" ] && crit_args+=("$BENCH_FILTER")
+# criterion's own arguments go after cargo's `--` (BENCH_ARGS may already hold one)
+sep=(--)
+for a in "${bench_args[@]}"; do [ "$a" = -- ] && sep=(); done
+crit_args=("${sep[@]}" "${crit_args[@]}")
 t0=$SECONDS
 
 echo "== criterion, pure-Rust backend"
-CRITERION_HOME=$out/criterion/pure-rust cargo bench --locked "${bench_args[@]}"
+CRITERION_HOME=$out/criterion/pure-rust cargo bench --locked "${bench_args[@]}" "${crit_args[@]}"
 crit=(--criterion "pure-rust=$out/criterion/pure-rust")
 if [ "${SKIP_OPENBLAS:-0}" != 1 ]; then
     echo "== criterion, openblas-system backend"
-    CRITERION_HOME=$out/criterion/openblas cargo bench --locked --features openblas-system "${bench_args[@]}"
+    CRITERION_HOME=$out/criterion/openblas cargo bench --locked --features openblas-system "${bench_args[@]}" "${crit_args[@]}"
     crit+=(--criterion "openblas=$out/criterion/openblas")
 fi
 

@@ -15,6 +15,8 @@ import numpy as np
 from peerlib import blas_info, data_dir, emit, threads, time_median
 
 SIZES = (64, 128, 256, 512, 1024)
+GRAM_ROWS = 100_000
+GRAM_COLS = (10, 100, 500)
 DTYPES = ("f32", "f64")
 NP_DTYPE = {"f32": np.float32, "f64": np.float64}
 
@@ -77,6 +79,26 @@ def main(out_dir: str | None = None) -> list[dict]:
                         }
                     )
                 )
+    # Tall-skinny gram XᵀX (numpy hands `x.T @ x` to BLAS syrk), same shapes and flop
+    # count as benches/linalg.rs: n·d·(d+1) per call (one triangle).
+    for dtype in DTYPES:
+        for d in GRAM_COLS:
+            rng = np.random.default_rng(3)
+            x = rng.uniform(-1.0, 1.0, (GRAM_ROWS, d)).astype(NP_DTYPE[dtype])
+            median, calls = time_median(lambda: x.T @ x)
+            records.append(
+                emit(
+                    {
+                        "area": "linalg",
+                        "name": f"gram/xtx/{dtype}/{GRAM_ROWS}x{d}",
+                        "peer": f"numpy {np.__version__} x.T @ x (syrk)",
+                        "median_s": median,
+                        "flops": GRAM_ROWS * d * (d + 1),
+                        "samples": calls,
+                        "config": {"rows": GRAM_ROWS, "cols": d, "dtype": dtype, "threads": threads(), "blas": kernels},
+                    }
+                )
+            )
     return records
 
 

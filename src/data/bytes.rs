@@ -29,21 +29,43 @@ pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, out).map_err(|e| Error::io(path, e))
 }
 
+/// Largest decompressed size [`maybe_gunzip`] accepts (2 GiB). Deflate expands
+/// by up to ~1000×, so a few megabytes of crafted gzip could otherwise demand
+/// gigabytes; the largest real input (MNIST training images) is 47 MB.
+pub(crate) const MAX_GUNZIP_BYTES: u64 = 2 << 30;
+
 /// Returns the decompressed bytes if `bytes` starts with the gzip magic,
-/// otherwise borrows them unchanged.
+/// otherwise borrows them unchanged. A stream that decompresses to more than
+/// [`MAX_GUNZIP_BYTES`] is refused with `Error::Format`.
 pub(crate) fn maybe_gunzip<'a>(
     bytes: &'a [u8],
     source_name: &str,
 ) -> Result<std::borrow::Cow<'a, [u8]>> {
-    if bytes.starts_with(&GZIP_MAGIC) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(bytes)
-            .read_to_end(&mut out)
-            .map_err(|e| Error::format(source_name, format!("invalid gzip stream: {e}")))?;
-        Ok(std::borrow::Cow::Owned(out))
-    } else {
-        Ok(std::borrow::Cow::Borrowed(bytes))
+    maybe_gunzip_capped(bytes, source_name, MAX_GUNZIP_BYTES)
+}
+
+/// [`maybe_gunzip`] with an explicit cap on the decompressed size.
+pub(crate) fn maybe_gunzip_capped<'a>(
+    bytes: &'a [u8],
+    source_name: &str,
+    max_bytes: u64,
+) -> Result<std::borrow::Cow<'a, [u8]>> {
+    if !bytes.starts_with(&GZIP_MAGIC) {
+        return Ok(std::borrow::Cow::Borrowed(bytes));
     }
+    let mut out = Vec::new();
+    // Read one byte past the cap so that "exactly at the cap" and "over it" differ.
+    flate2::read::MultiGzDecoder::new(bytes)
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| Error::format(source_name, format!("invalid gzip stream: {e}")))?;
+    if out.len() as u64 > max_bytes {
+        return Err(Error::format(
+            source_name,
+            format!("gzip stream decompresses to more than {max_bytes} bytes (the limit)"),
+        ));
+    }
+    Ok(std::borrow::Cow::Owned(out))
 }
 
 /// Display name of a path for error messages.
@@ -144,4 +166,50 @@ pub(crate) fn check_unit_interval<'a>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gz(bytes: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(bytes).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn gunzip_passes_plain_bytes_through() {
+        let plain = b"not gzip";
+        let out = maybe_gunzip(plain, "x").unwrap();
+        assert!(matches!(out, std::borrow::Cow::Borrowed(_)));
+        assert_eq!(&*out, plain);
+    }
+
+    #[test]
+    fn gunzip_accepts_exactly_the_cap_and_refuses_one_byte_more() {
+        let data = vec![7u8; 4096];
+        let packed = gz(&data);
+        assert!(packed.len() < 100, "zeros-like data compresses well");
+        let out = maybe_gunzip_capped(&packed, "bomb.gz", 4096).unwrap();
+        assert_eq!(&*out, &data[..]);
+        let err = maybe_gunzip_capped(&packed, "bomb.gz", 4095).unwrap_err();
+        match err {
+            Error::Format {
+                source_name,
+                reason,
+                ..
+            } => {
+                assert_eq!(source_name, "bomb.gz");
+                assert!(reason.contains("4095"), "{reason}");
+            }
+            other => panic!("expected Format, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn gunzip_garbage_after_magic_is_a_format_error() {
+        let err = maybe_gunzip(&[0x1f, 0x8b, 1, 2, 3], "junk.gz").unwrap_err();
+        assert!(matches!(err, Error::Format { .. }), "{err:?}");
+    }
 }
