@@ -7,7 +7,9 @@
 //!   (`‖xᵢ−x_t‖² = ‖xᵢ‖² + ‖x_t‖² − 2·xᵢ·x_t`), the RBF exponential runs in a
 //!   branch-free `f32` routine, and long rows are split over rayon threads.
 //! - [`block`]: a block `K(A, B)` in the input precision through one GEMM
-//!   (prediction and gradient reconstruction).
+//!   (gradient reconstruction).
+//! - [`SvKernel`]: kernel rows of new records against the support vectors
+//!   (prediction), one record at a time, records split over threads.
 
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
