@@ -7,7 +7,9 @@
 //!   (`‖xᵢ−x_t‖² = ‖xᵢ‖² + ‖x_t‖² − 2·xᵢ·x_t`), the RBF exponential runs in a
 //!   branch-free `f32` routine, and long rows are split over rayon threads.
 //! - [`block`]: a block `K(A, B)` in the input precision through one GEMM
-//!   (prediction and gradient reconstruction).
+//!   (gradient reconstruction).
+//! - [`SvKernel`]: kernel rows of new records against the support vectors
+//!   (prediction), one record at a time, records split over threads.
 
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
@@ -489,6 +491,147 @@ impl<F: Float> RowEval<'_, F> {
             }));
         }
         out
+    }
+}
+
+/// Kernel rows between new records and the support vectors, for prediction.
+///
+/// Rows are evaluated one record at a time (no intermediate `m × n_SV`
+/// block) and handed to a callback as `f64`. RBF runs in `f32` on centred
+/// data through the same vectorised routine as the solver's rows; the other
+/// kernels use dot products in the input precision. Records are split over
+/// rayon threads in contiguous blocks (serial kernels inside) once the work is
+/// large enough to pay for waking the workers.
+pub(crate) struct SvKernel<'a, F: Float> {
+    kf: KernelFn,
+    sv: ArrayView2<'a, F>,
+    /// `Precomputed` only: the columns of the new kernel to read.
+    support: &'a [usize],
+    /// RBF only: SV mean (`f64`), centred SVs feature-major (`f32`) and
+    /// their squared norms.
+    mean: Vec<f64>,
+    fm: Vec<f32>,
+    sqf: Vec<f32>,
+}
+
+/// Below this many multiply-adds (records × SVs × features) prediction runs
+/// on the calling thread.
+const PREDICT_PAR_WORK: usize = 1 << 20;
+
+impl<'a, F: Float> SvKernel<'a, F> {
+    /// `sv`: the support vectors (`n_SV × d`; empty for `Precomputed`, whose
+    /// columns are given by `support`).
+    pub(crate) fn new(kf: KernelFn, sv: ArrayView2<'a, F>, support: &'a [usize]) -> Self {
+        let (mut mean, mut fm, mut sqf) = (Vec::new(), Vec::new(), Vec::new());
+        if let KernelFn::Rbf { .. } = kf {
+            let (l, d) = sv.dim();
+            mean = vec![0.0f64; d];
+            for r in sv.rows() {
+                for (m, v) in mean.iter_mut().zip(r) {
+                    *m += v.to_f64_exact();
+                }
+            }
+            mean.iter_mut().for_each(|m| *m /= l.max(1) as f64);
+            fm = vec![0f32; l * d];
+            sqf = vec![0f32; l];
+            for (p, r) in sv.rows().into_iter().enumerate() {
+                let mut sq = 0f32;
+                for (k, (v, m)) in r.iter().zip(&mean).enumerate() {
+                    let c = (v.to_f64_exact() - m) as f32;
+                    fm[k * l + p] = c;
+                    sq += c * c;
+                }
+                sqf[p] = sq;
+            }
+        }
+        SvKernel {
+            kf,
+            sv,
+            support,
+            mean,
+            fm,
+            sqf,
+        }
+    }
+
+    fn n_sv(&self) -> usize {
+        if let KernelFn::Precomputed = self.kf {
+            self.support.len()
+        } else {
+            self.sv.nrows()
+        }
+    }
+
+    /// `f(K(x_r, SV))` for every record `r` of `x`, in order.
+    pub(crate) fn map_rows<R: Send>(
+        &self,
+        x: ArrayView2<'_, F>,
+        f: impl Fn(&[f64]) -> R + Sync,
+    ) -> Vec<R> {
+        let m = x.nrows();
+        let l = self.n_sv();
+        let init = || (vec![0f32; l], vec![0f64; l], vec![0f32; x.ncols()]);
+        let one = |buf: &mut (Vec<f32>, Vec<f64>, Vec<f32>), r: usize| {
+            self.row(x.row(r), buf);
+            f(&buf.1)
+        };
+        let threads = rayon::current_num_threads();
+        if threads > 1 && m > 1 && m * l * x.ncols().max(1) >= PREDICT_PAR_WORK {
+            (0..m)
+                .into_par_iter()
+                .with_min_len(m.div_ceil(4 * threads))
+                .map_init(init, one)
+                .collect()
+        } else {
+            let mut buf = init();
+            (0..m).map(|r| one(&mut buf, r)).collect()
+        }
+    }
+
+    /// `buf.1 = K(x, SV)`; `buf.0` and `buf.2` are scratch.
+    fn row(&self, x: ndarray::ArrayView1<'_, F>, buf: &mut (Vec<f32>, Vec<f64>, Vec<f32>)) {
+        let (kf32, out, xc) = buf;
+        match self.kf {
+            KernelFn::Precomputed => {
+                for (o, &s) in out.iter_mut().zip(self.support) {
+                    *o = x[s].to_f64_exact();
+                }
+            }
+            KernelFn::Rbf { gamma } => {
+                for ((c, v), m) in xc.iter_mut().zip(x).zip(&self.mean) {
+                    *c = (v.to_f64_exact() - m) as f32;
+                }
+                let job = RbfJob {
+                    xs: xc,
+                    sqs: xc.iter().map(|v| v * v).sum(),
+                    g: gamma as f32,
+                    fm: &self.fm,
+                    l: self.sqf.len(),
+                    sq: &self.sqf,
+                };
+                job.run(0, kf32);
+                for (o, &v) in out.iter_mut().zip(kf32.iter()) {
+                    *o = v as f64;
+                }
+            }
+            kf => {
+                let owned;
+                let xs = match x.as_slice() {
+                    Some(s) => s,
+                    None => {
+                        owned = x.to_vec();
+                        &owned
+                    }
+                };
+                for (o, s) in out.iter_mut().zip(self.sv.rows()) {
+                    let v = match s.as_slice() {
+                        Some(s) => dot(xs, s),
+                        None => s.dot(&x),
+                    };
+                    *o = kf.apply(v.to_f64_exact(), 0.0, 0.0);
+                }
+            }
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use std::hash::Hash;
 use std::sync::Arc;
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -394,7 +394,6 @@ impl Svc {
         } else {
             x.select(Axis(0), &support)
         };
-        let sv_sq = kernel::sq_norms(support_vectors.view());
         Ok(FittedSvc {
             hyper: h.clone(),
             kernel: kf,
@@ -402,7 +401,6 @@ impl Svc {
             n_features: x.ncols(),
             support,
             support_vectors,
-            sv_sq,
             n_support,
             dual_coef: dual,
             intercept,
@@ -495,7 +493,6 @@ pub struct FittedSvc<F: Float, L> {
     pub(crate) n_features: usize,
     pub(crate) support: Vec<usize>,
     pub(crate) support_vectors: Array2<F>,
-    pub(crate) sv_sq: Vec<F>,
     pub(crate) n_support: Vec<usize>,
     /// libsvm's sign convention (pair `(i, j)` positive favours `i`), also for binary.
     pub(crate) dual_coef: Array2<F>,
@@ -507,10 +504,22 @@ pub struct FittedSvc<F: Float, L> {
     pub(crate) converged: bool,
 }
 
-/// Rows of test data processed together at prediction: the kernel block
-/// (`rows × n_SV`) stays within about 8 MB.
-pub(crate) fn predict_chunk<F>(n_sv: usize) -> usize {
-    ((8 << 20) / (n_sv.max(1) * std::mem::size_of::<F>())).clamp(16, 4096)
+/// `Σ c[j]·k[j]` with four independent accumulators (vectorises).
+pub(crate) fn dual_dot(c: &[f64], k: &[f64]) -> f64 {
+    let mut acc = [0f64; 4];
+    let (cc, kc) = (c.chunks_exact(4), k.chunks_exact(4));
+    let tail: f64 = cc
+        .remainder()
+        .iter()
+        .zip(kc.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
+    for (a, b) in cc.zip(kc) {
+        for q in 0..4 {
+            acc[q] += a[q] * b[q];
+        }
+    }
+    (acc[0] + acc[2]) + (acc[1] + acc[3]) + tail
 }
 
 impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
@@ -600,40 +609,29 @@ impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
         for c in 0..k {
             start[c + 1] = start[c] + self.n_support[c];
         }
-        let mut out = Array2::<f64>::zeros((x.nrows(), n_pairs));
-        let rows = predict_chunk::<F>(self.support.len());
-        for (ci, chunk) in x.axis_chunks_iter(Axis(0), rows).enumerate() {
-            let kb = if let KernelFn::Precomputed = self.kernel {
-                chunk.select(Axis(1), &self.support)
-            } else {
-                let sq = kernel::sq_norms(chunk);
-                kernel::block(
-                    self.kernel,
-                    chunk,
-                    &sq,
-                    self.support_vectors.view(),
-                    &self.sv_sq,
-                )
-            };
-            let mut o = out.slice_mut(s![ci * rows.., ..]);
-            for (r, krow) in kb.rows().into_iter().enumerate() {
-                let mut p = 0;
-                for a in 0..k {
-                    for b in a + 1..k {
-                        let mut sum = 0.0;
-                        for col in start[a]..start[a + 1] {
-                            sum += self.dual_coef[[b - 1, col]].to_f64_exact()
-                                * krow[col].to_f64_exact();
-                        }
-                        for col in start[b]..start[b + 1] {
-                            sum +=
-                                self.dual_coef[[a, col]].to_f64_exact() * krow[col].to_f64_exact();
-                        }
-                        o[[r, p]] = sum + self.intercept[p].to_f64_exact();
-                        p += 1;
-                    }
+        let sk = kernel::SvKernel::new(self.kernel, self.support_vectors.view(), &self.support);
+        let dual: Vec<Vec<f64>> = self
+            .dual_coef
+            .rows()
+            .into_iter()
+            .map(|r| r.iter().map(|v| v.to_f64_exact()).collect())
+            .collect();
+        let intercept: Vec<f64> = self.intercept.iter().map(|v| v.to_f64_exact()).collect();
+        let rows = sk.map_rows(x, |krow| {
+            let mut o = Vec::with_capacity(n_pairs);
+            for a in 0..k {
+                for b in a + 1..k {
+                    let (ra, rb) = (start[a]..start[a + 1], start[b]..start[b + 1]);
+                    let sum = dual_dot(&dual[b - 1][ra.clone()], &krow[ra])
+                        + dual_dot(&dual[a][rb.clone()], &krow[rb]);
+                    o.push(sum + intercept[o.len()]);
                 }
             }
+            o
+        });
+        let mut out = Array2::<f64>::zeros((x.nrows(), n_pairs));
+        for (mut orow, r) in out.rows_mut().into_iter().zip(rows) {
+            orow.iter_mut().zip(r).for_each(|(o, v)| *o = v);
         }
         Ok(out)
     }
@@ -857,7 +855,6 @@ where
         {
             return Err(bad("prob_a / prob_b / objective sizes are inconsistent"));
         }
-        let sv_sq = kernel::sq_norms(support_vectors.view());
         Ok(FittedSvc {
             hyper: meta.hyper,
             kernel: meta.kernel,
@@ -865,7 +862,6 @@ where
             n_features,
             support,
             support_vectors,
-            sv_sq,
             n_support,
             dual_coef,
             intercept,

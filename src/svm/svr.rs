@@ -192,14 +192,12 @@ impl Svr {
         } else {
             x.select(Axis(0), &support)
         };
-        let sv_sq = kernel::sq_norms(support_vectors.view());
         Ok(FittedSvr {
             hyper: h.clone(),
             kernel: kf,
             n_features: x.ncols(),
             support,
             support_vectors,
-            sv_sq,
             dual_coef,
             intercept: F::from_f64_lossy(-sol.rho),
             n_iter: sol.n_iter,
@@ -230,7 +228,6 @@ pub struct FittedSvr<F: Float> {
     pub(crate) n_features: usize,
     pub(crate) support: Vec<usize>,
     pub(crate) support_vectors: ndarray::Array2<F>,
-    pub(crate) sv_sq: Vec<F>,
     pub(crate) dual_coef: Array1<F>,
     pub(crate) intercept: F,
     pub(crate) n_iter: usize,
@@ -290,31 +287,12 @@ impl<F: Float> FittedSvr<F> {
     /// [`Error::ShapeMismatch`] (wrong feature count), [`Error::NonFinite`].
     pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>> {
         validation::check_predict_input(x, self.n_features)?;
-        let mut out = Vec::with_capacity(x.nrows());
         let b = self.intercept.to_f64_exact();
-        let rows = super::svc::predict_chunk::<F>(self.support.len());
-        for chunk in x.axis_chunks_iter(Axis(0), rows) {
-            let kb = if let KernelFn::Precomputed = self.kernel {
-                chunk.select(Axis(1), &self.support)
-            } else {
-                let sq = kernel::sq_norms(chunk);
-                kernel::block(
-                    self.kernel,
-                    chunk,
-                    &sq,
-                    self.support_vectors.view(),
-                    &self.sv_sq,
-                )
-            };
-            out.extend(kb.rows().into_iter().map(|r| {
-                let s: f64 = r
-                    .iter()
-                    .zip(&self.dual_coef)
-                    .map(|(k, c)| k.to_f64_exact() * c.to_f64_exact())
-                    .sum();
-                F::from_f64_lossy(s + b)
-            }));
-        }
+        let coef: Vec<f64> = self.dual_coef.iter().map(|v| v.to_f64_exact()).collect();
+        let sk = kernel::SvKernel::new(self.kernel, self.support_vectors.view(), &self.support);
+        let out = sk.map_rows(x, |krow| {
+            F::from_f64_lossy(super::svc::dual_dot(&coef, krow) + b)
+        });
         Ok(Array1::from(out))
     }
 }
@@ -393,14 +371,12 @@ impl<F: Float> Persist for FittedSvr<F> {
         )?;
         let dual_coef: Array1<F> = file.take_array1("dual_coef", Some(n_sv))?;
         let intercept: Array1<F> = file.take_array1("intercept", Some(1))?;
-        let sv_sq = kernel::sq_norms(support_vectors.view());
         Ok(FittedSvr {
             hyper: meta.hyper,
             kernel: meta.kernel,
             n_features,
             support,
             support_vectors,
-            sv_sq,
             dual_coef,
             intercept: intercept[0],
             n_iter: meta.n_iter,
