@@ -531,3 +531,64 @@ fn trait_impls_and_send_sync() {
     assert_eq!(pm.dim(), (30, 2));
     assert!(mm.score(x.view(), y.view()).unwrap() > 0.9);
 }
+
+/// The fit learns whether `X` is finite from the pass that forms the normal
+/// equations (no separate scan): a NaN or infinity anywhere — on a
+/// zero-weight row, inside a whole leaf of zero weight, without intercept,
+/// through every solver — must still be `NonFinite` naming the first
+/// offending entry of `x`.
+#[test]
+fn non_finite_x_is_found_without_a_separate_scan() {
+    // 30 000 × 10: three leaves of 13 107 rows; the first leaf has zero weight.
+    let (x, y) = problem(30_000, 10, 1, 31);
+    let y0 = y.column(0);
+    let w = Array1::from_shape_fn(x.nrows(), |i| if i < 14_000 { 0.0 } else { 1.5 });
+    for (row, col, bad) in [
+        (100, 3, f64::NAN),
+        (13_500, 0, f64::INFINITY),
+        (29_999, 9, f64::NEG_INFINITY),
+    ] {
+        let mut xb = x.clone();
+        xb[[row, col]] = bad;
+        // A second bad value later on: the error names the first one.
+        xb[[29_999, 0]] = f64::NAN;
+        let first = if (row, col) == (29_999, 9) {
+            vec![29_999, 0]
+        } else {
+            vec![row, col]
+        };
+        let is_first = |e: Error| match e {
+            Error::NonFinite { what, index } => what == "x" && index == first,
+            _ => false,
+        };
+        for fit_intercept in [true, false] {
+            let ols = LinearRegression::new().fit_intercept(fit_intercept);
+            assert!(is_first(ols.fit(xb.view(), y0).unwrap_err()));
+            assert!(is_first(
+                ols.fit_weighted(xb.view(), y0, w.view()).unwrap_err()
+            ));
+            for solver in [RidgeSolver::Auto, RidgeSolver::Cholesky, RidgeSolver::Svd] {
+                let ridge = Ridge::new()
+                    .alpha(1.0)
+                    .solver(solver)
+                    .fit_intercept(fit_intercept);
+                assert!(is_first(ridge.fit(xb.view(), y0).unwrap_err()));
+                assert!(is_first(
+                    ridge.fit_weighted(xb.view(), y0, w.view()).unwrap_err()
+                ));
+            }
+        }
+        assert!(is_first(
+            SufficientStats::from_chunk(xb.view(), y0).unwrap_err()
+        ));
+        let mut stats = SufficientStats::new(10, 1);
+        let err = stats.update_weighted(xb.view(), y0, w.view()).unwrap_err();
+        assert!(is_first(err));
+    }
+    // Finite data through the same paths still fits.
+    assert!(
+        LinearRegression::new()
+            .fit_weighted(x.view(), y0, w.view())
+            .is_ok()
+    );
+}

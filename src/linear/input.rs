@@ -8,14 +8,21 @@ use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::validation;
 
-/// Validates records, an `n × k` target matrix and optional weights; returns
-/// the validated weights.
+/// Validates the shape of `x` (non-empty), an `n × k` target matrix and
+/// optional weights; returns the validated weights.
+///
+/// The finiteness of `x` is **not** checked here: the solvers learn it from
+/// the pass that forms the normal equations ([`super::normal::Normal::x_finite`])
+/// and call [`check_records`] themselves on every other path, so a fit reads
+/// `X` from memory once instead of twice.
 pub(crate) fn check_fit<F: Float>(
     x: ArrayView2<'_, F>,
     y: ArrayView2<'_, F>,
     w: Option<ArrayView1<'_, F>>,
 ) -> Result<Option<Array1<F>>> {
-    check_records(x)?;
+    if x.nrows() == 0 || x.ncols() == 0 {
+        validation::check_records(x)?;
+    }
     validation::check_n_targets(x.nrows(), y.nrows())?;
     if y.ncols() == 0 {
         return Err(Error::EmptyInput {

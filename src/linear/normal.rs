@@ -40,6 +40,9 @@ pub(crate) struct Normal<F> {
     pub y_offset: Array1<F>,
     /// `Σ wᵢ` (the row count when unweighted).
     pub sum_w: F,
+    /// `false` when `X` may hold a NaN or an infinity (see
+    /// [`normal_equations`]); `true` guarantees every entry of `X` is finite.
+    pub x_finite: bool,
 }
 
 impl<F: Float> Normal<F> {
@@ -51,6 +54,7 @@ impl<F: Float> Normal<F> {
             x_offset: Array1::zeros(d),
             y_offset: Array1::zeros(k),
             sum_w: F::zero(),
+            x_finite: true,
         }
     }
 
@@ -59,13 +63,17 @@ impl<F: Float> Normal<F> {
     /// (`M = M_a + M_b + (w_a·w_b/(w_a + w_b))·δδᵀ`, `δ = x̄_b − x̄_a`);
     /// uncentred ones (`centred == false`, offsets zero) are simply added.
     fn merge(&mut self, other: &Self, centred: bool) {
+        let x_finite = self.x_finite && other.x_finite;
         if other.sum_w == F::zero() {
+            self.x_finite = x_finite;
             return;
         }
         if self.sum_w == F::zero() {
             *self = other.clone();
+            self.x_finite = x_finite;
             return;
         }
+        self.x_finite = x_finite;
         self.a += &other.a;
         self.b += &other.b;
         let sum_w = self.sum_w + other.sum_w;
@@ -135,6 +143,17 @@ pub(crate) fn centred_scaled<F: Float>(
 /// its **own** weighted mean into a cache-sized copy, forms that copy's gram
 /// ([`linalg::gram`]) and cross product, and sibling leaves are merged with
 /// Chan's update. One pass over `X`, no `O(n·d)` buffer, both cores busy.
+///
+/// The same pass tells whether `X` is finite ([`Normal::x_finite`]), so
+/// callers need no separate scan of `X` on the (usual) clean path: a leaf's
+/// gram diagonal `Σᵢ (√wᵢ(xᵢⱼ − x̄ⱼ))²` is a sum of non-negative terms, so a
+/// NaN or infinity anywhere in column `j` (even on a zero-weight row:
+/// `0·∞ = NaN`, and a non-finite `x̄ⱼ` poisons every term) makes it
+/// non-finite, and merging only adds non-negative terms to it. A leaf of
+/// zero total weight is skipped by the arithmetic and scanned instead.
+/// `x_finite == false` can also mean a finite `X` whose squares overflow;
+/// callers then run the exact scan (`validation::check_finite2`), which
+/// reports the first offending entry.
 pub(crate) fn normal_equations<F: Float>(
     x: ArrayView2<'_, F>,
     y: ArrayView2<'_, F>,
@@ -195,7 +214,9 @@ fn normal_leaf<F: Float>(
         None => F::from_usize(n).expect("row count fits a float"),
     };
     if n == 0 || sum_w == F::zero() {
-        return Normal::empty(d, k);
+        let mut empty = Normal::empty(d, k);
+        empty.x_finite = x.iter().all(|v| v.is_finite());
+        return empty;
     }
     let (x_offset, y_offset) = if centred {
         (weighted_mean(x, w), weighted_mean(y, w))
@@ -214,12 +235,14 @@ fn normal_leaf<F: Float>(
         linalg::gemm(F::one(), xc.t(), yc.view(), F::zero(), &mut b.view_mut());
         (linalg::gram(xc.view(), None), b)
     };
+    let x_finite = a.diag().iter().all(|v| v.is_finite());
     Normal {
         a,
         b,
         x_offset,
         y_offset,
         sum_w,
+        x_finite,
     }
 }
 

@@ -4,6 +4,7 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
 
+use super::input::check_records;
 use super::normal::{
     CholOutcome, Normal, add_diag, centred_scaled, cholesky_checked, gram_svd_filtered, intercepts,
     normal_equations, svd_filtered, weighted_mean,
@@ -21,6 +22,10 @@ pub(crate) struct Solved<F> {
 }
 
 /// The training data, for the solvers that need the design itself.
+///
+/// Shapes, `y` and the weights are validated by the caller
+/// ([`super::input::check_fit`]); the finiteness of `x` is checked by the
+/// solvers (from the normal-equations pass, or by a scan before any other use).
 #[derive(Clone, Copy)]
 pub(crate) struct Design<'a, F> {
     pub x: ArrayView2<'a, F>,
@@ -60,11 +65,21 @@ fn finish<F: Float>(sol_dk: Array2<F>, xo: &Array1<F>, yo: &Array1<F>, rank: usi
     }
 }
 
+/// The normal equations of the design, with `Err(NonFinite)` (first
+/// offending entry) when `x` holds a NaN or an infinity.
+fn checked_normal_equations<F: Float>(design: Design<'_, F>) -> Result<Normal<F>> {
+    let normal = normal_equations(design.x, design.y, design.w, design.fit_intercept);
+    if !normal.x_finite {
+        check_records(design.x)?;
+    }
+    Ok(normal)
+}
+
 /// Ordinary least squares on data in memory: Cholesky on the centred weighted
 /// gram, or the minimum-norm `lstsq` on the centred, `√w`-scaled design when
 /// the gram is not safely positive definite.
 pub(crate) fn ols<F: Float>(design: Design<'_, F>) -> Result<Solved<F>> {
-    let normal = normal_equations(design.x, design.y, design.w, design.fit_intercept);
+    let normal = checked_normal_equations(design)?;
     if let CholOutcome::Solved(sol) = cholesky_checked(normal.a.view(), normal.b.view())? {
         let d = design.x.ncols();
         return Ok(finish(sol, &normal.x_offset, &normal.y_offset, d));
@@ -141,6 +156,9 @@ pub(crate) fn ridge<F: Float>(
     solver: RidgeSolver,
 ) -> Result<(Solved<F>, RidgeRun)> {
     let (n, d) = design.x.dim();
+    if solver == RidgeSolver::Svd || d > n {
+        check_records(design.x)?;
+    }
     if solver != RidgeSolver::Svd {
         let attempt = if d > n {
             let (z, yz, xo, yo) = design.centred();
@@ -150,7 +168,7 @@ pub(crate) fn ridge<F: Float>(
                 (finish(coef_dk, &xo, &yo, d.min(n)), true)
             })
         } else {
-            let normal = normal_equations(design.x, design.y, design.w, design.fit_intercept);
+            let normal = checked_normal_equations(design)?;
             cholesky_per_alpha(normal.a.view(), normal.b.view(), alphas)
                 .map(|sol| (finish(sol, &normal.x_offset, &normal.y_offset, d), false))
         };

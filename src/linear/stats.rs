@@ -153,11 +153,11 @@ impl<F: Float> SufficientStats<F> {
             });
         }
         validation::check_n_targets(x.nrows(), y.nrows())?;
-        validation::check_finite2(x, "x")?;
         validation::check_finite2(y, "y")?;
         let n = x.nrows();
         let w = match w {
             Some(w) if w.len() == n && !w.is_empty() && w.iter().all(|v| *v == F::zero()) => {
+                validation::check_finite2(x, "x")?;
                 self.n_rows += n as u64;
                 return Ok(());
             }
@@ -171,13 +171,19 @@ impl<F: Float> SufficientStats<F> {
             Some(w) => w.sum(),
             None => F::from_usize(n).expect("row count fits a float"),
         };
+        // `X`'s finiteness comes out of the same pass (see `normal_equations`);
+        // the exact scan runs only when that pass saw a non-finite value.
         let Normal {
             a,
             b,
             x_offset,
             y_offset,
+            x_finite,
             ..
         } = normal_equations(x, y, w.as_ref().map(|w| w.view()), true);
+        if !x_finite {
+            validation::check_finite2(x, "x")?;
+        }
         let chunk = Self {
             n_rows: n as u64,
             sum_w,
@@ -312,6 +318,7 @@ impl<F: Float> SufficientStats<F> {
                 x_offset: self.mean_x.clone(),
                 y_offset: self.mean_y.clone(),
                 sum_w: self.sum_w,
+                x_finite: true,
             });
         }
         // Σwxxᵀ = M + Σw·x̄x̄ᵀ: adding the mean back is safe (no cancellation).
@@ -324,6 +331,7 @@ impl<F: Float> SufficientStats<F> {
             x_offset: Array1::zeros(self.n_features()),
             y_offset: Array1::zeros(self.n_targets()),
             sum_w: self.sum_w,
+            x_finite: true,
         })
     }
 }
