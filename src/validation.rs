@@ -11,10 +11,30 @@ use ndarray::{Array1, ArrayView1, ArrayView2};
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 
+/// Elements from which [`all_finite2`] splits its scan across the rayon pool.
+const PAR_SCAN: usize = 1 << 16;
+
+/// Whether every entry of `x` is finite: a branch-free scan, split across the
+/// rayon pool for large inputs (it reads all of `x` once, which is a sizeable
+/// share of a fit that itself reads `x` only once).
+fn all_finite2<F: Float>(x: ArrayView2<'_, F>) -> bool {
+    use rayon::prelude::*;
+    let all_finite = |c: &[F]| c.iter().fold(true, |ok, v| ok & v.is_finite());
+    match x.as_slice_memory_order() {
+        Some(s) if s.len() < PAR_SCAN => all_finite(s),
+        Some(s) => s.par_chunks(1 << 15).all(all_finite),
+        None if x.len() < PAR_SCAN => x.iter().fold(true, |ok, v| ok & v.is_finite()),
+        None => x
+            .axis_chunks_iter(ndarray::Axis(0), 256)
+            .into_par_iter()
+            .all(|c| c.iter().fold(true, |ok, v| ok & v.is_finite())),
+    }
+}
+
 /// `Err(NonFinite)` at the first NaN/inf of `x`.
 pub(crate) fn check_finite2<F: Float>(x: ArrayView2<'_, F>, what: &'static str) -> Result<()> {
     // Fast scan first; the index search runs only on failure.
-    if x.iter().all(|v| v.is_finite()) {
+    if all_finite2(x) {
         return Ok(());
     }
     if let Some(((i, j), _)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {

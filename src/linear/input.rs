@@ -1,8 +1,7 @@
 //! Input checks and scores shared by the linear models (on top of
 //! `crate::validation`).
 
-use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
-use rayon::prelude::*;
+use ndarray::{Array1, ArrayView1, ArrayView2};
 
 use crate::error::{Error, Result};
 use crate::linalg::Float;
@@ -13,7 +12,7 @@ use crate::validation;
 ///
 /// The finiteness of `x` is **not** checked here: the solvers learn it from
 /// the pass that forms the normal equations ([`super::normal::Normal::x_finite`])
-/// and call [`check_records`] themselves on every other path, so a fit reads
+/// and call [`validation::check_records`] themselves on every other path, so a fit reads
 /// `X` from memory once instead of twice.
 pub(crate) fn check_fit<F: Float>(
     x: ArrayView2<'_, F>,
@@ -33,30 +32,6 @@ pub(crate) fn check_fit<F: Float>(
     match w {
         None => Ok(None),
         Some(w) => validation::sample_weights(Some(w), x.nrows()).map(Some),
-    }
-}
-
-/// [`validation::check_records`] with the finiteness scan split across the
-/// rayon pool and written branch-free (it reads all of `X` once, which is a
-/// sizeable share of a fit that itself reads `X` only once). The scan's
-/// answer is a plain "all finite"; on failure the first offending index is
-/// found by `validation::check_finite2`, so the error is the same.
-pub(crate) fn check_records<F: Float>(x: ArrayView2<'_, F>) -> Result<()> {
-    if x.nrows() == 0 || x.ncols() == 0 {
-        return validation::check_records(x);
-    }
-    let all_finite = |c: &[F]| c.iter().fold(true, |ok, v| ok & v.is_finite());
-    let ok = match x.as_slice_memory_order() {
-        Some(s) => s.par_chunks(1 << 15).all(all_finite),
-        None => x
-            .axis_chunks_iter(Axis(0), 256)
-            .into_par_iter()
-            .all(|c| c.iter().fold(true, |ok, v| ok & v.is_finite())),
-    };
-    if ok {
-        Ok(())
-    } else {
-        validation::check_finite2(x, "x")
     }
 }
 

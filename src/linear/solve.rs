@@ -4,7 +4,6 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
 
-use super::input::check_records;
 use super::normal::{
     CholOutcome, Normal, add_diag, centred_scaled, cholesky_checked, gram_svd_filtered, intercepts,
     normal_equations, svd_filtered, weighted_mean,
@@ -12,6 +11,7 @@ use super::normal::{
 use super::ridge::RidgeSolver;
 use crate::error::{Error, Result};
 use crate::linalg::{self, Float};
+use crate::validation::check_records;
 
 /// A solved linear model: `coef` is `k × d`, `intercept` has `k` entries.
 #[derive(Debug, Clone)]
