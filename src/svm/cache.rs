@@ -19,7 +19,12 @@ pub(crate) struct RowCache {
     slot_of: Vec<u32>,
     key_of: Vec<usize>,
     len: Vec<usize>,
-    data: Vec<Vec<f32>>,
+    /// `max_slots` rows of `row_len` values, slot after slot: allocated zeroed
+    /// in one piece (fresh pages from the OS, nothing written up front), so
+    /// memory is only touched as rows are filled.
+    data: Vec<f32>,
+    /// Slots handed out so far.
+    used: usize,
     prev: Vec<u32>,
     next: Vec<u32>,
     head: u32,
@@ -40,6 +45,7 @@ impl RowCache {
             key_of: Vec::new(),
             len: Vec::new(),
             data: Vec::new(),
+            used: 0,
             prev: Vec::new(),
             next: Vec::new(),
             head: NONE,
@@ -103,9 +109,12 @@ impl RowCache {
             return (s as usize, have);
         }
         self.misses += 1;
-        let s = if self.data.len() < self.max_slots {
-            let s = self.data.len() as u32;
-            self.data.push(vec![0.0; self.row_len]);
+        let s = if self.used < self.max_slots {
+            if self.data.is_empty() {
+                self.data = vec![0.0; self.max_slots * self.row_len];
+            }
+            let s = self.used as u32;
+            self.used += 1;
             self.key_of.push(key);
             self.len.push(0);
             self.prev.push(NONE);
@@ -126,7 +135,7 @@ impl RowCache {
 
     /// Number of allocated slots.
     pub(crate) fn n_slots(&self) -> usize {
-        self.data.len()
+        self.used
     }
 
     /// How many leading entries of `slot` are valid.
@@ -141,12 +150,12 @@ impl RowCache {
 
     /// The buffer of `slot`.
     pub(crate) fn row(&self, slot: usize) -> &[f32] {
-        &self.data[slot]
+        &self.data[slot * self.row_len..(slot + 1) * self.row_len]
     }
 
     /// The buffer of `slot`, mutable.
     pub(crate) fn row_mut(&mut self, slot: usize) -> &mut [f32] {
-        &mut self.data[slot]
+        &mut self.data[slot * self.row_len..(slot + 1) * self.row_len]
     }
 }
 
@@ -299,7 +308,7 @@ mod tests {
         assert_eq!(have, 0);
         c.set_len(s, 4);
         assert_eq!(c.get(1).1, 0, "row 1 was evicted");
-        assert_eq!(c.data.len(), 3);
+        assert_eq!(c.n_slots(), 3);
         assert!(c.stats().0 >= 1);
     }
 }

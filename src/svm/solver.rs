@@ -96,13 +96,384 @@ pub(crate) type ProgressFn<'a> = &'a mut dyn FnMut(usize, f64, usize);
 const TAU: f64 = 1e-12;
 const PROGRESS_EVERY: usize = 1000;
 
+/// Independent running extremes per scan (two AVX2 vectors of `f64`),
+/// combined at the end so that ties resolve exactly as in one sequential scan.
+const LANES: usize = 8;
+
+/// Active sets at least this long are scanned and updated on two threads
+/// (`rayon::join` on two halves; identical results, see [`later_max`]).
+const PAR_MIN: usize = 2048;
+
+/// "No index".
+const NO: usize = usize::MAX;
+
+/// The extreme of two partial arg-max results, `hi` from the later positions.
+/// A tie goes to `hi`: the same index as one sequential scan that takes an
+/// element when it is `>=` the best so far (libsvm's rule).
+#[inline(always)]
+fn later_max(lo: (f64, usize), hi: (f64, usize)) -> (f64, usize) {
+    if hi.1 != NO && (lo.1 == NO || hi.0 >= lo.0) {
+        hi
+    } else {
+        lo
+    }
+}
+
+/// [`later_max`] for arg-min scans (`<=` rule).
+#[inline(always)]
+fn later_min(lo: (f64, usize), hi: (f64, usize)) -> (f64, usize) {
+    if hi.1 != NO && (lo.1 == NO || hi.0 <= lo.0) {
+        hi
+    } else {
+        lo
+    }
+}
+
+/// Combines per-lane arg-extremes (lanes interleave positions): the best
+/// value, ties to the largest index; then the scalar tail `[body, n)`.
+#[inline(always)]
+fn lanes_best(best: &[f64; LANES], idx: &[f64; LANES], max: bool) -> (f64, usize) {
+    let mut r = (
+        if max {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        },
+        NO,
+    );
+    for k in 0..LANES {
+        if idx[k] < 0.0 {
+            continue;
+        }
+        let t = idx[k] as usize;
+        let better = if max { best[k] > r.0 } else { best[k] < r.0 };
+        if r.1 == NO || better || (best[k] == r.0 && t > r.1) {
+            r = (best[k], t);
+        }
+    }
+    r
+}
+
+/// `mu`, `ml` masks of a variable: `(0 | −∞, 0 | +∞)` for in / not in
+/// `I_up`, `I_low`.
+#[inline(always)]
+fn masks(y: f64, alpha: f64, c: f64) -> (f64, f64) {
+    let (up, low) = if y > 0.0 {
+        (alpha < c, alpha > 0.0)
+    } else {
+        (alpha > 0.0, alpha < c)
+    };
+    (
+        if up { 0.0 } else { f64::NEG_INFINITY },
+        if low { 0.0 } else { f64::INFINITY },
+    )
+}
+
+/// `argmax_{t ∈ I_up} vₜ` (last index on ties) over a slice starting at
+/// position `base`: `(v, index)`, index [`NO`] when `I_up` is empty.
+#[inline(always)]
+fn scan_up_body(v: &[f64], mu: &[f64], base: usize) -> (f64, usize) {
+    let n = v.len().min(mu.len());
+    let body = n / LANES * LANES;
+    let mut best = [f64::NEG_INFINITY; LANES];
+    let mut idx = [-1.0f64; LANES];
+    let mut pos: [f64; LANES] = std::array::from_fn(|k| (base + k) as f64);
+    for (cv, cm) in v[..body]
+        .chunks_exact(LANES)
+        .zip(mu[..body].chunks_exact(LANES))
+    {
+        for k in 0..LANES {
+            let take = cm[k] == 0.0 && cv[k] >= best[k];
+            best[k] = if take { cv[k] } else { best[k] };
+            idx[k] = if take { pos[k] } else { idx[k] };
+            pos[k] += LANES as f64;
+        }
+    }
+    let mut r = lanes_best(&best, &idx, true);
+    for t in body..n {
+        if mu[t] == 0.0 && (r.1 == NO || v[t] >= r.0) {
+            r = (v[t], base + t);
+        }
+    }
+    r
+}
+
+/// The gradient step `vₜ −= s·(K_it − K_jt)` fused with the next
+/// [`scan_up`] (the masks must already be those after the step).
+#[inline(always)]
+fn step_scan_up_body(
+    v: &mut [f64],
+    mu: &[f64],
+    ki: &[f32],
+    kj: &[f32],
+    s: f64,
+    base: usize,
+) -> (f64, usize) {
+    let n = v.len().min(mu.len()).min(ki.len()).min(kj.len());
+    let body = n / LANES * LANES;
+    let mut best = [f64::NEG_INFINITY; LANES];
+    let mut idx = [-1.0f64; LANES];
+    let mut pos: [f64; LANES] = std::array::from_fn(|k| (base + k) as f64);
+    for (((cv, cm), ci), cj) in v[..body]
+        .chunks_exact_mut(LANES)
+        .zip(mu[..body].chunks_exact(LANES))
+        .zip(ki[..body].chunks_exact(LANES))
+        .zip(kj[..body].chunks_exact(LANES))
+    {
+        for k in 0..LANES {
+            let nv = cv[k] - s * (ci[k] as f64 - cj[k] as f64);
+            cv[k] = nv;
+            let take = cm[k] == 0.0 && nv >= best[k];
+            best[k] = if take { nv } else { best[k] };
+            idx[k] = if take { pos[k] } else { idx[k] };
+            pos[k] += LANES as f64;
+        }
+    }
+    let mut r = lanes_best(&best, &idx, true);
+    for t in body..n {
+        v[t] -= s * (ki[t] as f64 - kj[t] as f64);
+        if mu[t] == 0.0 && (r.1 == NO || v[t] >= r.0) {
+            r = (v[t], base + t);
+        }
+    }
+    r
+}
+
+/// Second pass of the working-set selection over a slice starting at `base`:
+/// `(min_{I_low} v, (best objective, j))` with
+/// `j = argmin_{t ∈ I_low, vₜ < gmax} −(gmax − vₜ)²/a_it` (last index on ties).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn scan_low_body(
+    v: &[f64],
+    ml: &[f64],
+    qd: &[f64],
+    ki: &[f32],
+    gmax: f64,
+    qdi: f64,
+    base: usize,
+) -> (f64, (f64, usize)) {
+    let n = v.len().min(ml.len()).min(qd.len()).min(ki.len());
+    let body = n / LANES * LANES;
+    let mut vmin = [f64::INFINITY; LANES];
+    let mut best = [f64::INFINITY; LANES];
+    let mut idx = [-1.0f64; LANES];
+    let mut pos: [f64; LANES] = std::array::from_fn(|k| (base + k) as f64);
+    for (((cv, cm), cq), ck) in v[..body]
+        .chunks_exact(LANES)
+        .zip(ml[..body].chunks_exact(LANES))
+        .zip(qd[..body].chunks_exact(LANES))
+        .zip(ki[..body].chunks_exact(LANES))
+    {
+        for k in 0..LANES {
+            let x = cv[k] + cm[k];
+            vmin[k] = if x < vmin[k] { x } else { vmin[k] };
+            let b = gmax - cv[k];
+            let a0 = qdi + cq[k] - 2.0 * ck[k] as f64;
+            let a = if a0 <= 0.0 { TAU } else { a0 };
+            let obj = -(b * b) / a;
+            let take = cm[k] == 0.0 && b > 0.0 && obj <= best[k];
+            best[k] = if take { obj } else { best[k] };
+            idx[k] = if take { pos[k] } else { idx[k] };
+            pos[k] += LANES as f64;
+        }
+    }
+    let r = lanes_best(&best, &idx, false);
+    let vm = vmin
+        .iter()
+        .fold(f64::INFINITY, |m, &x| if x < m { x } else { m });
+    scan_low_tail(v, ml, qd, ki, gmax, qdi, base, body..n, vm, r)
+}
+
+/// Where to split `n` positions into two halves for two threads.
+fn half(n: usize) -> usize {
+    (n / 2).next_multiple_of(LANES).min(n)
+}
+
+/// Compiles a scan twice — generic and with AVX2 enabled — behind one
+/// function that takes the CPU check's result.
+macro_rules! dispatch {
+    ($(#[$m:meta])* fn $name:ident / $avx:ident => $body:ident($($a:ident: $t:ty),*) -> $r:ty) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2")]
+        $(#[$m])*
+        fn $avx($($a: $t),*) -> $r {
+            $body($($a),*)
+        }
+        $(#[$m])*
+        #[inline(always)]
+        fn $name(avx2: bool, $($a: $t),*) -> $r {
+            #[cfg(target_arch = "x86_64")]
+            {
+                if avx2 {
+                    // SAFETY: `avx2` is only true when the CPU supports AVX2 (see `solve`).
+                    return unsafe { $avx($($a),*) };
+                }
+            }
+            let _ = avx2;
+            $body($($a),*)
+        }
+    };
+}
+
+dispatch!(fn scan_up / scan_up_avx2 => scan_up_body(v: &[f64], mu: &[f64], base: usize) -> (f64, usize));
+dispatch!(fn step_scan_up / step_scan_up_avx2 => step_scan_up_body(
+    v: &mut [f64], mu: &[f64], ki: &[f32], kj: &[f32], s: f64, base: usize
+) -> (f64, usize));
+/// [`scan_low_body`], explicitly vectorised when `avx2` (the compiler does
+/// not vectorise the masked arg-min with its division on its own).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn scan_low(
+    avx2: bool,
+    v: &[f64],
+    ml: &[f64],
+    qd: &[f64],
+    ki: &[f32],
+    gmax: f64,
+    qdi: f64,
+    base: usize,
+) -> (f64, (f64, usize)) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if avx2 {
+            // SAFETY: `avx2` is only true when the CPU supports AVX2 (see `solve`).
+            return unsafe { scan_low_avx2(v, ml, qd, ki, gmax, qdi, base) };
+        }
+    }
+    let _ = avx2;
+    scan_low_body(v, ml, qd, ki, gmax, qdi, base)
+}
+
+/// [`scan_low_body`] with AVX2 intrinsics: the same per-lane updates (two
+/// vectors of four lanes), then the same lane combination and scalar tail.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments)]
+fn scan_low_avx2(
+    v: &[f64],
+    ml: &[f64],
+    qd: &[f64],
+    ki: &[f32],
+    gmax: f64,
+    qdi: f64,
+    base: usize,
+) -> (f64, (f64, usize)) {
+    use std::arch::x86_64::*;
+    let n = v.len().min(ml.len()).min(qd.len()).min(ki.len());
+    let body = n / LANES * LANES;
+    let mut vmin = [f64::INFINITY; LANES];
+    let mut best = [f64::INFINITY; LANES];
+    let mut idx = [-1.0f64; LANES];
+    // SAFETY: every load reads `[off, off + 4)` with `off + 4 <= body <= n`,
+    // within all four slices; stores go to local arrays of `LANES = 8`.
+    unsafe {
+        let gm = _mm256_set1_pd(gmax);
+        let qi = _mm256_set1_pd(qdi);
+        let two = _mm256_set1_pd(2.0);
+        let tau = _mm256_set1_pd(TAU);
+        let zero = _mm256_setzero_pd();
+        let sign = _mm256_set1_pd(-0.0);
+        let step = _mm256_set1_pd(LANES as f64);
+        let b0 = base as f64;
+        let mut pos = [
+            _mm256_setr_pd(b0, b0 + 1.0, b0 + 2.0, b0 + 3.0),
+            _mm256_setr_pd(b0 + 4.0, b0 + 5.0, b0 + 6.0, b0 + 7.0),
+        ];
+        let mut vm = [_mm256_set1_pd(f64::INFINITY); 2];
+        let mut bs = [_mm256_set1_pd(f64::INFINITY); 2];
+        let mut ix = [_mm256_set1_pd(-1.0); 2];
+        let mut c = 0;
+        while c < body {
+            for h in 0..2 {
+                let off = c + 4 * h;
+                let vv = _mm256_loadu_pd(v.as_ptr().add(off));
+                let mm = _mm256_loadu_pd(ml.as_ptr().add(off));
+                vm[h] = _mm256_min_pd(_mm256_add_pd(vv, mm), vm[h]);
+                let b = _mm256_sub_pd(gm, vv);
+                let k = _mm256_cvtps_pd(_mm_loadu_ps(ki.as_ptr().add(off)));
+                let a0 = _mm256_sub_pd(
+                    _mm256_add_pd(qi, _mm256_loadu_pd(qd.as_ptr().add(off))),
+                    _mm256_mul_pd(two, k),
+                );
+                let a = _mm256_blendv_pd(a0, tau, _mm256_cmp_pd::<_CMP_LE_OQ>(a0, zero));
+                let obj = _mm256_div_pd(_mm256_xor_pd(_mm256_mul_pd(b, b), sign), a);
+                let take = _mm256_and_pd(
+                    _mm256_and_pd(
+                        _mm256_cmp_pd::<_CMP_EQ_OQ>(mm, zero),
+                        _mm256_cmp_pd::<_CMP_GT_OQ>(b, zero),
+                    ),
+                    _mm256_cmp_pd::<_CMP_LE_OQ>(obj, bs[h]),
+                );
+                bs[h] = _mm256_blendv_pd(bs[h], obj, take);
+                ix[h] = _mm256_blendv_pd(ix[h], pos[h], take);
+                pos[h] = _mm256_add_pd(pos[h], step);
+            }
+            c += LANES;
+        }
+        for h in 0..2 {
+            _mm256_storeu_pd(vmin.as_mut_ptr().add(4 * h), vm[h]);
+            _mm256_storeu_pd(best.as_mut_ptr().add(4 * h), bs[h]);
+            _mm256_storeu_pd(idx.as_mut_ptr().add(4 * h), ix[h]);
+        }
+    }
+    let r = lanes_best(&best, &idx, false);
+    let vm = vmin
+        .iter()
+        .fold(f64::INFINITY, |m, &x| if x < m { x } else { m });
+    scan_low_tail(v, ml, qd, ki, gmax, qdi, base, body..n, vm, r)
+}
+
+/// The scalar tail of [`scan_low_body`] (positions `range`), continuing from
+/// `(vm, r)`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn scan_low_tail(
+    v: &[f64],
+    ml: &[f64],
+    qd: &[f64],
+    ki: &[f32],
+    gmax: f64,
+    qdi: f64,
+    base: usize,
+    range: std::ops::Range<usize>,
+    mut vm: f64,
+    mut r: (f64, usize),
+) -> (f64, (f64, usize)) {
+    for t in range {
+        if ml[t] != 0.0 {
+            continue;
+        }
+        if v[t] < vm {
+            vm = v[t];
+        }
+        let b = gmax - v[t];
+        if b > 0.0 {
+            let mut a = qdi + qd[t] - 2.0 * ki[t] as f64;
+            if a <= 0.0 {
+                a = TAU;
+            }
+            let obj = -(b * b) / a;
+            if r.1 == NO || obj <= r.0 {
+                r = (obj, base + t);
+            }
+        }
+    }
+    (vm, r)
+}
+
 struct State<'q, Q: QRows> {
     q: &'q mut Q,
     l: usize,
     active: usize,
     perm: Vec<usize>,
     alpha: Vec<f64>,
-    g: Vec<f64>,
+    /// `vₜ = −yₜ·∇f(α)ₜ`.
+    v: Vec<f64>,
+    /// `0` when `t ∈ I_up`, `−∞` otherwise (see [`masks`]).
+    mu: Vec<f64>,
+    /// `0` when `t ∈ I_low`, `+∞` otherwise.
+    ml: Vec<f64>,
     y: Vec<f64>,
     p: Vec<f64>,
     c: Vec<f64>,
@@ -112,32 +483,30 @@ struct State<'q, Q: QRows> {
     /// gradients of shrunk variables only needs the free variables.
     g_bar: Vec<f64>,
     sample: Vec<usize>,
+    /// Active-set length from which the scans run on two threads.
+    par_min: usize,
+    /// The CPU has AVX2 (the scans run their AVX2 build).
+    avx2: bool,
 }
 
 impl<Q: QRows> State<'_, Q> {
     #[inline]
     fn in_up(&self, t: usize) -> bool {
-        if self.y[t] > 0.0 {
-            self.alpha[t] < self.c[t]
-        } else {
-            self.alpha[t] > 0.0
-        }
+        self.mu[t] == 0.0
     }
 
     #[inline]
     fn in_low(&self, t: usize) -> bool {
-        if self.y[t] > 0.0 {
-            self.alpha[t] > 0.0
-        } else {
-            self.alpha[t] < self.c[t]
-        }
+        self.ml[t] == 0.0
     }
 
     fn swap(&mut self, a: usize, b: usize) {
         self.sample.swap(a, b);
         self.perm.swap(a, b);
         self.alpha.swap(a, b);
-        self.g.swap(a, b);
+        self.v.swap(a, b);
+        self.mu.swap(a, b);
+        self.ml.swap(a, b);
         self.y.swap(a, b);
         self.p.swap(a, b);
         self.c.swap(a, b);
@@ -161,7 +530,7 @@ impl<Q: QRows> State<'_, Q> {
     fn extremes(&self, len: usize) -> (f64, f64) {
         let (mut m, mut big_m) = (f64::NEG_INFINITY, f64::INFINITY);
         for t in 0..len {
-            let v = -self.y[t] * self.g[t];
+            let v = self.v[t];
             if self.in_up(t) && v > m {
                 m = v;
             }
@@ -172,73 +541,50 @@ impl<Q: QRows> State<'_, Q> {
         (m, big_m)
     }
 
-    /// Second-order working set over the active prefix: `(i, j, gap)`, or
-    /// `None` for `j` when no pair violates the optimality conditions.
-    /// (Loops over exact-length slices: no bounds checks.)
-    #[inline(always)]
-    fn select(&mut self) -> (usize, Option<usize>, f64) {
-        let act = self.active;
-        let y = &self.y[..act];
-        let g = &self.g[..act];
-        let alpha = &self.alpha[..act];
-        let c = &self.c[..act];
-        let qd = &self.qd[..act];
-        let mut gmax = f64::NEG_INFINITY;
-        let mut i = usize::MAX;
-        for t in 0..act {
-            let up = if y[t] > 0.0 {
-                alpha[t] < c[t]
-            } else {
-                alpha[t] > 0.0
-            };
-            let v = -y[t] * g[t];
-            if up && v >= gmax {
-                gmax = v;
-                i = t;
-            }
+    /// First half of the working-set selection over the active prefix:
+    /// `(max_{I_up} v, i)`.
+    fn select_i(&self) -> (f64, usize) {
+        let (act, avx2) = (self.active, self.avx2);
+        let (v, mu) = (&self.v[..act], &self.mu[..act]);
+        if act >= self.par_min {
+            let h = half(act);
+            let (lo, hi) = rayon::join(
+                || scan_up(avx2, &v[..h], &mu[..h], 0),
+                || scan_up(avx2, &v[h..], &mu[h..], h),
+            );
+            later_max(lo, hi)
+        } else {
+            scan_up(avx2, v, mu, 0)
         }
-        if i == usize::MAX {
-            return (0, None, f64::NEG_INFINITY);
-        }
-        let qdi = qd[i];
-        let mut vmin = f64::INFINITY;
-        let mut best = f64::INFINITY;
-        let mut j = None;
-        let ki = &self.q.row(self.sample[i], act)[..act];
-        for t in 0..act {
-            let low = if y[t] > 0.0 {
-                alpha[t] > 0.0
-            } else {
-                alpha[t] < c[t]
-            };
-            if !low {
-                continue;
-            }
-            let v = -y[t] * g[t];
-            if v < vmin {
-                vmin = v;
-            }
-            let b = gmax - v;
-            if b > 0.0 {
-                let mut a = qdi + qd[t] - 2.0 * ki[t] as f64;
-                if a <= 0.0 {
-                    a = TAU;
-                }
-                let obj = -(b * b) / a;
-                if obj <= best {
-                    best = obj;
-                    j = Some(t);
-                }
-            }
-        }
-        (i, j, gmax - vmin)
     }
 
-    #[inline(always)]
-    fn update(&mut self, i: usize, j: usize) {
-        let act = self.active;
+    /// Second half: `(j, gap)`, `None` for `j` when no pair violates the
+    /// optimality conditions.
+    fn select_j(&mut self, gmax: f64, i: usize) -> (Option<usize>, f64) {
+        let (act, avx2) = (self.active, self.avx2);
+        let qdi = self.qd[i];
+        let ki = &self.q.row(self.sample[i], act)[..act];
+        let (v, ml, qd) = (&self.v[..act], &self.ml[..act], &self.qd[..act]);
+        let (vmin, (_, j)) = if act >= self.par_min {
+            let h = half(act);
+            let (lo, hi) = rayon::join(
+                || scan_low(avx2, &v[..h], &ml[..h], &qd[..h], &ki[..h], gmax, qdi, 0),
+                || scan_low(avx2, &v[h..], &ml[h..], &qd[h..], &ki[h..], gmax, qdi, h),
+            );
+            (lo.0.min(hi.0), later_min(lo.1, hi.1))
+        } else {
+            scan_low(avx2, v, ml, qd, ki, gmax, qdi, 0)
+        };
+        ((j != NO).then_some(j), gmax - vmin)
+    }
+
+    /// The pair step on `(i, j)`; returns the next [`State::select_i`]
+    /// (computed in the same pass as the gradient update), or `None` when
+    /// nothing moved.
+    fn update(&mut self, i: usize, j: usize) -> Option<(f64, usize)> {
+        let (act, avx2) = (self.active, self.avx2);
         let (yi, yj) = (self.y[i], self.y[j]);
-        let b = -yi * self.g[i] + yj * self.g[j];
+        let b = self.v[i] - self.v[j];
         let room_i = if yi > 0.0 {
             self.c[i] - self.alpha[i]
         } else {
@@ -258,10 +604,7 @@ impl<Q: QRows> State<'_, Q> {
         let s = (b / a).min(room_i).min(room_j);
         let (clip_i, clip_j) = (s >= room_i, s >= room_j);
         if s <= 0.0 {
-            return;
-        }
-        for (((g, &y), &a), &b) in self.g[..act].iter_mut().zip(&self.y).zip(ki).zip(kj) {
-            *g += s * y * (a as f64 - b as f64);
+            return None;
         }
         let (ci, cj) = (self.c[i], self.c[j]);
         let (up_i, up_j) = (self.alpha[i] >= ci, self.alpha[j] >= cj);
@@ -275,12 +618,28 @@ impl<Q: QRows> State<'_, Q> {
         if clip_j {
             *aj = if yj > 0.0 { 0.0 } else { cj };
         }
+        for t in [i, j] {
+            (self.mu[t], self.ml[t]) = masks(self.y[t], self.alpha[t], self.c[t]);
+        }
+        let (v, mu) = (&mut self.v[..act], &self.mu[..act]);
+        let next = if act >= self.par_min {
+            let h = half(act);
+            let (vlo, vhi) = v.split_at_mut(h);
+            let (lo, hi) = rayon::join(
+                || step_scan_up(avx2, vlo, &mu[..h], &ki[..h], &kj[..h], s, 0),
+                || step_scan_up(avx2, vhi, &mu[h..], &ki[h..], &kj[h..], s, h),
+            );
+            later_max(lo, hi)
+        } else {
+            step_scan_up(avx2, v, mu, ki, kj, s, 0)
+        };
         for (t, was_up) in [(i, up_i), (j, up_j)] {
             let now_up = self.alpha[t] >= self.c[t];
             if now_up != was_up {
                 self.bound_changed(t, if now_up { 1.0 } else { -1.0 });
             }
         }
+        Some(next)
     }
 
     /// Rebuilds `∇f` of the inactive positions from scratch and re-activates
@@ -311,7 +670,7 @@ impl<Q: QRows> State<'_, Q> {
             }
         }
         for (t, &sum) in (lo..l).zip(&sums) {
-            self.g[t] = self.g_bar[t] + self.p[t] + self.y[t] * sum;
+            self.v[t] = -self.y[t] * (self.g_bar[t] + self.p[t] + self.y[t] * sum);
         }
         self.active = self.l;
     }
@@ -321,7 +680,7 @@ impl<Q: QRows> State<'_, Q> {
         if up && low {
             return false;
         }
-        let v = -self.y[t] * self.g[t];
+        let v = self.v[t];
         if up { v < big_m } else { v > m }
     }
 
@@ -351,8 +710,11 @@ impl<Q: QRows> State<'_, Q> {
 /// Runs the solver from `α = 0` (feasible for `Δ = 0`).
 ///
 /// On x86-64 CPUs with AVX2 the same code is run compiled for AVX2 (wider
-/// vectors in the working-set and gradient loops); results are identical up
-/// to floating-point summation order of vectorised reductions (none here).
+/// vectors in the working-set and gradient loops). The scans keep per-lane
+/// (and, above [`PAR_MIN`] active variables with more than one rayon thread,
+/// per-half) running extremes and combine them with the sequential scan's
+/// tie rule, so the iterates are bit-identical for any vector width and
+/// thread count.
 pub(crate) fn solve<Q: QRows>(
     q: &mut Q,
     prob: Problem,
@@ -388,19 +750,42 @@ fn solve_body<Q: QRows>(
     progress: ProgressFn<'_>,
 ) -> Solution {
     let l = prob.y.len();
+    let v: Vec<f64> = prob.y.iter().zip(&prob.p).map(|(y, p)| -y * p).collect();
+    let (mu, ml) = prob
+        .y
+        .iter()
+        .zip(&prob.c)
+        .map(|(&y, &c)| masks(y, 0.0, c))
+        .unzip();
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = std::is_x86_feature_detected!("avx2");
+    #[cfg(not(target_arch = "x86_64"))]
+    let avx2 = false;
+    let par_min = if rayon::current_num_threads() > 1 {
+        std::env::var("OXI_SVM_PAR_MIN")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(PAR_MIN)
+    } else {
+        usize::MAX
+    };
     let mut st = State {
         q,
         l,
         active: l,
         perm: (0..l).collect(),
         alpha: vec![0.0; l],
-        g: prob.p.clone(),
+        v,
+        mu,
+        ml,
         y: prob.y,
         p: prob.p,
         c: prob.c,
         qd: prob.diag,
         g_bar: vec![0.0; l],
         sample: prob.sample,
+        par_min,
+        avx2,
     };
     st.q.set_positions(&st.sample);
     let shrink_every = l.clamp(1, 1000);
@@ -408,20 +793,29 @@ fn solve_body<Q: QRows>(
     let mut unshrunk = false;
     let mut n_iter = 0;
     let mut converged = false;
+    // (max_{I_up} v, i) of the current iterate, when known.
+    let mut first: Option<(f64, usize)> = None;
     loop {
         if settings.shrinking {
             countdown -= 1;
             if countdown == 0 {
                 countdown = shrink_every;
                 st.shrink(&mut unshrunk, settings.tol);
+                first = None;
             }
         }
-        let (i, j, gap) = st.select();
+        let (gmax, i) = *first.get_or_insert_with(|| st.select_i());
+        let (j, gap) = if i == NO {
+            (None, f64::NEG_INFINITY)
+        } else {
+            st.select_j(gmax, i)
+        };
         let done = j.is_none() || gap <= settings.tol;
         if done {
             if st.active < l {
                 st.reconstruct();
                 countdown = shrink_every;
+                first = None;
                 continue;
             }
             converged = true;
@@ -435,13 +829,16 @@ fn solve_body<Q: QRows>(
         if n_iter % PROGRESS_EVERY == 0 {
             progress(n_iter, gap, st.active);
         }
-        st.update(i, j.expect("checked above"));
+        if let Some(next) = st.update(i, j.expect("checked above")) {
+            first = Some(next);
+        }
     }
-    // ρ: mean of yₜ∇ₜ over free variables, else the middle of the feasible range.
+    // ρ: mean of yₜ∇ₜ (= −vₜ) over free variables, else the middle of the
+    // feasible range.
     let (mut sum, mut n_free) = (0.0, 0usize);
     for t in 0..l {
         if st.alpha[t] > 0.0 && st.alpha[t] < st.c[t] {
-            sum += st.y[t] * st.g[t];
+            sum += -st.v[t];
             n_free += 1;
         }
     }
@@ -454,7 +851,7 @@ fn solve_body<Q: QRows>(
     let rho = if rho.is_finite() { rho } else { 0.0 };
     let objective = 0.5
         * (0..l)
-            .map(|t| st.alpha[t] * (st.g[t] + st.p[t]))
+            .map(|t| st.alpha[t] * (-st.y[t] * st.v[t] + st.p[t]))
             .sum::<f64>();
     let mut alpha = vec![0.0; l];
     for (pos, &var) in st.perm.iter().enumerate() {
