@@ -418,15 +418,15 @@ impl RbfJob<'_> {
         self.run_generic(start, out);
     }
 
-    /// [`RbfJob::run_generic`] with the dot products of 32 targets held in
-    /// four AVX registers across the feature loop (the generic code keeps its
+    /// [`RbfJob::run_generic`] with the dot products of 64 targets held in
+    /// eight AVX registers across the feature loop (the generic code keeps its
     /// block accumulator in memory). Same operations in the same order
     /// (multiply, then add; no FMA), so the same values.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn run_avx2(&self, start: usize, out: &mut [f32]) {
         use std::arch::x86_64::*;
-        const B: usize = 32;
+        const B: usize = 64;
         let n = out.len();
         let full = n / B * B;
         let (d, l) = (self.xs.len(), self.l);
@@ -436,9 +436,9 @@ impl RbfJob<'_> {
             let p0 = start + b0;
             // SAFETY: `k·l + p0 + B <= (d − 1)·l + l <= fm.len()` for `k < d`
             // (asserted above, `p0 + B <= start + n <= l`); the store writes
-            // the local `[f32; 32]`.
+            // the local `[f32; B]`.
             unsafe {
-                let mut a = [_mm256_setzero_ps(); 4];
+                let mut a = [_mm256_setzero_ps(); B / 8];
                 for (k, &x) in self.xs.iter().enumerate() {
                     let c = _mm256_set1_ps(x);
                     let p = self.fm.as_ptr().add(k * l + p0);
