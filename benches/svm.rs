@@ -4,7 +4,10 @@
 //! - `oxilearn::data::make_classification` (scikit-learn defaults), 20 features, n = 5000 and 20000
 //!   (standardised, 80/20),
 //!
-//! all with RBF, C = 1, γ = 0.05, tol = 1e-3, 200 MB cache. The data is
+//! all with RBF, C = 1, γ = 0.05, tol = 1e-3, 200 MB cache. linfa-svm runs
+//! with shrinking on where it can; where it panics (cls5000, see
+//! [`linfa_try`]) it runs with shrinking off (`linfa_f64_noshrink`), and if
+//! that panics too, on the largest leading subset it fits. The data is
 //! exported to `target/bench-data/` for `benches/peers/svm.py` (scikit-learn).
 //! A summary line per dataset (SV count, test accuracy) is printed first.
 //!

@@ -2,9 +2,10 @@
 //!
 //! A row is identified by a *key* (a sample of the sub-problem) and holds
 //! `f32` values with a valid prefix; [`SampleRows`] keeps them in the solver's
-//! position order and computes only the missing tail of a prefix. Row buffers
-//! are allocated on first use, so memory grows with what is cached, never
-//! beyond `budget` (at least two rows).
+//! position order and computes only the missing tail of a prefix. The rows
+//! live in one zero-initialised allocation of `budget` bytes (at least two
+//! rows) made on first use: fresh pages from the OS, nothing written up front,
+//! so resident memory grows with what is actually cached.
 
 use super::kernel::RowEval;
 use super::solver::QRows;
