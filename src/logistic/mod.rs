@@ -49,12 +49,14 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
+mod exp;
 mod fitted;
 mod lbfgs;
 mod loss;
 mod newton;
 mod params;
 mod persist;
+mod precond;
 
 pub use fitted::FittedLogisticRegression;
 pub use params::{ClassWeight, LogisticRegression, Penalty, Solver};

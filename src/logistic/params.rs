@@ -42,9 +42,13 @@ pub enum Penalty {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Solver {
-    /// Newton–Cholesky when the Hessian is small (`rows_of_coef ·
-    /// (n_features + 1) ≤ 1000`) and there are at least as many samples as
-    /// Hessian rows; L-BFGS otherwise.
+    /// Two classes: Newton–Cholesky when the Hessian is small
+    /// (`n_features + 1 ≤ 1000`) and there are at least as many samples as
+    /// Hessian rows. Three or more classes: Newton–Cholesky only when
+    /// `(n_features + 1)·(n_classes + 1) ≤ 80` (its Hessian has
+    /// `n_classes·(n_classes + 1)/2` blocks of `(n_features + 1)²`, each as
+    /// costly as a whole L-BFGS evaluation times `n_features/4`). L-BFGS
+    /// otherwise.
     #[default]
     Auto,
     /// Newton's method with a Cholesky-solved full Hessian and Armijo
@@ -397,7 +401,12 @@ impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
         match self.solver {
             Solver::Auto => {
                 let dim = k * p;
-                if dim <= 1000 && n >= dim {
+                let small = if k == 1 {
+                    dim <= 1000
+                } else {
+                    p * (k + 1) <= 80
+                };
+                if small && n >= dim {
                     Solver::NewtonCholesky
                 } else {
                     Solver::Lbfgs
