@@ -560,3 +560,139 @@ pub(crate) struct Outcome<F> {
     /// Final mean-scaled objective.
     pub loss: f64,
 }
+
+#[cfg(test)]
+mod tests {
+    use ndarray::Array2;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::super::precond::Precond;
+    use super::*;
+
+    /// Random records (uncentred, unequal scales), labels and weights.
+    fn data(
+        n: usize,
+        d: usize,
+        classes: usize,
+        seed: u64,
+    ) -> (Array2<f64>, Vec<usize>, Array1<f64>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let x = Array2::from_shape_fn((n, d), |(_, j)| {
+            (j as f64 + 1.0) * rng.random::<f64>() + j as f64
+        });
+        let codes = (0..n).map(|_| rng.random_range(0..classes)).collect();
+        let sw: Array1<f64> = (0..n).map(|_| rng.random::<f64>() + 0.1).collect();
+        let total = sw.sum();
+        (x, codes, sw / total)
+    }
+
+    fn problem<'a>(
+        x: &'a Array2<f64>,
+        codes: &'a [usize],
+        sw: &Array1<f64>,
+        k: usize,
+        fit_intercept: bool,
+    ) -> Problem<'a, f64> {
+        Problem {
+            x: x.view(),
+            codes,
+            sw: sw.clone(),
+            k,
+            fit_intercept,
+            l2: 0.01,
+        }
+    }
+
+    /// The fused path (`loss_grad`) against the reference one (`eval_full`),
+    /// on one and on several row chunks, binary and multinomial, with and
+    /// without intercept.
+    #[test]
+    fn fused_loss_and_gradient_match_the_reference_evaluation() {
+        for (n, classes) in [
+            (300, 2),
+            (300, 4),
+            (2 * CHUNK_ROWS + 77, 3),
+            (CHUNK_ROWS + 5, 2),
+        ] {
+            let (x, codes, sw) = data(n, 5, classes, n as u64);
+            let k = if classes == 2 { 1 } else { classes };
+            for fit_intercept in [true, false] {
+                let pb = problem(&x, &codes, &sw, k, fit_intercept);
+                let mut rng = ChaCha8Rng::seed_from_u64(7);
+                let theta = Array2::from_shape_fn((k, pb.p()), |_| rng.random::<f64>() - 0.5);
+                let want = pb.eval_full(theta.view(), false);
+                let mut ws = pb.workspace();
+                let mut grad = Array2::zeros((k, pb.p()));
+                // Twice: the workspace is reused without stale state.
+                for _ in 0..2 {
+                    let loss = pb.loss_grad(theta.view(), &mut ws, &mut grad);
+                    assert!(
+                        (loss - want.loss).abs() <= 1e-13 * want.loss.abs(),
+                        "n {n} k {k}: {loss} vs {}",
+                        want.loss
+                    );
+                    let err = (&grad - &want.grad).mapv(f64::abs);
+                    let scale = max_abs(want.grad.view());
+                    assert!(
+                        err.iter().all(|&e| e <= 1e-12 * scale),
+                        "n {n} k {k} intercept {fit_intercept}: {grad} vs {}",
+                        want.grad
+                    );
+                }
+            }
+        }
+    }
+
+    /// Central differences of the objective agree with `loss_grad`.
+    #[test]
+    fn fused_gradient_matches_finite_differences() {
+        let (x, codes, sw) = data(200, 3, 3, 1);
+        let pb = problem(&x, &codes, &sw, 3, true);
+        let mut ws = pb.workspace();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let theta = Array2::from_shape_fn((3, 4), |_| rng.random::<f64>() - 0.5);
+        let mut grad = Array2::zeros((3, 4));
+        pb.loss_grad(theta.view(), &mut ws, &mut grad);
+        let mut scratch = Array2::zeros((3, 4));
+        let h = 1e-6;
+        for a in 0..3 {
+            for j in 0..4 {
+                let mut tp = theta.clone();
+                tp[[a, j]] += h;
+                let mut tm = theta.clone();
+                tm[[a, j]] -= h;
+                let fd = (pb.loss_grad(tp.view(), &mut ws, &mut scratch)
+                    - pb.loss_grad(tm.view(), &mut ws, &mut scratch))
+                    / (2.0 * h);
+                assert!(
+                    (fd - grad[[a, j]]).abs() <= 1e-7,
+                    "({a}, {j}): {fd} vs {}",
+                    grad[[a, j]]
+                );
+            }
+        }
+    }
+
+    /// The preconditioner's `grad_to_u` is the transpose of `to_theta`:
+    /// `⟨g, T·u⟩ = ⟨Tᵀ·g, u⟩` (so L-BFGS in `u` minimises the same function).
+    #[test]
+    fn preconditioner_gradient_map_is_the_transpose() {
+        for fit_intercept in [true, false] {
+            let (x, codes, sw) = data(100, 4, 3, 9);
+            let pb = problem(&x, &codes, &sw, 3, fit_intercept);
+            let pre = Precond::new(&pb);
+            let mut rng = ChaCha8Rng::seed_from_u64(11);
+            let u = Array2::from_shape_fn((3, pb.p()), |_| rng.random::<f64>() - 0.5);
+            let g = Array2::from_shape_fn((3, pb.p()), |_| rng.random::<f64>() - 0.5);
+            let mut tg = Array2::zeros((3, pb.p()));
+            pre.grad_to_u(g.view(), tg.view_mut());
+            let lhs = dot(g.view(), pre.to_theta(u.view()).view());
+            let rhs = dot(tg.view(), u.view());
+            assert!(
+                (lhs - rhs).abs() <= 1e-12 * lhs.abs().max(1.0),
+                "{lhs} vs {rhs}"
+            );
+        }
+    }
+}
