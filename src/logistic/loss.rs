@@ -442,7 +442,62 @@ fn fast_max<F: Float>(a: F, b: F) -> F {
 /// Multinomial loss over class-major scores `z` (one row of `n` per class): returns
 /// `Σ s̃ᵢ (logsumexp(z·ᵢ) − z_{cᵢ,i})` and overwrites `z` with the residuals
 /// `s̃ᵢ (p·ᵢ − e_{cᵢ})`. `aux`, `target`: scratch of length `n`.
+///
+/// On x86-64 CPUs with AVX2 the same code is compiled a second time for
+/// AVX2 and chosen at run time (4 f64 lanes instead of SSE2's 2). Both
+/// compilations perform the same IEEE operations in the same order (Rust does
+/// not contract `a·b + c` into FMA), so the results are bit-identical.
 fn softmax_residuals<F: Float>(
+    z: &mut [F],
+    codes: &[usize],
+    sw: &[F],
+    aux: &mut [F],
+    target: &mut [F],
+) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU supports AVX-512F (checked just above), the only
+        // requirement of a `target_feature(enable = "avx512f")` function.
+        return unsafe { softmax_residuals_avx512(z, codes, sw, aux, target) };
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked just above), the only
+        // requirement of a `target_feature(enable = "avx2")` function.
+        return unsafe { softmax_residuals_avx2(z, codes, sw, aux, target) };
+    }
+    softmax_residuals_impl(z, codes, sw, aux, target)
+}
+
+/// [`softmax_residuals_impl`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn softmax_residuals_avx2<F: Float>(
+    z: &mut [F],
+    codes: &[usize],
+    sw: &[F],
+    aux: &mut [F],
+    target: &mut [F],
+) -> f64 {
+    softmax_residuals_impl(z, codes, sw, aux, target)
+}
+
+/// [`softmax_residuals_impl`] compiled for AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn softmax_residuals_avx512<F: Float>(
+    z: &mut [F],
+    codes: &[usize],
+    sw: &[F],
+    aux: &mut [F],
+    target: &mut [F],
+) -> f64 {
+    softmax_residuals_impl(z, codes, sw, aux, target)
+}
+
+/// The body of [`softmax_residuals`] (inlined into each compilation).
+#[inline(always)]
+fn softmax_residuals_impl<F: Float>(
     z: &mut [F],
     codes: &[usize],
     sw: &[F],
