@@ -200,10 +200,43 @@ fn bench_binary(c: &mut Criterion) {
     g.finish();
 }
 
+/// The objective scikit-learn 1.9.1's `lbfgs` (1 thread, C = 1, tol 1e-4,
+/// max_iter = 100) reaches on digits, from the peer record of
+/// `benches/peers/logistic.py` ("digits lbfgs", `config.objective`):
+/// `LogisticRegression(C=1, tol=1e-4, max_iter=100).fit(X, y)` on the
+/// exported arrays, objective `C·Σ −log p(yᵢ) + ½‖W‖²`.
+const SKLEARN_DIGITS_LBFGS_OBJECTIVE: f64 = 18.323839;
+
+/// The smallest `max_iter` at which our L-BFGS reaches `target` (≤ 100).
+fn matched_max_iter(x: ArrayView2<'_, f64>, y: ArrayView1<'_, usize>, target: f64) -> usize {
+    (1..=MAX_ITER)
+        .find(|&it| {
+            ours(Solver::Lbfgs)
+                .max_iter(it)
+                .fit(x, y)
+                .expect("fit")
+                .objective()
+                <= target
+        })
+        .unwrap_or(MAX_ITER)
+}
+
 fn bench_digits(c: &mut Criterion) {
     let (x, y) = digits_data();
     let (n, d) = x.dim();
     let group = format!("logistic/digits_multinomial_{n}x{d}/f64");
+    let matched = matched_max_iter(x.view(), y.view(), SKLEARN_DIGITS_LBFGS_OBJECTIVE);
+    {
+        let m = ours(Solver::Lbfgs)
+            .max_iter(matched)
+            .fit(x.view(), y.view())
+            .expect("fit");
+        println!(
+            "objective {group}/oxilearn-lbfgs-matched: {:.12e} (max_iter {matched}: the first \
+             ≤ scikit-learn lbfgs's {SKLEARN_DIGITS_LBFGS_OBJECTIVE})",
+            m.objective()
+        );
+    }
     report_ours(
         &format!("{group}/oxilearn-lbfgs"),
         x.view(),
@@ -225,6 +258,13 @@ fn bench_digits(c: &mut Criterion) {
     let mut g = c.benchmark_group(&group);
     let (xv, yv) = (x.view(), y.view());
     fit_bench(&mut g, "oxilearn-lbfgs", ours(Solver::Lbfgs), xv, yv);
+    fit_bench(
+        &mut g,
+        "oxilearn-lbfgs-matched",
+        ours(Solver::Lbfgs).max_iter(matched),
+        xv,
+        yv,
+    );
     fit_bench(
         &mut g,
         "oxilearn-newton-cholesky",

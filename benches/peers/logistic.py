@@ -18,9 +18,13 @@ target is against *single-threaded* lbfgs, so the digits fits run inside
 threadpool_limits(1) (recorded in each record's config).
 
 Digits objectives differ between solvers at max_iter = 100 (lbfgs stops at
-≈18.3, not converged; the optimum is ≈17.03). Two digits lbfgs records:
-* ``lbfgs`` (max_iter = 100, the default) pairs with oxilearn-lbfgs
-  (also capped at 100 iterations; its objective is printed beside);
+≈18.3, not converged; the optimum is ≈17.03). Digits lbfgs records:
+* ``lbfgs`` (max_iter = 100, the default) pairs with oxilearn-lbfgs-matched:
+  our L-BFGS at the smallest max_iter whose objective is ≤ scikit-learn's
+  (the bench finds it; the constant is in benches/logistic.rs), i.e. the
+  time each needs to reach the same objective;
+* ``lbfgs vs ours to tol``: the same measurement beside oxilearn-lbfgs (our
+  default fit, to tol 1e-4, which ends at a lower objective);
 * ``lbfgs-matched``: the smallest max_iter at which scikit-learn's lbfgs
   reaches an objective ≤ the one oxilearn's Newton–Cholesky (= Auto) reaches
   at tol 1e-4, paired with oxilearn-newton-cholesky: the same objective, the
@@ -117,8 +121,12 @@ def main():
 
     Xd, yd = peerlib.load_npy("logistic_digits_x.npy"), peerlib.load_npy("logistic_digits_y.npy")
     opt_d = objective(LogisticRegression(C=C, tol=1e-10, max_iter=1000, solver="newton-cholesky").fit(Xd, yd), Xd, yd)
-    records.append(measure("digits lbfgs", f"{DIGITS}/oxilearn-lbfgs", Xd, yd, 1, opt_d,
-                           solver="lbfgs", max_iter=100))
+    rec = measure("digits lbfgs", f"{DIGITS}/oxilearn-lbfgs-matched", Xd, yd, 1, opt_d,
+                  solver="lbfgs", max_iter=100)
+    records.append(rec)
+    # The same scikit-learn fit beside our default fit (L-BFGS to tol 1e-4, a lower objective).
+    records.append(peerlib.emit({**rec, "name": "digits lbfgs vs ours to tol",
+                                 "ours": f"{DIGITS}/oxilearn-lbfgs"}))
     target = ours_objectives().get(f"{DIGITS}/oxilearn-newton-cholesky")
     if target is None:
         print("logistic.py: no logistic_objectives.json: skipping digits lbfgs-matched (run the bench first)")

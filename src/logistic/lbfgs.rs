@@ -1,16 +1,22 @@
 //! Limited-memory BFGS (two-loop recursion, memory 10) with a strong-Wolfe
-//! line search (bracketing + zoom with safeguarded cubic interpolation).
+//! line search (bracketing + zoom with safeguarded cubic interpolation), run
+//! in preconditioned coordinates (see [`super::precond`]): centring and
+//! scaling the features through a change of variables cuts the iteration
+//! count several-fold on raw features (digits: pixels 0–16) and leaves the
+//! minimiser unchanged.
 //!
 //! Stopping follows SciPy's L-BFGS-B as scikit-learn drives it: the gradient's
-//! max-abs `≤ tol`, or a relative objective reduction `≤ 64·ε` (SciPy's
+//! max-abs `≤ tol` (in the original coordinates, on the mean-scaled
+//! objective), or a relative objective reduction `≤ 64·ε` (SciPy's
 //! `ftol = 64·eps`), or `max_iter` iterations.
 
 use std::collections::VecDeque;
 
 use ndarray::{Array2, ArrayView2};
 
-use super::loss::{Eval, Outcome, Problem, dot, max_abs};
+use super::loss::{Outcome, Problem, Workspace, dot, max_abs};
 use super::newton::check_finite_loss;
+use super::precond::Precond;
 use crate::error::Result;
 use crate::linalg::Float;
 
@@ -23,6 +29,26 @@ const C2: f64 = 0.9;
 /// Evaluations per line search (scikit-learn passes `maxls = 50`).
 const MAX_LS: usize = 50;
 
+/// An evaluated point: mean-scaled objective and θ-gradient.
+struct Point<F> {
+    loss: f64,
+    grad: Array2<F>,
+}
+
+/// Objective evaluations sharing one workspace.
+struct Oracle<'p, 'a, F: Float> {
+    problem: &'p Problem<'a, F>,
+    ws: Workspace<F>,
+}
+
+impl<F: Float> Oracle<'_, '_, F> {
+    fn eval(&mut self, theta: ArrayView2<'_, F>) -> Point<F> {
+        let mut grad = Array2::zeros(theta.raw_dim());
+        let loss = self.problem.loss_grad(theta, &mut self.ws, &mut grad);
+        Point { loss, grad }
+    }
+}
+
 /// Minimises `problem` from `theta` with L-BFGS.
 pub(crate) fn solve<F: Float>(
     problem: &Problem<'_, F>,
@@ -31,48 +57,58 @@ pub(crate) fn solve<F: Float>(
     max_iter: usize,
 ) -> Result<Outcome<F>> {
     let ftol = 64.0 * f64::EPSILON;
+    let pre = Precond::new(problem);
+    let mut oracle = Oracle {
+        problem,
+        ws: problem.workspace(),
+    };
     let mut theta = theta;
-    let mut ev = problem.eval(theta.view());
-    check_finite_loss(ev.loss)?;
+    let mut pt = oracle.eval(theta.view());
+    check_finite_loss(pt.loss)?;
+    let mut gu = Array2::zeros(theta.raw_dim());
+    pre.grad_to_u(pt.grad.view(), gu.view_mut());
+    // Correction pairs (s, y, sᵀy) in u coordinates.
     let mut history: VecDeque<(Array2<F>, Array2<F>, f64)> = VecDeque::with_capacity(MEMORY);
-    let mut converged = max_abs(ev.grad.view()) <= tol;
+    let mut converged = max_abs(pt.grad.view()) <= tol;
     let mut n_iter = 0;
     while !converged && n_iter < max_iter {
-        let dir = direction(ev.grad.view(), &history);
-        let mut slope = dot(ev.grad.view(), dir.view());
-        let dir = if slope < 0.0 {
-            dir
-        } else {
+        let mut dir = direction(gu.view(), &history);
+        let mut slope = dot(gu.view(), dir.view());
+        if slope.is_nan() || slope >= 0.0 {
             // Curvature pairs gone stale: restart from steepest descent.
             history.clear();
-            slope = -dot(ev.grad.view(), ev.grad.view());
-            ev.grad.mapv(|v| -v)
-        };
+            slope = -dot(gu.view(), gu.view());
+            dir = gu.mapv(|v| -v);
+        }
         let init = if history.is_empty() {
             (1.0 / dot(dir.view(), dir.view()).sqrt()).min(1.0)
         } else {
             1.0
         };
+        let dtheta = pre.to_theta(dir.view());
         n_iter += 1;
-        let Some((step, new_ev)) = wolfe(problem, theta.view(), &ev, dir.view(), slope, init)
+        let Some((step, new_pt)) =
+            wolfe(&mut oracle, theta.view(), &pt, dtheta.view(), slope, init)
         else {
             break;
         };
-        let new_theta = &theta + &(&dir * F::from_f64_lossy(step));
-        let s = &new_theta - &theta;
-        let y = &new_ev.grad - &ev.grad;
+        theta.scaled_add(F::from_f64_lossy(step), &dtheta);
+        let mut new_gu = Array2::zeros(theta.raw_dim());
+        pre.grad_to_u(new_pt.grad.view(), new_gu.view_mut());
+        let s = dir * F::from_f64_lossy(step);
+        let y = &new_gu - &gu;
         let sy = dot(s.view(), y.view());
-        let f_old = ev.loss;
-        theta = new_theta;
-        ev = new_ev;
+        let f_old = pt.loss;
+        pt = new_pt;
+        gu = new_gu;
         if sy > f64::EPSILON * dot(y.view(), y.view()) {
             if history.len() == MEMORY {
                 history.pop_front();
             }
             history.push_back((s, y, sy));
         }
-        let small_gradient = max_abs(ev.grad.view()) <= tol;
-        let small_decrease = (f_old - ev.loss) <= ftol * f_old.abs().max(ev.loss.abs()).max(1.0);
+        let small_gradient = max_abs(pt.grad.view()) <= tol;
+        let small_decrease = (f_old - pt.loss) <= ftol * f_old.abs().max(pt.loss.abs()).max(1.0);
         converged = small_gradient || small_decrease;
     }
     problem.symmetrise(&mut theta);
@@ -80,7 +116,7 @@ pub(crate) fn solve<F: Float>(
         theta,
         n_iter,
         converged,
-        loss: ev.loss,
+        loss: pt.loss,
     })
 }
 
@@ -108,92 +144,88 @@ fn direction<F: Float>(
     q
 }
 
-/// One trial point of the line search.
+/// One trial point of the line search (`grad` empty for the step-0 point).
 struct Trial<F> {
     step: f64,
-    ev: Eval<F>,
+    pt: Point<F>,
     slope: f64,
 }
 
 fn trial<F: Float>(
-    problem: &Problem<'_, F>,
+    oracle: &mut Oracle<'_, '_, F>,
     theta: ArrayView2<'_, F>,
     dir: ArrayView2<'_, F>,
     step: f64,
 ) -> Trial<F> {
-    let x = &theta + &(&dir * F::from_f64_lossy(step));
-    let ev = problem.eval(x.view());
-    let slope = dot(ev.grad.view(), dir);
-    Trial { step, ev, slope }
+    let mut x = theta.to_owned();
+    x.scaled_add(F::from_f64_lossy(step), &dir);
+    let pt = oracle.eval(x.view());
+    let slope = dot(pt.grad.view(), dir);
+    Trial { step, pt, slope }
 }
 
-/// Strong-Wolfe line search (Nocedal & Wright, algorithms 3.5 and 3.6).
-/// Returns the accepted step and the evaluation there, or `None` when no
-/// decrease was found.
+/// Strong-Wolfe line search (Nocedal & Wright, algorithms 3.5 and 3.6) along
+/// the θ-direction `dir` with directional derivative `slope0`. Returns the
+/// accepted step and the point there, or `None` when no decrease was found.
 fn wolfe<F: Float>(
-    problem: &Problem<'_, F>,
+    oracle: &mut Oracle<'_, '_, F>,
     theta: ArrayView2<'_, F>,
-    ev0: &Eval<F>,
+    pt0: &Point<F>,
     dir: ArrayView2<'_, F>,
     slope0: f64,
     init: f64,
-) -> Option<(f64, Eval<F>)> {
-    let f0 = ev0.loss;
-    let armijo = |t: &Trial<F>| t.ev.loss <= f0 + C1 * t.step * slope0;
+) -> Option<(f64, Point<F>)> {
+    let f0 = pt0.loss;
+    let armijo = |t: &Trial<F>| t.pt.loss <= f0 + C1 * t.step * slope0;
     let curvature = |t: &Trial<F>| t.slope.abs() <= -C2 * slope0;
     let mut prev: Option<Trial<F>> = None;
     let mut step = init;
     let mut evals = 0;
-    let mut best: Option<Trial<F>> = None;
+    let mut best: Option<(f64, Point<F>)> = None;
     let (lo, hi) = loop {
         if evals == MAX_LS {
-            return best.map(|t| (t.step, t.ev));
+            return best;
         }
-        let t = trial(problem, theta, dir, step);
+        let t = trial(oracle, theta, dir, step);
         evals += 1;
-        if !t.ev.loss.is_finite() {
+        if !t.pt.loss.is_finite() {
             // Overflow: shrink towards the last good step.
             let last = prev.as_ref().map_or(0.0, |p| p.step);
             step = last + 0.1 * (step - last);
             continue;
         }
-        let worse_than_prev = prev.as_ref().is_some_and(|p| t.ev.loss >= p.ev.loss);
+        let worse_than_prev = prev.as_ref().is_some_and(|p| t.pt.loss >= p.pt.loss);
         if !armijo(&t) || worse_than_prev {
             match prev {
                 Some(p) => break (p, t),
-                None => break (zero_trial(ev0, slope0), t),
+                None => break (zero_trial(f0, slope0), t),
             }
         }
         if curvature(&t) {
-            return Some((t.step, t.ev));
+            return Some((t.step, t.pt));
         }
         if t.slope >= 0.0 {
             match prev {
                 Some(p) => break (t, p),
-                None => break (t, zero_trial(ev0, slope0)),
+                None => break (t, zero_trial(f0, slope0)),
             }
         }
         step = t.step * 2.0;
-        if best.as_ref().is_none_or(|b| t.ev.loss < b.ev.loss) {
-            best = Some(Trial {
-                step: t.step,
-                ev: Eval {
-                    loss: t.ev.loss,
-                    grad: t.ev.grad.clone(),
-                    probs: t.ev.probs.clone(),
-                    cross: None,
+        if best.as_ref().is_none_or(|b| t.pt.loss < b.1.loss) {
+            best = Some((
+                t.step,
+                Point {
+                    loss: t.pt.loss,
+                    grad: t.pt.grad.clone(),
                 },
-                slope: t.slope,
-            });
+            ));
         }
         prev = Some(t);
     };
     zoom(
-        problem,
+        oracle,
         theta,
         dir,
-        f0,
-        slope0,
         lo,
         hi,
         MAX_LS - evals,
@@ -203,14 +235,12 @@ fn wolfe<F: Float>(
 }
 
 /// The trial at step 0 (the current point).
-fn zero_trial<F: Float>(ev0: &Eval<F>, slope0: f64) -> Trial<F> {
+fn zero_trial<F: Float>(f0: f64, slope0: f64) -> Trial<F> {
     Trial {
         step: 0.0,
-        ev: Eval {
-            loss: ev0.loss,
+        pt: Point {
+            loss: f0,
             grad: Array2::zeros((0, 0)),
-            probs: Array2::zeros((0, 0)),
-            cross: None,
         },
         slope: slope0,
     }
@@ -218,25 +248,23 @@ fn zero_trial<F: Float>(ev0: &Eval<F>, slope0: f64) -> Trial<F> {
 
 #[allow(clippy::too_many_arguments)]
 fn zoom<F: Float>(
-    problem: &Problem<'_, F>,
+    oracle: &mut Oracle<'_, '_, F>,
     theta: ArrayView2<'_, F>,
     dir: ArrayView2<'_, F>,
-    f0: f64,
-    slope0: f64,
     mut lo: Trial<F>,
     mut hi: Trial<F>,
     budget: usize,
     armijo: impl Fn(&Trial<F>) -> bool,
     curvature: impl Fn(&Trial<F>) -> bool,
-) -> Option<(f64, Eval<F>)> {
+) -> Option<(f64, Point<F>)> {
     for _ in 0..budget {
         let step = cubic_min(&lo, &hi);
-        let t = trial(problem, theta, dir, step);
-        if !t.ev.loss.is_finite() || !armijo(&t) || t.ev.loss >= lo.ev.loss {
+        let t = trial(oracle, theta, dir, step);
+        if !t.pt.loss.is_finite() || !armijo(&t) || t.pt.loss >= lo.pt.loss {
             hi = t;
         } else {
             if curvature(&t) {
-                return Some((t.step, t.ev));
+                return Some((t.step, t.pt));
             }
             if t.slope * (hi.step - lo.step) >= 0.0 {
                 hi = lo;
@@ -248,15 +276,14 @@ fn zoom<F: Float>(
         }
     }
     // Best point with sufficient decrease, if any.
-    let _ = (f0, slope0);
-    (lo.step > 0.0).then_some((lo.step, lo.ev))
+    (lo.step > 0.0).then_some((lo.step, lo.pt))
 }
 
 /// Minimiser of the cubic interpolating both trials' values and slopes,
 /// safeguarded to the middle 80% of the interval (bisection fallback).
 fn cubic_min<F>(a: &Trial<F>, b: &Trial<F>) -> f64 {
-    let (x0, f0, g0) = (a.step, a.ev.loss, a.slope);
-    let (x1, f1, g1) = (b.step, b.ev.loss, b.slope);
+    let (x0, f0, g0) = (a.step, a.pt.loss, a.slope);
+    let (x1, f1, g1) = (b.step, b.pt.loss, b.slope);
     let d1 = g0 + g1 - 3.0 * (f0 - f1) / (x0 - x1);
     let disc = d1 * d1 - g0 * g1;
     let (lo, hi) = (x0.min(x1), x0.max(x1));

@@ -20,6 +20,7 @@ use std::ops::Range;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
 use rayon::prelude::*;
 
+use super::exp::exp_in_place;
 use crate::linalg::{self, Float};
 
 /// Rows per parallel chunk.
@@ -135,6 +136,108 @@ impl<'a, F: Float> Problem<'a, F> {
         loss
     }
 
+    /// Buffers for [`loss_grad`](Self::loss_grad), sized for this problem.
+    pub fn workspace(&self) -> Workspace<F> {
+        let (d, k) = (self.d(), self.k);
+        Workspace {
+            parts: self
+                .chunks()
+                .into_iter()
+                .map(|r| Part {
+                    z: Array2::zeros((k, r.len())),
+                    aux: vec![F::zero(); r.len()],
+                    target: vec![F::zero(); r.len()],
+                    grad: Array2::zeros((k, d)),
+                    bias: vec![F::zero(); k],
+                    loss: 0.0,
+                    rows: r,
+                })
+                .collect(),
+        }
+    }
+
+    /// Mean-scaled objective at θ, with its gradient written into `grad`
+    /// (`k × p`). The fast path of the first-order solvers: per row chunk one
+    /// GEMM for the class-major scores `W·Xᵀ`, one fused pass (intercept,
+    /// max, exp, log-sum-exp, loss, residual `s̃·(P − Y)`) over contiguous
+    /// per-class rows, and one GEMM for the gradient, all in preallocated
+    /// buffers. Chunks run in parallel only when there are several; partial
+    /// sums are added in chunk order (deterministic on any thread count).
+    pub fn loss_grad(
+        &self,
+        theta: ArrayView2<'_, F>,
+        ws: &mut Workspace<F>,
+        grad: &mut Array2<F>,
+    ) -> f64 {
+        let d = self.d();
+        if ws.parts.len() == 1 {
+            self.chunk_loss_grad(theta, &mut ws.parts[0]);
+        } else {
+            ws.parts
+                .par_iter_mut()
+                .for_each(|part| self.chunk_loss_grad(theta, part));
+        }
+        let mut loss = self.penalty(theta);
+        grad.fill(F::zero());
+        for part in &ws.parts {
+            loss += part.loss;
+            let mut gw = grad.slice_mut(s![.., ..d]);
+            gw += &part.grad;
+            if self.fit_intercept {
+                for (g, &b) in grad.column_mut(d).iter_mut().zip(&part.bias) {
+                    *g += b;
+                }
+            }
+        }
+        if self.l2 != F::zero() {
+            let mut gw = grad.slice_mut(s![.., ..d]);
+            gw.scaled_add(self.l2, &theta.slice(s![.., ..d]));
+        }
+        loss
+    }
+
+    /// One row chunk of [`loss_grad`](Self::loss_grad).
+    fn chunk_loss_grad(&self, theta: ArrayView2<'_, F>, part: &mut Part<F>) {
+        let (d, k) = (self.d(), self.k);
+        let r = part.rows.clone();
+        let xc = self.x.slice(s![r.clone(), ..]);
+        let w = theta.slice(s![.., ..d]);
+        // Zᵀ = X·Wᵀ written into the transposed (column-major) view of Z.
+        linalg::gemm(
+            F::one(),
+            xc,
+            w.t(),
+            F::zero(),
+            &mut part.z.view_mut().reversed_axes(),
+        );
+        let codes = &self.codes[r.clone()];
+        let sw = self.sw.slice(s![r]);
+        let sw = sw.as_slice().expect("contiguous weights");
+        let z = part.z.as_slice_mut().expect("class-major scores");
+        if self.fit_intercept {
+            for (row, &b) in z.chunks_exact_mut(codes.len()).zip(theta.column(d)) {
+                for v in row {
+                    *v += b;
+                }
+            }
+        }
+        part.loss = if k == 1 {
+            logistic_residuals(z, codes, sw, &mut part.aux)
+        } else {
+            softmax_residuals(z, codes, sw, &mut part.aux, &mut part.target)
+        };
+        for (b, row) in part.bias.iter_mut().zip(z.chunks_exact(codes.len())) {
+            *b = row.iter().fold(F::zero(), |a, &v| a + v);
+        }
+        linalg::gemm(
+            F::one(),
+            part.z.view(),
+            xc,
+            F::zero(),
+            &mut part.grad.view_mut(),
+        );
+    }
+
     /// Index pairs `(a, b)`, `a ≤ b`, of the Hessian blocks.
     fn pairs(&self) -> Vec<(usize, usize)> {
         (0..self.k)
@@ -231,11 +334,6 @@ impl<'a, F: Float> Problem<'a, F> {
         }
     }
 
-    /// Objective, gradient and probabilities at θ.
-    pub fn eval(&self, theta: ArrayView2<'_, F>) -> Eval<F> {
-        self.eval_full(theta, false)
-    }
-
     /// Hessian of the mean-scaled objective at the point evaluated by
     /// `eval_full(θ, true)`, as a `(k·p) × (k·p)` matrix in θ's row-major
     /// order.
@@ -310,6 +408,163 @@ impl<'a, F: Float> Problem<'a, F> {
     }
 }
 
+/// Reusable buffers of [`Problem::loss_grad`] (no allocation per evaluation).
+pub(crate) struct Workspace<F> {
+    /// One per row chunk.
+    parts: Vec<Part<F>>,
+}
+
+/// One row chunk's buffers and share of the objective and gradient.
+struct Part<F> {
+    /// The chunk's rows.
+    rows: Range<usize>,
+    /// Class-major scores `W·Xᵀ` (`k × rows`), then residuals `M`.
+    z: Array2<F>,
+    /// Per row: the max score, then the softmax denominator.
+    aux: Vec<F>,
+    /// Per row: the true class's shifted score.
+    target: Vec<F>,
+    /// `M·X`, `k × d`.
+    grad: Array2<F>,
+    /// Row sums of `M` (the intercept gradient).
+    bias: Vec<F>,
+    /// `Σ s̃ᵢ ℓᵢ` over the chunk.
+    loss: f64,
+}
+
+/// `max` without NaN handling (NaN scores make the loss NaN anyway), so the
+/// loop vectorises.
+#[inline(always)]
+fn fast_max<F: Float>(a: F, b: F) -> F {
+    if b > a { b } else { a }
+}
+
+/// Multinomial loss over class-major scores `z` (one row of `n` per class): returns
+/// `Σ s̃ᵢ (logsumexp(z·ᵢ) − z_{cᵢ,i})` and overwrites `z` with the residuals
+/// `s̃ᵢ (p·ᵢ − e_{cᵢ})`. `aux`, `target`: scratch of length `n`.
+///
+/// On x86-64 CPUs with AVX2 the same code is compiled a second time for
+/// AVX2 and chosen at run time (4 f64 lanes instead of SSE2's 2). Both
+/// compilations perform the same IEEE operations in the same order (Rust does
+/// not contract `a·b + c` into FMA), so the results are bit-identical.
+fn softmax_residuals<F: Float>(
+    z: &mut [F],
+    codes: &[usize],
+    sw: &[F],
+    aux: &mut [F],
+    target: &mut [F],
+) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU supports AVX-512F (checked just above), the only
+        // requirement of a `target_feature(enable = "avx512f")` function.
+        return unsafe { softmax_residuals_avx512(z, codes, sw, aux, target) };
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked just above), the only
+        // requirement of a `target_feature(enable = "avx2")` function.
+        return unsafe { softmax_residuals_avx2(z, codes, sw, aux, target) };
+    }
+    softmax_residuals_impl(z, codes, sw, aux, target)
+}
+
+/// [`softmax_residuals_impl`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn softmax_residuals_avx2<F: Float>(
+    z: &mut [F],
+    codes: &[usize],
+    sw: &[F],
+    aux: &mut [F],
+    target: &mut [F],
+) -> f64 {
+    softmax_residuals_impl(z, codes, sw, aux, target)
+}
+
+/// [`softmax_residuals_impl`] compiled for AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn softmax_residuals_avx512<F: Float>(
+    z: &mut [F],
+    codes: &[usize],
+    sw: &[F],
+    aux: &mut [F],
+    target: &mut [F],
+) -> f64 {
+    softmax_residuals_impl(z, codes, sw, aux, target)
+}
+
+/// The body of [`softmax_residuals`] (inlined into each compilation).
+#[inline(always)]
+fn softmax_residuals_impl<F: Float>(
+    z: &mut [F],
+    codes: &[usize],
+    sw: &[F],
+    aux: &mut [F],
+    target: &mut [F],
+) -> f64 {
+    let n = codes.len();
+    // Row max over classes, vectorised across samples.
+    aux.copy_from_slice(&z[..n]);
+    for row in z.chunks_exact(n).skip(1) {
+        for (m, &v) in aux.iter_mut().zip(row) {
+            *m = fast_max(*m, v);
+        }
+    }
+    for row in z.chunks_exact_mut(n) {
+        for (v, &m) in row.iter_mut().zip(aux.iter()) {
+            *v -= m;
+        }
+    }
+    for ((t, &c), i) in target.iter_mut().zip(codes).zip(0..) {
+        *t = z[c * n + i];
+    }
+    exp_in_place(z);
+    aux.copy_from_slice(&z[..n]);
+    for row in z.chunks_exact(n).skip(1) {
+        for (s, &v) in aux.iter_mut().zip(row) {
+            *s += v;
+        }
+    }
+    let mut loss = 0.0f64;
+    for ((s, &t), &si) in aux.iter_mut().zip(target.iter()).zip(sw) {
+        loss += si.to_f64_exact() * (s.ln() - t).to_f64_exact();
+        *s = si / *s;
+    }
+    for row in z.chunks_exact_mut(n) {
+        for (v, &a) in row.iter_mut().zip(aux.iter()) {
+            *v *= a;
+        }
+    }
+    for ((&c, &si), i) in codes.iter().zip(sw).zip(0..) {
+        z[c * n + i] -= si;
+    }
+    loss
+}
+
+/// Binary logistic loss over scores `z`: returns
+/// `Σ s̃ᵢ (log(1 + e^zᵢ) − yᵢ zᵢ)` and overwrites `z` with `s̃ᵢ (σ(zᵢ) − yᵢ)`.
+/// `e`: scratch of length `n`.
+fn logistic_residuals<F: Float>(z: &mut [F], codes: &[usize], sw: &[F], e: &mut [F]) -> f64 {
+    for (ei, &v) in e.iter_mut().zip(z.iter()) {
+        *ei = -v.abs();
+    }
+    exp_in_place(e);
+    let mut loss = 0.0f64;
+    for (((v, &c), &si), &ei) in z.iter_mut().zip(codes).zip(sw).zip(e.iter()) {
+        let t = *v;
+        let y = if c == 1 { F::one() } else { F::zero() };
+        // ℓ = log(1 + eᵗ) − y·t = max(t, 0) + log(1 + e^−|t|) − y·t.
+        let li = t.max(F::zero()) + ei.ln_1p() - y * t;
+        loss += si.to_f64_exact() * li.to_f64_exact();
+        let inv = F::one() / (F::one() + ei);
+        let p = if t >= F::zero() { inv } else { ei * inv };
+        *v = si * (p - y);
+    }
+    loss
+}
+
 /// Logistic sigmoid, stable for large |t|.
 pub(crate) fn sigmoid<F: Float>(t: F) -> F {
     if t >= F::zero() {
@@ -325,8 +580,24 @@ pub(crate) fn max_abs<F: Float>(a: ArrayView2<'_, F>) -> f64 {
     a.iter().fold(0.0f64, |m, v| m.max(v.to_f64_exact().abs()))
 }
 
-/// `⟨a, b⟩` in f64.
+/// `⟨a, b⟩` in f64 (four partial sums over contiguous data, so it vectorises).
 pub(crate) fn dot<F: Float>(a: ArrayView2<'_, F>, b: ArrayView2<'_, F>) -> f64 {
+    if let (Some(a), Some(b)) = (a.as_slice(), b.as_slice()) {
+        let mut acc = [0.0f64; 4];
+        let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+        let tail: f64 = ca
+            .remainder()
+            .iter()
+            .zip(cb.remainder())
+            .map(|(x, y)| x.to_f64_exact() * y.to_f64_exact())
+            .sum();
+        for (x, y) in ca.zip(cb) {
+            for l in 0..4 {
+                acc[l] += x[l].to_f64_exact() * y[l].to_f64_exact();
+            }
+        }
+        return (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail;
+    }
     a.iter()
         .zip(b.iter())
         .map(|(x, y)| x.to_f64_exact() * y.to_f64_exact())
@@ -343,4 +614,140 @@ pub(crate) struct Outcome<F> {
     pub converged: bool,
     /// Final mean-scaled objective.
     pub loss: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::Array2;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::super::precond::Precond;
+    use super::*;
+
+    /// Random records (uncentred, unequal scales), labels and weights.
+    fn data(
+        n: usize,
+        d: usize,
+        classes: usize,
+        seed: u64,
+    ) -> (Array2<f64>, Vec<usize>, Array1<f64>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let x = Array2::from_shape_fn((n, d), |(_, j)| {
+            (j as f64 + 1.0) * rng.random::<f64>() + j as f64
+        });
+        let codes = (0..n).map(|_| rng.random_range(0..classes)).collect();
+        let sw: Array1<f64> = (0..n).map(|_| rng.random::<f64>() + 0.1).collect();
+        let total = sw.sum();
+        (x, codes, sw / total)
+    }
+
+    fn problem<'a>(
+        x: &'a Array2<f64>,
+        codes: &'a [usize],
+        sw: &Array1<f64>,
+        k: usize,
+        fit_intercept: bool,
+    ) -> Problem<'a, f64> {
+        Problem {
+            x: x.view(),
+            codes,
+            sw: sw.clone(),
+            k,
+            fit_intercept,
+            l2: 0.01,
+        }
+    }
+
+    /// The fused path (`loss_grad`) against the reference one (`eval_full`),
+    /// on one and on several row chunks, binary and multinomial, with and
+    /// without intercept.
+    #[test]
+    fn fused_loss_and_gradient_match_the_reference_evaluation() {
+        for (n, classes) in [
+            (300, 2),
+            (300, 4),
+            (2 * CHUNK_ROWS + 77, 3),
+            (CHUNK_ROWS + 5, 2),
+        ] {
+            let (x, codes, sw) = data(n, 5, classes, n as u64);
+            let k = if classes == 2 { 1 } else { classes };
+            for fit_intercept in [true, false] {
+                let pb = problem(&x, &codes, &sw, k, fit_intercept);
+                let mut rng = ChaCha8Rng::seed_from_u64(7);
+                let theta = Array2::from_shape_fn((k, pb.p()), |_| rng.random::<f64>() - 0.5);
+                let want = pb.eval_full(theta.view(), false);
+                let mut ws = pb.workspace();
+                let mut grad = Array2::zeros((k, pb.p()));
+                // Twice: the workspace is reused without stale state.
+                for _ in 0..2 {
+                    let loss = pb.loss_grad(theta.view(), &mut ws, &mut grad);
+                    assert!(
+                        (loss - want.loss).abs() <= 1e-13 * want.loss.abs(),
+                        "n {n} k {k}: {loss} vs {}",
+                        want.loss
+                    );
+                    let err = (&grad - &want.grad).mapv(f64::abs);
+                    let scale = max_abs(want.grad.view());
+                    assert!(
+                        err.iter().all(|&e| e <= 1e-12 * scale),
+                        "n {n} k {k} intercept {fit_intercept}: {grad} vs {}",
+                        want.grad
+                    );
+                }
+            }
+        }
+    }
+
+    /// Central differences of the objective agree with `loss_grad`.
+    #[test]
+    fn fused_gradient_matches_finite_differences() {
+        let (x, codes, sw) = data(200, 3, 3, 1);
+        let pb = problem(&x, &codes, &sw, 3, true);
+        let mut ws = pb.workspace();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let theta = Array2::from_shape_fn((3, 4), |_| rng.random::<f64>() - 0.5);
+        let mut grad = Array2::zeros((3, 4));
+        pb.loss_grad(theta.view(), &mut ws, &mut grad);
+        let mut scratch = Array2::zeros((3, 4));
+        let h = 1e-6;
+        for a in 0..3 {
+            for j in 0..4 {
+                let mut tp = theta.clone();
+                tp[[a, j]] += h;
+                let mut tm = theta.clone();
+                tm[[a, j]] -= h;
+                let fd = (pb.loss_grad(tp.view(), &mut ws, &mut scratch)
+                    - pb.loss_grad(tm.view(), &mut ws, &mut scratch))
+                    / (2.0 * h);
+                assert!(
+                    (fd - grad[[a, j]]).abs() <= 1e-7,
+                    "({a}, {j}): {fd} vs {}",
+                    grad[[a, j]]
+                );
+            }
+        }
+    }
+
+    /// The preconditioner's `grad_to_u` is the transpose of `to_theta`:
+    /// `⟨g, T·u⟩ = ⟨Tᵀ·g, u⟩` (so L-BFGS in `u` minimises the same function).
+    #[test]
+    fn preconditioner_gradient_map_is_the_transpose() {
+        for fit_intercept in [true, false] {
+            let (x, codes, sw) = data(100, 4, 3, 9);
+            let pb = problem(&x, &codes, &sw, 3, fit_intercept);
+            let pre = Precond::new(&pb);
+            let mut rng = ChaCha8Rng::seed_from_u64(11);
+            let u = Array2::from_shape_fn((3, pb.p()), |_| rng.random::<f64>() - 0.5);
+            let g = Array2::from_shape_fn((3, pb.p()), |_| rng.random::<f64>() - 0.5);
+            let mut tg = Array2::zeros((3, pb.p()));
+            pre.grad_to_u(g.view(), tg.view_mut());
+            let lhs = dot(g.view(), pre.to_theta(u.view()).view());
+            let rhs = dot(tg.view(), u.view());
+            assert!(
+                (lhs - rhs).abs() <= 1e-12 * lhs.abs().max(1.0),
+                "{lhs} vs {rhs}"
+            );
+        }
+    }
 }

@@ -24,8 +24,14 @@
 //!   iterations: best when `n_features × n_rows_of_coef` is small and there
 //!   are many samples.
 //! - [`Solver::Lbfgs`]: limited-memory BFGS (memory 10) with a strong-Wolfe
-//!   line search. Cheap iterations: best for many features or classes.
-//! - [`Solver::Auto`] (default) picks by problem size.
+//!   line search, run in centred and scaled coordinates (a fixed change of
+//!   variables `θ = T·u` built from the weighted feature means and variances:
+//!   the same objective and minimiser, several times fewer iterations on raw
+//!   features). Cheap iterations (two GEMMs and one fused softmax pass):
+//!   best for many features or classes.
+//! - [`Solver::Auto`] (default) picks by problem size: Newton–Cholesky for
+//!   two classes with a small Hessian and for tiny multinomial problems,
+//!   L-BFGS otherwise (see [`Solver::Auto`]).
 //!
 //! Both stop as scikit-learn does on the mean-scaled objective
 //! (`objective / (C·Σs)`): `max|gradient| ≤ tol` (Newton also needs half the
@@ -49,12 +55,14 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
+mod exp;
 mod fitted;
 mod lbfgs;
 mod loss;
 mod newton;
 mod params;
 mod persist;
+mod precond;
 
 pub use fitted::FittedLogisticRegression;
 pub use params::{ClassWeight, LogisticRegression, Penalty, Solver};

@@ -42,15 +42,22 @@ pub enum Penalty {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Solver {
-    /// Newton–Cholesky when the Hessian is small (`rows_of_coef ·
-    /// (n_features + 1) ≤ 1000`) and there are at least as many samples as
-    /// Hessian rows; L-BFGS otherwise.
+    /// Two classes: Newton–Cholesky when the Hessian is small
+    /// (`n_features + 1 ≤ 1000`) and there are at least as many samples as
+    /// Hessian rows. Three or more classes: Newton–Cholesky only when
+    /// `(n_features + 1)·(n_classes + 1) ≤ 80`: its Hessian costs
+    /// `k(k+1)/2·p²` multiply-adds per sample and iteration (`k` classes,
+    /// `p = n_features + 1`) against `2·k·p` for an L-BFGS evaluation, so it
+    /// only pays off when that ratio, `(k+1)·p/4`, is well below the
+    /// iteration-count advantage. L-BFGS otherwise.
     #[default]
     Auto,
     /// Newton's method with a Cholesky-solved full Hessian and Armijo
     /// backtracking (scikit-learn's `newton-cholesky`).
     NewtonCholesky,
-    /// Limited-memory BFGS with a strong-Wolfe line search (`lbfgs`).
+    /// Limited-memory BFGS with a strong-Wolfe line search (`lbfgs`), run in
+    /// centred and scaled coordinates (the same minimiser; far fewer
+    /// iterations on raw features).
     Lbfgs,
 }
 
@@ -397,7 +404,12 @@ impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
         match self.solver {
             Solver::Auto => {
                 let dim = k * p;
-                if dim <= 1000 && n >= dim {
+                let small = if k == 1 {
+                    dim <= 1000
+                } else {
+                    p * (k + 1) <= 80
+                };
+                if small && n >= dim {
                     Solver::NewtonCholesky
                 } else {
                     Solver::Lbfgs

@@ -1,10 +1,18 @@
-//! Profiling harness: multinomial digits fit (C = 1, tol 1e-4), repeated.
-//! `cargo run --release --example logistic_digits_profile -- lbfgs 3`
+//! Profiling driver (not a criterion bench): the multinomial digits fit
+//! (C = 1, tol 1e-4), repeated, each fit timed. Arguments: solver
+//! (`lbfgs` | `newton` | `auto`), repetitions, max_iter.
+//!
+//! ```text
+//! cargo bench --bench logistic_digits_profile -- lbfgs 11 28
+//! cargo bench --no-run --bench logistic_digits_profile   # prints the binary's path, then:
+//! valgrind --tool=callgrind --callgrind-out-file=/tmp/lg.cg <binary> lbfgs 1
+//! ```
 use oxilearn::datasets;
 use oxilearn::logistic::{LogisticRegression, Solver};
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
+    // `cargo bench` appends `--bench`: flags are not ours.
+    let args: Vec<String> = std::env::args().filter(|a| !a.starts_with("--")).collect();
     let solver = match args.get(1).map(String::as_str) {
         Some("newton") => Solver::NewtonCholesky,
         Some("auto") => Solver::Auto,
