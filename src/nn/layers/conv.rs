@@ -1,5 +1,6 @@
-//! 2-D convolution lowered to GEMM (im2col with the batch folded into the
-//! GEMM's N dimension; backward as GEMMs plus col2im).
+//! 2-D convolution: direct kernels for stride 1 (`direct`), otherwise
+//! lowered to GEMM (im2col with the batch folded into the GEMM's N
+//! dimension; backward as GEMMs plus col2im).
 
 use ndarray::{Array1, Array4, ArrayView2, ArrayViewD, ArrayViewMut2};
 use rayon::prelude::*;
@@ -40,10 +41,12 @@ impl Default for Conv2dConfig {
 ///
 /// The weight has PyTorch's layout `[out_channels, in_channels, kh, kw]`.
 /// Internally a batch is cut into fixed chunks of images (independent of the
-/// thread count, so results are reproducible); each chunk is unfolded
-/// (im2col) into a `[in_channels·kh·kw, images·oh·ow]` matrix and multiplied
-/// by the weight in one GEMM through [`crate::linalg`]. Chunks run in
-/// parallel with rayon.
+/// thread count, so results are reproducible) that run in parallel with
+/// rayon. With stride 1 and outputs at least 8 wide, direct register-tiled
+/// kernels compute each image (forward, weight gradient, and the input
+/// gradient as the forward pass of the flipped kernel); otherwise each chunk
+/// is unfolded (im2col) into a `[in_channels·kh·kw, images·oh·ow]` matrix and
+/// multiplied by the weight in one GEMM through [`crate::linalg`].
 ///
 /// # Shapes
 /// - input: `[n, in_channels, h, w]`

@@ -80,18 +80,11 @@ fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
     if FMA { a.mul_add(b, c) } else { c + a * b }
 }
 
-/// Copies one image `[c, h, w]` into the zero-padded `[c, hp, wp]` (the
-/// image at row `pad`, column `pad`; `wp` may exceed `w + 2·pad`).
-fn pad_into(
-    c: usize,
-    h: usize,
-    w: usize,
-    pad: usize,
-    x: &[f32],
-    hp: usize,
-    wp: usize,
-    xp: &mut [f32],
-) {
+/// Copies one image `[c, h, w]` (geometry `g`) into the zero-padded
+/// `[c, hp, wp]` (the image at row and column `pad`; `wp` may exceed
+/// `w + 2·pad`).
+fn pad_into(g: &Geom, x: &[f32], hp: usize, wp: usize, xp: &mut [f32]) {
+    let (c, h, w, pad) = (g.c, g.h, g.w, g.pad);
     xp.fill(0.0);
     for ci in 0..c {
         for y in 0..h {
@@ -138,7 +131,7 @@ fn forward_isa(isa: Isa, g: &Geom, x: &[f32], w: &[f32], bias: Option<&[f32]>, o
                         xi
                     } else {
                         let xp = grow(&mut s.a, g.c * hp * wp);
-                        pad_into(g.c, g.h, g.w, g.pad, xi, hp, wp, xp);
+                        pad_into(g, xi, hp, wp, xp);
                         xp
                     };
                     let a = Args {
@@ -228,7 +221,7 @@ fn weight_grad_isa(isa: Isa, g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], 
         let xp = grow(&mut s.a, g.c * hp * wq);
         let gp = grow(&mut s.b, g.oc * g.oh * owr);
         for (xi, gi) in x.chunks(g.in_len()).zip(gout.chunks(g.out_len())) {
-            pad_into(g.c, g.h, g.w, g.pad, xi, hp, wq, xp);
+            pad_into(g, xi, hp, wq, xp);
             gp.fill(0.0);
             for (r, src) in gi.chunks(g.ow).enumerate() {
                 gp[r * owr..][..g.ow].copy_from_slice(src);
@@ -665,6 +658,8 @@ mod avx2 {
 
     /// Output channels `oc0..oc0 + OCB`, row `oy`, columns `ox..ox + 8·TV`
     /// (columns in lanes).
+    // Indexing the register arrays by position keeps them in registers.
+    #[allow(clippy::needless_range_loop)]
     #[target_feature(enable = "avx2,fma")]
     #[inline]
     fn tile<const TV: usize, const OCB: usize>(
@@ -793,6 +788,8 @@ mod avx2 {
         }
     }
 
+    // Indexing the register arrays by position keeps them in registers.
+    #[allow(clippy::needless_range_loop)]
     #[target_feature(enable = "avx2,fma")]
     #[inline]
     fn wgrad_block<const KW: usize, const OCB: usize>(a: &WArgs<'_>, oc0: usize, dw: &mut [f32]) {
@@ -920,6 +917,8 @@ mod avx512 {
 
     /// Output channels `oc0..oc0 + OCB`, rows `oy..oy + R`, columns
     /// `ox..ox + 16` (columns in lanes).
+    // Indexing the register arrays by position keeps them in registers.
+    #[allow(clippy::needless_range_loop)]
     #[target_feature(enable = "avx512f,avx2,fma")]
     #[inline]
     fn tile<const R: usize, const OCB: usize>(
@@ -1035,6 +1034,8 @@ mod avx512 {
         }
     }
 
+    // Indexing the register arrays by position keeps them in registers.
+    #[allow(clippy::needless_range_loop)]
     #[target_feature(enable = "avx512f,avx2,fma")]
     #[inline]
     fn flat_block<const KW: usize, const OCB: usize>(a: &FlatArgs<'_>, oc0: usize, dw: &mut [f32]) {
