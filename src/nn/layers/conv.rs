@@ -1,5 +1,6 @@
-//! 2-D convolution lowered to GEMM (im2col with the batch folded into the
-//! GEMM's N dimension; backward as GEMMs plus col2im).
+//! 2-D convolution: direct kernels for stride 1 (`direct`), otherwise
+//! lowered to GEMM (im2col with the batch folded into the GEMM's N
+//! dimension; backward as GEMMs plus col2im).
 
 use ndarray::{Array1, Array4, ArrayView2, ArrayViewD, ArrayViewMut2};
 use rayon::prelude::*;
@@ -40,10 +41,12 @@ impl Default for Conv2dConfig {
 ///
 /// The weight has PyTorch's layout `[out_channels, in_channels, kh, kw]`.
 /// Internally a batch is cut into fixed chunks of images (independent of the
-/// thread count, so results are reproducible); each chunk is unfolded
-/// (im2col) into a `[in_channels·kh·kw, images·oh·ow]` matrix and multiplied
-/// by the weight in one GEMM through [`crate::linalg`]. Chunks run in
-/// parallel with rayon.
+/// thread count, so results are reproducible) that run in parallel with
+/// rayon. With stride 1 and outputs at least 8 wide, direct register-tiled
+/// kernels compute each image (forward, weight gradient, and the input
+/// gradient as the forward pass of the flipped kernel); otherwise each chunk
+/// is unfolded (im2col) into a `[in_channels·kh·kw, images·oh·ow]` matrix and
+/// multiplied by the weight in one GEMM through [`crate::linalg`].
 ///
 /// # Shapes
 /// - input: `[n, in_channels, h, w]`
@@ -440,6 +443,16 @@ fn conv_forward(g: &Geom, x: &[f32], w: &[f32], bias: Option<&[f32]>, out: &mut 
     if n == 0 || g.out_len() == 0 {
         return;
     }
+    if direct::forward_applies(g) {
+        direct::forward(g, x, w, bias, out);
+        return;
+    }
+    conv_forward_gemm(g, x, w, bias, out);
+}
+
+/// The im2col + GEMM forward pass (any stride and width).
+fn conv_forward_gemm(g: &Geom, x: &[f32], w: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
+    let n = x.len() / g.in_len().max(1);
     let (len, _) = chunking(n, g.chunk_target());
     let wv = ArrayView2::from_shape((g.oc, g.k()), w).expect("weight shape");
     out.par_chunks_mut(len * g.out_len())
@@ -482,8 +495,28 @@ fn conv_backward<'p>(
     gin: Option<&mut [f32]>,
 ) -> (&'p [f32], &'p [f32]) {
     let n = x.len() / g.in_len().max(1);
-    let (len, n_chunks) = chunking(n, g.chunk_target());
     let (kw_len, pl) = (g.oc * g.k(), g.oc * g.k() + g.oc);
+    if direct::weight_grad_applies(g) && (gin.is_none() || direct::input_grad_applies(g)) {
+        let (len, n_chunks) = chunking(n, direct::WGRAD_CHUNK);
+        partials.resize((n_chunks + 1) * pl, 0.0);
+        let (total, parts) = partials.split_at_mut(pl);
+        if n > 0 {
+            parts
+                .par_chunks_mut(pl)
+                .zip(x.par_chunks(len * g.in_len()))
+                .zip(gout.par_chunks(len * g.out_len()))
+                .for_each(|((part, xc), gc)| {
+                    part.fill(0.0);
+                    let (dw, db) = part.split_at_mut(kw_len);
+                    direct::weight_grad(g, xc, gc, dw, db);
+                });
+        }
+        if let Some(gin) = gin {
+            direct::input_grad(g, gout, w, gin);
+        }
+        return sum_partials(total, parts, kw_len);
+    }
+    let (len, n_chunks) = chunking(n, g.chunk_target());
     // Slot 0 receives the sum; chunk partials follow.
     partials.resize((n_chunks + 1) * pl, 0.0);
     let (total, parts) = partials.split_at_mut(pl);
@@ -529,8 +562,14 @@ fn conv_backward<'p>(
             None => base.for_each(|((part, xc), gc)| task(part, None, xc, gc)),
         }
     }
+    sum_partials(total, parts, kw_len)
+}
+
+/// `total` ← the sum of the chunk partials `parts` (in chunk order), split
+/// into `(dW, db)` at `kw_len`.
+fn sum_partials<'p>(total: &'p mut [f32], parts: &[f32], kw_len: usize) -> (&'p [f32], &'p [f32]) {
     total.fill(0.0);
-    for part in parts.chunks(pl) {
+    for part in parts.chunks(total.len()) {
         for (t, v) in total.iter_mut().zip(part) {
             *t += v;
         }
@@ -538,3 +577,5 @@ fn conv_backward<'p>(
     let (dw, db) = total.split_at(kw_len);
     (dw, db)
 }
+
+mod direct;

@@ -189,6 +189,17 @@ fn better(v: f32, best: f32) -> bool {
 
 /// The common 2×2, stride-2 case of one plane, same semantics as the general loop.
 fn pool_2x2(xp: &[f32], w: usize, oh: usize, ow: usize, o: &mut [f32], am: &mut [u32]) {
+    #[cfg(target_arch = "x86_64")]
+    if ow >= 8 && std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 was detected just above.
+        unsafe { simd::pool_2x2(xp, w, oh, ow, o, am) };
+        return;
+    }
+    pool_2x2_scalar(xp, w, oh, ow, o, am);
+}
+
+/// [`pool_2x2`] one output at a time.
+fn pool_2x2_scalar(xp: &[f32], w: usize, oh: usize, ow: usize, o: &mut [f32], am: &mut [u32]) {
     for oy in 0..oh {
         let r0 = 2 * oy * w;
         let (row0, row1) = (&xp[r0..r0 + w], &xp[r0 + w..r0 + 2 * w]);
@@ -211,6 +222,143 @@ fn pool_2x2(xp: &[f32], w: usize, oh: usize, ow: usize, o: &mut [f32], am: &mut 
             }
             orow[ox] = best;
             arow[ox] = at as u32;
+        }
+    }
+}
+
+/// 2×2 stride-2 pooling, 8 outputs per step with AVX2 (same results as the
+/// scalar loop, ties and NaN included).
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use std::arch::x86_64::{
+        __m256, __m256i, _CMP_GT_OQ, _CMP_ORD_Q, _CMP_UNORD_Q, _mm256_add_epi32, _mm256_and_ps,
+        _mm256_andnot_ps, _mm256_blendv_ps, _mm256_castpd_ps, _mm256_castps_pd,
+        _mm256_castps_si256, _mm256_castsi256_ps, _mm256_cmp_ps, _mm256_loadu_ps, _mm256_or_ps,
+        _mm256_permute4x64_pd, _mm256_set1_epi32, _mm256_setr_epi32, _mm256_shuffle_ps,
+        _mm256_storeu_ps, _mm256_storeu_si256,
+    };
+
+    /// Even- and odd-indexed elements of the 16 floats at `p`, in order.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn deinterleave(row: &[f32]) -> (__m256, __m256) {
+        assert!(row.len() >= 16);
+        // SAFETY: 16 elements are in bounds (asserted above).
+        let (a, b) = unsafe {
+            (
+                _mm256_loadu_ps(row.as_ptr()),
+                _mm256_loadu_ps(row.as_ptr().add(8)),
+            )
+        };
+        // Per 128-bit lane: [a0 a2 b0 b2 | a4 a6 b4 b6]; then lanes 64-bit-permuted to order.
+        let ev = _mm256_shuffle_ps::<0b10_00_10_00>(a, b);
+        let od = _mm256_shuffle_ps::<0b11_01_11_01>(a, b);
+        let fix = |v: __m256| {
+            _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(v)))
+        };
+        (fix(ev), fix(od))
+    }
+
+    /// `(best, offset)` updated with candidate `v` at `off`: taken when
+    /// `v > best`, or `v` is NaN and `best` is not.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn step(best: __m256, at: __m256, v: __m256, off: i32) -> (__m256, __m256) {
+        let gt = _mm256_cmp_ps::<_CMP_GT_OQ>(v, best);
+        let nan = _mm256_and_ps(
+            _mm256_cmp_ps::<_CMP_UNORD_Q>(v, v),
+            _mm256_cmp_ps::<_CMP_ORD_Q>(best, best),
+        );
+        let take = _mm256_or_ps(gt, nan);
+        let offv = _mm256_castsi256_ps(_mm256_set1_epi32(off));
+        (
+            _mm256_blendv_ps(best, v, take),
+            _mm256_blendv_ps(at, offv, take),
+        )
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn pool_2x2(
+        xp: &[f32],
+        w: usize,
+        oh: usize,
+        ow: usize,
+        o: &mut [f32],
+        am: &mut [u32],
+    ) {
+        assert!(ow >= 8 && 2 * ow <= w && 2 * oh * w <= xp.len());
+        assert!(o.len() >= oh * ow && am.len() >= oh * ow);
+        let lanes: __m256i = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+        let zero = _mm256_andnot_ps(_mm256_castsi256_ps(lanes), _mm256_castsi256_ps(lanes));
+        for oy in 0..oh {
+            let r0 = 2 * oy * w;
+            let mut ox = 0;
+            loop {
+                // The last step may overlap the previous one (same values).
+                let s = ox.min(ow - 8);
+                let (tl, tr) = deinterleave(&xp[r0 + 2 * s..]);
+                let (bl, br) = deinterleave(&xp[r0 + w + 2 * s..]);
+                let (best, at) = (tl, zero);
+                let (best, at) = step(best, at, tr, 1);
+                let (best, at) = step(best, at, bl, w as i32);
+                let (best, at) = step(best, at, br, w as i32 + 1);
+                let base = _mm256_add_epi32(_mm256_set1_epi32((r0 + 2 * s) as i32), lanes);
+                let idx = _mm256_add_epi32(base, _mm256_castps_si256(at));
+                let dst = &mut o[oy * ow + s..][..8];
+                let adst = &mut am[oy * ow + s..][..8];
+                // SAFETY: both destinations have 8 elements.
+                unsafe {
+                    _mm256_storeu_ps(dst.as_mut_ptr(), best);
+                    _mm256_storeu_si256(adst.as_mut_ptr().cast(), idx);
+                }
+                if s + 8 >= ow {
+                    break;
+                }
+                ox += 8;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The vectorised 2×2 pooling equals the scalar loop (values and
+    /// arg-max), with ties, NaN, odd widths and overlapping last steps.
+    #[test]
+    fn pool_2x2_matches_scalar() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for (h, w) in [
+            (28, 28),
+            (10, 10),
+            (16, 16),
+            (9, 33),
+            (4, 18),
+            (6, 17),
+            (2, 40),
+        ] {
+            let (oh, ow) = (h / 2, w / 2);
+            for trial in 0..4 {
+                let x: Vec<f32> = (0..h * w)
+                    .map(|_| match trial {
+                        // Few distinct values: many ties.
+                        0 => rng.random_range(0..3) as f32,
+                        1 if rng.random_range(0..10) == 0 => f32::NAN,
+                        _ => rng.random_range(-1.0..1.0),
+                    })
+                    .collect();
+                let (mut o1, mut a1) = (vec![0.0; oh * ow], vec![0; oh * ow]);
+                let (mut o2, mut a2) = (vec![0.0; oh * ow], vec![0; oh * ow]);
+                pool_2x2(&x, w, oh, ow, &mut o1, &mut a1);
+                pool_2x2_scalar(&x, w, oh, ow, &mut o2, &mut a2);
+                assert_eq!(a1, a2, "arg-max {h}x{w} trial {trial}");
+                for (u, v) in o1.iter().zip(&o2) {
+                    assert!(u == v || (u.is_nan() && v.is_nan()), "{h}x{w}: {u} vs {v}");
+                }
+            }
         }
     }
 }

@@ -1,0 +1,1281 @@
+//! Direct (register-blocked) convolution kernels for stride 1.
+//!
+//! LeNet's convolutions have only 1–16 channels, so lowering them to GEMM
+//! (im2col, packing, a GEMM with 6 or 16 rows, reordering the result, col2im)
+//! costs more than the multiply-adds. These kernels keep a tile of outputs in
+//! registers while the kernel window slides over a zero-padded copy of one
+//! image:
+//! - forward (and the input gradient, which is the forward pass of the
+//!   flipped, transposed kernel over the zero-padded output gradient): tiles
+//!   of `T` output columns × up to 8 channels when the channel count is not a
+//!   multiple of 8, otherwise `X` output columns × 8 or 16 channels;
+//! - weight gradient: for one input channel and kernel row, 8-wide partial
+//!   sums of `OCB` output channels × all `kw` kernel columns, reduced across
+//!   lanes once per (channel, kernel row).
+//!
+//! Work is split into fixed chunks of images (independent of the thread
+//! count); weight-gradient chunks are summed by the caller in a fixed order,
+//! so results are the same on any number of threads.
+
+use rayon::prelude::*;
+
+use super::Geom;
+use crate::nn::buf::{grow, with_scratch};
+use crate::nn::layers::chunking;
+
+/// Images per parallel task of the forward / input-gradient kernels.
+const FWD_CHUNK: usize = 2;
+
+/// Images per weight-gradient partial sum.
+pub(super) const WGRAD_CHUNK: usize = 4;
+
+/// Largest kernel width of the weight-gradient kernel (accumulators live in
+/// registers: `2 · kw` vectors).
+const MAX_KW: usize = 7;
+
+/// Whether [`forward`] handles this geometry (stride 1, outputs ≥ 8 wide).
+pub(super) fn forward_applies(g: &Geom) -> bool {
+    g.stride == 1 && g.ow >= 8
+}
+
+/// Whether [`input_grad`] handles this geometry: the input gradient is a
+/// stride-1 convolution of the output gradient padded by `k − 1 − pad`, so
+/// the kernel must be square, the padding smaller than it, and the input at
+/// least 8 wide.
+pub(super) fn input_grad_applies(g: &Geom) -> bool {
+    g.stride == 1 && g.kh == g.kw && g.pad < g.kh && g.w >= 8
+}
+
+/// Whether [`weight_grad`] handles this geometry.
+pub(super) fn weight_grad_applies(g: &Geom) -> bool {
+    g.stride == 1 && g.kw <= MAX_KW
+}
+
+/// The instruction set the kernels are compiled for at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Isa {
+    Plain,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+fn isa() -> Isa {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            if std::is_x86_feature_detected!("avx512f") {
+                return Isa::Avx512;
+            }
+            return Isa::Avx2;
+        }
+    }
+    Isa::Plain
+}
+
+/// `a·b + c`, fused when the target has FMA (a call to `fmaf` otherwise).
+#[inline(always)]
+fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
+    if FMA { a.mul_add(b, c) } else { c + a * b }
+}
+
+/// Copies one image `[c, h, w]` (geometry `g`) into the zero-padded
+/// `[c, hp, wp]` (the image at row and column `pad`; `wp` may exceed
+/// `w + 2·pad`).
+fn pad_into(g: &Geom, x: &[f32], hp: usize, wp: usize, xp: &mut [f32]) {
+    let (c, h, w, pad) = (g.c, g.h, g.w, g.pad);
+    xp.fill(0.0);
+    for ci in 0..c {
+        for y in 0..h {
+            let dst = &mut xp[(ci * hp + y + pad) * wp + pad..][..w];
+            dst.copy_from_slice(&x[(ci * h + y) * w..][..w]);
+        }
+    }
+}
+
+/// Forward pass, same contract as `conv_forward`: `x` NCHW images, `w`
+/// `[oc, c, kh, kw]`, `out` NCHW outputs (overwritten).
+///
+/// # Panics
+/// If `!forward_applies(g)` (an internal invariant).
+pub(super) fn forward(g: &Geom, x: &[f32], w: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
+    forward_isa(isa(), g, x, w, bias, out);
+}
+
+fn forward_isa(isa: Isa, g: &Geom, x: &[f32], w: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
+    assert!(
+        forward_applies(g),
+        "direct convolution: unsupported geometry"
+    );
+    let n = x.len() / g.in_len().max(1);
+    if n == 0 || g.out_len() == 0 {
+        return;
+    }
+    let k = g.k();
+    // Weights as [k][oc]: the weights of one kernel tap are contiguous.
+    let mut wt = vec![0.0f32; k * g.oc];
+    for oc in 0..g.oc {
+        for (j, &v) in w[oc * k..(oc + 1) * k].iter().enumerate() {
+            wt[j * g.oc + oc] = v;
+        }
+    }
+    let (hp, wp) = (g.h + 2 * g.pad, g.w + 2 * g.pad);
+    let (len, _) = chunking(n, FWD_CHUNK);
+    out.par_chunks_mut(len * g.out_len())
+        .zip(x.par_chunks(len * g.in_len()))
+        .for_each(|(o, xc)| {
+            with_scratch(|s| {
+                for (oi, xi) in o.chunks_mut(g.out_len()).zip(xc.chunks(g.in_len())) {
+                    let xp: &[f32] = if g.pad == 0 {
+                        xi
+                    } else {
+                        let xp = grow(&mut s.a, g.c * hp * wp);
+                        pad_into(g, xi, hp, wp, xp);
+                        xp
+                    };
+                    let a = Args {
+                        g,
+                        xp,
+                        hp,
+                        wp,
+                        wt: &wt,
+                        bias,
+                    };
+                    fwd_image(isa, &a, oi);
+                }
+            });
+        });
+}
+
+/// Input gradient `gin` (NCHW, overwritten) from the output gradient `gout`:
+/// the stride-1 convolution of `gout` padded by `k − 1 − pad` with the
+/// kernel flipped in both spatial axes and its channel axes swapped.
+///
+/// # Panics
+/// If `!input_grad_applies(g)` (an internal invariant).
+pub(super) fn input_grad(g: &Geom, gout: &[f32], w: &[f32], gin: &mut [f32]) {
+    input_grad_isa(isa(), g, gout, w, gin);
+}
+
+fn input_grad_isa(isa: Isa, g: &Geom, gout: &[f32], w: &[f32], gin: &mut [f32]) {
+    assert!(
+        input_grad_applies(g),
+        "direct convolution: unsupported geometry"
+    );
+    let (kh, kw) = (g.kh, g.kw);
+    let gt = Geom {
+        c: g.oc,
+        h: g.oh,
+        w: g.ow,
+        oc: g.c,
+        kh,
+        kw,
+        stride: 1,
+        pad: kh - 1 - g.pad,
+        oh: g.h,
+        ow: g.w,
+    };
+    let mut wf = vec![0.0f32; g.oc * g.k()];
+    for oc in 0..g.oc {
+        for c in 0..g.c {
+            for ki in 0..kh {
+                for kj in 0..kw {
+                    wf[((c * g.oc + oc) * kh + ki) * kw + kj] =
+                        w[((oc * g.c + c) * kh + kh - 1 - ki) * kw + kw - 1 - kj];
+                }
+            }
+        }
+    }
+    if gout.is_empty() {
+        gin.fill(0.0);
+        return;
+    }
+    forward_isa(isa, &gt, gout, &wf, None, gin);
+}
+
+/// Adds the weight gradient `[oc, c, kh, kw]` and bias gradient `[oc]` of
+/// the images `x` (NCHW) with output gradients `gout` to `dw` and `db`
+/// (images in order; the caller zeroes `dw` and `db`).
+///
+/// # Panics
+/// If `!weight_grad_applies(g)` (an internal invariant).
+pub(super) fn weight_grad(g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], db: &mut [f32]) {
+    weight_grad_isa(isa(), g, x, gout, dw, db);
+}
+
+fn weight_grad_isa(isa: Isa, g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], db: &mut [f32]) {
+    assert!(
+        weight_grad_applies(g),
+        "direct convolution: unsupported geometry"
+    );
+    #[cfg(target_arch = "x86_64")]
+    if isa == Isa::Avx512 {
+        weight_grad_flat(g, x, gout, dw, db);
+        return;
+    }
+    let owr = g.ow.next_multiple_of(8);
+    let hp = g.h + 2 * g.pad;
+    let wq = (g.w + 2 * g.pad).max(owr + g.kw - 1);
+    with_scratch(|s| {
+        let xp = grow(&mut s.a, g.c * hp * wq);
+        let gp = grow(&mut s.b, g.oc * g.oh * owr);
+        for (xi, gi) in x.chunks(g.in_len()).zip(gout.chunks(g.out_len())) {
+            pad_into(g, xi, hp, wq, xp);
+            gp.fill(0.0);
+            for (r, src) in gi.chunks(g.ow).enumerate() {
+                gp[r * owr..][..g.ow].copy_from_slice(src);
+            }
+            for (d, plane) in db.iter_mut().zip(gi.chunks(g.p())) {
+                *d += plane.iter().sum::<f32>();
+            }
+            let a = WArgs {
+                g,
+                xp,
+                hp,
+                wq,
+                gp,
+                owr,
+            };
+            wgrad_image(isa, &a, dw);
+        }
+    });
+}
+
+/// `weight_grad` with 16 lanes: the output gradient is laid out with the
+/// padded input's row stride `wq`, so that `dW[o][c][ki][kj] = Σ_q g[o][q] ·
+/// x[c][q + ki·wq + kj]` is one contiguous correlation over `q` (the columns
+/// `ow..wq` of every gradient row are zero).
+#[cfg(target_arch = "x86_64")]
+fn weight_grad_flat(g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], db: &mut [f32]) {
+    let (hp, wq) = (g.h + 2 * g.pad, g.w + 2 * g.pad);
+    let qlen = (g.oh * wq).next_multiple_of(16);
+    let xs = (hp * wq).max(qlen + (g.kh - 1) * wq + g.kw - 1);
+    with_scratch(|s| {
+        let xp = grow(&mut s.a, g.c * xs);
+        let gq = grow(&mut s.b, g.oc * qlen);
+        for (xi, gi) in x.chunks(g.in_len()).zip(gout.chunks(g.out_len())) {
+            xp.fill(0.0);
+            for ci in 0..g.c {
+                for y in 0..g.h {
+                    xp[ci * xs + (y + g.pad) * wq + g.pad..][..g.w]
+                        .copy_from_slice(&xi[(ci * g.h + y) * g.w..][..g.w]);
+                }
+            }
+            gq.fill(0.0);
+            for o in 0..g.oc {
+                for oy in 0..g.oh {
+                    gq[o * qlen + oy * wq..][..g.ow]
+                        .copy_from_slice(&gi[(o * g.oh + oy) * g.ow..][..g.ow]);
+                }
+            }
+            for (d, plane) in db.iter_mut().zip(gi.chunks(g.p())) {
+                *d += plane.iter().sum::<f32>();
+            }
+            let a = FlatArgs {
+                g,
+                xp,
+                xs,
+                wq,
+                gq,
+                qlen,
+            };
+            // SAFETY: only called when `isa()` detected AVX-512F, AVX2 and FMA.
+            unsafe { avx512::wgrad_flat(&a, dw) };
+        }
+    });
+}
+
+/// Inputs of the 16-lane weight-gradient kernel for one image.
+#[cfg(target_arch = "x86_64")]
+struct FlatArgs<'a> {
+    g: &'a Geom,
+    /// Zero-padded image planes with row stride `wq` and plane stride `xs`.
+    xp: &'a [f32],
+    xs: usize,
+    wq: usize,
+    /// Output gradient `[oc, qlen]`, row stride `wq`, zero elsewhere.
+    gq: &'a [f32],
+    qlen: usize,
+}
+
+/// Inputs of the forward kernel for one image.
+struct Args<'a> {
+    g: &'a Geom,
+    /// The (padded) image `[c, hp, wp]`.
+    xp: &'a [f32],
+    hp: usize,
+    wp: usize,
+    /// Weights `[c·kh·kw, oc]`.
+    wt: &'a [f32],
+    bias: Option<&'a [f32]>,
+}
+
+fn fwd_image(isa: Isa, a: &Args<'_>, out: &mut [f32]) {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `isa()` detected AVX2 and FMA on this CPU.
+        Isa::Avx2 => unsafe { avx2::fwd_image(a, out) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `isa()` detected AVX-512F, AVX2 and FMA on this CPU.
+        Isa::Avx512 => unsafe {
+            if !avx512::fwd_image(a, out) {
+                avx2::fwd_image(a, out);
+            }
+        },
+        Isa::Plain => fwd_image_impl::<false>(a, out),
+    }
+}
+
+/// Tiles of `t` output columns: `0, t, 2t, …` and, when `t` does not divide
+/// the width, one last tile ending at the right edge (overlapping the
+/// previous one; overlapped outputs are computed identically twice).
+#[inline(always)]
+fn tile_starts(ow: usize, t: usize) -> impl Iterator<Item = usize> {
+    let full = ow / t;
+    let last = (!ow.is_multiple_of(t)).then(|| ow - t);
+    (0..full).map(move |i| i * t).chain(last)
+}
+
+#[inline(always)]
+fn fwd_image_impl<const FMA: bool>(a: &Args<'_>, out: &mut [f32]) {
+    let g = a.g;
+    if g.oc.is_multiple_of(8) {
+        // Channels in vector lanes, a few output columns per tile.
+        let x5 = g.ow.is_multiple_of(5);
+        for oy in 0..g.oh {
+            for ox in tile_starts(g.ow, if x5 { 5 } else { 4 }) {
+                let mut oc0 = 0;
+                while oc0 < g.oc {
+                    if g.oc - oc0 >= 16 {
+                        if x5 {
+                            ctile::<5, 16, FMA>(a, oc0, oy, ox, out);
+                        } else {
+                            ctile::<4, 16, FMA>(a, oc0, oy, ox, out);
+                        }
+                        oc0 += 16;
+                    } else {
+                        if x5 {
+                            ctile::<5, 8, FMA>(a, oc0, oy, ox, out);
+                        } else {
+                            ctile::<4, 8, FMA>(a, oc0, oy, ox, out);
+                        }
+                        oc0 += 8;
+                    }
+                }
+            }
+        }
+    } else if g.ow >= 16 {
+        for oy in 0..g.oh {
+            for ox in tile_starts(g.ow, 16) {
+                blocks::<16, 6, FMA>(a, oy, ox, out);
+            }
+        }
+    } else {
+        for oy in 0..g.oh {
+            for ox in tile_starts(g.ow, 8) {
+                blocks::<8, 8, FMA>(a, oy, ox, out);
+            }
+        }
+    }
+}
+
+/// All output channels of one column tile, in blocks of at most `MAX` channels.
+#[inline(always)]
+fn blocks<const T: usize, const MAX: usize, const FMA: bool>(
+    a: &Args<'_>,
+    oy: usize,
+    ox: usize,
+    out: &mut [f32],
+) {
+    let mut oc0 = 0;
+    while oc0 < a.g.oc {
+        let rem = (a.g.oc - oc0).min(MAX);
+        match rem {
+            1 => tile::<T, 1, FMA>(a, oc0, oy, ox, out),
+            2 => tile::<T, 2, FMA>(a, oc0, oy, ox, out),
+            3 => tile::<T, 3, FMA>(a, oc0, oy, ox, out),
+            4 => tile::<T, 4, FMA>(a, oc0, oy, ox, out),
+            5 => tile::<T, 5, FMA>(a, oc0, oy, ox, out),
+            6 => tile::<T, 6, FMA>(a, oc0, oy, ox, out),
+            7 => tile::<T, 7, FMA>(a, oc0, oy, ox, out),
+            _ => tile::<T, 8, FMA>(a, oc0, oy, ox, out),
+        }
+        oc0 += rem;
+    }
+}
+
+/// Output channels `oc0..oc0 + OCB`, row `oy`, columns `ox..ox + T`
+/// (columns in vector lanes).
+#[inline(always)]
+fn tile<const T: usize, const OCB: usize, const FMA: bool>(
+    a: &Args<'_>,
+    oc0: usize,
+    oy: usize,
+    ox: usize,
+    out: &mut [f32],
+) {
+    let g = a.g;
+    let mut acc = [[0.0f32; T]; OCB];
+    for c in 0..g.c {
+        for ki in 0..g.kh {
+            let row = &a.xp[(c * a.hp + oy + ki) * a.wp + ox..];
+            let tap0 = (c * g.kh + ki) * g.kw;
+            for kj in 0..g.kw {
+                let xs: &[f32; T] = row[kj..kj + T].try_into().expect("tile inside row");
+                let ws: &[f32; OCB] = a.wt[(tap0 + kj) * g.oc + oc0..][..OCB]
+                    .try_into()
+                    .expect("block inside weights");
+                for o in 0..OCB {
+                    let wv = ws[o];
+                    for l in 0..T {
+                        acc[o][l] = madd::<FMA>(wv, xs[l], acc[o][l]);
+                    }
+                }
+            }
+        }
+    }
+    let p = g.p();
+    for (o, acc) in acc.iter().enumerate() {
+        let b = a.bias.map_or(0.0, |b| b[oc0 + o]);
+        let dst = &mut out[(oc0 + o) * p + oy * g.ow + ox..][..T];
+        for (d, v) in dst.iter_mut().zip(acc) {
+            *d = v + b;
+        }
+    }
+}
+
+/// Output channels `oc0..oc0 + OCW` (in vector lanes), row `oy`, columns
+/// `ox..ox + X`.
+#[inline(always)]
+fn ctile<const X: usize, const OCW: usize, const FMA: bool>(
+    a: &Args<'_>,
+    oc0: usize,
+    oy: usize,
+    ox: usize,
+    out: &mut [f32],
+) {
+    let g = a.g;
+    let mut acc = [[0.0f32; OCW]; X];
+    for c in 0..g.c {
+        for ki in 0..g.kh {
+            let row = &a.xp[(c * a.hp + oy + ki) * a.wp + ox..];
+            let tap0 = (c * g.kh + ki) * g.kw;
+            for kj in 0..g.kw {
+                let xs: &[f32; X] = row[kj..kj + X].try_into().expect("tile inside row");
+                let ws: &[f32; OCW] = a.wt[(tap0 + kj) * g.oc + oc0..][..OCW]
+                    .try_into()
+                    .expect("block inside weights");
+                for x in 0..X {
+                    let xv = xs[x];
+                    for l in 0..OCW {
+                        acc[x][l] = madd::<FMA>(xv, ws[l], acc[x][l]);
+                    }
+                }
+            }
+        }
+    }
+    let p = g.p();
+    for (x, acc) in acc.iter().enumerate() {
+        for (l, v) in acc.iter().enumerate() {
+            let b = a.bias.map_or(0.0, |b| b[oc0 + l]);
+            out[(oc0 + l) * p + oy * g.ow + ox + x] = v + b;
+        }
+    }
+}
+
+/// Inputs of the weight-gradient kernel for one image.
+struct WArgs<'a> {
+    g: &'a Geom,
+    /// The zero-padded image `[c, hp, wq]`, `wq ≥ owr + kw − 1`.
+    xp: &'a [f32],
+    hp: usize,
+    wq: usize,
+    /// The output gradient `[oc, oh, owr]`, zero beyond column `ow`.
+    gp: &'a [f32],
+    /// `ow` rounded up to a multiple of 8.
+    owr: usize,
+}
+
+fn wgrad_image(isa: Isa, a: &WArgs<'_>, dw: &mut [f32]) {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `isa()` detected AVX2 and FMA on this CPU.
+        Isa::Avx2 => unsafe { avx2::wgrad_image(a, dw) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `isa()` detected AVX-512F, AVX2 and FMA on this CPU (the
+        // 16-lane weight gradient takes its own layout, see `weight_grad_isa`).
+        Isa::Avx512 => unsafe { avx2::wgrad_image(a, dw) },
+        Isa::Plain => wgrad_image_impl::<false>(a, dw),
+    }
+}
+
+#[inline(always)]
+fn wgrad_image_impl<const FMA: bool>(a: &WArgs<'_>, dw: &mut [f32]) {
+    match a.g.kw {
+        1 => wgrad_kw::<1, FMA>(a, dw),
+        2 => wgrad_kw::<2, FMA>(a, dw),
+        3 => wgrad_kw::<3, FMA>(a, dw),
+        4 => wgrad_kw::<4, FMA>(a, dw),
+        5 => wgrad_kw::<5, FMA>(a, dw),
+        6 => wgrad_kw::<6, FMA>(a, dw),
+        _ => wgrad_kw::<MAX_KW, FMA>(a, dw),
+    }
+}
+
+#[inline(always)]
+fn wgrad_kw<const KW: usize, const FMA: bool>(a: &WArgs<'_>, dw: &mut [f32]) {
+    let mut oc0 = 0;
+    while oc0 < a.g.oc {
+        if a.g.oc - oc0 >= 2 {
+            wgrad_block::<KW, 2, FMA>(a, oc0, dw);
+            oc0 += 2;
+        } else {
+            wgrad_block::<KW, 1, FMA>(a, oc0, dw);
+            oc0 += 1;
+        }
+    }
+}
+
+/// Output channels `oc0..oc0 + OCB` of the weight gradient of one image.
+#[inline(always)]
+fn wgrad_block<const KW: usize, const OCB: usize, const FMA: bool>(
+    a: &WArgs<'_>,
+    oc0: usize,
+    dw: &mut [f32],
+) {
+    let g = a.g;
+    debug_assert_eq!(g.kw, KW);
+    let gplane = g.oh * a.owr;
+    let tiles = a.owr / 8;
+    for c in 0..g.c {
+        for ki in 0..g.kh {
+            let mut acc = [[[0.0f32; 8]; KW]; OCB];
+            for oy in 0..g.oh {
+                let xrow = &a.xp[(c * a.hp + oy + ki) * a.wq..][..a.wq];
+                for t in 0..tiles {
+                    let mut gv = [[0.0f32; 8]; OCB];
+                    for (o, gv) in gv.iter_mut().enumerate() {
+                        *gv = a.gp[(oc0 + o) * gplane + oy * a.owr + t * 8..][..8]
+                            .try_into()
+                            .expect("tile inside gradient row");
+                    }
+                    for kj in 0..KW {
+                        let xv: &[f32; 8] = xrow[t * 8 + kj..][..8]
+                            .try_into()
+                            .expect("tile inside padded row");
+                        for o in 0..OCB {
+                            for l in 0..8 {
+                                acc[o][kj][l] = madd::<FMA>(gv[o][l], xv[l], acc[o][kj][l]);
+                            }
+                        }
+                    }
+                }
+            }
+            for (o, acc) in acc.iter().enumerate() {
+                let base = (((oc0 + o) * g.c + c) * g.kh + ki) * KW;
+                for (kj, lanes) in acc.iter().enumerate() {
+                    let s = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+                        + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+                    dw[base + kj] += s;
+                }
+            }
+        }
+    }
+}
+
+/// The kernels with explicit AVX2 + FMA vectors (8 lanes of `f32`).
+///
+/// Every kernel checks up front that the highest index it reads or writes is
+/// inside its slices, then walks them with unchecked pointer arithmetic.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::{
+        _mm256_add_ps, _mm256_broadcast_ss, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps,
+        _mm256_setzero_ps, _mm256_storeu_ps,
+    };
+
+    use super::{Args, MAX_KW, WArgs, tile_starts};
+
+    /// Forward pass of one image (same tilings as `fwd_image_impl`).
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn fwd_image(a: &Args<'_>, out: &mut [f32]) {
+        let g = a.g;
+        if g.oc.is_multiple_of(8) {
+            let x5 = g.ow.is_multiple_of(5);
+            for oy in 0..g.oh {
+                for ox in tile_starts(g.ow, if x5 { 5 } else { 4 }) {
+                    let mut oc0 = 0;
+                    while oc0 < g.oc {
+                        match (g.oc - oc0 >= 16, x5) {
+                            (true, true) => ctile::<5, 2>(a, oc0, oy, ox, out),
+                            (true, false) => ctile::<4, 2>(a, oc0, oy, ox, out),
+                            (false, true) => ctile::<5, 1>(a, oc0, oy, ox, out),
+                            (false, false) => ctile::<4, 1>(a, oc0, oy, ox, out),
+                        }
+                        oc0 += if g.oc - oc0 >= 16 { 16 } else { 8 };
+                    }
+                }
+            }
+        } else if g.ow >= 16 {
+            for oy in 0..g.oh {
+                for ox in tile_starts(g.ow, 16) {
+                    blocks::<2, 6>(a, oy, ox, out);
+                }
+            }
+        } else {
+            for oy in 0..g.oh {
+                for ox in tile_starts(g.ow, 8) {
+                    blocks::<1, 8>(a, oy, ox, out);
+                }
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    fn blocks<const TV: usize, const MAX: usize>(
+        a: &Args<'_>,
+        oy: usize,
+        ox: usize,
+        out: &mut [f32],
+    ) {
+        let mut oc0 = 0;
+        while oc0 < a.g.oc {
+            let rem = (a.g.oc - oc0).min(MAX);
+            match rem {
+                1 => tile::<TV, 1>(a, oc0, oy, ox, out),
+                2 => tile::<TV, 2>(a, oc0, oy, ox, out),
+                3 => tile::<TV, 3>(a, oc0, oy, ox, out),
+                4 => tile::<TV, 4>(a, oc0, oy, ox, out),
+                5 => tile::<TV, 5>(a, oc0, oy, ox, out),
+                6 => tile::<TV, 6>(a, oc0, oy, ox, out),
+                7 => tile::<TV, 7>(a, oc0, oy, ox, out),
+                _ => tile::<TV, 8>(a, oc0, oy, ox, out),
+            }
+            oc0 += rem;
+        }
+    }
+
+    /// Output channels `oc0..oc0 + OCB`, row `oy`, columns `ox..ox + 8·TV`
+    /// (columns in lanes).
+    // Indexing the register arrays by position keeps them in registers.
+    #[allow(clippy::needless_range_loop)]
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn tile<const TV: usize, const OCB: usize>(
+        a: &Args<'_>,
+        oc0: usize,
+        oy: usize,
+        ox: usize,
+        out: &mut [f32],
+    ) {
+        let g = a.g;
+        let t = 8 * TV;
+        assert!(g.c > 0 && g.kh > 0 && g.kw > 0 && oc0 + OCB <= g.oc);
+        assert!(((g.c - 1) * a.hp + oy + g.kh - 1) * a.wp + ox + g.kw - 1 + t <= a.xp.len());
+        assert!(g.k() * g.oc <= a.wt.len());
+        let (xp, wt) = (a.xp.as_ptr(), a.wt.as_ptr());
+        let mut acc = [[_mm256_setzero_ps(); TV]; OCB];
+        for c in 0..g.c {
+            for ki in 0..g.kh {
+                let row = (c * a.hp + oy + ki) * a.wp + ox;
+                let tap0 = (c * g.kh + ki) * g.kw;
+                for kj in 0..g.kw {
+                    let mut xv = [_mm256_setzero_ps(); TV];
+                    for (v, xv) in xv.iter_mut().enumerate() {
+                        // SAFETY: row + kj + 8v + 8 ≤ the bound asserted above.
+                        *xv = unsafe { _mm256_loadu_ps(xp.add(row + kj + 8 * v)) };
+                    }
+                    let wrow = (tap0 + kj) * g.oc + oc0;
+                    for (o, acc) in acc.iter_mut().enumerate() {
+                        // SAFETY: wrow + o < k·oc ≤ wt.len() (asserted above).
+                        let wv = unsafe { _mm256_broadcast_ss(&*wt.add(wrow + o)) };
+                        for v in 0..TV {
+                            acc[v] = _mm256_fmadd_ps(wv, xv[v], acc[v]);
+                        }
+                    }
+                }
+            }
+        }
+        let p = g.p();
+        for (o, acc) in acc.iter().enumerate() {
+            let b = _mm256_set1_ps(a.bias.map_or(0.0, |b| b[oc0 + o]));
+            let dst = &mut out[(oc0 + o) * p + oy * g.ow + ox..][..t];
+            for (v, acc) in acc.iter().enumerate() {
+                // SAFETY: dst has 8·TV elements.
+                unsafe { _mm256_storeu_ps(dst.as_mut_ptr().add(8 * v), _mm256_add_ps(*acc, b)) };
+            }
+        }
+    }
+
+    /// Output channels `oc0..oc0 + 8·OCV` (in lanes), row `oy`, columns
+    /// `ox..ox + X`.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn ctile<const X: usize, const OCV: usize>(
+        a: &Args<'_>,
+        oc0: usize,
+        oy: usize,
+        ox: usize,
+        out: &mut [f32],
+    ) {
+        let g = a.g;
+        assert!(g.c > 0 && g.kh > 0 && g.kw > 0 && oc0 + 8 * OCV <= g.oc);
+        assert!(((g.c - 1) * a.hp + oy + g.kh - 1) * a.wp + ox + g.kw - 1 + X <= a.xp.len());
+        assert!(g.k() * g.oc <= a.wt.len());
+        let (xp, wt) = (a.xp.as_ptr(), a.wt.as_ptr());
+        let mut acc = [[_mm256_setzero_ps(); OCV]; X];
+        for c in 0..g.c {
+            for ki in 0..g.kh {
+                let row = (c * a.hp + oy + ki) * a.wp + ox;
+                let tap0 = (c * g.kh + ki) * g.kw;
+                for kj in 0..g.kw {
+                    let wrow = (tap0 + kj) * g.oc + oc0;
+                    let mut wv = [_mm256_setzero_ps(); OCV];
+                    for (v, wv) in wv.iter_mut().enumerate() {
+                        // SAFETY: wrow + 8v + 8 ≤ k·oc ≤ wt.len() (asserted above).
+                        *wv = unsafe { _mm256_loadu_ps(wt.add(wrow + 8 * v)) };
+                    }
+                    for (x, acc) in acc.iter_mut().enumerate() {
+                        // SAFETY: row + kj + x < the bound asserted above.
+                        let xb = unsafe { _mm256_broadcast_ss(&*xp.add(row + kj + x)) };
+                        for v in 0..OCV {
+                            acc[v] = _mm256_fmadd_ps(xb, wv[v], acc[v]);
+                        }
+                    }
+                }
+            }
+        }
+        let p = g.p();
+        let mut lanes = [0.0f32; 8];
+        for (x, acc) in acc.iter().enumerate() {
+            for (v, acc) in acc.iter().enumerate() {
+                // SAFETY: `lanes` has 8 elements.
+                unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), *acc) };
+                for (l, val) in lanes.iter().enumerate() {
+                    let oc = oc0 + 8 * v + l;
+                    out[oc * p + oy * g.ow + ox + x] = val + a.bias.map_or(0.0, |b| b[oc]);
+                }
+            }
+        }
+    }
+
+    /// Weight gradient of one image (same blocking as `wgrad_image_impl`).
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn wgrad_image(a: &WArgs<'_>, dw: &mut [f32]) {
+        match a.g.kw {
+            1 => wgrad_kw::<1>(a, dw),
+            2 => wgrad_kw::<2>(a, dw),
+            3 => wgrad_kw::<3>(a, dw),
+            4 => wgrad_kw::<4>(a, dw),
+            5 => wgrad_kw::<5>(a, dw),
+            6 => wgrad_kw::<6>(a, dw),
+            _ => wgrad_kw::<MAX_KW>(a, dw),
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    fn wgrad_kw<const KW: usize>(a: &WArgs<'_>, dw: &mut [f32]) {
+        let mut oc0 = 0;
+        while oc0 < a.g.oc {
+            if a.g.oc - oc0 >= 2 {
+                wgrad_block::<KW, 2>(a, oc0, dw);
+                oc0 += 2;
+            } else {
+                wgrad_block::<KW, 1>(a, oc0, dw);
+                oc0 += 1;
+            }
+        }
+    }
+
+    // Indexing the register arrays by position keeps them in registers.
+    #[allow(clippy::needless_range_loop)]
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn wgrad_block<const KW: usize, const OCB: usize>(a: &WArgs<'_>, oc0: usize, dw: &mut [f32]) {
+        let g = a.g;
+        assert!(g.kw == KW && g.c > 0 && g.kh > 0 && g.oh > 0 && a.owr.is_multiple_of(8));
+        let gplane = g.oh * a.owr;
+        assert!((oc0 + OCB) * gplane <= a.gp.len());
+        assert!(((g.c - 1) * a.hp + g.oh - 1 + g.kh - 1) * a.wq + a.owr + KW - 1 <= a.xp.len());
+        assert!((oc0 + OCB) * g.c * g.kh * KW <= dw.len());
+        let (xp, gp) = (a.xp.as_ptr(), a.gp.as_ptr());
+        let tiles = a.owr / 8;
+        for c in 0..g.c {
+            for ki in 0..g.kh {
+                let mut acc = [[_mm256_setzero_ps(); KW]; OCB];
+                for oy in 0..g.oh {
+                    let xrow = (c * a.hp + oy + ki) * a.wq;
+                    for t in 0..tiles {
+                        let mut gv = [_mm256_setzero_ps(); OCB];
+                        for (o, gv) in gv.iter_mut().enumerate() {
+                            // SAFETY: inside plane oc0 + o < oc0 + OCB (asserted above).
+                            *gv = unsafe {
+                                _mm256_loadu_ps(gp.add((oc0 + o) * gplane + oy * a.owr + t * 8))
+                            };
+                        }
+                        for kj in 0..KW {
+                            // SAFETY: xrow + 8t + kj + 8 ≤ the bound asserted above.
+                            let xv = unsafe { _mm256_loadu_ps(xp.add(xrow + t * 8 + kj)) };
+                            for o in 0..OCB {
+                                acc[o][kj] = _mm256_fmadd_ps(gv[o], xv, acc[o][kj]);
+                            }
+                        }
+                    }
+                }
+                let mut lanes = [0.0f32; 8];
+                for (o, acc) in acc.iter().enumerate() {
+                    let base = (((oc0 + o) * g.c + c) * g.kh + ki) * KW;
+                    for (kj, v) in acc.iter().enumerate() {
+                        // SAFETY: `lanes` has 8 elements.
+                        unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), *v) };
+                        let s = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+                            + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+                        dw[base + kj] += s;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The kernels with AVX-512 vectors (16 lanes of `f32`); geometries they do
+/// not cover fall back to the AVX2 kernels.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::{
+        _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_reduce_add_ps, _mm512_set1_ps,
+        _mm512_setzero_ps, _mm512_storeu_ps,
+    };
+
+    use super::{Args, FlatArgs, MAX_KW, tile_starts};
+
+    /// Forward pass of one image; `false` (nothing written) when the
+    /// geometry is left to the AVX2 kernels (outputs narrower than 16 with a
+    /// channel count that is not a multiple of 16).
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) fn fwd_image(a: &Args<'_>, out: &mut [f32]) -> bool {
+        let g = a.g;
+        if g.oc.is_multiple_of(16) {
+            let x5 = g.ow.is_multiple_of(5);
+            for oy in 0..g.oh {
+                for ox in tile_starts(g.ow, if x5 { 5 } else { 4 }) {
+                    for oc0 in (0..g.oc).step_by(16) {
+                        if x5 {
+                            ctile::<5>(a, oc0, oy, ox, out);
+                        } else {
+                            ctile::<4>(a, oc0, oy, ox, out);
+                        }
+                    }
+                }
+            }
+            true
+        } else if g.ow >= 16 {
+            let mut oy = 0;
+            while oy < g.oh {
+                let two = oy + 1 < g.oh;
+                for ox in tile_starts(g.ow, 16) {
+                    let mut oc0 = 0;
+                    while oc0 < g.oc {
+                        let rem = (g.oc - oc0).min(8);
+                        if two {
+                            rows::<2>(a, oc0, rem, oy, ox, out);
+                        } else {
+                            rows::<1>(a, oc0, rem, oy, ox, out);
+                        }
+                        oc0 += rem;
+                    }
+                }
+                oy += if two { 2 } else { 1 };
+            }
+            true
+        } else {
+            false
+        }
+    }
+
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    fn rows<const R: usize>(
+        a: &Args<'_>,
+        oc0: usize,
+        ocb: usize,
+        oy: usize,
+        ox: usize,
+        out: &mut [f32],
+    ) {
+        match ocb {
+            1 => tile::<R, 1>(a, oc0, oy, ox, out),
+            2 => tile::<R, 2>(a, oc0, oy, ox, out),
+            3 => tile::<R, 3>(a, oc0, oy, ox, out),
+            4 => tile::<R, 4>(a, oc0, oy, ox, out),
+            5 => tile::<R, 5>(a, oc0, oy, ox, out),
+            6 => tile::<R, 6>(a, oc0, oy, ox, out),
+            7 => tile::<R, 7>(a, oc0, oy, ox, out),
+            _ => tile::<R, 8>(a, oc0, oy, ox, out),
+        }
+    }
+
+    /// Output channels `oc0..oc0 + OCB`, rows `oy..oy + R`, columns
+    /// `ox..ox + 16` (columns in lanes).
+    // Indexing the register arrays by position keeps them in registers.
+    #[allow(clippy::needless_range_loop)]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[inline]
+    fn tile<const R: usize, const OCB: usize>(
+        a: &Args<'_>,
+        oc0: usize,
+        oy: usize,
+        ox: usize,
+        out: &mut [f32],
+    ) {
+        let g = a.g;
+        assert!(g.c > 0 && g.kh > 0 && g.kw > 0 && oc0 + OCB <= g.oc && oy + R <= g.oh);
+        assert!(
+            ((g.c - 1) * a.hp + oy + R - 1 + g.kh - 1) * a.wp + ox + g.kw - 1 + 16 <= a.xp.len()
+        );
+        assert!(g.k() * g.oc <= a.wt.len());
+        let (xp, wt) = (a.xp.as_ptr(), a.wt.as_ptr());
+        let mut acc = [[_mm512_setzero_ps(); OCB]; R];
+        for c in 0..g.c {
+            for ki in 0..g.kh {
+                let row = (c * a.hp + oy + ki) * a.wp + ox;
+                let tap0 = (c * g.kh + ki) * g.kw;
+                for kj in 0..g.kw {
+                    let mut xv = [_mm512_setzero_ps(); R];
+                    for (r, xv) in xv.iter_mut().enumerate() {
+                        // SAFETY: row + r·wp + kj + 16 ≤ the bound asserted above.
+                        *xv = unsafe { _mm512_loadu_ps(xp.add(row + r * a.wp + kj)) };
+                    }
+                    let wrow = (tap0 + kj) * g.oc + oc0;
+                    for o in 0..OCB {
+                        // SAFETY: wrow + o < k·oc ≤ wt.len() (asserted above).
+                        let wv = _mm512_set1_ps(unsafe { *wt.add(wrow + o) });
+                        for r in 0..R {
+                            acc[r][o] = _mm512_fmadd_ps(wv, xv[r], acc[r][o]);
+                        }
+                    }
+                }
+            }
+        }
+        let p = g.p();
+        for (r, acc) in acc.iter().enumerate() {
+            for (o, acc) in acc.iter().enumerate() {
+                let b = _mm512_set1_ps(a.bias.map_or(0.0, |b| b[oc0 + o]));
+                let dst = &mut out[(oc0 + o) * p + (oy + r) * g.ow + ox..][..16];
+                // SAFETY: dst has 16 elements.
+                unsafe { _mm512_storeu_ps(dst.as_mut_ptr(), _mm512_add_ps(*acc, b)) };
+            }
+        }
+    }
+
+    /// Output channels `oc0..oc0 + 16` (in lanes), row `oy`, columns
+    /// `ox..ox + X`.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[inline]
+    fn ctile<const X: usize>(a: &Args<'_>, oc0: usize, oy: usize, ox: usize, out: &mut [f32]) {
+        let g = a.g;
+        assert!(g.c > 0 && g.kh > 0 && g.kw > 0 && oc0 + 16 <= g.oc);
+        assert!(((g.c - 1) * a.hp + oy + g.kh - 1) * a.wp + ox + g.kw - 1 + X <= a.xp.len());
+        assert!(g.k() * g.oc <= a.wt.len());
+        let (xp, wt) = (a.xp.as_ptr(), a.wt.as_ptr());
+        let mut acc = [_mm512_setzero_ps(); X];
+        for c in 0..g.c {
+            for ki in 0..g.kh {
+                let row = (c * a.hp + oy + ki) * a.wp + ox;
+                let tap0 = (c * g.kh + ki) * g.kw;
+                for kj in 0..g.kw {
+                    // SAFETY: (tap0 + kj)·oc + oc0 + 16 ≤ k·oc ≤ wt.len() (asserted above).
+                    let wv = unsafe { _mm512_loadu_ps(wt.add((tap0 + kj) * g.oc + oc0)) };
+                    for (x, acc) in acc.iter_mut().enumerate() {
+                        // SAFETY: row + kj + x < the bound asserted above.
+                        let xb = _mm512_set1_ps(unsafe { *xp.add(row + kj + x) });
+                        *acc = _mm512_fmadd_ps(xb, wv, *acc);
+                    }
+                }
+            }
+        }
+        let p = g.p();
+        let mut lanes = [0.0f32; 16];
+        for (x, acc) in acc.iter().enumerate() {
+            // SAFETY: `lanes` has 16 elements.
+            unsafe { _mm512_storeu_ps(lanes.as_mut_ptr(), *acc) };
+            for (l, val) in lanes.iter().enumerate() {
+                let oc = oc0 + l;
+                out[oc * p + oy * g.ow + ox + x] = val + a.bias.map_or(0.0, |b| b[oc]);
+            }
+        }
+    }
+
+    /// Adds one image's weight gradient to `dw` (see `weight_grad_flat`).
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) fn wgrad_flat(a: &FlatArgs<'_>, dw: &mut [f32]) {
+        match a.g.kw {
+            1 => flat_kw::<1>(a, dw),
+            2 => flat_kw::<2>(a, dw),
+            3 => flat_kw::<3>(a, dw),
+            4 => flat_kw::<4>(a, dw),
+            5 => flat_kw::<5>(a, dw),
+            6 => flat_kw::<6>(a, dw),
+            _ => flat_kw::<MAX_KW>(a, dw),
+        }
+    }
+
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    fn flat_kw<const KW: usize>(a: &FlatArgs<'_>, dw: &mut [f32]) {
+        let mut oc0 = 0;
+        while oc0 < a.g.oc {
+            if a.g.oc - oc0 >= 2 {
+                flat_block::<KW, 2>(a, oc0, dw);
+                oc0 += 2;
+            } else {
+                flat_block::<KW, 1>(a, oc0, dw);
+                oc0 += 1;
+            }
+        }
+    }
+
+    // Indexing the register arrays by position keeps them in registers.
+    #[allow(clippy::needless_range_loop)]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[inline]
+    fn flat_block<const KW: usize, const OCB: usize>(a: &FlatArgs<'_>, oc0: usize, dw: &mut [f32]) {
+        let g = a.g;
+        assert!(g.kw == KW && g.c > 0 && g.kh > 0 && a.qlen.is_multiple_of(16));
+        assert!((oc0 + OCB) * a.qlen <= a.gq.len());
+        assert!(a.xs >= a.qlen + (g.kh - 1) * a.wq + KW - 1 && g.c * a.xs <= a.xp.len());
+        assert!((oc0 + OCB) * g.c * g.kh * KW <= dw.len());
+        let (xp, gq) = (a.xp.as_ptr(), a.gq.as_ptr());
+        for c in 0..g.c {
+            for ki in 0..g.kh {
+                let xbase = c * a.xs + ki * a.wq;
+                let mut acc = [[_mm512_setzero_ps(); KW]; OCB];
+                for q in (0..a.qlen).step_by(16) {
+                    let mut gv = [_mm512_setzero_ps(); OCB];
+                    for (o, gv) in gv.iter_mut().enumerate() {
+                        // SAFETY: (oc0 + o)·qlen + q + 16 ≤ gq.len() (asserted above).
+                        *gv = unsafe { _mm512_loadu_ps(gq.add((oc0 + o) * a.qlen + q)) };
+                    }
+                    for kj in 0..KW {
+                        // SAFETY: xbase + q + kj + 16 ≤ (c + 1)·xs ≤ xp.len() (asserted above).
+                        let xv = unsafe { _mm512_loadu_ps(xp.add(xbase + q + kj)) };
+                        for o in 0..OCB {
+                            acc[o][kj] = _mm512_fmadd_ps(gv[o], xv, acc[o][kj]);
+                        }
+                    }
+                }
+                for (o, acc) in acc.iter().enumerate() {
+                    let base = (((oc0 + o) * g.c + c) * g.kh + ki) * KW;
+                    for (kj, v) in acc.iter().enumerate() {
+                        dw[base + kj] += _mm512_reduce_add_ps(*v);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Geom, col2im, conv_forward_gemm, im2col};
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn geom(c: usize, h: usize, w: usize, oc: usize, kh: usize, kw: usize, pad: usize) -> Geom {
+        Geom {
+            c,
+            h,
+            w,
+            oc,
+            kh,
+            kw,
+            stride: 1,
+            pad,
+            oh: h + 2 * pad - kh + 1,
+            ow: w + 2 * pad - kw + 1,
+        }
+    }
+
+    /// Every kernel set this CPU runs: the portable one and, where
+    /// detected, the AVX2 and AVX-512 ones.
+    fn isas() -> Vec<Isa> {
+        let mut v = vec![Isa::Plain];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if isa() != Isa::Plain {
+                v.push(Isa::Avx2);
+            }
+            if isa() == Isa::Avx512 {
+                v.push(Isa::Avx512);
+            }
+        }
+        v
+    }
+
+    fn random(n: usize, rng: &mut ChaCha8Rng) -> Vec<f32> {
+        (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
+    }
+
+    fn assert_close(got: &[f32], want: &[f32], tol: f32, what: &str) {
+        assert_eq!(got.len(), want.len(), "{what}: length");
+        for (i, (a, e)) in got.iter().zip(want).enumerate() {
+            assert!(
+                (a - e).abs() <= tol * (1.0 + e.abs()),
+                "{what} element {i}: direct {a}, reference {e}"
+            );
+        }
+    }
+
+    /// (c, h, w, oc, kh, kw, pad): LeNet's layers (forward and their
+    /// transposed input-gradient shapes), widths 8..=22 for every column
+    /// tiling (16, 8, overlapping last tile), channel counts 1..=17 for every
+    /// block size and both channel-vectorised widths (8, 16), and 1×1 /
+    /// rectangular kernels.
+    const CASES: [(usize, usize, usize, usize, usize, usize, usize); 12] = [
+        (3, 32, 32, 6, 5, 5, 0),
+        (1, 28, 28, 6, 5, 5, 2),
+        (6, 14, 14, 16, 5, 5, 0),
+        (16, 10, 10, 6, 5, 5, 4),
+        (2, 9, 12, 17, 3, 4, 1),
+        (4, 10, 19, 7, 3, 3, 0),
+        (1, 8, 8, 1, 1, 1, 0),
+        (5, 12, 22, 13, 2, 3, 2),
+        (3, 12, 13, 8, 3, 3, 1),
+        (2, 11, 16, 24, 3, 3, 0),
+        (1, 8, 8, 16, 3, 3, 1),
+        (2, 9, 14, 32, 7, 7, 3),
+    ];
+
+    #[test]
+    fn forward_matches_im2col_gemm() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        for (c, h, w, oc, kh, kw, pad) in CASES {
+            let g = geom(c, h, w, oc, kh, kw, pad);
+            if !forward_applies(&g) {
+                continue;
+            }
+            for n in [1, 3, 5] {
+                let x = random(n * g.in_len(), &mut rng);
+                let wgt = random(oc * g.k(), &mut rng);
+                let b = random(oc, &mut rng);
+                let mut want = vec![f32::NAN; n * g.out_len()];
+                conv_forward_gemm(&g, &x, &wgt, Some(&b), &mut want);
+                for isa in isas() {
+                    let what = format!("forward {isa:?} {:?} n={n}", (c, h, w, oc, kh, kw, pad));
+                    let mut got = vec![f32::NAN; n * g.out_len()];
+                    forward_isa(isa, &g, &x, &wgt, Some(&b), &mut got);
+                    assert_close(&got, &want, 1e-5, &what);
+                    let mut want_nb = vec![f32::NAN; n * g.out_len()];
+                    conv_forward_gemm(&g, &x, &wgt, None, &mut want_nb);
+                    forward_isa(isa, &g, &x, &wgt, None, &mut got);
+                    assert_close(&got, &want_nb, 1e-5, &format!("{what} without bias"));
+                }
+            }
+        }
+    }
+
+    /// The gradients of the im2col formulation: `dW = dY·colsᵀ`,
+    /// `dX = col2im(Wᵀ·dY)`, `db = Σ dY`, with plain loops.
+    fn reference_grads(
+        g: &Geom,
+        x: &[f32],
+        w: &[f32],
+        gout: &[f32],
+    ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+        let n = x.len() / g.in_len();
+        let (k, p) = (g.k(), g.p());
+        let np = n * p;
+        let mut cols = vec![0.0; k * np];
+        im2col(g, x, n, &mut cols);
+        let mut dy = vec![0.0f32; g.oc * np];
+        for oc in 0..g.oc {
+            for i in 0..n {
+                dy[oc * np + i * p..][..p].copy_from_slice(&gout[(i * g.oc + oc) * p..][..p]);
+            }
+        }
+        let mut dw = vec![0.0f32; g.oc * k];
+        for oc in 0..g.oc {
+            for r in 0..k {
+                let mut s = 0.0f64;
+                for j in 0..np {
+                    s += f64::from(dy[oc * np + j]) * f64::from(cols[r * np + j]);
+                }
+                dw[oc * k + r] = s as f32;
+            }
+        }
+        let db = (0..g.oc)
+            .map(|oc| {
+                dy[oc * np..(oc + 1) * np]
+                    .iter()
+                    .map(|&v| f64::from(v))
+                    .sum::<f64>() as f32
+            })
+            .collect();
+        let mut dcols = vec![0.0f32; k * np];
+        for r in 0..k {
+            for j in 0..np {
+                let mut s = 0.0f64;
+                for oc in 0..g.oc {
+                    s += f64::from(w[oc * k + r]) * f64::from(dy[oc * np + j]);
+                }
+                dcols[r * np + j] = s as f32;
+            }
+        }
+        let mut dx = vec![0.0f32; n * g.in_len()];
+        col2im(g, &dcols, n, &mut dx);
+        (dw, db, dx)
+    }
+
+    #[test]
+    fn gradients_match_im2col_reference() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for (c, h, w, oc, kh, kw, pad) in CASES {
+            let g = geom(c, h, w, oc, kh, kw, pad);
+            for n in [1, 3] {
+                let x = random(n * g.in_len(), &mut rng);
+                let wgt = random(oc * g.k(), &mut rng);
+                let gout = random(n * g.out_len(), &mut rng);
+                let (dw_ref, db_ref, dx_ref) = reference_grads(&g, &x, &wgt, &gout);
+                for isa in isas() {
+                    let what = format!("{isa:?} {:?} n={n}", (c, h, w, oc, kh, kw, pad));
+                    if weight_grad_applies(&g) {
+                        let mut dw = vec![0.0; oc * g.k()];
+                        let mut db = vec![0.0; oc];
+                        weight_grad_isa(isa, &g, &x, &gout, &mut dw, &mut db);
+                        assert_close(&dw, &dw_ref, 1e-4, &format!("dW {what}"));
+                        assert_close(&db, &db_ref, 1e-4, &format!("db {what}"));
+                    }
+                    if input_grad_applies(&g) {
+                        let mut dx = vec![f32::NAN; n * g.in_len()];
+                        input_grad_isa(isa, &g, &gout, &wgt, &mut dx);
+                        assert_close(&dx, &dx_ref, 1e-4, &format!("dX {what}"));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn applicability_covers_lenet_and_rejects_the_rest() {
+        let lenet = [
+            geom(3, 32, 32, 6, 5, 5, 0),
+            geom(1, 28, 28, 6, 5, 5, 2),
+            geom(6, 14, 14, 16, 5, 5, 0),
+        ];
+        for g in &lenet {
+            assert!(forward_applies(g) && weight_grad_applies(g) && input_grad_applies(g));
+        }
+        let mut strided = geom(3, 32, 32, 6, 5, 5, 0);
+        strided.stride = 2;
+        assert!(
+            !forward_applies(&strided)
+                && !weight_grad_applies(&strided)
+                && !input_grad_applies(&strided)
+        );
+        // Narrow outputs and padding ≥ kernel go through im2col + GEMM.
+        assert!(!forward_applies(&geom(1, 6, 6, 2, 3, 3, 0)));
+        assert!(!input_grad_applies(&geom(1, 8, 8, 2, 2, 2, 2)));
+        assert!(!input_grad_applies(&geom(1, 8, 8, 2, 3, 5, 1)));
+        assert!(!weight_grad_applies(&geom(1, 12, 12, 2, 9, 9, 0)));
+    }
+}
