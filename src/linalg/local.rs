@@ -74,7 +74,13 @@ pub(super) trait SimdGram: Float {
     fn simd_available() -> bool;
     /// `G += PᵀP` for a packed chunk (layout: `syrk_avx512` module docs).
     /// Only called when [`SimdGram::simd_available`] is true.
-    fn syrk_packed(buf: &[Self], rows: usize, strips: usize, g: &mut [Self]);
+    fn syrk_packed(
+        buf: &[Self],
+        rows: usize,
+        strips: usize,
+        g: &mut [Self],
+        prefetch: std::ops::Range<*const u8>,
+    );
 }
 
 macro_rules! simd_gram {
@@ -88,12 +94,18 @@ macro_rules! simd_gram {
                 return false;
             }
             #[allow(unused_variables)]
-            fn syrk_packed(buf: &[Self], rows: usize, strips: usize, g: &mut [Self]) {
+            fn syrk_packed(
+                buf: &[Self],
+                rows: usize,
+                strips: usize,
+                g: &mut [Self],
+                prefetch: std::ops::Range<*const u8>,
+            ) {
                 #[cfg(target_arch = "x86_64")]
                 {
                     assert!(super::syrk_avx512::available(), "AVX-512F required");
                     // SAFETY: AVX-512F was detected just above.
-                    unsafe { super::syrk_avx512::$kernel(buf, rows, strips, g) };
+                    unsafe { super::syrk_avx512::$kernel(buf, rows, strips, g, prefetch) };
                 }
                 #[cfg(not(target_arch = "x86_64"))]
                 unreachable!("no SIMD gram kernel on this architecture");
@@ -163,9 +175,14 @@ fn scaled_rows<T: Float>(
     z
 }
 
-/// The SIMD path of [`gram_lower`], when the CPU has the kernel and the
-/// weights (if any) are non-negative (applied as `√wᵢ` while packing); `None`
-/// otherwise. Rows are packed in chunks of `KC` (any layout of `x`).
+/// The SIMD path of [`gram_lower`], when the CPU has the kernel, `X` has at
+/// least two strips of columns and the weights (if any) are non-negative
+/// (applied as `√wᵢ` while packing); `None` otherwise. Rows are packed in
+/// chunks of `KC` (any layout of `x`).
+///
+/// Below two strips (f64: 16 columns) the padded strip wastes most of the
+/// arithmetic and faer is faster (measured 80 000 × 10: 0.31 ms faer vs
+/// 0.52 ms here; × 16: 0.53 vs 0.42 ms).
 pub(super) fn gram_lower_simd<T: SimdGram>(
     x: ArrayView2<'_, T>,
     w: Option<ArrayView1<'_, T>>,
@@ -174,10 +191,13 @@ pub(super) fn gram_lower_simd<T: SimdGram>(
     use super::syrk_avx512::KC;
     #[cfg(not(target_arch = "x86_64"))]
     const KC: usize = 128;
-    if !T::simd_available() || w.is_some_and(|w| w.iter().any(|&v| v < T::zero())) {
+    let (n, d) = x.dim();
+    if !T::simd_available()
+        || d < 2 * T::LANES
+        || w.is_some_and(|w| w.iter().any(|&v| v < T::zero()))
+    {
         return None;
     }
-    let (n, d) = x.dim();
     let lanes = T::LANES;
     let strips = d.div_ceil(lanes);
     let dp = strips * lanes;
@@ -225,7 +245,16 @@ pub(super) fn gram_lower_simd<T: SimdGram>(
                 }
             }
         }
-        T::syrk_packed(chunk, rows, strips, &mut gp);
+        // The next chunk's rows, when they are one contiguous block of
+        // memory (row-major `x`): prefetched while this chunk computes.
+        let next = (n - p0 - rows).min(KC);
+        let prefetch = if next > 0 && x.is_standard_layout() {
+            let start = x.row(p0 + rows).as_ptr().cast::<u8>();
+            start..start.wrapping_add(next * d * std::mem::size_of::<T>())
+        } else {
+            std::ptr::null()..std::ptr::null()
+        };
+        T::syrk_packed(chunk, rows, strips, &mut gp, prefetch);
         p0 += rows;
     }
     Some(Array2::from_shape_fn((d, d), |(i, j)| {

@@ -212,6 +212,17 @@ pub fn gram<F: Float>(x: ArrayView2<'_, F>, w: Option<ArrayView1<'_, F>>) -> Arr
     F::kernel_gram(x, w)
 }
 
+/// Rows per leaf of the parallel reductions over the rows of an `n × d`
+/// matrix (the pure-Rust [`gram`], the linear models' normal equations):
+/// about 2¹⁷ elements (1 MiB of `f64`, cache-resident), but at least `2·d`
+/// rows so that a leaf's `O(d²)` bookkeeping (its partial gram, the merge)
+/// stays small beside its `O(rows·d²)` arithmetic, and at least 64. It
+/// depends only on `d`, never on the thread count, so the reduction tree —
+/// and the result, bit for bit — is the same on any pool size.
+pub(crate) fn leaf_rows(d: usize) -> usize {
+    ((1usize << 17) / d.max(1)).max(2 * d).max(64)
+}
+
 /// [`gram`] computed on the calling thread, the same on both backends: for
 /// the leaves of parallel reductions (see the `local` module for why a BLAS
 /// call must not run there).

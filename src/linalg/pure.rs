@@ -79,18 +79,12 @@ pub(super) fn gemv<T: Elem>(
     });
 }
 
-/// Rows per leaf of the parallel gram: about `GRAM_LEAF_ELEMS` elements of
-/// `X` (1 MiB of `f64`, cache-resident), at least 64 rows. It depends only on
-/// the shape, never on the thread count, so the summation order — and the
-/// result, bit for bit — is the same on any pool size.
-const GRAM_LEAF_ELEMS: usize = 1 << 17;
-
 pub(super) fn gram<T: Elem>(x: ArrayView2<'_, T>, w: Option<ArrayView1<'_, T>>) -> Array2<T> {
     let (n, d) = x.dim();
     if n == 0 || d == 0 {
         return Array2::<T>::zeros((d, d).f());
     }
-    let leaf = (GRAM_LEAF_ELEMS / d).max(64);
+    let leaf = crate::linalg::leaf_rows(d);
     let mut g = gram_split(x, w, leaf);
     super::mirror_lower(&mut g);
     g

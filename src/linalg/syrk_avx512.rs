@@ -40,13 +40,25 @@ macro_rules! syrk_impl {
         /// buffer `g` (`dp = strips · lanes`), for a chunk of `rows` packed
         /// rows in `buf` (layout in the module docs).
         ///
+        /// `prefetch` names memory the caller reads next (the rows of the
+        /// following chunk): the tiles issue one prefetch per 64-byte line of
+        /// it while they compute, so that its load from DRAM overlaps this
+        /// chunk's arithmetic. Prefetches never fault and never change
+        /// memory; the range is only a hint.
+        ///
         /// # Safety
         /// The CPU supports AVX-512F ([`available`]).
         ///
         /// # Panics
         /// If `buf` or `g` is shorter than the stated shapes.
         #[target_feature(enable = "avx512f")]
-        pub(super) unsafe fn $name(buf: &[$t], rows: usize, strips: usize, g: &mut [$t]) {
+        pub(super) unsafe fn $name(
+            buf: &[$t],
+            rows: usize,
+            strips: usize,
+            g: &mut [$t],
+            prefetch: std::ops::Range<*const u8>,
+        ) {
             const L: usize = $lanes;
             let dp = strips * L;
             assert!(
@@ -57,6 +69,8 @@ macro_rules! syrk_impl {
             if rows == 0 {
                 return;
             }
+            let mut pf = prefetch.start;
+            let pf_end = prefetch.end;
             let mut s0 = 0;
             while s0 < strips {
                 let nv = (strips - s0).min(3);
@@ -73,9 +87,9 @@ macro_rules! syrk_impl {
                         let b = buf.as_ptr().add(s0 * rows * L);
                         let gp = g.as_mut_ptr().add(i0 * dp + j0);
                         match need {
-                            1 => $tile::<1>(a, b, rows, rows * L, gp, dp),
-                            2 => $tile::<2>(a, b, rows, rows * L, gp, dp),
-                            _ => $tile::<3>(a, b, rows, rows * L, gp, dp),
+                            1 => $tile::<1>(a, b, rows, rows * L, gp, dp, &mut pf, pf_end),
+                            2 => $tile::<2>(a, b, rows, rows * L, gp, dp, &mut pf, pf_end),
+                            _ => $tile::<3>(a, b, rows, rows * L, gp, dp, &mut pf, pf_end),
                         }
                     }
                     i0 += MR;
@@ -92,6 +106,7 @@ macro_rules! syrk_impl {
         /// (`c < NV·L`) is writable.
         #[target_feature(enable = "avx512f")]
         #[inline]
+        #[allow(clippy::too_many_arguments)]
         unsafe fn $tile<const NV: usize>(
             a: *const $t,
             b: *const $t,
@@ -99,6 +114,8 @@ macro_rules! syrk_impl {
             sstride: usize,
             g: *mut $t,
             ldg: usize,
+            pf: &mut *const u8,
+            pf_end: *const u8,
         ) {
             const L: usize = $lanes;
             // SAFETY: the caller's contract.
@@ -108,6 +125,10 @@ macro_rules! syrk_impl {
                     let mut bv: [$vec; NV] = [$zero(); NV];
                     for (v, x) in bv.iter_mut().enumerate() {
                         *x = $load(b.add(v * sstride + p * L));
+                    }
+                    if *pf < pf_end {
+                        _mm_prefetch::<_MM_HINT_T0>((*pf).cast::<i8>());
+                        *pf = pf.wrapping_add(64);
                     }
                     let ap = a.add(p * L);
                     for (r, acc_r) in acc.iter_mut().enumerate() {

@@ -18,14 +18,6 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
 use crate::error::{Error, Result};
 use crate::linalg::{self, Float};
 
-/// Number of rows per leaf of the parallel reduction: about 1 MiB of `f64`
-/// per leaf (the centred copy stays in cache), at least 64 rows. It depends
-/// only on `d`, never on the thread count, so the reduction tree — and the
-/// result, bit for bit — is the same on any pool size.
-pub(crate) fn block_rows(n_features: usize) -> usize {
-    ((1usize << 17) / n_features.max(1)).max(64)
-}
-
 /// The normal equations of a (weighted, optionally centred) least-squares
 /// problem, plus what is needed to recover the intercept.
 #[derive(Debug, Clone)]
@@ -155,7 +147,7 @@ pub(crate) fn centred_scaled<F: Float>(
 /// non-negative weights (validated by the caller), centring when
 /// `fit_intercept`.
 ///
-/// The rows are split into leaves of [`block_rows`] rows by a fixed binary
+/// The rows are split into leaves of `linalg::leaf_rows(d)` rows by a fixed binary
 /// split (`rayon::join` on the two halves). Each leaf centres its rows around
 /// its **own** weighted mean into a cache-sized copy, forms that copy's gram
 /// and cross product on its own thread (`linalg::gram_local`, `gemm_local`), and sibling leaves are merged with
@@ -177,7 +169,7 @@ pub(crate) fn normal_equations<F: Float>(
     w: Option<ArrayView1<'_, F>>,
     fit_intercept: bool,
 ) -> Normal<F> {
-    let leaf = block_rows(x.ncols());
+    let leaf = linalg::leaf_rows(x.ncols());
     let mut normal = normal_split(x, y, w, fit_intercept, leaf);
     if !fit_intercept {
         // `merge` kept the offsets at zero; make that explicit for one leaf too.
