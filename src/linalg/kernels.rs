@@ -43,6 +43,16 @@ pub trait Kernels: Sized {
     );
     /// `XᵀWX`, exactly symmetric; shapes already checked.
     fn kernel_gram(x: ArrayView2<'_, Self>, w: Option<ArrayView1<'_, Self>>) -> Array2<Self>;
+    /// `XᵀWX`, exactly symmetric, on the calling thread (both backends).
+    fn kernel_gram_local(x: ArrayView2<'_, Self>, w: Option<ArrayView1<'_, Self>>) -> Array2<Self>;
+    /// `C ← α·A·B + β·C` on the calling thread (both backends).
+    fn kernel_gemm_local(
+        alpha: Self,
+        a: ArrayView2<'_, Self>,
+        b: ArrayView2<'_, Self>,
+        beta: Self,
+        c: &mut ArrayViewMut2<'_, Self>,
+    );
     /// Lower Cholesky factor `L` (`A = L·Lᵀ`, upper triangle zero) of a square,
     /// finite `A` (only its lower triangle is read).
     fn kernel_cholesky(a: ArrayView2<'_, Self>) -> Result<Array2<Self>>;
@@ -83,6 +93,23 @@ macro_rules! impl_kernels {
                 w: Option<ArrayView1<'_, Self>>,
             ) -> Array2<Self> {
                 backend::gram::<$t>(x, w)
+            }
+            fn kernel_gram_local(
+                x: ArrayView2<'_, Self>,
+                w: Option<ArrayView1<'_, Self>>,
+            ) -> Array2<Self> {
+                let mut g = super::local::gram_lower::<$t>(x, w);
+                super::mirror_lower(&mut g);
+                g
+            }
+            fn kernel_gemm_local(
+                alpha: Self,
+                a: ArrayView2<'_, Self>,
+                b: ArrayView2<'_, Self>,
+                beta: Self,
+                c: &mut ArrayViewMut2<'_, Self>,
+            ) {
+                super::local::gemm_par::<$t>(alpha, a, b, beta, c, faer::Par::Seq)
             }
             fn kernel_cholesky(a: ArrayView2<'_, Self>) -> Result<Array2<Self>> {
                 backend::cholesky::<$t>(a)

@@ -51,8 +51,11 @@ mod float;
 mod kernels;
 #[cfg(feature = "blas")]
 mod lapack;
+mod local;
 #[cfg(not(feature = "blas"))]
 mod pure;
+#[cfg(target_arch = "x86_64")]
+mod syrk_avx512;
 #[cfg(test)]
 mod tests;
 
@@ -207,6 +210,46 @@ pub fn gram<F: Float>(x: ArrayView2<'_, F>, w: Option<ArrayView1<'_, F>>) -> Arr
         );
     }
     F::kernel_gram(x, w)
+}
+
+/// Rows per leaf of the parallel reductions over the rows of an `n × d`
+/// matrix (the pure-Rust [`gram`], the linear models' normal equations):
+/// about 2¹⁷ elements (1 MiB of `f64`, cache-resident), but at least `2·d`
+/// rows so that a leaf's `O(d²)` bookkeeping (its partial gram, the merge)
+/// stays small beside its `O(rows·d²)` arithmetic, and at least 64. It
+/// depends only on `d`, never on the thread count, so the reduction tree —
+/// and the result, bit for bit — is the same on any pool size.
+pub(crate) fn leaf_rows(d: usize) -> usize {
+    ((1usize << 17) / d.max(1)).max(2 * d).max(64)
+}
+
+/// [`gram`] computed on the calling thread, the same on both backends: for
+/// the leaves of parallel reductions (see the `local` module for why a BLAS
+/// call must not run there).
+pub(crate) fn gram_local<F: Float>(
+    x: ArrayView2<'_, F>,
+    w: Option<ArrayView1<'_, F>>,
+) -> Array2<F> {
+    if let Some(w) = &w {
+        assert_eq!(w.len(), x.nrows(), "gram_local: weights and rows differ");
+    }
+    F::kernel_gram_local(x, w)
+}
+
+/// [`gemm`] computed on the calling thread, the same on both backends (for
+/// the leaves of parallel reductions).
+pub(crate) fn gemm_local<F: Float>(
+    alpha: F,
+    a: ArrayView2<'_, F>,
+    b: ArrayView2<'_, F>,
+    beta: F,
+    c: &mut ArrayViewMut2<'_, F>,
+) {
+    assert!(
+        a.ncols() == b.nrows() && c.dim() == (a.nrows(), b.ncols()),
+        "gemm_local: incompatible shapes"
+    );
+    F::kernel_gemm_local(alpha, a, b, beta, c)
 }
 
 /// Solves `A·X = B` for symmetric positive-definite `A` by Cholesky.

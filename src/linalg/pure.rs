@@ -6,29 +6,28 @@
 //! ndarray layout (C, Fortran, transposed, sliced with steps, negative strides,
 //! broadcast zero strides for read-only inputs) maps onto it without a copy.
 
+use faer::Par;
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::llt::factor::{LltError, cholesky_in_place, cholesky_in_place_scratch};
 use faer::linalg::evd::{ComputeEigenvectors, self_adjoint_evd, self_adjoint_evd_scratch};
-use faer::linalg::matmul::matmul;
-use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::linalg::svd::{ComputeSvdVectors, svd, svd_scratch};
 use faer::linalg::triangular_solve::{
     solve_lower_triangular_in_place, solve_upper_triangular_in_place,
 };
 use faer::traits::RealField;
-use faer::{Accum, MatMut, MatRef, Par};
 use ndarray::{
-    Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, ShapeBuilder, Zip,
+    Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, ShapeBuilder,
 };
 use rayon::prelude::*;
 
+use super::local::{self, SimdGram, mat_mut, mat_ref};
 use super::{Float, cholesky_error, no_convergence};
 use crate::error::Result;
 
 /// The element types this backend runs on (`f32`, `f64`).
-pub(super) trait Elem: Float + RealField {}
-impl<T: Float + RealField> Elem for T {}
+pub(super) trait Elem: Float + RealField + SimdGram {}
+impl<T: Float + RealField + SimdGram> Elem for T {}
 
 /// Below this many flops a product runs on the calling thread: rayon's fork/join
 /// overhead (a few µs) would dominate.
@@ -45,27 +44,6 @@ fn par_for(flops: usize) -> Par {
     }
 }
 
-/// Zero-copy faer view of an ndarray view.
-fn mat_ref<'a, T>(a: &ArrayView2<'a, T>) -> MatRef<'a, T> {
-    let (m, n) = a.dim();
-    let s = a.strides();
-    // SAFETY: an ndarray view guarantees that `ptr + i*s[0] + j*s[1]` is a valid,
-    // initialised, aligned element of one allocation for every `i < m, j < n`
-    // (and `as_ptr` is aligned and non-null even when empty); the view is
-    // immutable and borrowed for `'a`, so nothing writes through it meanwhile.
-    unsafe { MatRef::from_raw_parts(a.as_ptr(), m, n, s[0], s[1]) }
-}
-
-/// Zero-copy mutable faer view of an ndarray mutable view.
-fn mat_mut<'a, T>(a: &'a mut ArrayViewMut2<'_, T>) -> MatMut<'a, T> {
-    let (m, n) = a.dim();
-    let (s0, s1) = (a.strides()[0], a.strides()[1]);
-    // SAFETY: as in `mat_ref`; in addition a mutable ndarray view never aliases
-    // two distinct indices (ndarray forbids zero/overlapping strides on mutable
-    // views of length > 1), and we hold the unique borrow for `'a`.
-    unsafe { MatMut::from_raw_parts_mut(a.as_mut_ptr(), m, n, s0, s1) }
-}
-
 pub(super) fn gemm<T: Elem>(
     alpha: T,
     a: ArrayView2<'_, T>,
@@ -73,25 +51,8 @@ pub(super) fn gemm<T: Elem>(
     beta: T,
     c: &mut ArrayViewMut2<'_, T>,
 ) {
-    let (m, k) = a.dim();
-    let n = b.ncols();
-    let accum = if beta == T::zero() {
-        Accum::Replace
-    } else {
-        if beta != T::one() {
-            c.mapv_inplace(|v| v * beta);
-        }
-        Accum::Add
-    };
-    if k == 0 || alpha == T::zero() {
-        // BLAS semantics: A and B are not read; C = β·C.
-        if accum == Accum::Replace {
-            c.fill(T::zero());
-        }
-        return;
-    }
-    let par = par_for(2 * m * n * k);
-    matmul(mat_mut(c), accum, mat_ref(&a), mat_ref(&b), alpha, par);
+    let par = par_for(2 * a.nrows() * b.ncols() * a.ncols());
+    local::gemm_par(alpha, a, b, beta, c, par);
 }
 
 pub(super) fn gemv<T: Elem>(
@@ -118,18 +79,12 @@ pub(super) fn gemv<T: Elem>(
     });
 }
 
-/// Rows per leaf of the parallel gram: about `GRAM_LEAF_ELEMS` elements of
-/// `X` (1 MiB of `f64`, cache-resident), at least 64 rows. It depends only on
-/// the shape, never on the thread count, so the summation order — and the
-/// result, bit for bit — is the same on any pool size.
-const GRAM_LEAF_ELEMS: usize = 1 << 17;
-
 pub(super) fn gram<T: Elem>(x: ArrayView2<'_, T>, w: Option<ArrayView1<'_, T>>) -> Array2<T> {
     let (n, d) = x.dim();
     if n == 0 || d == 0 {
         return Array2::<T>::zeros((d, d).f());
     }
-    let leaf = (GRAM_LEAF_ELEMS / d).max(64);
+    let leaf = crate::linalg::leaf_rows(d);
     let mut g = gram_split(x, w, leaf);
     super::mirror_lower(&mut g);
     g
@@ -145,7 +100,7 @@ fn gram_split<T: Elem>(
 ) -> Array2<T> {
     let n = x.nrows();
     if n <= leaf {
-        return gram_leaf(x, w);
+        return local::gram_lower(x, w);
     }
     // A whole number of leaves in the first half: n > leaf ⇒ 0 < mid < n.
     let mid = n.div_ceil(leaf) / 2 * leaf;
@@ -160,48 +115,6 @@ fn gram_split<T: Elem>(
     let (mut ga, gb) = rayon::join(|| gram_split(xa, wa, leaf), || gram_split(xb, wb, leaf));
     ga += &gb;
     ga
-}
-
-/// Lower triangle (upper zero) of `XᵀWX` for one leaf, on the calling thread.
-fn gram_leaf<T: Elem>(x: ArrayView2<'_, T>, w: Option<ArrayView1<'_, T>>) -> Array2<T> {
-    let (n, d) = x.dim();
-    let mut g = Array2::<T>::zeros((d, d).f());
-    let xr = mat_ref(&x);
-    match w {
-        None => triangular::matmul(
-            mat_mut(&mut g.view_mut()),
-            BlockStructure::TriangularLower,
-            Accum::Replace,
-            xr.transpose(),
-            BlockStructure::Rectangular,
-            xr,
-            BlockStructure::Rectangular,
-            T::one(),
-            Par::Seq,
-        ),
-        Some(w) => {
-            // Z = diag(w)·X, G = XᵀZ (lower half only). Works for weights of
-            // any sign; a leaf-sized copy.
-            let mut z = Array2::<T>::zeros((n, d).f());
-            Zip::from(&mut z)
-                .and(&x)
-                .and_broadcast(&w.insert_axis(Axis(1)))
-                .for_each(|z, &xv, &wv| *z = xv * wv);
-            let zv = z.view();
-            triangular::matmul(
-                mat_mut(&mut g.view_mut()),
-                BlockStructure::TriangularLower,
-                Accum::Replace,
-                xr.transpose(),
-                BlockStructure::Rectangular,
-                mat_ref(&zv),
-                BlockStructure::Rectangular,
-                T::one(),
-                Par::Seq,
-            );
-        }
-    }
-    g
 }
 
 pub(super) fn cholesky<T: Elem>(a: ArrayView2<'_, T>) -> Result<Array2<T>> {

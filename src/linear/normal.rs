@@ -13,18 +13,10 @@
 //! accurate as centring a full copy of `X` around the global mean, reads `X`
 //! once and needs `O(leaf · d)` memory per thread instead of `O(n · d)`.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
 
 use crate::error::{Error, Result};
 use crate::linalg::{self, Float};
-
-/// Number of rows per leaf of the parallel reduction: about 1 MiB of `f64`
-/// per leaf (the centred copy stays in cache), at least 64 rows. It depends
-/// only on `d`, never on the thread count, so the reduction tree — and the
-/// result, bit for bit — is the same on any pool size.
-pub(crate) fn block_rows(n_features: usize) -> usize {
-    ((1usize << 17) / n_features.max(1)).max(64)
-}
 
 /// The normal equations of a (weighted, optionally centred) least-squares
 /// problem, plus what is needed to recover the intercept.
@@ -92,32 +84,49 @@ impl<F: Float> Normal<F> {
     }
 }
 
+/// A `C ← α·A·B + β·C` routine: [`linalg::gemm`] (parallel when large) or
+/// [`linalg::gemm_local`] (on the calling thread, for a leaf).
+type Gemm<F> = fn(F, ArrayView2<'_, F>, ArrayView2<'_, F>, F, &mut ArrayViewMut2<'_, F>);
+
 /// Weighted column means `Σ wᵢ zᵢ / Σ w` of `z` (`n × m`).
 pub(crate) fn weighted_mean<F: Float>(
     z: ArrayView2<'_, F>,
     w: Option<ArrayView1<'_, F>>,
 ) -> Array1<F> {
+    mean_with(z, w, linalg::gemm)
+}
+
+/// [`weighted_mean`] on the calling thread (a leaf of the parallel reduction).
+fn leaf_mean<F: Float>(z: ArrayView2<'_, F>, w: Option<ArrayView1<'_, F>>) -> Array1<F> {
+    mean_with(z, w, linalg::gemm_local)
+}
+
+fn mean_with<F: Float>(
+    z: ArrayView2<'_, F>,
+    w: Option<ArrayView1<'_, F>>,
+    gemm: Gemm<F>,
+) -> Array1<F> {
     let n = z.nrows();
+    let mut m = Array1::zeros(z.ncols());
+    let mut mv = m.view_mut().insert_axis(Axis(1));
     match w {
         None => {
-            let mut m = Array1::zeros(z.ncols());
-            let ones = Array1::from_elem(n, F::one());
-            linalg::gemv(
-                F::one() / F::from_usize(n).expect("row count fits a float"),
-                z.t(),
-                ones.view(),
-                F::zero(),
-                &mut m.view_mut(),
-            );
-            m
+            let ones = Array2::from_elem((n, 1), F::one());
+            let scale = F::one() / F::from_usize(n).expect("row count fits a float");
+            gemm(scale, z.t(), ones.view(), F::zero(), &mut mv);
         }
         Some(w) => {
             let sw: F = w.sum();
-            let mut m = Array1::zeros(z.ncols());
-            linalg::gemv(F::one() / sw, z.t(), w, F::zero(), &mut m.view_mut());
-            m
+            gemm(
+                F::one() / sw,
+                z.t(),
+                w.insert_axis(Axis(1)),
+                F::zero(),
+                &mut mv,
+            );
         }
     }
+    m
 }
 
 /// `√wᵢ·(zᵢ − offset)` as a new array (the design the SVD-based solvers use,
@@ -138,10 +147,10 @@ pub(crate) fn centred_scaled<F: Float>(
 /// non-negative weights (validated by the caller), centring when
 /// `fit_intercept`.
 ///
-/// The rows are split into leaves of [`block_rows`] rows by a fixed binary
+/// The rows are split into leaves of `linalg::leaf_rows(d)` rows by a fixed binary
 /// split (`rayon::join` on the two halves). Each leaf centres its rows around
 /// its **own** weighted mean into a cache-sized copy, forms that copy's gram
-/// ([`linalg::gram`]) and cross product, and sibling leaves are merged with
+/// and cross product on its own thread (`linalg::gram_local`, `gemm_local`), and sibling leaves are merged with
 /// Chan's update. One pass over `X`, no `O(n·d)` buffer, both cores busy.
 ///
 /// The same pass tells whether `X` is finite ([`Normal::x_finite`]), so
@@ -160,7 +169,7 @@ pub(crate) fn normal_equations<F: Float>(
     w: Option<ArrayView1<'_, F>>,
     fit_intercept: bool,
 ) -> Normal<F> {
-    let leaf = block_rows(x.ncols());
+    let leaf = linalg::leaf_rows(x.ncols());
     let mut normal = normal_split(x, y, w, fit_intercept, leaf);
     if !fit_intercept {
         // `merge` kept the offsets at zero; make that explicit for one leaf too.
@@ -219,21 +228,21 @@ fn normal_leaf<F: Float>(
         return empty;
     }
     let (x_offset, y_offset) = if centred {
-        (weighted_mean(x, w), weighted_mean(y, w))
+        (leaf_mean(x, w), leaf_mean(y, w))
     } else {
         (Array1::zeros(d), Array1::zeros(k))
     };
     let (a, b) = if !centred && w.is_none() {
         // No centring, no scaling: the leaf itself, no copy.
         let mut b = Array2::zeros((d, k));
-        linalg::gemm(F::one(), x.t(), y, F::zero(), &mut b.view_mut());
-        (linalg::gram(x, None), b)
+        linalg::gemm_local(F::one(), x.t(), y, F::zero(), &mut b.view_mut());
+        (linalg::gram_local(x, None), b)
     } else {
         let xc = centred_scaled(x, x_offset.view(), w);
         let yc = centred_scaled(y, y_offset.view(), w);
         let mut b = Array2::zeros((d, k));
-        linalg::gemm(F::one(), xc.t(), yc.view(), F::zero(), &mut b.view_mut());
-        (linalg::gram(xc.view(), None), b)
+        linalg::gemm_local(F::one(), xc.t(), yc.view(), F::zero(), &mut b.view_mut());
+        (linalg::gram_local(xc.view(), None), b)
     };
     let x_finite = a.diag().iter().all(|v| v.is_finite());
     Normal {
