@@ -92,7 +92,7 @@ macro_rules! impl_kernels {
                 x: ArrayView2<'_, Self>,
                 w: Option<ArrayView1<'_, Self>>,
             ) -> Array2<Self> {
-                backend::gram::<$t>(x, w)
+                super::local::gram_tree::<$t>(x, w)
             }
             fn kernel_gram_local(
                 x: ArrayView2<'_, Self>,

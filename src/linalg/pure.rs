@@ -79,44 +79,6 @@ pub(super) fn gemv<T: Elem>(
     });
 }
 
-pub(super) fn gram<T: Elem>(x: ArrayView2<'_, T>, w: Option<ArrayView1<'_, T>>) -> Array2<T> {
-    let (n, d) = x.dim();
-    if n == 0 || d == 0 {
-        return Array2::<T>::zeros((d, d).f());
-    }
-    let leaf = crate::linalg::leaf_rows(d);
-    let mut g = gram_split(x, w, leaf);
-    super::mirror_lower(&mut g);
-    g
-}
-
-/// Lower triangle of `XᵀWX` by a fixed binary split of the rows into leaves
-/// of at most `leaf` rows (split points depend on `n` and `leaf` only); the two
-/// halves run under `rayon::join` and their partial grams are added.
-fn gram_split<T: Elem>(
-    x: ArrayView2<'_, T>,
-    w: Option<ArrayView1<'_, T>>,
-    leaf: usize,
-) -> Array2<T> {
-    let n = x.nrows();
-    if n <= leaf {
-        return local::gram_lower(x, w);
-    }
-    // A whole number of leaves in the first half: n > leaf ⇒ 0 < mid < n.
-    let mid = n.div_ceil(leaf) / 2 * leaf;
-    let (xa, xb) = x.split_at(Axis(0), mid);
-    let (wa, wb) = match w {
-        Some(w) => {
-            let (a, b) = w.split_at(Axis(0), mid);
-            (Some(a), Some(b))
-        }
-        None => (None, None),
-    };
-    let (mut ga, gb) = rayon::join(|| gram_split(xa, wa, leaf), || gram_split(xb, wb, leaf));
-    ga += &gb;
-    ga
-}
-
 pub(super) fn cholesky<T: Elem>(a: ArrayView2<'_, T>) -> Result<Array2<T>> {
     let n = a.nrows();
     let mut l = Array2::<T>::zeros((n, n).f());

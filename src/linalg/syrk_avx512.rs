@@ -79,7 +79,7 @@ macro_rules! syrk_impl {
                 while i0 < dp {
                     // Vectors of the panel that reach column i0 + MR − 1.
                     let need = (i0 + MR - j0).div_ceil(L).min(nv);
-                    // SAFETY: strips s0..s0+need < strips and the tile's rows
+                    // SAFETY: strips s0..s0+need ≤ strips and the tile's rows
                     // i0..i0+MR ≤ dp lie in `buf` (rows·L per strip) and `g`
                     // (asserted above); AVX-512F is the caller's guarantee.
                     unsafe {

@@ -30,7 +30,12 @@ pub(crate) fn exp_f64(x: f64) -> f64 {
     let v = xc * std::f64::consts::LOG2_E + SHIFTER;
     let n = v - SHIFTER;
     // n ∈ [−1075, 1025], exact, as an integer from the shifter's low bits.
-    let k = (v.to_bits() as i64).wrapping_sub(SHIFTER.to_bits() as i64);
+    // A NaN's bits give a meaningless k (for a negative NaN the exponent
+    // arithmetic below would overflow): clamping changes nothing for finite
+    // inputs, and the NaN still propagates through `p`.
+    let k = (v.to_bits() as i64)
+        .wrapping_sub(SHIFTER.to_bits() as i64)
+        .clamp(-1075, 1025);
     let r = (xc - n * LN2_HI) - n * LN2_LO;
     // Taylor polynomial of eʳ to degree 13 (Horner).
     const C: [f64; 14] = [
@@ -127,6 +132,10 @@ mod tests {
         assert_eq!(exp_f64(710.0), f64::INFINITY);
         assert_eq!(exp_f64(1000.0), f64::INFINITY);
         assert!(exp_f64(f64::NAN).is_nan());
+        // The NaN of `inf − inf` / `0·inf` on x86 has the sign bit set.
+        assert!(exp_f64(-f64::NAN).is_nan());
+        assert!(exp_f64(f64::INFINITY - f64::INFINITY).is_nan());
+        assert!(exp_f64(f64::from_bits(u64::MAX)).is_nan());
         // Largest finite and smallest subnormal results.
         assert_eq!(exp_f64(709.78), 709.78f64.exp());
         assert_eq!(exp_f64(-744.4), (-744.4f64).exp());
