@@ -744,6 +744,58 @@ mod tests {
         assert_eq!(exp_f32(0.0), 1.0);
     }
 
+    /// The AVX2 RBF row path gives the same bits as the generic one (same
+    /// operations in the same order), on lengths around the 64-target block
+    /// and a non-zero start.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn rbf_row_avx2_matches_generic_bitwise() {
+        if !std::is_x86_feature_detected!("avx2") {
+            // Nothing to compare on this CPU: `run` takes the generic path.
+            return;
+        }
+        let (d, l) = (7usize, 300usize);
+        let mut state = 12345u32;
+        let mut next = || {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        };
+        let fm: Vec<f32> = (0..d * l).map(|_| next()).collect();
+        let sq: Vec<f32> = (0..l)
+            .map(|p| (0..d).map(|k| fm[k * l + p] * fm[k * l + p]).sum())
+            .collect();
+        let xs: Vec<f32> = (0..d).map(|_| next()).collect();
+        let job = RbfJob {
+            xs: &xs,
+            sqs: xs.iter().map(|v| v * v).sum(),
+            g: 0.7,
+            fm: &fm,
+            l,
+            sq: &sq,
+        };
+        for &(start, n) in &[
+            (0, 0),
+            (0, 1),
+            (0, 63),
+            (0, 64),
+            (0, 65),
+            (5, 129),
+            (171, 129),
+            (236, 64),
+        ] {
+            let mut a = vec![0f32; n];
+            let mut b = vec![0f32; n];
+            // SAFETY: AVX2 was detected above.
+            unsafe { job.run_avx2(start, &mut a) };
+            job.run_generic(start, &mut b);
+            let (ab, bb): (Vec<u32>, Vec<u32>) = (
+                a.iter().map(|v| v.to_bits()).collect(),
+                b.iter().map(|v| v.to_bits()).collect(),
+            );
+            assert_eq!(ab, bb, "start {start}, n {n}");
+        }
+    }
+
     #[test]
     fn rows_match_block_and_definitions() {
         let x = array![[0.0, 1.0, 2.0], [1.0, -1.0, 0.5], [3.0, 0.0, -2.0]];
