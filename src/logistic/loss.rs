@@ -443,10 +443,11 @@ fn fast_max<F: Float>(a: F, b: F) -> F {
 /// `Σ s̃ᵢ (logsumexp(z·ᵢ) − z_{cᵢ,i})` and overwrites `z` with the residuals
 /// `s̃ᵢ (p·ᵢ − e_{cᵢ})`. `aux`, `target`: scratch of length `n`.
 ///
-/// On x86-64 CPUs with AVX2 the same code is compiled a second time for
-/// AVX2 and chosen at run time (4 f64 lanes instead of SSE2's 2). Both
-/// compilations perform the same IEEE operations in the same order (Rust does
-/// not contract `a·b + c` into FMA), so the results are bit-identical.
+/// On x86-64 the same code is also compiled for AVX2 and for AVX-512F and the
+/// widest the CPU has is chosen at run time (4 or 8 f64 lanes instead of
+/// SSE2's 2). Every compilation performs the same IEEE operations in the same
+/// order (Rust does not contract `a·b + c` into FMA), so the results are
+/// bit-identical (tested).
 fn softmax_residuals<F: Float>(
     z: &mut [F],
     codes: &[usize],
@@ -624,6 +625,48 @@ mod tests {
 
     use super::super::precond::Precond;
     use super::*;
+
+    /// The per-CPU compilations of the softmax pass give the same bits as
+    /// the portable one (the claim in `softmax_residuals`' docs), for odd row
+    /// counts, several class counts, both float types.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn softmax_compilations_are_bit_identical() {
+        fn check<F: Float>() {
+            let mut rng = ChaCha8Rng::seed_from_u64(11);
+            for &(n, k) in &[(1, 3), (7, 3), (37, 4), (130, 10)] {
+                let z0: Vec<F> = (0..n * k)
+                    .map(|_| F::from_f64_lossy(rng.random_range(-30.0..30.0)))
+                    .collect();
+                let codes: Vec<usize> = (0..n).map(|_| rng.random_range(0..k)).collect();
+                let sw: Vec<F> = (0..n)
+                    .map(|_| F::from_f64_lossy(rng.random_range(0.1..2.0)))
+                    .collect();
+                let run = |f: &dyn Fn(&mut [F], &mut [F], &mut [F]) -> f64| {
+                    let (mut z, mut aux, mut target) =
+                        (z0.clone(), vec![F::zero(); n], vec![F::zero(); n]);
+                    let loss = f(&mut z, &mut aux, &mut target);
+                    let bits: Vec<u64> = z.iter().map(|v| v.to_f64_exact().to_bits()).collect();
+                    (loss.to_bits(), bits)
+                };
+                let want = run(&|z, a, t| softmax_residuals_impl(z, &codes, &sw, a, t));
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: AVX2 detected just above.
+                    let got =
+                        run(&|z, a, t| unsafe { softmax_residuals_avx2(z, &codes, &sw, a, t) });
+                    assert_eq!(got, want, "avx2, {} n={n} k={k}", F::NAME);
+                }
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: AVX-512F detected just above.
+                    let got =
+                        run(&|z, a, t| unsafe { softmax_residuals_avx512(z, &codes, &sw, a, t) });
+                    assert_eq!(got, want, "avx512, {} n={n} k={k}", F::NAME);
+                }
+            }
+        }
+        check::<f32>();
+        check::<f64>();
+    }
 
     /// Random records (uncentred, unequal scales), labels and weights.
     fn data(
