@@ -8,8 +8,8 @@ use ndarray::{Array1, Array2, ArrayD, ArrayView, ArrayView4, ArrayViewD, Axis, D
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 use super::buf::Buf;
-use super::layers::{Layer, Mode, Param};
-use super::loss::cross_entropy_into;
+use super::layers::{Layer, Mode, Param, is_relu_pool, relu_pool_backward, relu_pool_forward};
+use super::loss::{LossStats, cross_entropy_into};
 use super::optim::Optimizer;
 use crate::error::{Error, Result};
 
@@ -20,6 +20,12 @@ use crate::error::{Error, Result};
 /// `"<layer>.bias"`, exactly like a PyTorch `state_dict`, so weight files move
 /// between the two (see [`save_safetensors`](Self::save_safetensors) and
 /// [`load_safetensors`](Self::load_safetensors)).
+///
+/// A [`ReLU`](super::ReLU) directly followed by a
+/// [`MaxPool2d`](super::MaxPool2d) runs as one fused pass (pooling of the
+/// rectified values, and one pass for the gradient): same outputs and
+/// gradients as the two layers one after the other, but the ReLU's own
+/// [`Layer::output`] is then empty.
 ///
 /// # Shapes
 /// - input: whatever the first layer takes (`[n, c, h, w]` for a CNN)
@@ -122,10 +128,23 @@ impl Sequential {
                 what: "network (no layers)",
             });
         }
-        self.layers[0].1.forward(x, mode)?;
-        for i in 1..self.layers.len() {
+        let n = self.layers.len();
+        let mut i = 0;
+        while i < n {
             let (head, tail) = self.layers.split_at_mut(i);
-            tail[0].1.forward(head[i - 1].1.output(), mode)?;
+            let input = match head.last() {
+                Some((_, prev)) => prev.output(),
+                None => x.view(),
+            };
+            if let [(_, a), (_, b), ..] = tail
+                && is_relu_pool(a, b)
+            {
+                relu_pool_forward(a, b, input, mode)?;
+                i += 2;
+            } else {
+                tail[0].1.forward(input, mode)?;
+                i += 1;
+            }
         }
         Ok(())
     }
@@ -162,14 +181,26 @@ impl Sequential {
                 what: "network (no layers)",
             });
         }
-        self.layers[n - 1]
-            .1
-            .backward_impl(grad, input_grad || n > 1)?;
-        for i in (0..n - 1).rev() {
+        // Layer `i` gets the gradient w.r.t. its output from layer `i + 1`
+        // (the loss gradient for the last layer); a fused ReLU → MaxPool2d
+        // pair is stepped over in one go.
+        let mut i = n;
+        while i > 0 {
+            i -= 1;
             let (head, tail) = self.layers.split_at_mut(i + 1);
-            head[i]
-                .1
-                .backward_impl(tail[0].1.grad_input(), input_grad || i > 0)?;
+            let g = match tail.first() {
+                Some((_, next)) => next.grad_input(),
+                None => grad.view(),
+            };
+            if i > 0 {
+                let (before, cur) = head.split_at_mut(i);
+                let relu = &mut before[i - 1].1;
+                if relu_pool_backward(relu, &cur[0].1, g.view(), input_grad || i > 1)? {
+                    i -= 1;
+                    continue;
+                }
+            }
+            head[i].1.backward_impl(g, input_grad || i > 0)?;
         }
         Ok(())
     }
@@ -408,7 +439,27 @@ impl Sequential {
         targets: &[usize],
         optimizer: &mut dyn Optimizer,
     ) -> Result<StepStats> {
-        self.forward_impl(x.into_dyn(), Mode::Train)?;
+        let x = x.into_dyn();
+        // The passes run on a rayon worker thread: between the parallel
+        // kernels the serial work (loss, small layers) then does not compete
+        // with the pool's threads, and the kernels fork/join inside the pool
+        // instead of through its injector.
+        let stats = rayon::scope(|_| self.forward_loss_backward(x, targets))?;
+        optimizer.step(self)?;
+        Ok(StepStats {
+            loss: stats.loss,
+            correct: stats.correct,
+            batch_size: targets.len(),
+        })
+    }
+
+    /// Forward pass, loss and backward pass of [`train_step`](Self::train_step).
+    fn forward_loss_backward(
+        &mut self,
+        x: ArrayViewD<'_, f32>,
+        targets: &[usize],
+    ) -> Result<LossStats> {
+        self.forward_impl(x, Mode::Train)?;
         let stats = {
             let logits = self.layers.last().expect("non-empty").1.output();
             if logits.ndim() != 2 {
@@ -433,12 +484,7 @@ impl Sequential {
         let r = self.backward_impl(grad.view(), false);
         self.loss_grad = grad;
         r?;
-        optimizer.step(self)?;
-        Ok(StepStats {
-            loss: stats.loss,
-            correct: stats.correct,
-            batch_size: targets.len(),
-        })
+        Ok(stats)
     }
 
     /// [`train_step`](Self::train_step) on the images `indices` of `x`
@@ -533,4 +579,99 @@ pub(crate) fn argmax_rows(logits: &Array2<f32>) -> Array1<usize> {
             best
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::layers::{MaxPool2d, ReLU};
+    use crate::nn::{LeNet5, Linear};
+    use ndarray::{Array2, Array4};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Runs `net`'s layers one at a time (no fusion): the output and the
+    /// gradient w.r.t. the input, parameter gradients left in the layers.
+    fn unfused(
+        net: &Sequential,
+        x: &ArrayD<f32>,
+        g: &ArrayD<f32>,
+    ) -> (ArrayD<f32>, ArrayD<f32>, Vec<Layer>) {
+        let mut layers: Vec<Layer> = net.layers().iter().map(|(_, l)| l.fresh()).collect();
+        let mut cur = x.clone();
+        for l in &mut layers {
+            cur = l.forward(cur.view(), Mode::Train).unwrap().to_owned();
+        }
+        let mut gi = g.clone();
+        for l in layers.iter_mut().rev() {
+            gi = l.backward(gi.view()).unwrap().to_owned();
+        }
+        (cur, gi, layers)
+    }
+
+    fn same(a: &ArrayD<f32>, b: &ArrayD<f32>, what: &str) {
+        assert_eq!(a.shape(), b.shape(), "{what}");
+        for (u, v) in a.iter().zip(b) {
+            assert!(
+                u.to_bits() == v.to_bits() || (u.is_nan() && v.is_nan()),
+                "{what}: {u} vs {v}"
+            );
+        }
+    }
+
+    /// The fused ReLU → MaxPool2d pass gives bit-identical outputs, input
+    /// gradients and parameter gradients to the layers run one by one:
+    /// LeNet-5 (both inputs) and pooling with overlapping windows, ties,
+    /// zeros, all-negative windows and NaN.
+    #[test]
+    fn fused_relu_pool_matches_unfused_layers() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for (builder, c, hw) in [(LeNet5::cifar10(), 3, 32), (LeNet5::mnist(), 1, 28)] {
+            let mut net = builder.seed(3).build();
+            let x = Array4::from_shape_simple_fn((5, c, hw, hw), || rng.random_range(-1.0..1.0))
+                .into_dyn();
+            let g =
+                Array2::from_shape_simple_fn((5, 10), || rng.random_range(-1.0..1.0)).into_dyn();
+            let (want_y, want_gx, layers) = unfused(&net, &x, &g);
+            let y = net.forward(x.view(), Mode::Train).unwrap().to_owned();
+            same(&y, &want_y, "logits");
+            let gx = net.backward_to_input(g.view()).unwrap().to_owned();
+            same(&gx, &want_gx, "input gradient");
+            let want: Vec<ArrayD<f32>> = layers
+                .iter()
+                .flat_map(|l| l.params().into_iter().map(|(_, p)| p.grad().clone()))
+                .collect();
+            let got: Vec<ArrayD<f32>> =
+                net.params().iter().map(|(_, p)| p.grad().clone()).collect();
+            assert_eq!(got.len(), 10);
+            for (a, b) in got.iter().zip(&want) {
+                same(a, b, "parameter gradient");
+            }
+        }
+        for (k, s) in [(2, 2), (3, 2), (2, 1)] {
+            let mut net = Sequential::new()
+                .add("relu", ReLU::new())
+                .add("pool", MaxPool2d::with_stride(k, s).unwrap())
+                .add("flatten", crate::nn::Flatten::new())
+                .add(
+                    "fc",
+                    Linear::new(2 * ((9 - k) / s + 1) * ((10 - k) / s + 1), 3, 1),
+                );
+            for trial in 0..3 {
+                let x = Array4::from_shape_simple_fn((3, 2, 9, 10), || match trial {
+                    0 => rng.random_range(-2..2) as f32,
+                    1 if rng.random_range(0..8) == 0 => f32::NAN,
+                    _ => rng.random_range(-1.0..1.0),
+                })
+                .into_dyn();
+                let g =
+                    Array2::from_shape_simple_fn((3, 3), || rng.random_range(-1.0..1.0)).into_dyn();
+                let (want_y, want_gx, _) = unfused(&net, &x, &g);
+                let y = net.forward(x.view(), Mode::Train).unwrap().to_owned();
+                same(&y, &want_y, "pool output");
+                let gx = net.backward_to_input(g.view()).unwrap().to_owned();
+                same(&gx, &want_gx, "pool input gradient");
+            }
+        }
+    }
 }

@@ -29,6 +29,8 @@ pub struct ReLU {
     pub(super) output: Buf,
     pub(super) grad_input: Buf,
     cached: bool,
+    /// The last forward pass was fused into the following max pooling.
+    pub(super) fused: bool,
 }
 
 impl ReLU {
@@ -53,7 +55,16 @@ impl ReLU {
                 }
             });
         self.cached = mode == Mode::Train;
+        self.fused = false;
         Ok(self.output.view())
+    }
+
+    /// Marks the last forward pass as fused into the following max pooling
+    /// (the ReLU's own output is then empty).
+    pub(super) fn mark_fused(&mut self, mode: Mode) {
+        self.output.reshape(&[0]);
+        self.cached = false;
+        self.fused = mode == Mode::Train;
     }
 
     /// Backward pass: passes the gradient where the output is positive.

@@ -336,6 +336,48 @@ macro_rules! impl_from {
 }
 impl_from!(Conv2d, MaxPool2d, ReLU, Flatten, Linear, Dropout);
 
+/// ReLU → MaxPool2d pairs are fused by [`Sequential`](super::Sequential):
+/// one pass computes `pool(relu(x))` and one pass its gradient (the same
+/// values as the two layers one after the other; see
+/// `MaxPool2d::forward_impl`).
+pub(crate) fn is_relu_pool(a: &Layer, b: &Layer) -> bool {
+    matches!((a, b), (Layer::ReLU(_), Layer::MaxPool2d(_)))
+}
+
+/// Forward pass of a fused ReLU → MaxPool2d pair (`is_relu_pool`).
+pub(crate) fn relu_pool_forward(
+    relu: &mut Layer,
+    pool: &mut Layer,
+    x: ArrayViewD<'_, f32>,
+    mode: Mode,
+) -> Result<()> {
+    let (Layer::ReLU(r), Layer::MaxPool2d(p)) = (relu, pool) else {
+        unreachable!("relu_pool_forward needs a ReLU → MaxPool2d pair")
+    };
+    p.forward_impl(x, mode, true)?;
+    r.mark_fused(mode);
+    Ok(())
+}
+
+/// Backward pass through a ReLU → MaxPool2d pair: when the last forward
+/// pass was fused, writes the gradient w.r.t. the ReLU's input into the
+/// ReLU's input-gradient buffer and returns `Ok(true)`; otherwise does
+/// nothing and returns `Ok(false)` (the layers run their own backward).
+pub(crate) fn relu_pool_backward(
+    relu: &mut Layer,
+    pool: &Layer,
+    grad_output: ArrayViewD<'_, f32>,
+    need_input_grad: bool,
+) -> Result<bool> {
+    match (relu, pool) {
+        (Layer::ReLU(r), Layer::MaxPool2d(p)) if r.fused => {
+            p.backward_relu_into(grad_output, need_input_grad, true, &mut r.grad_input)?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
 /// Splits `n` images into a fixed (thread-count independent) list of
 /// near-equal chunks of at most about `target` images: `(chunk_len, n_chunks)`.
 pub(crate) fn chunking(n: usize, target: usize) -> (usize, usize) {

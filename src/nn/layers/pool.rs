@@ -83,6 +83,21 @@ impl MaxPool2d {
     /// # Errors
     /// [`Error::ShapeMismatch`] if `x` is not 4-D or smaller than the window.
     pub fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
+        self.forward_impl(x, mode, false)?;
+        Ok(self.output.view())
+    }
+
+    /// Pooling of `relu(x)` in one pass (what a ReLU followed by this layer
+    /// computes): `max(relu(window)) = relu(max(window))`, with the arg-max
+    /// of `x`; the windows whose maximum is not positive get no gradient in
+    /// [`backward_relu_into`](Self::backward_relu_into), so outputs and
+    /// gradients equal the unfused pair's.
+    pub(super) fn forward_impl(
+        &mut self,
+        x: ArrayViewD<'_, f32>,
+        mode: Mode,
+        relu: bool,
+    ) -> Result<()> {
         let s = x.shape();
         if s.len() != 4 || s[2] < self.kernel || s[3] < self.kernel {
             return Err(Error::ShapeMismatch {
@@ -101,31 +116,21 @@ impl MaxPool2d {
         let (plane, oplane) = (h * w, oh * ow);
         if oplane == 0 || n * c == 0 {
             self.cached = mode == Mode::Train;
-            return Ok(self.output.view());
+            return Ok(());
         }
         self.argmax.resize(out.len(), 0);
         let work = |(o, (am, xp)): (&mut [f32], (&mut [u32], &[f32]))| {
             if k == 2 && st == 2 {
                 pool_2x2(xp, w, oh, ow, o, am);
-                return;
+            } else {
+                pool_general(xp, w, k, st, oh, ow, o, am);
             }
-            for oy in 0..oh {
-                for ox in 0..ow {
-                    let mut at = (oy * st) * w + ox * st;
-                    let mut best = xp[at];
-                    for ky in 0..k {
-                        let row = (oy * st + ky) * w;
-                        for kx in 0..k {
-                            let idx = row + ox * st + kx;
-                            let v = xp[idx];
-                            if v > best || (v.is_nan() && !best.is_nan()) {
-                                best = v;
-                                at = idx;
-                            }
-                        }
+            if relu {
+                for v in o.iter_mut() {
+                    // NaN stays NaN, as in ReLU::forward.
+                    if *v < 0.0 {
+                        *v = 0.0;
                     }
-                    o[oy * ow + ox] = best;
-                    am[oy * ow + ox] = at as u32;
                 }
             }
         };
@@ -134,7 +139,7 @@ impl MaxPool2d {
             .zip(self.argmax.par_chunks_mut(oplane).zip(xs.par_chunks(plane)));
         planes.with_min_len(64).for_each(work);
         self.cached = mode == Mode::Train;
-        Ok(self.output.view())
+        Ok(())
     }
 
     /// Backward pass: routes each output gradient to its window's maximum.
@@ -152,6 +157,23 @@ impl MaxPool2d {
         grad_output: ArrayViewD<'_, f32>,
         need_input_grad: bool,
     ) -> Result<()> {
+        let mut gin = std::mem::take(&mut self.grad_input);
+        let r = self.backward_relu_into(grad_output, need_input_grad, false, &mut gin);
+        self.grad_input = gin;
+        r
+    }
+
+    /// Backward pass into `gin`; with `relu`, the gradient of the fused
+    /// ReLU → pool pair (see [`forward_impl`](Self::forward_impl)): an output
+    /// gradient reaches its window's maximum only where the pooled value is
+    /// positive.
+    pub(super) fn backward_relu_into(
+        &self,
+        grad_output: ArrayViewD<'_, f32>,
+        need_input_grad: bool,
+        relu: bool,
+        gin: &mut Buf,
+    ) -> Result<()> {
         if !self.cached {
             return Err(no_forward_error());
         }
@@ -163,21 +185,64 @@ impl MaxPool2d {
         let gs = gout.as_slice().expect("standard layout");
         let plane = self.in_shape[2] * self.in_shape[3];
         let oplane = self.output.shape()[2] * self.output.shape()[3];
-        let gin = self.grad_input.reshape(&self.in_shape);
+        let ys = self.output.as_slice();
+        let gin = gin.reshape(&self.in_shape);
         if oplane == 0 || gin.is_empty() {
             gin.fill(0.0);
             return Ok(());
         }
         gin.par_chunks_mut(plane)
             .zip(gs.par_chunks(oplane).zip(self.argmax.par_chunks(oplane)))
+            .zip(ys.par_chunks(oplane))
             .with_min_len(64)
-            .for_each(|(gi, (go, am))| {
+            .for_each(|((gi, (go, am)), y)| {
                 gi.fill(0.0);
-                for (g, &a) in go.iter().zip(am) {
-                    gi[a as usize] += g;
+                if relu {
+                    for ((g, &a), &y) in go.iter().zip(am).zip(y) {
+                        if y > 0.0 {
+                            gi[a as usize] += g;
+                        }
+                    }
+                } else {
+                    for (g, &a) in go.iter().zip(am) {
+                        gi[a as usize] += g;
+                    }
                 }
             });
         Ok(())
+    }
+}
+
+/// Any window and stride, one plane (first maximum wins; NaN propagates).
+#[allow(clippy::too_many_arguments)]
+fn pool_general(
+    xp: &[f32],
+    w: usize,
+    k: usize,
+    st: usize,
+    oh: usize,
+    ow: usize,
+    o: &mut [f32],
+    am: &mut [u32],
+) {
+    for oy in 0..oh {
+        for ox in 0..ow {
+            let mut at = (oy * st) * w + ox * st;
+            let mut best = xp[at];
+            for ky in 0..k {
+                let row = (oy * st + ky) * w;
+                for kx in 0..k {
+                    let idx = row + ox * st + kx;
+                    let v = xp[idx];
+                    if better(v, best) {
+                        best = v;
+                        at = idx;
+                    }
+                }
+            }
+            o[oy * ow + ox] = best;
+            am[oy * ow + ox] = at as u32;
+        }
     }
 }
 
