@@ -255,7 +255,9 @@ fn better(v: f32, best: f32) -> bool {
 /// The common 2×2, stride-2 case of one plane, same semantics as the general loop.
 fn pool_2x2(xp: &[f32], w: usize, oh: usize, ow: usize, o: &mut [f32], am: &mut [u32]) {
     #[cfg(target_arch = "x86_64")]
-    if ow >= 8 && std::is_x86_feature_detected!("avx2") {
+    // The SIMD path keeps argmax positions in i32 lanes: planes past
+    // i32::MAX elements take the scalar loop (u32 positions).
+    if ow >= 8 && 2 * oh * w <= i32::MAX as usize && std::is_x86_feature_detected!("avx2") {
         // SAFETY: AVX2 was detected just above.
         unsafe { simd::pool_2x2(xp, w, oh, ow, o, am) };
         return;
@@ -303,7 +305,7 @@ mod simd {
         _mm256_storeu_ps, _mm256_storeu_si256,
     };
 
-    /// Even- and odd-indexed elements of the 16 floats at `p`, in order.
+    /// Even- and odd-indexed elements of the first 16 floats of `row`, in order.
     #[target_feature(enable = "avx2")]
     #[inline]
     fn deinterleave(row: &[f32]) -> (__m256, __m256) {

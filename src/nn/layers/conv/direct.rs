@@ -332,6 +332,12 @@ fn fwd_image(isa: Isa, a: &Args<'_>, out: &mut [f32]) {
 /// previous one; overlapped outputs are computed identically twice).
 #[inline(always)]
 fn tile_starts(ow: usize, t: usize) -> impl Iterator<Item = usize> {
+    // Callers route outputs narrower than a tile to other code; the kernels'
+    // bound checks rely on `ox + t ≤ ow` for every start.
+    assert!(
+        ow >= t,
+        "tile_starts: output width {ow} below the tile width {t}"
+    );
     let full = ow / t;
     let last = (!ow.is_multiple_of(t)).then(|| ow - t);
     (0..full).map(move |i| i * t).chain(last)
