@@ -1,8 +1,14 @@
 //! Per-layer wall time of a LeNet-5 training step (batch 100) and of
 //! inference (batch 1000): where the time of `benches/nn.rs` goes.
 //!
-//! Run: `cargo run --release --example nn_layer_profile -- [cifar10|mnist] [reps]`
-//! (take numbers on an idle machine; under `valgrind --tool=callgrind` use a
+//! A developer tool, not a criterion bench (`harness = false`):
+//!
+//! ```sh
+//! cargo bench --bench nn_layer_profile -- [cifar10|mnist] [reps]
+//! ```
+//!
+//! (take numbers on an idle machine; under `valgrind --tool=callgrind`, run the
+//! binary that `cargo bench --no-run --bench nn_layer_profile` prints with a
 //! small `reps` for instruction counts).
 
 use std::time::Instant;
@@ -18,7 +24,8 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 fn main() -> oxilearn::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
+    // `cargo bench` appends `--bench`: flags are not ours.
+    let args: Vec<String> = std::env::args().filter(|a| !a.starts_with("--")).collect();
     let which = args.get(1).map_or("cifar10", String::as_str);
     let reps: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(200);
     let (builder, c, hw) = match which {
