@@ -632,6 +632,8 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn softmax_compilations_are_bit_identical() {
+        /// One compilation of the pass, over `(z, aux, target)`.
+        type Pass<'a, F> = &'a dyn Fn(&mut [F], &mut [F], &mut [F]) -> f64;
         fn check<F: Float>() {
             let mut rng = ChaCha8Rng::seed_from_u64(11);
             for &(n, k) in &[(1, 3), (7, 3), (37, 4), (130, 10)] {
@@ -642,7 +644,7 @@ mod tests {
                 let sw: Vec<F> = (0..n)
                     .map(|_| F::from_f64_lossy(rng.random_range(0.1..2.0)))
                     .collect();
-                let run = |f: &dyn Fn(&mut [F], &mut [F], &mut [F]) -> f64| {
+                let run = |f: Pass<'_, F>| {
                     let (mut z, mut aux, mut target) =
                         (z0.clone(), vec![F::zero(); n], vec![F::zero(); n]);
                     let loss = f(&mut z, &mut aux, &mut target);
