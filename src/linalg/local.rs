@@ -117,43 +117,28 @@ simd_gram!(f64, 8, syrk_packed_f64);
 simd_gram!(f32, 16, syrk_packed_f32);
 
 /// `XᵀWX` (exactly symmetric) for [`super::gram`] on both backends: the rows
-/// are split into leaves of [`super::leaf_rows`] by a fixed binary split
-/// (split points depend on `n` and `d` only, never on the thread count, so
-/// the result is bit-identical on any pool size); each leaf's lower triangle
-/// is computed on one thread ([`gram_lower`]) and sibling partial grams are
-/// added under `rayon::join`.
+/// are reduced in leaves of [`super::leaf_rows`] by
+/// [`super::reduce_row_leaves`] (bit-identical on any pool size); each leaf's
+/// lower triangle is computed on one thread ([`gram_lower`]) and sibling
+/// partial grams are added.
 pub(super) fn gram_tree<T: Float + RealField + SimdGram>(
     x: ArrayView2<'_, T>,
     w: Option<ArrayView1<'_, T>>,
 ) -> Array2<T> {
-    let d = x.ncols();
-    let mut g = gram_split(x, w, super::leaf_rows(d));
+    let (n, d) = x.dim();
+    let leaf = |r: std::ops::Range<usize>| {
+        gram_lower(
+            x.slice(ndarray::s![r.clone(), ..]),
+            w.map(|w| w.slice_move(ndarray::s![r])),
+        )
+    };
+    let add = |mut a: Array2<T>, b: Array2<T>| {
+        a += &b;
+        a
+    };
+    let mut g = super::reduce_row_leaves(0..n, super::leaf_rows(d), &leaf, &add);
     super::mirror_lower(&mut g);
     g
-}
-
-fn gram_split<T: Float + RealField + SimdGram>(
-    x: ArrayView2<'_, T>,
-    w: Option<ArrayView1<'_, T>>,
-    leaf: usize,
-) -> Array2<T> {
-    let n = x.nrows();
-    if n <= leaf {
-        return gram_lower(x, w);
-    }
-    // A whole number of leaves in the first half: n > leaf ⇒ 0 < mid < n.
-    let mid = n.div_ceil(leaf) / 2 * leaf;
-    let (xa, xb) = x.split_at(Axis(0), mid);
-    let (wa, wb) = match w {
-        Some(w) => {
-            let (a, b) = w.split_at(Axis(0), mid);
-            (Some(a), Some(b))
-        }
-        None => (None, None),
-    };
-    let (mut ga, gb) = rayon::join(|| gram_split(xa, wa, leaf), || gram_split(xb, wb, leaf));
-    ga += &gb;
-    ga
 }
 
 /// Lower triangle (upper zero) of `XᵀWX` on the calling thread.

@@ -230,6 +230,32 @@ pub(crate) fn leaf_rows(d: usize) -> usize {
     ((1usize << 17) / d.max(1)).max(2 * d).max(64)
 }
 
+/// Reduces the rows `0..n` by a fixed binary split into leaves of at most
+/// `leaf` rows: `leaf_fn` maps a leaf's row range to a partial result, the two
+/// halves of every split run under `rayon::join`, and `merge(first, second)`
+/// combines them. Split points depend on `n` and `leaf` only, never on the
+/// thread count, so the reduction tree — and the result, bit for bit — is the
+/// same on any pool size. (The pure-Rust [`gram`] and the linear models'
+/// normal equations are built on it.)
+pub(crate) fn reduce_row_leaves<T: Send>(
+    rows: std::ops::Range<usize>,
+    leaf: usize,
+    leaf_fn: &(impl Fn(std::ops::Range<usize>) -> T + Sync),
+    merge: &(impl Fn(T, T) -> T + Sync),
+) -> T {
+    let n = rows.len();
+    if n <= leaf {
+        return leaf_fn(rows);
+    }
+    // A whole number of leaves in the first half: n > leaf ⇒ 0 < mid < n.
+    let mid = rows.start + n.div_ceil(leaf) / 2 * leaf;
+    let (a, b) = rayon::join(
+        || reduce_row_leaves(rows.start..mid, leaf, leaf_fn, merge),
+        || reduce_row_leaves(mid..rows.end, leaf, leaf_fn, merge),
+    );
+    merge(a, b)
+}
+
 /// [`gram`] computed on the calling thread, the same on both backends: for
 /// the leaves of parallel reductions (see the `local` module for why a BLAS
 /// call must not run there).

@@ -147,11 +147,12 @@ pub(crate) fn centred_scaled<F: Float>(
 /// non-negative weights (validated by the caller), centring when
 /// `fit_intercept`.
 ///
-/// The rows are split into leaves of `linalg::leaf_rows(d)` rows by a fixed binary
-/// split (`rayon::join` on the two halves). Each leaf centres its rows around
-/// its **own** weighted mean into a cache-sized copy, forms that copy's gram
-/// and cross product on its own thread (`linalg::gram_local`, `gemm_local`), and sibling leaves are merged with
-/// Chan's update. One pass over `X`, no `O(n·d)` buffer, both cores busy.
+/// The rows are reduced in leaves of `linalg::leaf_rows(d)` rows by
+/// `linalg::reduce_row_leaves` (a fixed binary split, `rayon::join` on the two
+/// halves). Each leaf centres its rows around its **own** weighted mean into a
+/// cache-sized copy, forms that copy's gram and cross product on its own
+/// thread (`linalg::gram_local`, `gemm_local`), and sibling leaves are merged
+/// with Chan's update. One pass over `X`, no `O(n·d)` buffer, both cores busy.
 ///
 /// The same pass tells whether `X` is finite ([`Normal::x_finite`]), so
 /// callers need no separate scan of `X` on the (usual) clean path: a leaf's
@@ -169,44 +170,26 @@ pub(crate) fn normal_equations<F: Float>(
     w: Option<ArrayView1<'_, F>>,
     fit_intercept: bool,
 ) -> Normal<F> {
-    let leaf = linalg::leaf_rows(x.ncols());
-    let mut normal = normal_split(x, y, w, fit_intercept, leaf);
+    let leaf = |r: std::ops::Range<usize>| {
+        normal_leaf(
+            x.slice(s![r.clone(), ..]),
+            y.slice(s![r.clone(), ..]),
+            w.map(|w| w.slice_move(s![r])),
+            fit_intercept,
+        )
+    };
+    let merge = |mut a: Normal<F>, b: Normal<F>| {
+        a.merge(&b, fit_intercept);
+        a
+    };
+    let rows = linalg::leaf_rows(x.ncols());
+    let mut normal = linalg::reduce_row_leaves(0..x.nrows(), rows, &leaf, &merge);
     if !fit_intercept {
         // `merge` kept the offsets at zero; make that explicit for one leaf too.
         normal.x_offset.fill(F::zero());
         normal.y_offset.fill(F::zero());
     }
     normal
-}
-
-fn normal_split<F: Float>(
-    x: ArrayView2<'_, F>,
-    y: ArrayView2<'_, F>,
-    w: Option<ArrayView1<'_, F>>,
-    centred: bool,
-    leaf: usize,
-) -> Normal<F> {
-    let n = x.nrows();
-    if n <= leaf {
-        return normal_leaf(x, y, w, centred);
-    }
-    // A whole number of leaves in the first half: n > leaf ⇒ 0 < mid < n.
-    let mid = n.div_ceil(leaf) / 2 * leaf;
-    let (xa, xb) = x.split_at(Axis(0), mid);
-    let (ya, yb) = y.split_at(Axis(0), mid);
-    let (wa, wb) = match w {
-        Some(w) => {
-            let (a, b) = w.split_at(Axis(0), mid);
-            (Some(a), Some(b))
-        }
-        None => (None, None),
-    };
-    let (mut a, b) = rayon::join(
-        || normal_split(xa, ya, wa, centred, leaf),
-        || normal_split(xb, yb, wb, centred, leaf),
-    );
-    a.merge(&b, centred);
-    a
 }
 
 /// The normal equations of one leaf, on the calling thread.
