@@ -40,6 +40,10 @@ impl Buf {
         &self.data
     }
 
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [f32] {
+        &mut self.data
+    }
+
     pub(crate) fn view(&self) -> ArrayViewD<'_, f32> {
         ArrayViewD::from_shape(IxDyn(&self.shape), &self.data).expect("buffer shape matches length")
     }

@@ -69,6 +69,25 @@ pub(crate) fn cross_entropy_into(
     grad: &mut [f32],
 ) -> Result<LossStats> {
     let (n, k) = logits.dim();
+    check_targets(n, k, targets)?;
+    let logits = logits.as_standard_layout();
+    let inv_n = 1.0 / n as f64;
+    let (total, correct) = cross_entropy_rows(
+        logits.as_slice().expect("standard layout"),
+        k,
+        targets,
+        inv_n,
+        grad,
+    );
+    Ok(LossStats {
+        loss: total * inv_n,
+        correct,
+    })
+}
+
+/// Checks that `targets` holds one class index below `k` for each of `n`
+/// rows (and that there are rows and classes).
+pub(crate) fn check_targets(n: usize, k: usize, targets: &[usize]) -> Result<()> {
     if n == 0 || k == 0 {
         return Err(Error::EmptyInput {
             what: "logits (no rows or no classes)",
@@ -87,15 +106,22 @@ pub(crate) fn cross_entropy_into(
             format!("target {t} at row {i} is not a class index below {k}"),
         ));
     }
-    let inv_n = 1.0 / n as f64;
+    Ok(())
+}
+
+/// The summed loss and the correct count of the rows of `logits` (`k`
+/// classes each, checked targets), with the gradient rows
+/// `(softmax − onehot) · scale` written to `grad`.
+pub(crate) fn cross_entropy_rows(
+    logits: &[f32],
+    k: usize,
+    targets: &[usize],
+    scale: f64,
+    grad: &mut [f32],
+) -> (f64, usize) {
     let mut total = 0.0f64;
     let mut correct = 0;
-    for ((row, &t), g) in logits
-        .rows()
-        .into_iter()
-        .zip(targets)
-        .zip(grad.chunks_mut(k))
-    {
+    for ((row, &t), g) in logits.chunks(k).zip(targets).zip(grad.chunks_mut(k)) {
         let (mut arg, mut m) = (0, f32::NEG_INFINITY);
         for (j, &v) in row.iter().enumerate() {
             if v > m || (j == 0) {
@@ -111,11 +137,8 @@ pub(crate) fn cross_entropy_into(
         for (j, (gj, &v)) in g.iter_mut().zip(row.iter()).enumerate() {
             let p = (v as f64 - lse).exp();
             let onehot = if j == t { 1.0 } else { 0.0 };
-            *gj = ((p - onehot) * inv_n) as f32;
+            *gj = ((p - onehot) * scale) as f32;
         }
     }
-    Ok(LossStats {
-        loss: total * inv_n,
-        correct,
-    })
+    (total, correct)
 }

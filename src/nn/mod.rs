@@ -49,6 +49,7 @@ mod lenet;
 mod loss;
 mod optim;
 mod persist;
+mod pipeline;
 mod sequential;
 mod train;
 

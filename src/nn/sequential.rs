@@ -9,8 +9,8 @@ use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 use super::buf::Buf;
 use super::layers::{Layer, Mode, Param, is_relu_pool, relu_pool_backward, relu_pool_forward};
-use super::loss::{LossStats, cross_entropy_into};
 use super::optim::Optimizer;
+use super::pipeline;
 use crate::error::{Error, Result};
 
 /// Layers applied one after another (PyTorch's `nn.Sequential`, or a module
@@ -100,6 +100,11 @@ impl Sequential {
     /// The layers with their names, in order.
     pub fn layers(&self) -> &[(String, Layer)] {
         &self.layers
+    }
+
+    #[cfg(test)]
+    pub(crate) fn layers_mut_for_tests(&mut self) -> &mut [(String, Layer)] {
+        &mut self.layers
     }
 
     /// The layer called `name`.
@@ -439,52 +444,23 @@ impl Sequential {
         targets: &[usize],
         optimizer: &mut dyn Optimizer,
     ) -> Result<StepStats> {
-        let x = x.into_dyn();
-        // The passes run on a rayon worker thread: between the parallel
-        // kernels the serial work (loss, small layers) then does not compete
-        // with the pool's threads, and the kernels fork/join inside the pool
-        // instead of through its injector.
-        let stats = rayon::scope(|_| self.forward_loss_backward(x, targets))?;
-        optimizer.step(self)?;
-        Ok(StepStats {
-            loss: stats.loss,
-            correct: stats.correct,
-            batch_size: targets.len(),
-        })
-    }
-
-    /// Forward pass, loss and backward pass of [`train_step`](Self::train_step).
-    fn forward_loss_backward(
-        &mut self,
-        x: ArrayViewD<'_, f32>,
-        targets: &[usize],
-    ) -> Result<LossStats> {
-        self.forward_impl(x, Mode::Train)?;
-        let stats = {
-            let logits = self.layers.last().expect("non-empty").1.output();
-            if logits.ndim() != 2 {
-                return Err(Error::ShapeMismatch {
-                    what: "network output (logits [n, classes])",
-                    expected: vec![targets.len(), usize::MAX],
-                    got: logits.shape().to_vec(),
-                });
-            }
-            let shape = logits.shape().to_vec();
-            let logits = logits.into_dimensionality::<ndarray::Ix2>().expect("2-D");
-            let grad = self.loss_grad.reshape(&shape);
-            cross_entropy_into(logits, targets, grad)?
-        };
+        let x = x.as_standard_layout();
+        let shape = x.shape().to_vec();
+        let xs = x.as_slice().expect("standard layout");
+        let stats =
+            pipeline::train_pass(&mut self.layers, xs, &shape, targets, &mut self.loss_grad)?;
         if !stats.loss.is_finite() {
             return Err(Error::NumericalFailure {
                 operation: "training",
                 reason: format!("loss is {} on this batch", stats.loss),
             });
         }
-        let grad = std::mem::take(&mut self.loss_grad);
-        let r = self.backward_impl(grad.view(), false);
-        self.loss_grad = grad;
-        r?;
-        Ok(stats)
+        optimizer.step(self)?;
+        Ok(StepStats {
+            loss: stats.loss,
+            correct: stats.correct,
+            batch_size: targets.len(),
+        })
     }
 
     /// [`train_step`](Self::train_step) on the images `indices` of `x`

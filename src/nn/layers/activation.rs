@@ -49,11 +49,7 @@ impl ReLU {
         let out = self.output.reshape(x.shape());
         out.par_chunks_mut(ELEMWISE_CHUNK)
             .zip(xs.par_chunks(ELEMWISE_CHUNK))
-            .for_each(|(o, x)| {
-                for (o, &v) in o.iter_mut().zip(x) {
-                    *o = if v < 0.0 { 0.0 } else { v };
-                }
-            });
+            .for_each(|(o, x)| relu_chunk(x, o));
         self.cached = mode == Mode::Train;
         self.fused = false;
         Ok(self.output.view())
@@ -98,11 +94,37 @@ impl ReLU {
                 gs.par_chunks(ELEMWISE_CHUNK)
                     .zip(ys.par_chunks(ELEMWISE_CHUNK)),
             )
-            .for_each(|(gi, (g, y))| {
-                for ((gi, &g), &y) in gi.iter_mut().zip(g).zip(y) {
-                    *gi = if y > 0.0 { g } else { 0.0 };
-                }
-            });
+            .for_each(|(gi, (g, y))| relu_backward_chunk(g, y, gi));
         Ok(())
+    }
+
+    /// Sizes the output (unless `fused` with the following pooling) and
+    /// (if `need_input_grad`) the input-gradient buffer for a batch of `shape`.
+    pub(crate) fn plan(&mut self, shape: &[usize], fused: bool, need_input_grad: bool) {
+        self.output.reshape(if fused { &[0] } else { shape });
+        if need_input_grad {
+            self.grad_input.reshape(shape);
+        }
+        self.cached = false;
+        self.fused = false;
+    }
+
+    /// The output and input-gradient buffers.
+    pub(crate) fn split(&mut self) -> (&mut [f32], &mut [f32]) {
+        (self.output.as_mut_slice(), self.grad_input.as_mut_slice())
+    }
+}
+
+/// `out = max(x, 0)` (NaN stays NaN).
+pub(crate) fn relu_chunk(x: &[f32], out: &mut [f32]) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = if v < 0.0 { 0.0 } else { v };
+    }
+}
+
+/// The input gradient `gin` from the output gradient `g` and the output `y`.
+pub(crate) fn relu_backward_chunk(g: &[f32], y: &[f32], gin: &mut [f32]) {
+    for ((gi, &g), &y) in gin.iter_mut().zip(g).zip(y) {
+        *gi = if y > 0.0 { g } else { 0.0 };
     }
 }

@@ -75,6 +75,8 @@ pub struct Conv2d {
     input: Buf,
     cached: bool,
     partials: Vec<f32>,
+    prepared: Prepared,
+    planned: Option<Geom>,
 }
 
 /// Geometry of one convolution call.
@@ -190,6 +192,8 @@ impl Conv2d {
             input: Buf::default(),
             cached: false,
             partials: Vec::new(),
+            prepared: Prepared::default(),
+            planned: None,
         }
     }
 
@@ -277,14 +281,11 @@ impl Conv2d {
             self.input.set(x.shape(), xs);
         }
         self.cached = mode == Mode::Train;
-        let out = self.output.reshape(&[n, g.oc, g.oh, g.ow]);
-        conv_forward(
-            &g,
-            xs,
-            self.weight.value_slice(),
-            self.bias.as_ref().map(|b| b.value_slice()),
-            out,
-        );
+        self.output.reshape(&[n, g.oc, g.oh, g.ow]);
+        self.prepare(&g, false);
+        self.planned = Some(g);
+        let (k, out, _, _) = self.split();
+        conv_forward(&k, xs, out);
         Ok(self.output.view())
     }
 
@@ -311,21 +312,32 @@ impl Conv2d {
         let in_shape = self.input.shape().to_vec();
         let (_, g) = self.geom(&in_shape)?;
         let gout = grad_output.as_standard_layout();
-        let gin = if need_input_grad {
-            Some(self.grad_input.reshape(&in_shape))
-        } else {
-            None
+        if need_input_grad {
+            self.grad_input.reshape(&in_shape);
+        }
+        self.prepare(&g, need_input_grad);
+        self.planned = Some(g);
+        let Conv2d {
+            weight,
+            bias,
+            grad_input,
+            input,
+            partials,
+            prepared,
+            ..
+        } = self;
+        let k = ConvKernel {
+            g,
+            w: weight.value_slice(),
+            bias: None,
+            fwd: &[],
+            bwd: &prepared.bwd,
         };
-        let (dw, db) = conv_backward(
-            &g,
-            self.input.as_slice(),
-            self.weight.value_slice(),
-            gout.as_slice().expect("standard layout"),
-            &mut self.partials,
-            gin,
-        );
-        self.weight.grad_slice_mut().copy_from_slice(dw);
-        if let Some(b) = &mut self.bias {
+        let gin = need_input_grad.then(|| grad_input.as_mut_slice());
+        let gs = gout.as_slice().expect("standard layout");
+        let (dw, db) = conv_backward(&k, input.as_slice(), gs, partials, gin);
+        weight.grad_slice_mut().copy_from_slice(dw);
+        if let Some(b) = bias {
             b.grad_slice_mut().copy_from_slice(db);
         }
         Ok(())
@@ -438,118 +450,262 @@ fn col2im(g: &Geom, dcols: &[f32], nb: usize, gin: &mut [f32]) {
     }
 }
 
-fn conv_forward(g: &Geom, x: &[f32], w: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
+/// A convolution's weights for one batch, with the layouts its kernels
+/// read prepared once: what one chunk of images needs for its forward and
+/// backward pass (shared by all chunks; see [`crate::nn::pipeline`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConvKernel<'a> {
+    g: Geom,
+    w: &'a [f32],
+    bias: Option<&'a [f32]>,
+    /// `direct::forward_prepare` of `w` (empty on the GEMM path).
+    fwd: &'a [f32],
+    /// `direct::input_grad_prepare` of `w` (empty when not needed).
+    bwd: &'a [f32],
+}
+
+impl ConvKernel<'_> {
+    /// Length of one chunk's weight + bias gradient partial.
+    pub(crate) fn partial_len(&self) -> usize {
+        self.g.oc * self.g.k() + self.g.oc
+    }
+
+    fn direct_backward(&self, need_input_grad: bool) -> bool {
+        direct::weight_grad_applies(&self.g)
+            && (!need_input_grad || direct::input_grad_applies(&self.g))
+    }
+
+    /// Forward pass of the images `x` (NCHW) into `out`, on this thread.
+    pub(crate) fn forward_chunk(&self, x: &[f32], out: &mut [f32]) {
+        let g = &self.g;
+        if x.is_empty() || g.out_len() == 0 {
+            return;
+        }
+        if direct::forward_applies(g) {
+            direct::forward_images(g, x, self.fwd, self.bias, out);
+        } else {
+            gemm_forward_chunk(g, x, self.w, self.bias, out);
+        }
+    }
+
+    /// Weight and bias gradient of the images `x` with output gradients
+    /// `gout`, written to `part` (`[dW, db]`, overwritten), and the input
+    /// gradient into `gin` if given; on this thread.
+    pub(crate) fn backward_chunk(
+        &self,
+        x: &[f32],
+        gout: &[f32],
+        part: &mut [f32],
+        gin: Option<&mut [f32]>,
+    ) {
+        let g = &self.g;
+        part.fill(0.0);
+        if x.is_empty() {
+            return;
+        }
+        let (dw, db) = part.split_at_mut(g.oc * g.k());
+        if self.direct_backward(gin.is_some()) {
+            direct::weight_grad(g, x, gout, dw, db);
+            if let Some(gin) = gin {
+                direct::input_grad_images(g, self.bwd, gout, gin);
+            }
+        } else {
+            gemm_backward_chunk(g, x, gout, self.w, dw, db, gin);
+        }
+    }
+}
+
+/// Weight layouts prepared for one batch (reused buffers).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Prepared {
+    fwd: Vec<f32>,
+    bwd: Vec<f32>,
+}
+
+impl Conv2d {
+    /// Validates the input shape of a batch, sizes the output and (if
+    /// `need_input_grad`) the input-gradient buffer and the weight-gradient
+    /// partials of `n_chunks` chunks, and prepares the weight layouts.
+    /// Returns the output shape.
+    pub(crate) fn plan(
+        &mut self,
+        in_shape: &[usize],
+        need_input_grad: bool,
+        n_chunks: usize,
+    ) -> Result<Vec<usize>> {
+        let (n, g) = self.geom(in_shape)?;
+        let out_shape = vec![n, g.oc, g.oh, g.ow];
+        self.output.reshape(&out_shape);
+        if need_input_grad {
+            self.grad_input.reshape(in_shape);
+        }
+        self.prepare(&g, need_input_grad);
+        self.partials
+            .resize((n_chunks + 1) * (g.oc * g.k() + g.oc), 0.0);
+        self.planned = Some(g);
+        self.cached = false;
+        Ok(out_shape)
+    }
+
+    fn prepare(&mut self, g: &Geom, need_input_grad: bool) {
+        let w = self.weight.value_slice();
+        let Prepared { fwd, bwd } = &mut self.prepared;
+        fwd.clear();
+        bwd.clear();
+        if direct::forward_applies(g) {
+            fwd.extend_from_slice(&direct::forward_prepare(g, w));
+        }
+        if need_input_grad && direct::input_grad_applies(g) {
+            bwd.extend_from_slice(&direct::input_grad_prepare(g, w));
+        }
+    }
+
+    /// The kernel of the last [`plan`](Self::plan) with the output,
+    /// input-gradient and partials buffers (`partials`: the sum's slot
+    /// first, then one per chunk).
+    ///
+    /// # Panics
+    /// Without a preceding `plan` (an internal invariant).
+    pub(crate) fn split(&mut self) -> (ConvKernel<'_>, &mut [f32], &mut [f32], &mut [f32]) {
+        let g = self.planned.expect("Conv2d::split after plan");
+        let kernel = ConvKernel {
+            g,
+            w: self.weight.value_slice(),
+            bias: self.bias.as_ref().map(|b| b.value_slice()),
+            fwd: &self.prepared.fwd,
+            bwd: &self.prepared.bwd,
+        };
+        (
+            kernel,
+            self.output.as_mut_slice(),
+            self.grad_input.as_mut_slice(),
+            &mut self.partials,
+        )
+    }
+
+    /// Sums the chunk partials (in chunk order) into the weight and bias
+    /// gradients.
+    pub(crate) fn reduce_partials(&mut self) {
+        let g = self.planned.expect("Conv2d::reduce_partials after plan");
+        let (kw_len, pl) = (g.oc * g.k(), g.oc * g.k() + g.oc);
+        let (total, parts) = self.partials.split_at_mut(pl);
+        let (dw, db) = sum_partials(total, parts, kw_len);
+        self.weight.grad_slice_mut().copy_from_slice(dw);
+        if let Some(b) = &mut self.bias {
+            b.grad_slice_mut().copy_from_slice(db);
+        }
+    }
+}
+
+/// Images per task of the whole-batch passes: the direct kernels' chunks, or
+/// an unfolded chunk of about 1.5 MB on the GEMM path.
+fn task_len(g: &Geom, n: usize) -> (usize, usize) {
+    let target = if direct::forward_applies(g) {
+        direct::WGRAD_CHUNK
+    } else {
+        g.chunk_target()
+    };
+    chunking(n, target)
+}
+
+/// Forward pass of a whole batch: fixed chunks of images in parallel.
+fn conv_forward(k: &ConvKernel<'_>, x: &[f32], out: &mut [f32]) {
+    let g = &k.g;
     let n = x.len() / g.in_len().max(1);
     if n == 0 || g.out_len() == 0 {
         return;
     }
-    if direct::forward_applies(g) {
-        direct::forward(g, x, w, bias, out);
-        return;
-    }
-    conv_forward_gemm(g, x, w, bias, out);
-}
-
-/// The im2col + GEMM forward pass (any stride and width).
-fn conv_forward_gemm(g: &Geom, x: &[f32], w: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
-    let n = x.len() / g.in_len().max(1);
-    let (len, _) = chunking(n, g.chunk_target());
-    let wv = ArrayView2::from_shape((g.oc, g.k()), w).expect("weight shape");
+    let (len, _) = task_len(g, n);
     out.par_chunks_mut(len * g.out_len())
         .zip(x.par_chunks(len * g.in_len()))
-        .for_each(|(o, xc)| {
-            let nb = xc.len() / g.in_len();
-            with_scratch(|s: &mut Scratch| {
-                let np = nb * g.p();
-                let cols = grow(&mut s.a, g.k() * np);
-                im2col(g, xc, nb, cols);
-                let ym = grow(&mut s.b, g.oc * np);
-                {
-                    let colsv = ArrayView2::from_shape((g.k(), np), &*cols).expect("cols");
-                    let mut ymv = ArrayViewMut2::from_shape((g.oc, np), &mut *ym).expect("ym");
-                    linalg::gemm(1.0, wv, colsv, 0.0, &mut ymv);
-                }
-                let p = g.p();
-                for oc in 0..g.oc {
-                    let b = bias.map_or(0.0, |b| b[oc]);
-                    let src_row = &ym[oc * np..(oc + 1) * np];
-                    for i in 0..nb {
-                        let dst = &mut o[(i * g.oc + oc) * p..][..p];
-                        for (d, s) in dst.iter_mut().zip(&src_row[i * p..(i + 1) * p]) {
-                            *d = s + b;
-                        }
-                    }
-                }
-            });
-        });
+        .for_each(|(o, xc)| k.forward_chunk(xc, o));
 }
 
-/// Per-chunk weight/bias gradients (summed in a fixed order afterwards) and,
-/// if asked, the input gradient. Returns `(dW, db)` slices of `partials`.
-fn conv_backward<'p>(
+/// Unfolds a chunk and multiplies it by the weight (any stride and width).
+fn gemm_forward_chunk(g: &Geom, xc: &[f32], w: &[f32], bias: Option<&[f32]>, o: &mut [f32]) {
+    let nb = xc.len() / g.in_len();
+    let wv = ArrayView2::from_shape((g.oc, g.k()), w).expect("weight shape");
+    with_scratch(|s: &mut Scratch| {
+        let np = nb * g.p();
+        let cols = grow(&mut s.a, g.k() * np);
+        im2col(g, xc, nb, cols);
+        let ym = grow(&mut s.b, g.oc * np);
+        {
+            let colsv = ArrayView2::from_shape((g.k(), np), &*cols).expect("cols");
+            let mut ymv = ArrayViewMut2::from_shape((g.oc, np), &mut *ym).expect("ym");
+            linalg::gemm_local(1.0, wv, colsv, 0.0, &mut ymv);
+        }
+        let p = g.p();
+        for oc in 0..g.oc {
+            let b = bias.map_or(0.0, |b| b[oc]);
+            let src_row = &ym[oc * np..(oc + 1) * np];
+            for i in 0..nb {
+                let dst = &mut o[(i * g.oc + oc) * p..][..p];
+                for (d, s) in dst.iter_mut().zip(&src_row[i * p..(i + 1) * p]) {
+                    *d = s + b;
+                }
+            }
+        }
+    });
+}
+
+/// Backward pass of a chunk through im2col and GEMMs: `dw`, `db`
+/// overwritten, the input gradient into `gi` if given.
+fn gemm_backward_chunk(
     g: &Geom,
-    x: &[f32],
+    xc: &[f32],
+    gc: &[f32],
     w: &[f32],
+    dw: &mut [f32],
+    db: &mut [f32],
+    gi: Option<&mut [f32]>,
+) {
+    let nb = xc.len() / g.in_len();
+    let (np, p) = (nb * g.p(), g.p());
+    let wv = ArrayView2::from_shape((g.oc, g.k()), w).expect("weight shape");
+    with_scratch(|s: &mut Scratch| {
+        let Scratch { a, b, c } = s;
+        let cols = grow(a, g.k() * np);
+        im2col(g, xc, nb, cols);
+        let dym = grow(b, g.oc * np);
+        for oc in 0..g.oc {
+            for i in 0..nb {
+                dym[oc * np + i * p..][..p].copy_from_slice(&gc[(i * g.oc + oc) * p..][..p]);
+            }
+        }
+        let colsv = ArrayView2::from_shape((g.k(), np), &*cols).expect("cols");
+        let dymv = ArrayView2::from_shape((g.oc, np), &*dym).expect("dym");
+        let mut dwv = ArrayViewMut2::from_shape((g.oc, g.k()), dw).expect("dw");
+        linalg::gemm_local(1.0, dymv, colsv.t(), 0.0, &mut dwv);
+        for (oc, d) in db.iter_mut().enumerate() {
+            *d = dym[oc * np..(oc + 1) * np].iter().sum();
+        }
+        if let Some(gi) = gi {
+            let dcols = grow(c, g.k() * np);
+            let mut dcv = ArrayViewMut2::from_shape((g.k(), np), &mut *dcols).expect("dcols");
+            linalg::gemm_local(1.0, wv.t(), dymv, 0.0, &mut dcv);
+            col2im(g, dcols, nb, gi);
+        }
+    });
+}
+
+/// Backward pass of a whole batch: per-chunk weight/bias gradients (summed
+/// in a fixed order afterwards) and, if asked, the input gradient, chunks in
+/// parallel. Returns `(dW, db)` slices of `partials`.
+fn conv_backward<'p>(
+    k: &ConvKernel<'_>,
+    x: &[f32],
     gout: &[f32],
     partials: &'p mut Vec<f32>,
     gin: Option<&mut [f32]>,
 ) -> (&'p [f32], &'p [f32]) {
+    let g = &k.g;
     let n = x.len() / g.in_len().max(1);
-    let (kw_len, pl) = (g.oc * g.k(), g.oc * g.k() + g.oc);
-    if direct::weight_grad_applies(g) && (gin.is_none() || direct::input_grad_applies(g)) {
-        let (len, n_chunks) = chunking(n, direct::WGRAD_CHUNK);
-        partials.resize((n_chunks + 1) * pl, 0.0);
-        let (total, parts) = partials.split_at_mut(pl);
-        if n > 0 {
-            parts
-                .par_chunks_mut(pl)
-                .zip(x.par_chunks(len * g.in_len()))
-                .zip(gout.par_chunks(len * g.out_len()))
-                .for_each(|((part, xc), gc)| {
-                    part.fill(0.0);
-                    let (dw, db) = part.split_at_mut(kw_len);
-                    direct::weight_grad(g, xc, gc, dw, db);
-                });
-        }
-        if let Some(gin) = gin {
-            direct::input_grad(g, gout, w, gin);
-        }
-        return sum_partials(total, parts, kw_len);
-    }
-    let (len, n_chunks) = chunking(n, g.chunk_target());
+    let (kw_len, pl) = (g.oc * g.k(), k.partial_len());
+    let (len, n_chunks) = task_len(g, n);
     // Slot 0 receives the sum; chunk partials follow.
     partials.resize((n_chunks + 1) * pl, 0.0);
     let (total, parts) = partials.split_at_mut(pl);
-    let wv = ArrayView2::from_shape((g.oc, g.k()), w).expect("weight shape");
-    let task = |part: &mut [f32], gi: Option<&mut [f32]>, xc: &[f32], gc: &[f32]| {
-        let nb = xc.len() / g.in_len();
-        let (np, p) = (nb * g.p(), g.p());
-        with_scratch(|s: &mut Scratch| {
-            let Scratch { a, b, c } = s;
-            let cols = grow(a, g.k() * np);
-            im2col(g, xc, nb, cols);
-            let dym = grow(b, g.oc * np);
-            for oc in 0..g.oc {
-                for i in 0..nb {
-                    dym[oc * np + i * p..][..p].copy_from_slice(&gc[(i * g.oc + oc) * p..][..p]);
-                }
-            }
-            let (dw, db) = part.split_at_mut(kw_len);
-            let colsv = ArrayView2::from_shape((g.k(), np), &*cols).expect("cols");
-            let dymv = ArrayView2::from_shape((g.oc, np), &*dym).expect("dym");
-            let mut dwv = ArrayViewMut2::from_shape((g.oc, g.k()), dw).expect("dw");
-            linalg::gemm(1.0, dymv, colsv.t(), 0.0, &mut dwv);
-            for (oc, d) in db.iter_mut().enumerate() {
-                *d = dym[oc * np..(oc + 1) * np].iter().sum();
-            }
-            if let Some(gi) = gi {
-                let dcols = grow(c, g.k() * np);
-                let mut dcv = ArrayViewMut2::from_shape((g.k(), np), &mut *dcols).expect("dcols");
-                linalg::gemm(1.0, wv.t(), dymv, 0.0, &mut dcv);
-                col2im(g, dcols, nb, gi);
-            }
-        });
-    };
     if n > 0 {
         let base = parts
             .par_chunks_mut(pl)
@@ -558,8 +714,8 @@ fn conv_backward<'p>(
         match gin {
             Some(gin) => base
                 .zip(gin.par_chunks_mut(len * g.in_len()))
-                .for_each(|(((part, xc), gc), gi)| task(part, Some(gi), xc, gc)),
-            None => base.for_each(|((part, xc), gc)| task(part, None, xc, gc)),
+                .for_each(|(((part, xc), gc), gi)| k.backward_chunk(xc, gc, part, Some(gi))),
+            None => base.for_each(|((part, xc), gc)| k.backward_chunk(xc, gc, part, None)),
         }
     }
     sum_partials(total, parts, kw_len)

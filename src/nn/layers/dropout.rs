@@ -81,24 +81,13 @@ impl Dropout {
     pub fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
         let x = x.as_standard_layout();
         let xs = x.as_slice().expect("standard layout");
+        if mode == Mode::Train {
+            self.draw_mask(xs.len());
+        }
         let out = self.output.reshape(x.shape());
         match mode {
             Mode::Eval => out.copy_from_slice(xs),
-            Mode::Train => {
-                let scale = if self.p < 1.0 {
-                    (1.0 / (1.0 - self.p)) as f32
-                } else {
-                    0.0
-                };
-                self.mask.clear();
-                let (p, rng) = (self.p, &mut self.rng);
-                self.mask.extend(
-                    (0..xs.len()).map(|_| if rng.random::<f64>() < p { 0.0 } else { scale }),
-                );
-                for ((o, &v), &m) in out.iter_mut().zip(xs).zip(&self.mask) {
-                    *o = v * m;
-                }
-            }
+            Mode::Train => mask_chunk(xs, &self.mask, out),
         }
         self.cached = Some(mode);
         Ok(self.output.view())
@@ -129,9 +118,49 @@ impl Dropout {
         let g = grad_output.as_standard_layout();
         let gs = g.as_slice().expect("standard layout");
         let gin = self.grad_input.reshape(g.shape());
-        for ((gi, &g), &m) in gin.iter_mut().zip(gs).zip(&self.mask) {
-            *gi = g * m;
-        }
+        mask_chunk(gs, &self.mask, gin);
         Ok(())
+    }
+
+    /// A fresh mask of `len` factors (0 with probability `p`, else
+    /// `1 / (1 − p)`).
+    fn draw_mask(&mut self, len: usize) {
+        let scale = if self.p < 1.0 {
+            (1.0 / (1.0 - self.p)) as f32
+        } else {
+            0.0
+        };
+        self.mask.clear();
+        let (p, rng) = (self.p, &mut self.rng);
+        self.mask
+            .extend((0..len).map(|_| if rng.random::<f64>() < p { 0.0 } else { scale }));
+    }
+
+    /// Draws the mask of a training batch of `shape` and sizes the output
+    /// and (if `need_input_grad`) the input-gradient buffer.
+    pub(crate) fn plan(&mut self, shape: &[usize], need_input_grad: bool) {
+        let len = self.output.reshape(shape).len();
+        if need_input_grad {
+            self.grad_input.reshape(shape);
+        }
+        self.draw_mask(len);
+        self.cached = None;
+    }
+
+    /// The mask of the last [`plan`](Self::plan) with the output and
+    /// input-gradient buffers.
+    pub(crate) fn split(&mut self) -> (&[f32], &mut [f32], &mut [f32]) {
+        (
+            &self.mask,
+            self.output.as_mut_slice(),
+            self.grad_input.as_mut_slice(),
+        )
+    }
+}
+
+/// `out = x · mask` elementwise.
+pub(crate) fn mask_chunk(x: &[f32], mask: &[f32], out: &mut [f32]) {
+    for ((o, &v), &m) in out.iter_mut().zip(x).zip(mask) {
+        *o = v * m;
     }
 }

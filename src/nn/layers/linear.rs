@@ -103,15 +103,8 @@ impl Linear {
     /// # Errors
     /// [`Error::ShapeMismatch`] unless `x` is `[n, in_features]`.
     pub fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
-        let s = x.shape();
-        if s.len() != 2 || s[1] != self.in_features() {
-            return Err(Error::ShapeMismatch {
-                what: "linear input [n, in_features]",
-                expected: vec![usize::MAX, self.in_features()],
-                got: s.to_vec(),
-            });
-        }
-        let n = s[0];
+        self.check_input(x.shape())?;
+        let n = x.shape()[0];
         let x = x.as_standard_layout();
         let xs = x.as_slice().expect("standard layout");
         if mode == Mode::Train {
@@ -184,6 +177,112 @@ impl Linear {
     }
 }
 
+/// A fully connected layer's weights for one batch: what one chunk of rows
+/// needs (see [`crate::nn::pipeline`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LinearKernel<'a> {
+    w: &'a [f32],
+    bias: Option<&'a [f32]>,
+    in_f: usize,
+    out_f: usize,
+}
+
+impl LinearKernel<'_> {
+    /// `out = x·Wᵀ + b` for the rows of `x`, on this thread.
+    pub(crate) fn forward_chunk(&self, x: &[f32], out: &mut [f32]) {
+        let n = x.len() / self.in_f.max(1);
+        if n == 0 || self.out_f == 0 {
+            return;
+        }
+        match self.bias {
+            Some(b) => out
+                .chunks_mut(self.out_f)
+                .for_each(|r| r.copy_from_slice(b)),
+            None => out.fill(0.0),
+        }
+        let xv = ArrayView2::from_shape((n, self.in_f), x).expect("input shape");
+        let w = ArrayView2::from_shape((self.out_f, self.in_f), self.w).expect("weight");
+        let mut ov = ArrayViewMut2::from_shape((n, self.out_f), out).expect("output shape");
+        linalg::gemm_local(1.0, xv, w.t(), 1.0, &mut ov);
+    }
+
+    /// `gin = g·W` for the rows of the output gradient `g`, on this thread.
+    pub(crate) fn input_grad_chunk(&self, g: &[f32], gin: &mut [f32]) {
+        let n = g.len() / self.out_f.max(1);
+        if n == 0 || self.in_f == 0 {
+            return;
+        }
+        let gv = ArrayView2::from_shape((n, self.out_f), g).expect("grad shape");
+        let w = ArrayView2::from_shape((self.out_f, self.in_f), self.w).expect("weight");
+        let mut giv = ArrayViewMut2::from_shape((n, self.in_f), gin).expect("gin shape");
+        linalg::gemm_local(1.0, gv, w, 0.0, &mut giv);
+    }
+}
+
+impl Linear {
+    /// Validates the input shape of a batch and sizes the output and (if
+    /// `need_input_grad`) the input-gradient buffer. Returns the output shape.
+    pub(crate) fn plan(&mut self, in_shape: &[usize], need_input_grad: bool) -> Result<Vec<usize>> {
+        self.check_input(in_shape)?;
+        let out_shape = vec![in_shape[0], self.out_features()];
+        self.output.reshape(&out_shape);
+        if need_input_grad {
+            self.grad_input.reshape(in_shape);
+        }
+        self.cached = false;
+        Ok(out_shape)
+    }
+
+    /// The kernel with the output and input-gradient buffers.
+    pub(crate) fn split(&mut self) -> (LinearKernel<'_>, &mut [f32], &mut [f32]) {
+        let k = LinearKernel {
+            w: self.weight.value_slice(),
+            bias: self.bias.as_ref().map(|b| b.value_slice()),
+            in_f: self.in_features(),
+            out_f: self.out_features(),
+        };
+        (
+            k,
+            self.output.as_mut_slice(),
+            self.grad_input.as_mut_slice(),
+        )
+    }
+
+    /// Weight and bias gradients of a whole batch: inputs `x` `[n, in]`,
+    /// output gradients `g` `[n, out]`.
+    pub(crate) fn param_grads(&mut self, x: &[f32], g: &[f32]) {
+        let (out_f, in_f) = (self.out_features(), self.in_features());
+        let n = g.len() / out_f.max(1);
+        let gv = ArrayView2::from_shape((n, out_f), g).expect("grad shape");
+        let xv = ArrayView2::from_shape((n, in_f), x).expect("input shape");
+        {
+            let dw = self.weight.grad_slice_mut();
+            let mut dwv = ArrayViewMut2::from_shape((out_f, in_f), dw).expect("dw shape");
+            linalg::gemm_local(1.0, gv.t(), xv, 0.0, &mut dwv);
+        }
+        if let Some(b) = &mut self.bias {
+            let db = b.grad_slice_mut();
+            db.fill(0.0);
+            for row in gv.rows() {
+                for (d, v) in db.iter_mut().zip(row) {
+                    *d += v;
+                }
+            }
+        }
+    }
+
+    fn check_input(&self, s: &[usize]) -> Result<()> {
+        if s.len() != 2 || s[1] != self.in_features() {
+            return Err(Error::ShapeMismatch {
+                what: "linear input [n, in_features]",
+                expected: vec![usize::MAX, self.in_features()],
+                got: s.to_vec(),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Flattens every dimension after the first (PyTorch's `nn.Flatten()`).
 ///
 /// # Shapes
@@ -233,6 +332,31 @@ impl Flatten {
             .set(&[n, rest], x.as_slice().expect("standard layout"));
         self.cached = mode == Mode::Train;
         Ok(self.output.view())
+    }
+
+    /// Sizes the output and (if `need_input_grad`) the input-gradient
+    /// buffer for a batch of `in_shape`. Returns the output shape.
+    pub(crate) fn plan(&mut self, in_shape: &[usize], need_input_grad: bool) -> Result<Vec<usize>> {
+        if in_shape.is_empty() {
+            return Err(Error::ShapeMismatch {
+                what: "flatten input [n, …]",
+                expected: vec![usize::MAX],
+                got: vec![],
+            });
+        }
+        let out_shape = vec![in_shape[0], in_shape[1..].iter().product()];
+        self.output.reshape(&out_shape);
+        if need_input_grad {
+            self.grad_input.reshape(in_shape);
+        }
+        self.in_shape = in_shape.to_vec();
+        self.cached = false;
+        Ok(out_shape)
+    }
+
+    /// The output and input-gradient buffers.
+    pub(crate) fn split(&mut self) -> (&mut [f32], &mut [f32]) {
+        (self.output.as_mut_slice(), self.grad_input.as_mut_slice())
     }
 
     /// Backward pass: reshapes the gradient back to the input's shape.

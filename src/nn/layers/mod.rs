@@ -15,10 +15,15 @@ mod linear;
 mod pool;
 
 pub use activation::ReLU;
+pub(crate) use activation::{relu_backward_chunk, relu_chunk};
+pub(crate) use conv::ConvKernel;
 pub use conv::{Conv2d, Conv2dConfig};
 pub use dropout::Dropout;
+pub(crate) use dropout::mask_chunk;
+pub(crate) use linear::LinearKernel;
 pub use linear::{Flatten, Linear};
 pub use pool::MaxPool2d;
+pub(crate) use pool::PoolKernel;
 
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rand::{Rng, SeedableRng};
@@ -257,6 +262,16 @@ impl Layer {
 
     pub(crate) fn grad_input(&self) -> ArrayViewD<'_, f32> {
         dispatch!(self, l => l.grad_input.view())
+    }
+
+    /// The output buffer as a flat slice.
+    pub(crate) fn output_slice(&self) -> &[f32] {
+        dispatch!(self, l => l.output.as_slice())
+    }
+
+    /// The input-gradient buffer as a flat slice.
+    pub(crate) fn grad_input_slice(&self) -> &[f32] {
+        dispatch!(self, l => l.grad_input.as_slice())
     }
 
     pub(crate) fn backward_impl(

@@ -35,6 +35,7 @@ pub struct MaxPool2d {
     argmax: Vec<u32>,
     in_shape: Vec<usize>,
     cached: bool,
+    planned_relu: bool,
 }
 
 impl MaxPool2d {
@@ -65,6 +66,7 @@ impl MaxPool2d {
             argmax: Vec::new(),
             in_shape: Vec::new(),
             cached: false,
+            planned_relu: false,
         })
     }
 
@@ -99,16 +101,9 @@ impl MaxPool2d {
         relu: bool,
     ) -> Result<()> {
         let s = x.shape();
-        if s.len() != 4 || s[2] < self.kernel || s[3] < self.kernel {
-            return Err(Error::ShapeMismatch {
-                what: "max-pool input [n, c, h, w] (h, w ≥ kernel)",
-                expected: vec![usize::MAX, usize::MAX, self.kernel, self.kernel],
-                got: s.to_vec(),
-            });
-        }
+        let (oh, ow) = self.out_size(s)?;
         let (n, c, h, w) = (s[0], s[1], s[2], s[3]);
         let (k, st) = (self.kernel, self.stride);
-        let (oh, ow) = ((h - k) / st + 1, (w - k) / st + 1);
         let x = x.as_standard_layout();
         let xs = x.as_slice().expect("standard layout");
         self.in_shape = s.to_vec();
@@ -119,27 +114,82 @@ impl MaxPool2d {
             return Ok(());
         }
         self.argmax.resize(out.len(), 0);
-        let work = |(o, (am, xp)): (&mut [f32], (&mut [u32], &[f32]))| {
-            if k == 2 && st == 2 {
-                pool_2x2(xp, w, oh, ow, o, am);
-            } else {
-                pool_general(xp, w, k, st, oh, ow, o, am);
-            }
-            if relu {
-                for v in o.iter_mut() {
-                    // NaN stays NaN, as in ReLU::forward.
-                    if *v < 0.0 {
-                        *v = 0.0;
-                    }
-                }
-            }
+        let k = PoolKernel {
+            k,
+            st,
+            w,
+            plane,
+            oh,
+            ow,
+            relu,
         };
-        let planes = out
-            .par_chunks_mut(oplane)
-            .zip(self.argmax.par_chunks_mut(oplane).zip(xs.par_chunks(plane)));
-        planes.with_min_len(64).for_each(work);
+        out.par_chunks_mut(oplane)
+            .zip(self.argmax.par_chunks_mut(oplane).zip(xs.par_chunks(plane)))
+            .with_min_len(64)
+            .for_each(|(o, (am, xp))| k.forward_chunk(xp, o, am));
         self.cached = mode == Mode::Train;
         Ok(())
+    }
+
+    /// Validates the input shape of a batch and sizes the output, the
+    /// arg-max and (if `need_input_grad`) the input-gradient buffer; `relu`:
+    /// fused with the preceding ReLU, whose buffer then takes the input
+    /// gradient (the caller sizes it). Returns the output shape.
+    pub(crate) fn plan(
+        &mut self,
+        in_shape: &[usize],
+        relu: bool,
+        need_input_grad: bool,
+    ) -> Result<Vec<usize>> {
+        let (oh, ow) = self.out_size(in_shape)?;
+        let out_shape = vec![in_shape[0], in_shape[1], oh, ow];
+        let len = self.output.reshape(&out_shape).len();
+        self.argmax.resize(len, 0);
+        if need_input_grad && !relu {
+            self.grad_input.reshape(in_shape);
+        }
+        self.in_shape = in_shape.to_vec();
+        self.planned_relu = relu;
+        self.cached = false;
+        Ok(out_shape)
+    }
+
+    /// The kernel of the last [`plan`](Self::plan) with the output and
+    /// arg-max buffers.
+    pub(crate) fn split(&mut self) -> (PoolKernel, &mut [f32], &mut [u32], &mut [f32]) {
+        let s = &self.in_shape;
+        let (h, w) = (s[2], s[3]);
+        let (oh, ow) = (
+            (h - self.kernel) / self.stride + 1,
+            (w - self.kernel) / self.stride + 1,
+        );
+        let k = PoolKernel {
+            k: self.kernel,
+            st: self.stride,
+            w,
+            plane: h * w,
+            oh,
+            ow,
+            relu: self.planned_relu,
+        };
+        (
+            k,
+            self.output.as_mut_slice(),
+            &mut self.argmax,
+            self.grad_input.as_mut_slice(),
+        )
+    }
+
+    fn out_size(&self, s: &[usize]) -> Result<(usize, usize)> {
+        if s.len() != 4 || s[2] < self.kernel || s[3] < self.kernel {
+            return Err(Error::ShapeMismatch {
+                what: "max-pool input [n, c, h, w] (h, w ≥ kernel)",
+                expected: vec![usize::MAX, usize::MAX, self.kernel, self.kernel],
+                got: s.to_vec(),
+            });
+        }
+        let (k, st) = (self.kernel, self.stride);
+        Ok(((s[2] - k) / st + 1, (s[3] - k) / st + 1))
     }
 
     /// Backward pass: routes each output gradient to its window's maximum.
@@ -195,21 +245,84 @@ impl MaxPool2d {
             .zip(gs.par_chunks(oplane).zip(self.argmax.par_chunks(oplane)))
             .zip(ys.par_chunks(oplane))
             .with_min_len(64)
-            .for_each(|((gi, (go, am)), y)| {
-                gi.fill(0.0);
-                if relu {
-                    for ((g, &a), &y) in go.iter().zip(am).zip(y) {
-                        if y > 0.0 {
-                            gi[a as usize] += g;
-                        }
-                    }
-                } else {
-                    for (g, &a) in go.iter().zip(am) {
-                        gi[a as usize] += g;
+            .for_each(|((gi, (go, am)), y)| unpool(relu, go, am, y, gi));
+        Ok(())
+    }
+}
+
+/// A planned max pooling over whole planes (`relu`: fused with a preceding
+/// ReLU); shared by the chunks of a batch (see [`crate::nn::pipeline`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PoolKernel {
+    k: usize,
+    st: usize,
+    w: usize,
+    plane: usize,
+    oh: usize,
+    ow: usize,
+    relu: bool,
+}
+
+impl PoolKernel {
+    /// Pools the planes of `x` into `o` with their arg-max positions `am`.
+    pub(crate) fn forward_chunk(&self, x: &[f32], o: &mut [f32], am: &mut [u32]) {
+        let (k, st, oplane) = (self.k, self.st, self.oh * self.ow);
+        if oplane == 0 || self.plane == 0 {
+            return;
+        }
+        for ((o, am), xp) in o
+            .chunks_mut(oplane)
+            .zip(am.chunks_mut(oplane))
+            .zip(x.chunks(self.plane))
+        {
+            if k == 2 && st == 2 {
+                pool_2x2(xp, self.w, self.oh, self.ow, o, am);
+            } else {
+                pool_general(xp, self.w, k, st, self.oh, self.ow, o, am);
+            }
+            if self.relu {
+                for v in o.iter_mut() {
+                    // NaN stays NaN, as in ReLU::forward.
+                    if *v < 0.0 {
+                        *v = 0.0;
                     }
                 }
-            });
-        Ok(())
+            }
+        }
+    }
+
+    /// The input gradient `gin` of the planes whose outputs `y` (arg-max
+    /// `am`) got the gradient `gout`.
+    pub(crate) fn backward_chunk(&self, gout: &[f32], am: &[u32], y: &[f32], gin: &mut [f32]) {
+        let oplane = self.oh * self.ow;
+        if oplane == 0 || self.plane == 0 {
+            gin.fill(0.0);
+            return;
+        }
+        for ((gi, (go, am)), y) in gin
+            .chunks_mut(self.plane)
+            .zip(gout.chunks(oplane).zip(am.chunks(oplane)))
+            .zip(y.chunks(oplane))
+        {
+            unpool(self.relu, go, am, y, gi);
+        }
+    }
+}
+
+/// Routes the gradients `go` of one plane to the arg-max positions `am`
+/// (with `relu`, only where the pooled value `y` is positive).
+fn unpool(relu: bool, go: &[f32], am: &[u32], y: &[f32], gi: &mut [f32]) {
+    gi.fill(0.0);
+    if relu {
+        for ((g, &a), &y) in go.iter().zip(am).zip(y) {
+            if y > 0.0 {
+                gi[a as usize] += g;
+            }
+        }
+    } else {
+        for (g, &a) in go.iter().zip(am) {
+            gi[a as usize] += g;
+        }
     }
 }
 
@@ -257,7 +370,7 @@ fn pool_2x2(xp: &[f32], w: usize, oh: usize, ow: usize, o: &mut [f32], am: &mut 
     #[cfg(target_arch = "x86_64")]
     // The SIMD path keeps argmax positions in i32 lanes: planes past
     // i32::MAX elements take the scalar loop (u32 positions).
-    if ow >= 8 && 2 * oh * w <= i32::MAX as usize && std::is_x86_feature_detected!("avx2") {
+    if ow >= 1 && 2 * oh * w <= i32::MAX as usize && std::is_x86_feature_detected!("avx2") {
         // SAFETY: AVX2 was detected just above.
         unsafe { simd::pool_2x2(xp, w, oh, ow, o, am) };
         return;
@@ -353,24 +466,34 @@ mod simd {
         o: &mut [f32],
         am: &mut [u32],
     ) {
-        assert!(ow >= 8 && 2 * ow <= w && 2 * oh * w <= xp.len());
+        assert!(ow >= 1 && 2 * ow <= w && 2 * oh * w <= xp.len());
         assert!(o.len() >= oh * ow && am.len() >= oh * ow);
         let lanes: __m256i = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
-        let zero = _mm256_andnot_ps(_mm256_castsi256_ps(lanes), _mm256_castsi256_ps(lanes));
         for oy in 0..oh {
             let r0 = 2 * oy * w;
+            if ow < 8 {
+                // Narrow planes: the two rows staged in 16-float buffers
+                // (zeros past the row; those lanes are not stored).
+                let (mut top, mut bot) = ([0.0f32; 16], [0.0f32; 16]);
+                top[..2 * ow].copy_from_slice(&xp[r0..r0 + 2 * ow]);
+                bot[..2 * ow].copy_from_slice(&xp[r0 + w..r0 + w + 2 * ow]);
+                let (best, idx) = step8(&top, &bot, w, r0, lanes);
+                let (mut ob, mut ab) = ([0.0f32; 8], [0u32; 8]);
+                // SAFETY: both buffers have 8 elements.
+                unsafe {
+                    _mm256_storeu_ps(ob.as_mut_ptr(), best);
+                    _mm256_storeu_si256(ab.as_mut_ptr().cast(), idx);
+                }
+                o[oy * ow..][..ow].copy_from_slice(&ob[..ow]);
+                am[oy * ow..][..ow].copy_from_slice(&ab[..ow]);
+                continue;
+            }
             let mut ox = 0;
             loop {
                 // The last step may overlap the previous one (same values).
                 let s = ox.min(ow - 8);
-                let (tl, tr) = deinterleave(&xp[r0 + 2 * s..]);
-                let (bl, br) = deinterleave(&xp[r0 + w + 2 * s..]);
-                let (best, at) = (tl, zero);
-                let (best, at) = step(best, at, tr, 1);
-                let (best, at) = step(best, at, bl, w as i32);
-                let (best, at) = step(best, at, br, w as i32 + 1);
-                let base = _mm256_add_epi32(_mm256_set1_epi32((r0 + 2 * s) as i32), lanes);
-                let idx = _mm256_add_epi32(base, _mm256_castps_si256(at));
+                let at = r0 + 2 * s;
+                let (best, idx) = step8(&xp[at..], &xp[at + w..], w, at, lanes);
                 let dst = &mut o[oy * ow + s..][..8];
                 let adst = &mut am[oy * ow + s..][..8];
                 // SAFETY: both destinations have 8 elements.
@@ -384,6 +507,23 @@ mod simd {
                 ox += 8;
             }
         }
+    }
+
+    /// Maxima and their plane positions of the 8 windows whose top rows
+    /// start `top` and `bot` (16 floats each; `top` starts at plane
+    /// position `at`, rows `w` apart).
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn step8(top: &[f32], bot: &[f32], w: usize, at: usize, lanes: __m256i) -> (__m256, __m256i) {
+        let zero = _mm256_andnot_ps(_mm256_castsi256_ps(lanes), _mm256_castsi256_ps(lanes));
+        let (tl, tr) = deinterleave(top);
+        let (bl, br) = deinterleave(bot);
+        let (best, off) = (tl, zero);
+        let (best, off) = step(best, off, tr, 1);
+        let (best, off) = step(best, off, bl, w as i32);
+        let (best, off) = step(best, off, br, w as i32 + 1);
+        let base = _mm256_add_epi32(_mm256_set1_epi32(at as i32), lanes);
+        (best, _mm256_add_epi32(base, _mm256_castps_si256(off)))
     }
 }
 
@@ -406,6 +546,11 @@ mod tests {
             (4, 18),
             (6, 17),
             (2, 40),
+            (2, 2),
+            (3, 5),
+            (6, 6),
+            (10, 14),
+            (11, 15),
         ] {
             let (oh, ow) = (h / 2, w / 2);
             for trial in 0..4 {

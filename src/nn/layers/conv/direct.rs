@@ -17,14 +17,8 @@
 //! count); weight-gradient chunks are summed by the caller in a fixed order,
 //! so results are the same on any number of threads.
 
-use rayon::prelude::*;
-
 use super::Geom;
 use crate::nn::buf::{grow, with_scratch};
-use crate::nn::layers::chunking;
-
-/// Images per parallel task of the forward / input-gradient kernels.
-const FWD_CHUNK: usize = 2;
 
 /// Images per weight-gradient partial sum.
 pub(super) const WGRAD_CHUNK: usize = 4;
@@ -94,88 +88,94 @@ fn pad_into(g: &Geom, x: &[f32], hp: usize, wp: usize, xp: &mut [f32]) {
     }
 }
 
-/// Forward pass, same contract as `conv_forward`: `x` NCHW images, `w`
-/// `[oc, c, kh, kw]`, `out` NCHW outputs (overwritten).
-///
-/// # Panics
-/// If `!forward_applies(g)` (an internal invariant).
-pub(super) fn forward(g: &Geom, x: &[f32], w: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
-    forward_isa(isa(), g, x, w, bias, out);
-}
-
-fn forward_isa(isa: Isa, g: &Geom, x: &[f32], w: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
-    assert!(
-        forward_applies(g),
-        "direct convolution: unsupported geometry"
-    );
-    let n = x.len() / g.in_len().max(1);
-    if n == 0 || g.out_len() == 0 {
-        return;
-    }
+/// The weights `[oc, c, kh, kw]` as the forward kernels read them,
+/// `[c·kh·kw, oc]` (the weights of one kernel tap contiguous).
+pub(super) fn forward_prepare(g: &Geom, w: &[f32]) -> Vec<f32> {
     let k = g.k();
-    // Weights as [k][oc]: the weights of one kernel tap are contiguous.
     let mut wt = vec![0.0f32; k * g.oc];
     for oc in 0..g.oc {
         for (j, &v) in w[oc * k..(oc + 1) * k].iter().enumerate() {
             wt[j * g.oc + oc] = v;
         }
     }
-    let (hp, wp) = (g.h + 2 * g.pad, g.w + 2 * g.pad);
-    let (len, _) = chunking(n, FWD_CHUNK);
-    out.par_chunks_mut(len * g.out_len())
-        .zip(x.par_chunks(len * g.in_len()))
-        .for_each(|(o, xc)| {
-            with_scratch(|s| {
-                for (oi, xi) in o.chunks_mut(g.out_len()).zip(xc.chunks(g.in_len())) {
-                    let xp: &[f32] = if g.pad == 0 {
-                        xi
-                    } else {
-                        let xp = grow(&mut s.a, g.c * hp * wp);
-                        pad_into(g, xi, hp, wp, xp);
-                        xp
-                    };
-                    let a = Args {
-                        g,
-                        xp,
-                        hp,
-                        wp,
-                        wt: &wt,
-                        bias,
-                    };
-                    fwd_image(isa, &a, oi);
-                }
-            });
-        });
+    wt
 }
 
-/// Input gradient `gin` (NCHW, overwritten) from the output gradient `gout`:
-/// the stride-1 convolution of `gout` padded by `k − 1 − pad` with the
-/// kernel flipped in both spatial axes and its channel axes swapped.
+/// Forward pass of the images in `x` one after the other on this thread,
+/// with weights from [`forward_prepare`].
 ///
 /// # Panics
-/// If `!input_grad_applies(g)` (an internal invariant).
-pub(super) fn input_grad(g: &Geom, gout: &[f32], w: &[f32], gin: &mut [f32]) {
-    input_grad_isa(isa(), g, gout, w, gin);
+/// If `!forward_applies(g)` (an internal invariant).
+pub(super) fn forward_images(
+    g: &Geom,
+    x: &[f32],
+    wt: &[f32],
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+) {
+    forward_images_isa(isa(), g, x, wt, bias, out);
 }
 
-fn input_grad_isa(isa: Isa, g: &Geom, gout: &[f32], w: &[f32], gin: &mut [f32]) {
+fn forward_images_isa(
+    isa: Isa,
+    g: &Geom,
+    x: &[f32],
+    wt: &[f32],
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+) {
     assert!(
-        input_grad_applies(g),
+        forward_applies(g),
         "direct convolution: unsupported geometry"
     );
-    let (kh, kw) = (g.kh, g.kw);
-    let gt = Geom {
+    if g.in_len() == 0 || g.out_len() == 0 {
+        return;
+    }
+    let (hp, wp) = (g.h + 2 * g.pad, g.w + 2 * g.pad);
+    with_scratch(|s| {
+        for (oi, xi) in out.chunks_mut(g.out_len()).zip(x.chunks(g.in_len())) {
+            let xp: &[f32] = if g.pad == 0 {
+                xi
+            } else {
+                let xp = grow(&mut s.a, g.c * hp * wp);
+                pad_into(g, xi, hp, wp, xp);
+                xp
+            };
+            let a = Args {
+                g,
+                xp,
+                hp,
+                wp,
+                wt,
+                bias,
+            };
+            fwd_image(isa, &a, oi);
+        }
+    });
+}
+
+/// The input gradient is the stride-1 convolution of the output gradient
+/// padded by `k − 1 − pad` with the kernel flipped in both spatial axes and
+/// its channel axes swapped. The geometry of the input gradient as a forward convolution: the output
+/// gradient padded by `k − 1 − pad`, `oc` input channels, `c` outputs.
+fn transposed(g: &Geom) -> Geom {
+    Geom {
         c: g.oc,
         h: g.oh,
         w: g.ow,
         oc: g.c,
-        kh,
-        kw,
+        kh: g.kh,
+        kw: g.kw,
         stride: 1,
-        pad: kh - 1 - g.pad,
+        pad: g.kh - 1 - g.pad,
         oh: g.h,
         ow: g.w,
-    };
+    }
+}
+
+/// The weights `[oc, c, kh, kw]` as [`input_grad_images`] reads them.
+pub(super) fn input_grad_prepare(g: &Geom, w: &[f32]) -> Vec<f32> {
+    let (kh, kw) = (g.kh, g.kw);
     let mut wf = vec![0.0f32; g.oc * g.k()];
     for oc in 0..g.oc {
         for c in 0..g.c {
@@ -187,11 +187,28 @@ fn input_grad_isa(isa: Isa, g: &Geom, gout: &[f32], w: &[f32], gin: &mut [f32]) 
             }
         }
     }
+    forward_prepare(&transposed(g), &wf)
+}
+
+/// Input gradients of the images of `gout` one after the other on this
+/// thread (`gin` overwritten), with weights from [`input_grad_prepare`].
+///
+/// # Panics
+/// If `!input_grad_applies(g)` (an internal invariant).
+pub(super) fn input_grad_images(g: &Geom, prepared: &[f32], gout: &[f32], gin: &mut [f32]) {
+    input_grad_images_isa(isa(), g, prepared, gout, gin);
+}
+
+fn input_grad_images_isa(isa: Isa, g: &Geom, prepared: &[f32], gout: &[f32], gin: &mut [f32]) {
+    assert!(
+        input_grad_applies(g),
+        "direct convolution: unsupported geometry"
+    );
     if gout.is_empty() {
         gin.fill(0.0);
         return;
     }
-    forward_isa(isa, &gt, gout, &wf, None, gin);
+    forward_images_isa(isa, &transposed(g), gout, prepared, None, gin);
 }
 
 /// Adds the weight gradient `[oc, c, kh, kw]` and bias gradient `[oc]` of
@@ -1082,10 +1099,59 @@ mod avx512 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Geom, col2im, conv_forward_gemm, im2col};
+    use super::super::{Geom, col2im, gemm_forward_chunk as conv_forward_gemm, im2col};
     use super::*;
+    use crate::nn::layers::chunking;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
+    use rayon::prelude::*;
+
+    /// Images per parallel task of the whole-batch wrappers the tests use.
+    const FWD_CHUNK: usize = 2;
+
+    /// Forward pass of a whole batch (`x` NCHW images, `w` `[oc, c, kh, kw]`,
+    /// `out` NCHW outputs, overwritten), fixed chunks in parallel.
+    fn forward_isa(
+        isa: Isa,
+        g: &Geom,
+        x: &[f32],
+        w: &[f32],
+        bias: Option<&[f32]>,
+        out: &mut [f32],
+    ) {
+        assert!(
+            forward_applies(g),
+            "direct convolution: unsupported geometry"
+        );
+        let n = x.len() / g.in_len().max(1);
+        if n == 0 || g.out_len() == 0 {
+            return;
+        }
+        let wt = forward_prepare(g, w);
+        let (len, _) = chunking(n, FWD_CHUNK);
+        out.par_chunks_mut(len * g.out_len())
+            .zip(x.par_chunks(len * g.in_len()))
+            .for_each(|(o, xc)| forward_images_isa(isa, g, xc, &wt, bias, o));
+    }
+
+    /// Input gradient `gin` (NCHW, overwritten) of a whole batch from the output
+    /// gradient `gout`, fixed chunks in parallel.
+    fn input_grad_isa(isa: Isa, g: &Geom, gout: &[f32], w: &[f32], gin: &mut [f32]) {
+        assert!(
+            input_grad_applies(g),
+            "direct convolution: unsupported geometry"
+        );
+        let n = gout.len() / g.out_len().max(1);
+        if n == 0 || g.in_len() == 0 {
+            gin.fill(0.0);
+            return;
+        }
+        let prepared = input_grad_prepare(g, w);
+        let (len, _) = chunking(n, FWD_CHUNK);
+        gin.par_chunks_mut(len * g.in_len())
+            .zip(gout.par_chunks(len * g.out_len()))
+            .for_each(|(gi, gc)| input_grad_images_isa(isa, g, &prepared, gc, gi));
+    }
 
     fn geom(c: usize, h: usize, w: usize, oc: usize, kh: usize, kw: usize, pad: usize) -> Geom {
         Geom {

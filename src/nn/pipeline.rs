@@ -1,0 +1,469 @@
+//! The batch-parallel training pass of [`Sequential::train_step`]
+//! (crate-internal).
+//!
+//! A training batch is cut into fixed chunks of [`CHUNK`] images
+//! (independent of the thread count). Each chunk runs the whole network on
+//! one thread — forward through every layer, its rows of the loss, backward
+//! through every layer — writing into its own slices of the layers' batch
+//! buffers, so a chunk's activations stay in that core's cache and the only
+//! synchronisation is one fork/join per step (instead of one per layer and
+//! direction). Parameter gradients are reduced after the join, in a fixed
+//! order: each convolution sums its per-chunk partials in chunk order, and
+//! each fully connected layer computes `gᵀ·x` over the whole batch. Results
+//! are therefore the same on any number of threads.
+//!
+//! [`Sequential::train_step`]: super::Sequential::train_step
+
+use rayon::prelude::*;
+
+use super::buf::Buf;
+use super::layers::{
+    ConvKernel, Layer, LinearKernel, PoolKernel, chunking, is_relu_pool, mask_chunk,
+    relu_backward_chunk, relu_chunk,
+};
+use super::loss::{LossStats, check_targets, cross_entropy_rows};
+use crate::error::{Error, Result};
+
+/// Images per chunk: small enough that a chunk's activations and gradients
+/// stay in a core's L2 cache, large enough that the per-chunk weight-gradient
+/// partials of the convolutions and the GEMM calls of the fully connected
+/// layers stay cheap.
+pub(crate) const CHUNK: usize = 5;
+
+/// Which layers a stage covers: one layer, or a ReLU fused with the
+/// following max pooling (`first` the ReLU, `first + 1` the pooling).
+#[derive(Debug, Clone, Copy)]
+struct Stage {
+    first: usize,
+    fused: bool,
+}
+
+impl Stage {
+    /// The layer holding the stage's output.
+    fn last(&self) -> usize {
+        self.first + usize::from(self.fused)
+    }
+}
+
+/// What a stage computes, shared by every chunk.
+enum Kernel<'a> {
+    Conv(ConvKernel<'a>),
+    Pool(PoolKernel),
+    Relu,
+    Flatten,
+    Linear(LinearKernel<'a>),
+    Dropout,
+}
+
+/// One stage's slices of the batch buffers for one chunk (empty where the
+/// stage has no such buffer).
+#[derive(Default)]
+struct Io<'a> {
+    out: &'a mut [f32],
+    gin: &'a mut [f32],
+    argmax: &'a mut [u32],
+    part: &'a mut [f32],
+    mask: &'a [f32],
+}
+
+/// `buf` cut into `n` consecutive pieces of `len` (the last shorter; empty
+/// pieces past the end of `buf`).
+fn pieces<T>(buf: &mut [T], len: usize, n: usize) -> impl Iterator<Item = &mut [T]> {
+    buf.chunks_mut(len.max(1))
+        .chain(std::iter::repeat_with(|| &mut [][..]))
+        .take(n)
+}
+
+/// Forward pass, mean softmax cross-entropy against `targets` and backward
+/// pass of `layers` on the batch `x` (`shape`, standard layout), in chunks
+/// in parallel: every layer's output and every parameter gradient is
+/// written; `loss_grad` receives the gradient w.r.t. the logits.
+///
+/// # Errors
+/// [`Error::EmptyInput`] without layers; a layer's [`Error::ShapeMismatch`]
+/// for an input it does not take; the loss's errors for bad targets or
+/// logits that are not `[n, classes]`. Nothing is computed on error.
+pub(crate) fn train_pass(
+    layers: &mut [(String, Layer)],
+    x: &[f32],
+    shape: &[usize],
+    targets: &[usize],
+    loss_grad: &mut Buf,
+) -> Result<LossStats> {
+    if layers.is_empty() {
+        return Err(Error::EmptyInput {
+            what: "network (no layers)",
+        });
+    }
+    let stages = stages(layers);
+    let n = shape.first().copied().unwrap_or(0);
+    let (len, n_chunks) = chunking(n, CHUNK);
+
+    // Shapes, buffers and prepared weights, checking every layer's input.
+    let mut shapes = vec![shape.to_vec()];
+    for (s, st) in stages.iter().enumerate() {
+        let out = plan(layers, st, &shapes[s], s > 0, n_chunks)?;
+        shapes.push(out);
+    }
+    let logits_shape = shapes.last().expect("output shape");
+    if logits_shape.len() != 2 {
+        return Err(Error::ShapeMismatch {
+            what: "network output (logits [n, classes])",
+            expected: vec![targets.len(), usize::MAX],
+            got: logits_shape.clone(),
+        });
+    }
+    let classes = logits_shape[1];
+    check_targets(n, classes, targets)?;
+    let inv_n = 1.0 / n as f64;
+    let lg = loss_grad.reshape(logits_shape);
+
+    // Every stage's kernel and its buffers cut into per-chunk slices.
+    let img = |s: &[usize]| s[1..].iter().product::<usize>();
+    let mut kernels = Vec::with_capacity(stages.len());
+    let mut per_chunk: Vec<Vec<Io<'_>>> = (0..n_chunks).map(|_| Vec::new()).collect();
+    let mut rest: &mut [(String, Layer)] = layers;
+    let mut at = 0;
+    for (s, st) in stages.iter().enumerate() {
+        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(st.last() + 1 - at);
+        rest = tail;
+        at = st.last() + 1;
+        let (in_len, out_len) = (len * img(&shapes[s]), len * img(&shapes[s + 1]));
+        let mut ios: Vec<Io<'_>> = (0..n_chunks).map(|_| Io::default()).collect();
+        let kernel = if st.fused {
+            let [.., (_, Layer::ReLU(r)), (_, Layer::MaxPool2d(p))] = mine else {
+                unreachable!("fused stages are ReLU → MaxPool2d")
+            };
+            {
+                let (k, out, argmax, _) = p.split();
+                let (_, gin) = r.split();
+                for (io, ((o, a), g)) in ios.iter_mut().zip(
+                    pieces(out, out_len, n_chunks)
+                        .zip(pieces(argmax, out_len, n_chunks))
+                        .zip(pieces(gin, in_len, n_chunks)),
+                ) {
+                    (io.out, io.argmax, io.gin) = (o, a, g);
+                }
+                Kernel::Pool(k)
+            }
+        } else {
+            let [.., (_, layer)] = mine else {
+                unreachable!("a stage has at least one layer")
+            };
+            {
+                let (kernel, out, gin) = match layer {
+                    Layer::Conv2d(c) => {
+                        let (k, out, gin, partials) = c.split();
+                        let pl = k.partial_len();
+                        for (io, p) in ios.iter_mut().zip(partials[pl..].chunks_mut(pl)) {
+                            io.part = p;
+                        }
+                        (Kernel::Conv(k), out, gin)
+                    }
+                    Layer::MaxPool2d(p) => {
+                        let (k, out, argmax, gin) = p.split();
+                        for (io, a) in ios.iter_mut().zip(pieces(argmax, out_len, n_chunks)) {
+                            io.argmax = a;
+                        }
+                        (Kernel::Pool(k), out, gin)
+                    }
+                    Layer::ReLU(r) => {
+                        let (out, gin) = r.split();
+                        (Kernel::Relu, out, gin)
+                    }
+                    Layer::Flatten(f) => {
+                        let (out, gin) = f.split();
+                        (Kernel::Flatten, out, gin)
+                    }
+                    Layer::Linear(l) => {
+                        let (k, out, gin) = l.split();
+                        (Kernel::Linear(k), out, gin)
+                    }
+                    Layer::Dropout(d) => {
+                        let (mask, out, gin) = d.split();
+                        for (io, m) in ios.iter_mut().zip(mask.chunks(out_len.max(1))) {
+                            io.mask = m;
+                        }
+                        (Kernel::Dropout, out, gin)
+                    }
+                };
+                let gin_len = if gin.is_empty() { 0 } else { in_len };
+                for (io, (o, g)) in ios
+                    .iter_mut()
+                    .zip(pieces(out, out_len, n_chunks).zip(pieces(gin, gin_len, n_chunks)))
+                {
+                    (io.out, io.gin) = (o, g);
+                }
+                kernel
+            }
+        };
+        kernels.push(kernel);
+        for (chunk, io) in per_chunk.iter_mut().zip(ios) {
+            chunk.push(io);
+        }
+    }
+
+    let x_len = len * img(shape);
+    let results: Vec<(f64, usize)> = per_chunk
+        .into_par_iter()
+        .zip(x.par_chunks(x_len.max(1)))
+        .zip(lg.par_chunks_mut((len * classes).max(1)))
+        .zip(targets.par_chunks(len.max(1)))
+        .map(|(((mut io, xc), gc), tc)| run_chunk(&kernels, &mut io, xc, gc, tc, classes, inv_n))
+        .collect();
+    drop(kernels);
+
+    // Parameter gradients, reduced in a fixed order.
+    for (s, st) in stages.iter().enumerate() {
+        let (before, tail) = layers.split_at_mut(st.first);
+        let (cur, after) = tail.split_at_mut(1);
+        match &mut cur[0].1 {
+            Layer::Conv2d(c) => c.reduce_partials(),
+            Layer::Linear(l) => {
+                let input = match s {
+                    0 => x,
+                    _ => before[st.first - 1].1.output_slice(),
+                };
+                let gout = match stages.get(s + 1) {
+                    Some(next) => after[next.first - st.first - 1].1.grad_input_slice(),
+                    None => loss_grad.as_slice(),
+                };
+                l.param_grads(input, gout);
+            }
+            _ => {}
+        }
+    }
+    let (mut total, mut correct) = (0.0, 0);
+    for (l, c) in results {
+        total += l;
+        correct += c;
+    }
+    Ok(LossStats {
+        loss: total * inv_n,
+        correct,
+    })
+}
+
+/// Groups `layers` into stages (ReLU → MaxPool2d pairs fused).
+fn stages(layers: &[(String, Layer)]) -> Vec<Stage> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < layers.len() {
+        let fused = i + 1 < layers.len() && is_relu_pool(&layers[i].1, &layers[i + 1].1);
+        out.push(Stage { first: i, fused });
+        i += 1 + usize::from(fused);
+    }
+    out
+}
+
+/// Sizes a stage's buffers for an input of `shape`; returns its output shape.
+fn plan(
+    layers: &mut [(String, Layer)],
+    st: &Stage,
+    shape: &[usize],
+    need_input_grad: bool,
+    n_chunks: usize,
+) -> Result<Vec<usize>> {
+    if st.fused {
+        let (a, b) = layers.split_at_mut(st.first + 1);
+        let (Layer::ReLU(r), Layer::MaxPool2d(p)) = (&mut a[st.first].1, &mut b[0].1) else {
+            unreachable!("fused stages are ReLU → MaxPool2d")
+        };
+        let out = p.plan(shape, true, need_input_grad)?;
+        r.plan(shape, true, need_input_grad);
+        return Ok(out);
+    }
+    match &mut layers[st.first].1 {
+        Layer::Conv2d(c) => c.plan(shape, need_input_grad, n_chunks),
+        Layer::MaxPool2d(p) => p.plan(shape, false, need_input_grad),
+        Layer::ReLU(r) => {
+            r.plan(shape, false, need_input_grad);
+            Ok(shape.to_vec())
+        }
+        Layer::Flatten(f) => f.plan(shape, need_input_grad),
+        Layer::Linear(l) => l.plan(shape, need_input_grad),
+        Layer::Dropout(d) => {
+            d.plan(shape, need_input_grad);
+            Ok(shape.to_vec())
+        }
+    }
+}
+
+/// The whole network on one chunk: forward, loss rows (gradient into `lg`),
+/// backward. Returns the chunk's summed loss and correct count.
+fn run_chunk(
+    kernels: &[Kernel<'_>],
+    io: &mut [Io<'_>],
+    x: &[f32],
+    lg: &mut [f32],
+    targets: &[usize],
+    classes: usize,
+    inv_n: f64,
+) -> (f64, usize) {
+    let last = kernels.len() - 1;
+    for (s, kernel) in kernels.iter().enumerate() {
+        let (prev, cur) = io.split_at_mut(s);
+        let input: &[f32] = if s == 0 { x } else { prev[s - 1].out };
+        let cur = &mut cur[0];
+        match kernel {
+            Kernel::Conv(k) => k.forward_chunk(input, cur.out),
+            Kernel::Pool(k) => k.forward_chunk(input, cur.out, cur.argmax),
+            Kernel::Relu => relu_chunk(input, cur.out),
+            Kernel::Flatten => cur.out.copy_from_slice(input),
+            Kernel::Linear(k) => k.forward_chunk(input, cur.out),
+            Kernel::Dropout => mask_chunk(input, cur.mask, cur.out),
+        }
+    }
+    let stats = cross_entropy_rows(io[last].out, classes, targets, inv_n, lg);
+    for (s, kernel) in kernels.iter().enumerate().rev() {
+        let (head, tail) = io.split_at_mut(s + 1);
+        let gout: &[f32] = if s == last { lg } else { tail[0].gin };
+        let (prev, cur) = head.split_at_mut(s);
+        let input: &[f32] = if s == 0 { x } else { prev[s - 1].out };
+        let cur = &mut cur[0];
+        // The first stage's input gradient is not needed.
+        let gin = (s > 0).then_some(&mut *cur.gin);
+        match (kernel, gin) {
+            (Kernel::Conv(k), gin) => k.backward_chunk(input, gout, cur.part, gin),
+            (_, None) => {}
+            (Kernel::Pool(k), Some(gin)) => k.backward_chunk(gout, cur.argmax, cur.out, gin),
+            (Kernel::Relu, Some(gin)) => relu_backward_chunk(gout, cur.out, gin),
+            (Kernel::Flatten, Some(gin)) => gin.copy_from_slice(gout),
+            (Kernel::Linear(k), Some(gin)) => k.input_grad_chunk(gout, gin),
+            (Kernel::Dropout, Some(gin)) => mask_chunk(gout, cur.mask, gin),
+        }
+    }
+    stats
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{
+        Conv2d, Conv2dConfig, Dropout, Flatten, LeNet5, Linear, MaxPool2d, Mode, ReLU, Sequential,
+        cross_entropy_with_grad,
+    };
+    use ndarray::{Array1, Array4, ArrayD, Ix2};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Loss and parameter gradients of the layer-by-layer passes
+    /// (`Sequential::forward`, the loss, `Sequential::backward`).
+    fn layerwise(net: &mut Sequential, x: &ArrayD<f32>, t: &[usize]) -> (f64, Vec<ArrayD<f32>>) {
+        let logits = net.forward(x.view(), Mode::Train).unwrap().to_owned();
+        let logits = logits.into_dimensionality::<Ix2>().unwrap();
+        let (loss, g) =
+            cross_entropy_with_grad(logits.view(), Array1::from(t.to_vec()).view()).unwrap();
+        net.backward(g.view()).unwrap();
+        let grads = net.params().iter().map(|(_, p)| p.grad().clone()).collect();
+        (f64::from(loss), grads)
+    }
+
+    fn pipelined(net: &mut Sequential, x: &ArrayD<f32>, t: &[usize]) -> (f64, Vec<ArrayD<f32>>) {
+        let mut lg = Buf::default();
+        let xs = x.as_slice().unwrap();
+        let s = train_pass(net.layers_mut_for_tests(), xs, x.shape(), t, &mut lg).unwrap();
+        let grads = net.params().iter().map(|(_, p)| p.grad().clone()).collect();
+        (s.loss, grads)
+    }
+
+    fn nets() -> Vec<(Sequential, [usize; 3])> {
+        vec![
+            (LeNet5::cifar10().seed(1).build(), [3, 32, 32]),
+            (LeNet5::mnist().seed(2).build(), [1, 28, 28]),
+            // Strided convolution (im2col path), unfused ReLU and pooling,
+            // dropout, a ReLU fused with an overlapping pooling.
+            (
+                Sequential::new()
+                    .add(
+                        "c1",
+                        Conv2d::new(
+                            2,
+                            5,
+                            3,
+                            Conv2dConfig {
+                                stride: 2,
+                                padding: 1,
+                            },
+                            3,
+                        )
+                        .unwrap(),
+                    )
+                    .add("p1", MaxPool2d::new(2).unwrap())
+                    .add("r1", ReLU::new())
+                    .add(
+                        "c2",
+                        Conv2d::new(5, 4, 2, Conv2dConfig::default(), 4).unwrap(),
+                    )
+                    .add("r2", ReLU::new())
+                    .add("p2", MaxPool2d::with_stride(2, 1).unwrap())
+                    .add("d", Dropout::new(0.3, 5).unwrap())
+                    .add("f", Flatten::new())
+                    .add("fc1", Linear::new(4 * 2 * 2, 7, 6))
+                    .add("r3", ReLU::new())
+                    .add("fc2", Linear::new(7, 3, 7)),
+                [2, 15, 16],
+            ),
+        ]
+    }
+
+    /// The chunked pass gives the loss and every parameter gradient of the
+    /// layer-by-layer passes (up to summation order), for batches around the
+    /// chunk size.
+    #[test]
+    fn matches_the_layerwise_passes() {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        for (net, [c, h, w]) in nets() {
+            let classes = net.layers().last().map_or(0, |(_, l)| match l {
+                Layer::Linear(l) => l.out_features(),
+                _ => 0,
+            });
+            for n in [1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 1, 23] {
+                let x = Array4::from_shape_simple_fn((n, c, h, w), || rng.random_range(-1.0..1.0))
+                    .into_dyn();
+                let t: Vec<usize> = (0..n).map(|_| rng.random_range(0..classes)).collect();
+                let (want_loss, want) = layerwise(&mut net.clone(), &x, &t);
+                let (loss, got) = pipelined(&mut net.clone(), &x, &t);
+                assert!(
+                    (loss - want_loss).abs() <= 1e-6 * want_loss.abs(),
+                    "loss n={n}"
+                );
+                assert_eq!(got.len(), want.len());
+                for (i, (a, b)) in got.iter().zip(&want).enumerate() {
+                    let scale = b.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
+                    for (u, v) in a.iter().zip(b) {
+                        assert!(
+                            (u - v).abs() <= 1e-5 * scale,
+                            "param {i}, n={n}: {u} vs {v}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The same bits on 1 and 3 threads.
+    #[test]
+    fn bit_identical_on_any_thread_count() {
+        let mut rng = ChaCha8Rng::seed_from_u64(10);
+        for (net, [c, h, w]) in nets() {
+            let n = 17;
+            let x = Array4::from_shape_simple_fn((n, c, h, w), || rng.random_range(-1.0..1.0))
+                .into_dyn();
+            let t: Vec<usize> = (0..n).map(|i| i % 3).collect();
+            let run = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                pool.install(|| pipelined(&mut net.clone(), &x, &t))
+            };
+            let (l1, g1) = run(1);
+            let (l3, g3) = run(3);
+            assert_eq!(l1.to_bits(), l3.to_bits());
+            for (a, b) in g1.iter().zip(&g3) {
+                assert!(a.iter().zip(b).all(|(u, v)| u.to_bits() == v.to_bits()));
+            }
+        }
+    }
+}
