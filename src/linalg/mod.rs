@@ -113,6 +113,24 @@ pub fn gemm<F: Float>(
         c.shape()
     );
     F::kernel_gemm(alpha, a, b, beta, c);
+    clear_upper_state();
+}
+
+/// Zeroes the upper halves of the vector registers after a GEMM kernel.
+///
+/// faer's micro-kernels (hand-written assembly) can return with the upper
+/// parts of the ymm/zmm registers in use. Until a `vzeroupper`, every legacy
+/// (non-VEX) SSE instruction that follows — the baseline-compiled code of
+/// this crate and of libm (`exp`) — then pays a state-transition penalty on
+/// many x86 CPUs; measured at 100+ ns per `exp` call in the CNN training
+/// step.
+#[inline]
+pub(crate) fn clear_upper_state() {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx") {
+        // SAFETY: AVX was detected just above.
+        unsafe { std::arch::x86_64::_mm256_zeroupper() };
+    }
 }
 
 /// `A·B` as a new array.
@@ -282,7 +300,8 @@ pub(crate) fn gemm_local<F: Float>(
         a.ncols() == b.nrows() && c.dim() == (a.nrows(), b.ncols()),
         "gemm_local: incompatible shapes"
     );
-    F::kernel_gemm_local(alpha, a, b, beta, c)
+    F::kernel_gemm_local(alpha, a, b, beta, c);
+    clear_upper_state();
 }
 
 /// Solves `A·X = B` for symmetric positive-definite `A` by Cholesky.

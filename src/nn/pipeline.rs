@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 /// stay in a core's L2 cache, large enough that the per-chunk weight-gradient
 /// partials of the convolutions and the GEMM calls of the fully connected
 /// layers stay cheap.
-pub(crate) const CHUNK: usize = 5;
+pub(crate) const CHUNK: usize = 10;
 
 /// Which layers a stage covers: one layer, or a ReLU fused with the
 /// following max pooling (`first` the ReLU, `first + 1` the pooling).

@@ -74,6 +74,31 @@ fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
     if FMA { a.mul_add(b, c) } else { c + a * b }
 }
 
+/// The sum of `v` in 16 interleaved partial sums (element `i` into partial
+/// `i mod 16`), combined pairwise at the end: a fixed order (the same result
+/// on every run and thread count) that the compiler turns into vector adds,
+/// instead of one serial chain of scalar additions.
+fn lane_sum(v: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 16];
+    let mut chunks = v.chunks_exact(16);
+    for c in &mut chunks {
+        for (a, x) in acc.iter_mut().zip(c) {
+            *a += x;
+        }
+    }
+    for (a, x) in acc.iter_mut().zip(chunks.remainder()) {
+        *a += x;
+    }
+    let mut w = 16;
+    while w > 1 {
+        w /= 2;
+        for i in 0..w {
+            acc[i] += acc[i + w];
+        }
+    }
+    acc[0]
+}
+
 /// Copies one image `[c, h, w]` (geometry `g`) into the zero-padded
 /// `[c, hp, wp]` (the image at row and column `pad`; `wp` may exceed
 /// `w + 2·pad`).
@@ -244,7 +269,7 @@ fn weight_grad_isa(isa: Isa, g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], 
                 gp[r * owr..][..g.ow].copy_from_slice(src);
             }
             for (d, plane) in db.iter_mut().zip(gi.chunks(g.p())) {
-                *d += plane.iter().sum::<f32>();
+                *d += lane_sum(plane);
             }
             let a = WArgs {
                 g,
@@ -287,7 +312,7 @@ fn weight_grad_flat(g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], db: &mut 
                 }
             }
             for (d, plane) in db.iter_mut().zip(gi.chunks(g.p())) {
-                *d += plane.iter().sum::<f32>();
+                *d += lane_sum(plane);
             }
             let a = FlatArgs {
                 g,
