@@ -1,6 +1,7 @@
 //! Optimizers with PyTorch's update rules: [`Sgd`] and [`Adam`].
 
 use ndarray::ArrayD;
+use rayon::prelude::*;
 
 use super::Sequential;
 use crate::error::{Error, Result};
@@ -47,6 +48,48 @@ fn check_state(state: &mut Vec<ArrayD<f32>>, shapes: &[Vec<usize>]) -> Result<bo
         });
     }
     Ok(false)
+}
+
+/// Elements per parallel block of an update.
+const BLOCK: usize = 8192;
+
+/// A parameter's value, gradient and up to two state slices (empty when
+/// unused), one block of elements.
+type Block<'a> = (&'a mut [f32], &'a [f32], &'a mut [f32], &'a mut [f32]);
+
+/// Appends the blocks of one parameter to `work`.
+fn blocks<'a>(
+    value: &'a mut ArrayD<f32>,
+    grad: &'a ArrayD<f32>,
+    s1: &'a mut [f32],
+    s2: &'a mut [f32],
+    work: &mut Vec<Block<'a>>,
+) {
+    let v = value.as_slice_mut().expect("standard layout");
+    let g = grad.as_slice().expect("standard layout");
+    let pieces = |s: &'a mut [f32]| {
+        s.chunks_mut(BLOCK)
+            .chain(std::iter::repeat_with(|| &mut [][..]))
+    };
+    for (((v, g), a), b) in v
+        .chunks_mut(BLOCK)
+        .zip(g.chunks(BLOCK))
+        .zip(pieces(s1))
+        .zip(pieces(s2))
+    {
+        work.push((v, g, a, b));
+    }
+}
+
+/// Runs `f` on every block, in parallel when there are several (the update
+/// of an element does not depend on the others, so the split does not change
+/// the result).
+fn for_each_block(work: Vec<Block<'_>>, f: impl Fn(Block<'_>) + Sync + Send) {
+    if work.len() > 1 {
+        work.into_par_iter().for_each(f);
+    } else {
+        work.into_iter().for_each(f);
+    }
 }
 
 /// Stochastic gradient descent with momentum, as `torch.optim.SGD`:
@@ -143,22 +186,33 @@ impl Optimizer for Sgd {
         );
         let damp = 1.0 - self.dampening as f32;
         let use_mom = self.momentum != 0.0;
+        let nesterov = self.nesterov;
         if first && use_mom {
             self.buffers = shapes.iter().map(|s| ArrayD::zeros(s.clone())).collect();
         }
-        for (i, (_, p)) in params.iter_mut().enumerate() {
+        let mut buffers = self.buffers.iter_mut();
+        let mut work = Vec::new();
+        for (_, p) in params.iter_mut() {
             let (value, grad) = p.value_and_grad_mut();
-            let v = value.as_slice_mut().expect("standard layout");
-            let g = grad.as_slice().expect("standard layout");
+            let b: &mut [f32] = match use_mom {
+                true => buffers
+                    .next()
+                    .expect("one buffer per parameter")
+                    .as_slice_mut()
+                    .expect("standard layout"),
+                false => &mut [],
+            };
+            blocks(value, grad, b, &mut [], &mut work);
+        }
+        for_each_block(work, |(v, g, b, _)| {
             if use_mom {
-                let b = self.buffers[i].as_slice_mut().expect("standard layout");
                 for ((v, &g), b) in v.iter_mut().zip(g).zip(b.iter_mut()) {
                     let mut d = g;
                     if wd != 0.0 {
                         d += wd * *v;
                     }
                     *b = if first { d } else { mu * *b + damp * d };
-                    let step = if self.nesterov { d + mu * *b } else { *b };
+                    let step = if nesterov { d + mu * *b } else { *b };
                     *v -= lr * step;
                 }
             } else {
@@ -167,7 +221,7 @@ impl Optimizer for Sgd {
                     *v -= lr * d;
                 }
             }
-        }
+        });
         Ok(())
     }
 
@@ -272,12 +326,14 @@ impl Optimizer for Adam {
         let bc2_sqrt = (1.0 - self.beta2.powi(t)).sqrt() as f32;
         let step_size = (self.lr / bc1) as f32;
         let (eps, wd) = (self.eps as f32, self.weight_decay as f32);
-        for (i, (_, p)) in params.iter_mut().enumerate() {
+        let mut work = Vec::new();
+        for (((_, p), m), v) in params.iter_mut().zip(&mut self.m).zip(&mut self.v) {
             let (value, grad) = p.value_and_grad_mut();
-            let pv = value.as_slice_mut().expect("standard layout");
-            let g = grad.as_slice().expect("standard layout");
-            let m = self.m[i].as_slice_mut().expect("standard layout");
-            let v = self.v[i].as_slice_mut().expect("standard layout");
+            let m = m.as_slice_mut().expect("standard layout");
+            let v = v.as_slice_mut().expect("standard layout");
+            blocks(value, grad, m, v, &mut work);
+        }
+        for_each_block(work, |(pv, g, m, v)| {
             for (((p, &g), m), v) in pv.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
                 let g = if wd != 0.0 { g + wd * *p } else { g };
                 *m += (g - *m) * (1.0 - b1);
@@ -285,7 +341,7 @@ impl Optimizer for Adam {
                 let denom = v.sqrt() / bc2_sqrt + eps;
                 *p -= step_size * *m / denom;
             }
-        }
+        });
         Ok(())
     }
 

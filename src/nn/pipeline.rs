@@ -18,8 +18,8 @@ use rayon::prelude::*;
 
 use super::buf::Buf;
 use super::layers::{
-    ConvKernel, Layer, LinearKernel, PoolKernel, chunking, is_relu_pool, mask_chunk,
-    relu_backward_chunk, relu_chunk,
+    ConvKernel, ConvSink, GradSink, Layer, LinearKernel, LinearSink, PoolKernel, chunking,
+    is_relu_pool, mask_chunk, relu_backward_chunk, relu_chunk,
 };
 use super::loss::{LossStats, check_targets, cross_entropy_rows};
 use crate::error::{Error, Result};
@@ -29,6 +29,15 @@ use crate::error::{Error, Result};
 /// partials of the convolutions and the GEMM calls of the fully connected
 /// layers stay cheap.
 pub(crate) const CHUNK: usize = 10;
+
+/// Output rows per task of a fully connected layer's weight gradient.
+const FC_GRAD_ROWS: usize = 32;
+
+/// One parameter-gradient reduction.
+enum GradTask<'a> {
+    Conv(ConvSink<'a>),
+    Linear(LinearSink<'a>, &'a [f32], &'a [f32]),
+}
 
 /// Which layers a stage covers: one layer, or a ReLU fused with the
 /// following max pooling (`first` the ReLU, `first + 1` the pooling).
@@ -213,26 +222,40 @@ pub(crate) fn train_pass(
         .collect();
     drop(kernels);
 
-    // Parameter gradients, reduced in a fixed order.
+    // Parameter gradients, each reduced in a fixed order, layers (and row
+    // blocks of the fully connected ones) in parallel.
+    let mut sinks = Vec::with_capacity(layers.len());
+    let (mut outs, mut gins) = (Vec::new(), Vec::new());
+    for (_, layer) in layers.iter_mut() {
+        let (sink, out, gin) = layer.grad_parts();
+        sinks.push(Some(sink));
+        outs.push(out);
+        gins.push(gin);
+    }
+    let lg: &[f32] = loss_grad.as_slice();
+    let mut tasks = Vec::new();
     for (s, st) in stages.iter().enumerate() {
-        let (before, tail) = layers.split_at_mut(st.first);
-        let (cur, after) = tail.split_at_mut(1);
-        match &mut cur[0].1 {
-            Layer::Conv2d(c) => c.reduce_partials(),
-            Layer::Linear(l) => {
-                let input = match s {
-                    0 => x,
-                    _ => before[st.first - 1].1.output_slice(),
+        match sinks[st.first].take() {
+            Some(GradSink::Conv(c)) => tasks.push(GradTask::Conv(c)),
+            Some(GradSink::Linear(l)) => {
+                let input = if s == 0 {
+                    x
+                } else {
+                    outs[stages[s - 1].last()]
                 };
-                let gout = match stages.get(s + 1) {
-                    Some(next) => after[next.first - st.first - 1].1.grad_input_slice(),
-                    None => loss_grad.as_slice(),
-                };
-                l.param_grads(input, gout);
+                let gout = stages.get(s + 1).map_or(lg, |next| gins[next.first]);
+                for part in l.split(FC_GRAD_ROWS) {
+                    tasks.push(GradTask::Linear(part, input, gout));
+                }
             }
             _ => {}
         }
     }
+    tasks.into_par_iter().for_each(|t| match t {
+        GradTask::Conv(c) => c.reduce(),
+        GradTask::Linear(l, x, g) => l.compute(x, g),
+    });
+
     let (mut total, mut correct) = (0.0, 0);
     for (l, c) in results {
         total += l;

@@ -583,16 +583,61 @@ impl Conv2d {
         )
     }
 
-    /// Sums the chunk partials (in chunk order) into the weight and bias
-    /// gradients.
-    pub(crate) fn reduce_partials(&mut self) {
-        let g = self.planned.expect("Conv2d::reduce_partials after plan");
-        let (kw_len, pl) = (g.oc * g.k(), g.oc * g.k() + g.oc);
-        let (total, parts) = self.partials.split_at_mut(pl);
-        let (dw, db) = sum_partials(total, parts, kw_len);
-        self.weight.grad_slice_mut().copy_from_slice(dw);
-        if let Some(b) = &mut self.bias {
-            b.grad_slice_mut().copy_from_slice(db);
+    /// The parameter gradients of the last [`plan`](Self::plan)'s batch, to
+    /// be summed from the chunk partials, with the output and input-gradient
+    /// buffers.
+    ///
+    /// # Panics
+    /// Without a preceding `plan` (an internal invariant).
+    pub(crate) fn grad_parts(&mut self) -> (ConvSink<'_>, &[f32], &[f32]) {
+        let g = self.planned.expect("Conv2d::grad_parts after plan");
+        let sink = ConvSink {
+            kw_len: g.oc * g.k(),
+            pl: g.oc * g.k() + g.oc,
+            partials: &self.partials,
+            dw: self.weight.grad_slice_mut(),
+            db: self.bias.as_mut().map(|b| b.grad_slice_mut()),
+        };
+        (sink, self.output.as_slice(), self.grad_input.as_slice())
+    }
+}
+
+/// A convolution's weight and bias gradients with the chunk partials they
+/// sum (`[dW, db]` slots of `pl` floats; the first slot is unused scratch,
+/// see [`Conv2d::plan`]).
+#[derive(Debug)]
+pub(crate) struct ConvSink<'a> {
+    kw_len: usize,
+    pl: usize,
+    partials: &'a [f32],
+    dw: &'a mut [f32],
+    db: Option<&'a mut [f32]>,
+}
+
+impl ConvSink<'_> {
+    /// `dW`, `db` ← the sum of the chunk partials, in chunk order.
+    pub(crate) fn reduce(self) {
+        let ConvSink {
+            kw_len,
+            pl,
+            partials,
+            dw,
+            mut db,
+        } = self;
+        dw.fill(0.0);
+        if let Some(db) = &mut db {
+            db.fill(0.0);
+        }
+        for part in partials[pl..].chunks(pl) {
+            let (pw, pb) = part.split_at(kw_len);
+            for (t, v) in dw.iter_mut().zip(pw) {
+                *t += v;
+            }
+            if let Some(db) = &mut db {
+                for (t, v) in db.iter_mut().zip(pb) {
+                    *t += v;
+                }
+            }
         }
     }
 }

@@ -248,27 +248,17 @@ impl Linear {
         )
     }
 
-    /// Weight and bias gradients of a whole batch: inputs `x` `[n, in]`,
-    /// output gradients `g` `[n, out]`.
-    pub(crate) fn param_grads(&mut self, x: &[f32], g: &[f32]) {
-        let (out_f, in_f) = (self.out_features(), self.in_features());
-        let n = g.len() / out_f.max(1);
-        let gv = ArrayView2::from_shape((n, out_f), g).expect("grad shape");
-        let xv = ArrayView2::from_shape((n, in_f), x).expect("input shape");
-        {
-            let dw = self.weight.grad_slice_mut();
-            let mut dwv = ArrayViewMut2::from_shape((out_f, in_f), dw).expect("dw shape");
-            linalg::gemm_local(1.0, gv.t(), xv, 0.0, &mut dwv);
-        }
-        if let Some(b) = &mut self.bias {
-            let db = b.grad_slice_mut();
-            db.fill(0.0);
-            for row in gv.rows() {
-                for (d, v) in db.iter_mut().zip(row) {
-                    *d += v;
-                }
-            }
-        }
+    /// The weight and bias gradients with the output and input-gradient
+    /// buffers.
+    pub(crate) fn grad_parts(&mut self) -> (LinearSink<'_>, &[f32], &[f32]) {
+        let sink = LinearSink {
+            row0: 0,
+            in_f: self.in_features(),
+            out_f: self.out_features(),
+            dw: self.weight.grad_slice_mut(),
+            db: self.bias.as_mut().map(|b| b.grad_slice_mut()),
+        };
+        (sink, self.output.as_slice(), self.grad_input.as_slice())
     }
 
     fn check_input(&self, s: &[usize]) -> Result<()> {
@@ -280,6 +270,59 @@ impl Linear {
             });
         }
         Ok(())
+    }
+}
+
+/// Rows `row0..` of a fully connected layer's weight gradient and the
+/// matching bias gradient entries, computed over a whole batch.
+#[derive(Debug)]
+pub(crate) struct LinearSink<'a> {
+    row0: usize,
+    in_f: usize,
+    out_f: usize,
+    dw: &'a mut [f32],
+    db: Option<&'a mut [f32]>,
+}
+
+impl<'a> LinearSink<'a> {
+    /// The same gradients cut into pieces of at most `rows` output rows
+    /// (independent work: each element's sum is the same either way).
+    pub(crate) fn split(self, rows: usize) -> Vec<LinearSink<'a>> {
+        let (in_f, out_f, row0) = (self.in_f, self.out_f, self.row0);
+        let rows = rows.max(1);
+        let mut db = self.db.map(|d| d.chunks_mut(rows));
+        self.dw
+            .chunks_mut((rows * in_f).max(1))
+            .enumerate()
+            .map(|(i, dw)| LinearSink {
+                row0: row0 + i * rows,
+                in_f,
+                out_f,
+                dw,
+                db: db.as_mut().and_then(|d| d.next()),
+            })
+            .collect()
+    }
+
+    /// `dW = gᵀ·x` and `db = Σ g` (rows in order) for the batch's inputs
+    /// `x` `[n, in]` and output gradients `g` `[n, out]`.
+    pub(crate) fn compute(self, x: &[f32], g: &[f32]) {
+        let n = g.len() / self.out_f.max(1);
+        let rows = self.dw.len() / self.in_f.max(1);
+        let r = self.row0..self.row0 + rows;
+        let gv = ArrayView2::from_shape((n, self.out_f), g).expect("grad shape");
+        let gv = gv.slice(ndarray::s![.., r]);
+        let xv = ArrayView2::from_shape((n, self.in_f), x).expect("input shape");
+        let mut dwv = ArrayViewMut2::from_shape((rows, self.in_f), self.dw).expect("dw shape");
+        linalg::gemm_local(1.0, gv.t(), xv, 0.0, &mut dwv);
+        if let Some(db) = self.db {
+            db.fill(0.0);
+            for row in gv.rows() {
+                for (d, v) in db.iter_mut().zip(row) {
+                    *d += v;
+                }
+            }
+        }
     }
 }
 

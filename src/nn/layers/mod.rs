@@ -16,12 +16,12 @@ mod pool;
 
 pub use activation::ReLU;
 pub(crate) use activation::{relu_backward_chunk, relu_chunk};
-pub(crate) use conv::ConvKernel;
 pub use conv::{Conv2d, Conv2dConfig};
+pub(crate) use conv::{ConvKernel, ConvSink};
 pub use dropout::Dropout;
 pub(crate) use dropout::mask_chunk;
-pub(crate) use linear::LinearKernel;
 pub use linear::{Flatten, Linear};
+pub(crate) use linear::{LinearKernel, LinearSink};
 pub use pool::MaxPool2d;
 pub(crate) use pool::PoolKernel;
 
@@ -264,13 +264,27 @@ impl Layer {
         dispatch!(self, l => l.grad_input.view())
     }
 
-    /// The output buffer as a flat slice.
-    pub(crate) fn output_slice(&self) -> &[f32] {
+    /// Where the parameter gradients of a planned batch go (see
+    /// [`crate::nn::pipeline`]), with the output and input-gradient buffers.
+    pub(crate) fn grad_parts(&mut self) -> (GradSink<'_>, &[f32], &[f32]) {
+        match self {
+            Layer::Conv2d(l) => {
+                let (s, o, g) = l.grad_parts();
+                (GradSink::Conv(s), o, g)
+            }
+            Layer::Linear(l) => {
+                let (s, o, g) = l.grad_parts();
+                (GradSink::Linear(s), o, g)
+            }
+            l => (GradSink::None, l.output_slice(), l.grad_input_slice()),
+        }
+    }
+
+    fn output_slice(&self) -> &[f32] {
         dispatch!(self, l => l.output.as_slice())
     }
 
-    /// The input-gradient buffer as a flat slice.
-    pub(crate) fn grad_input_slice(&self) -> &[f32] {
+    fn grad_input_slice(&self) -> &[f32] {
         dispatch!(self, l => l.grad_input.as_slice())
     }
 
@@ -350,6 +364,17 @@ macro_rules! impl_from {
     )*};
 }
 impl_from!(Conv2d, MaxPool2d, ReLU, Flatten, Linear, Dropout);
+
+/// A layer's parameter gradients for the batch-parallel training pass.
+#[derive(Debug)]
+pub(crate) enum GradSink<'a> {
+    /// No parameters.
+    None,
+    /// Summed from the chunk partials.
+    Conv(ConvSink<'a>),
+    /// Computed over the whole batch.
+    Linear(LinearSink<'a>),
+}
 
 /// ReLU → MaxPool2d pairs are fused by [`Sequential`](super::Sequential):
 /// one pass computes `pool(relu(x))` and one pass its gradient (the same

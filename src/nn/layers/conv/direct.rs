@@ -102,14 +102,37 @@ fn lane_sum(v: &[f32]) -> f32 {
 /// Copies one image `[c, h, w]` (geometry `g`) into the zero-padded
 /// `[c, hp, wp]` (the image at row and column `pad`; `wp` may exceed
 /// `w + 2·pad`).
-fn pad_into(g: &Geom, x: &[f32], hp: usize, wp: usize, xp: &mut [f32]) {
+///
+/// With `zero` false the border is assumed to be zero already (the buffer
+/// held another image of the same geometry: only the interior is written).
+fn pad_into(g: &Geom, x: &[f32], hp: usize, wp: usize, xp: &mut [f32], zero: bool) {
     let (c, h, w, pad) = (g.c, g.h, g.w, g.pad);
-    xp.fill(0.0);
+    if zero {
+        xp.fill(0.0);
+    }
     for ci in 0..c {
         for y in 0..h {
             let dst = &mut xp[(ci * hp + y + pad) * wp + pad..][..w];
-            dst.copy_from_slice(&x[(ci * h + y) * w..][..w]);
+            copy_short(dst, &x[(ci * h + y) * w..][..w]);
         }
+    }
+}
+
+/// `dst.copy_from_slice(src)` for the short rows of LeNet-sized images, in
+/// fixed-size blocks the compiler inlines (a `memcpy` call per row cost more
+/// than the copy).
+#[inline]
+fn copy_short(dst: &mut [f32], src: &[f32]) {
+    assert_eq!(dst.len(), src.len());
+    let mut d = dst.chunks_exact_mut(8);
+    let mut s = src.chunks_exact(8);
+    for (d, s) in (&mut d).zip(&mut s) {
+        let s: &[f32; 8] = s.try_into().expect("8 elements");
+        let d: &mut [f32; 8] = d.try_into().expect("8 elements");
+        *d = *s;
+    }
+    for (d, s) in d.into_remainder().iter_mut().zip(s.remainder()) {
+        *d = *s;
     }
 }
 
@@ -158,12 +181,16 @@ fn forward_images_isa(
     }
     let (hp, wp) = (g.h + 2 * g.pad, g.w + 2 * g.pad);
     with_scratch(|s| {
-        for (oi, xi) in out.chunks_mut(g.out_len()).zip(x.chunks(g.in_len())) {
+        for (i, (oi, xi)) in out
+            .chunks_mut(g.out_len())
+            .zip(x.chunks(g.in_len()))
+            .enumerate()
+        {
             let xp: &[f32] = if g.pad == 0 {
                 xi
             } else {
                 let xp = grow(&mut s.a, g.c * hp * wp);
-                pad_into(g, xi, hp, wp, xp);
+                pad_into(g, xi, hp, wp, xp, i == 0);
                 xp
             };
             let a = Args {
@@ -262,11 +289,15 @@ fn weight_grad_isa(isa: Isa, g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], 
     with_scratch(|s| {
         let xp = grow(&mut s.a, g.c * hp * wq);
         let gp = grow(&mut s.b, g.oc * g.oh * owr);
-        for (xi, gi) in x.chunks(g.in_len()).zip(gout.chunks(g.out_len())) {
-            pad_into(g, xi, hp, wq, xp);
-            gp.fill(0.0);
+        gp.fill(0.0);
+        for (i, (xi, gi)) in x
+            .chunks(g.in_len())
+            .zip(gout.chunks(g.out_len()))
+            .enumerate()
+        {
+            pad_into(g, xi, hp, wq, xp, i == 0);
             for (r, src) in gi.chunks(g.ow).enumerate() {
-                gp[r * owr..][..g.ow].copy_from_slice(src);
+                copy_short(&mut gp[r * owr..][..g.ow], src);
             }
             for (d, plane) in db.iter_mut().zip(gi.chunks(g.p())) {
                 *d += lane_sum(plane);
@@ -296,19 +327,25 @@ fn weight_grad_flat(g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], db: &mut 
     with_scratch(|s| {
         let xp = grow(&mut s.a, g.c * xs);
         let gq = grow(&mut s.b, g.oc * qlen);
+        // Borders and row tails stay zero: only the interiors are written
+        // for each image.
+        xp.fill(0.0);
+        gq.fill(0.0);
         for (xi, gi) in x.chunks(g.in_len()).zip(gout.chunks(g.out_len())) {
-            xp.fill(0.0);
             for ci in 0..g.c {
                 for y in 0..g.h {
-                    xp[ci * xs + (y + g.pad) * wq + g.pad..][..g.w]
-                        .copy_from_slice(&xi[(ci * g.h + y) * g.w..][..g.w]);
+                    copy_short(
+                        &mut xp[ci * xs + (y + g.pad) * wq + g.pad..][..g.w],
+                        &xi[(ci * g.h + y) * g.w..][..g.w],
+                    );
                 }
             }
-            gq.fill(0.0);
             for o in 0..g.oc {
                 for oy in 0..g.oh {
-                    gq[o * qlen + oy * wq..][..g.ow]
-                        .copy_from_slice(&gi[(o * g.oh + oy) * g.ow..][..g.ow]);
+                    copy_short(
+                        &mut gq[o * qlen + oy * wq..][..g.ow],
+                        &gi[(o * g.oh + oy) * g.ow..][..g.ow],
+                    );
                 }
             }
             for (d, plane) in db.iter_mut().zip(gi.chunks(g.p())) {
