@@ -17,7 +17,8 @@
 //!   the padded gradient;
 //! - weight gradient: for one input channel and kernel row, 8-wide partial
 //!   sums of `OCB` output channels × all `kw` kernel columns, reduced across
-//!   lanes once per (channel, kernel row).
+//!   lanes once per (channel, kernel row) and image (AVX-512: 16-wide, up to
+//!   4 output channels, reduced once per group of a few images).
 //!
 //! Work is split into fixed chunks of images (independent of the thread
 //! count); weight-gradient chunks are summed by the caller in a fixed order,
@@ -405,35 +406,51 @@ fn weight_grad_isa(isa: Isa, g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], 
 /// `weight_grad` with 16 lanes: the output gradient is laid out with the
 /// padded input's row stride `wq`, so that `dW[o][c][ki][kj] = Σ_q g[o][q] ·
 /// x[c][q + ki·wq + kj]` is one contiguous correlation over `q` (the columns
-/// `ow..wq` of every gradient row are zero).
+/// `ow..wq` of every gradient row are zero). Images go in groups of fixed
+/// size (a few, so that a group's copies stay in L1/L2): the kernel sums
+/// the correlations of a whole group in vector lanes and reduces across
+/// lanes once per group, not once per image.
 #[cfg(target_arch = "x86_64")]
 fn weight_grad_flat(g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], db: &mut [f32]) {
     let (hp, wq) = (g.h + 2 * g.pad, g.w + 2 * g.pad);
     let qlen = (g.oh * wq).next_multiple_of(16);
     let xs = (hp * wq).max(qlen + (g.kh - 1) * wq + g.kw - 1);
+    let (ximg, gimg) = (g.c * xs, g.oc * qlen);
+    let group = (WGRAD_GROUP_FLOATS / (ximg + gimg).max(1)).clamp(1, WGRAD_GROUP_MAX);
     with_scratch(|s| {
-        let xp = grow(&mut s.a, g.c * xs);
-        let gq = grow(&mut s.b, g.oc * qlen);
-        for (xi, gi) in x.chunks(g.in_len()).zip(gout.chunks(g.out_len())) {
+        for (xc, gc) in x
+            .chunks(group * g.in_len())
+            .zip(gout.chunks(group * g.out_len()))
+        {
+            let n = xc.len() / g.in_len();
+            let xp = grow(&mut s.a, n * ximg);
+            let gq = grow(&mut s.b, n * gimg);
             xp.fill(0.0);
-            for ci in 0..g.c {
-                for y in 0..g.h {
-                    xp[ci * xs + (y + g.pad) * wq + g.pad..][..g.w]
-                        .copy_from_slice(&xi[(ci * g.h + y) * g.w..][..g.w]);
-                }
-            }
             gq.fill(0.0);
-            for o in 0..g.oc {
-                for oy in 0..g.oh {
-                    gq[o * qlen + oy * wq..][..g.ow]
-                        .copy_from_slice(&gi[(o * g.oh + oy) * g.ow..][..g.ow]);
+            for (i, (xi, gi)) in xc
+                .chunks(g.in_len())
+                .zip(gc.chunks(g.out_len()))
+                .enumerate()
+            {
+                for ci in 0..g.c {
+                    for y in 0..g.h {
+                        xp[i * ximg + ci * xs + (y + g.pad) * wq + g.pad..][..g.w]
+                            .copy_from_slice(&xi[(ci * g.h + y) * g.w..][..g.w]);
+                    }
                 }
-            }
-            for (d, plane) in db.iter_mut().zip(gi.chunks(g.p())) {
-                *d += plane.iter().sum::<f32>();
+                for o in 0..g.oc {
+                    for oy in 0..g.oh {
+                        gq[i * gimg + o * qlen + oy * wq..][..g.ow]
+                            .copy_from_slice(&gi[(o * g.oh + oy) * g.ow..][..g.ow]);
+                    }
+                }
+                for (d, plane) in db.iter_mut().zip(gi.chunks(g.p())) {
+                    *d += plane.iter().sum::<f32>();
+                }
             }
             let a = FlatArgs {
                 g,
+                n,
                 xp,
                 xs,
                 wq,
@@ -446,15 +463,25 @@ fn weight_grad_flat(g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], db: &mut 
     });
 }
 
-/// Inputs of the 16-lane weight-gradient kernel for one image.
+/// Target size (floats) of one image group's copies in `weight_grad_flat`.
+#[cfg(target_arch = "x86_64")]
+const WGRAD_GROUP_FLOATS: usize = 16_384;
+
+/// Most images per group in `weight_grad_flat`.
+#[cfg(target_arch = "x86_64")]
+const WGRAD_GROUP_MAX: usize = 8;
+
+/// Inputs of the 16-lane weight-gradient kernel for a group of images.
 #[cfg(target_arch = "x86_64")]
 struct FlatArgs<'a> {
     g: &'a Geom,
-    /// Zero-padded image planes with row stride `wq` and plane stride `xs`.
+    /// Images in the group.
+    n: usize,
+    /// Zero-padded image planes `[n, c, xs]` with row stride `wq`.
     xp: &'a [f32],
     xs: usize,
     wq: usize,
-    /// Output gradient `[oc, qlen]`, row stride `wq`, zero elsewhere.
+    /// Output gradients `[n, oc, qlen]`, row stride `wq`, zero elsewhere.
     gq: &'a [f32],
     qlen: usize,
 }
@@ -1409,7 +1436,8 @@ mod avx512 {
         }
     }
 
-    /// Adds one image's weight gradient to `dw` (see `weight_grad_flat`).
+    /// Adds the weight gradient of a group of images to `dw` (see
+    /// `weight_grad_flat`).
     #[target_feature(enable = "avx512f,avx2,fma")]
     pub(super) fn wgrad_flat(a: &FlatArgs<'_>, dw: &mut [f32]) {
         match a.g.kw {
@@ -1425,15 +1453,21 @@ mod avx512 {
 
     #[target_feature(enable = "avx512f,avx2,fma")]
     fn flat_kw<const KW: usize>(a: &FlatArgs<'_>, dw: &mut [f32]) {
+        // Blocks of up to 4 output channels (3 for 7-wide kernels): every
+        // (unaligned) image load feeds that many accumulators, and the
+        // `OCB · KW` accumulators plus `OCB` gradient vectors fit the 32
+        // registers.
+        let wide = if KW <= 6 { 4 } else { 3 };
         let mut oc0 = 0;
         while oc0 < a.g.oc {
-            if a.g.oc - oc0 >= 2 {
-                flat_block::<KW, 2>(a, oc0, dw);
-                oc0 += 2;
-            } else {
-                flat_block::<KW, 1>(a, oc0, dw);
-                oc0 += 1;
+            let ocb = (a.g.oc - oc0).min(wide);
+            match ocb {
+                1 => flat_block::<KW, 1>(a, oc0, dw),
+                2 => flat_block::<KW, 2>(a, oc0, dw),
+                3 => flat_block::<KW, 3>(a, oc0, dw),
+                _ => flat_block::<KW, 4>(a, oc0, dw),
             }
+            oc0 += ocb;
         }
     }
 
@@ -1444,25 +1478,31 @@ mod avx512 {
     fn flat_block<const KW: usize, const OCB: usize>(a: &FlatArgs<'_>, oc0: usize, dw: &mut [f32]) {
         let g = a.g;
         assert!(g.kw == KW && g.c > 0 && g.kh > 0 && a.qlen.is_multiple_of(16));
-        assert!((oc0 + OCB) * a.qlen <= a.gq.len());
-        assert!(a.xs >= a.qlen + (g.kh - 1) * a.wq + KW - 1 && g.c * a.xs <= a.xp.len());
+        let (ximg, gimg) = (g.c * a.xs, g.oc * a.qlen);
+        assert!(oc0 + OCB <= g.oc && a.n * gimg <= a.gq.len());
+        assert!(a.xs >= a.qlen + (g.kh - 1) * a.wq + KW - 1 && a.n * ximg <= a.xp.len());
         assert!((oc0 + OCB) * g.c * g.kh * KW <= dw.len());
         let (xp, gq) = (a.xp.as_ptr(), a.gq.as_ptr());
         for c in 0..g.c {
             for ki in 0..g.kh {
-                let xbase = c * a.xs + ki * a.wq;
                 let mut acc = [[_mm512_setzero_ps(); KW]; OCB];
-                for q in (0..a.qlen).step_by(16) {
-                    let mut gv = [_mm512_setzero_ps(); OCB];
-                    for (o, gv) in gv.iter_mut().enumerate() {
-                        // SAFETY: (oc0 + o)·qlen + q + 16 ≤ gq.len() (asserted above).
-                        *gv = unsafe { _mm512_loadu_ps(gq.add((oc0 + o) * a.qlen + q)) };
-                    }
-                    for kj in 0..KW {
-                        // SAFETY: xbase + q + kj + 16 ≤ (c + 1)·xs ≤ xp.len() (asserted above).
-                        let xv = unsafe { _mm512_loadu_ps(xp.add(xbase + q + kj)) };
-                        for o in 0..OCB {
-                            acc[o][kj] = _mm512_fmadd_ps(gv[o], xv, acc[o][kj]);
+                for i in 0..a.n {
+                    let xbase = i * ximg + c * a.xs + ki * a.wq;
+                    let gbase = i * gimg + oc0 * a.qlen;
+                    for q in (0..a.qlen).step_by(16) {
+                        let mut gv = [_mm512_setzero_ps(); OCB];
+                        for (o, gv) in gv.iter_mut().enumerate() {
+                            // SAFETY: gbase + o·qlen + q + 16 ≤ (i + 1)·gimg ≤ gq.len()
+                            // (oc0 + OCB ≤ oc, asserted above).
+                            *gv = unsafe { _mm512_loadu_ps(gq.add(gbase + o * a.qlen + q)) };
+                        }
+                        for kj in 0..KW {
+                            // SAFETY: xbase + q + kj + 16 ≤ i·ximg + (c + 1)·xs ≤ xp.len()
+                            // (asserted above).
+                            let xv = unsafe { _mm512_loadu_ps(xp.add(xbase + q + kj)) };
+                            for o in 0..OCB {
+                                acc[o][kj] = _mm512_fmadd_ps(gv[o], xv, acc[o][kj]);
+                            }
                         }
                     }
                 }
@@ -1634,7 +1674,8 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         for (c, h, w, oc, kh, kw, pad) in CASES {
             let g = geom(c, h, w, oc, kh, kw, pad);
-            for n in [1, 3] {
+            // 9 images: several weight-gradient image groups and a partial one.
+            for n in [1, 3, 9] {
                 let x = random(n * g.in_len(), &mut rng);
                 let wgt = random(oc * g.k(), &mut rng);
                 let gout = random(n * g.out_len(), &mut rng);
