@@ -5,13 +5,20 @@
 //! costs more than the multiply-adds. These kernels keep a tile of outputs in
 //! registers while the kernel window slides over a zero-padded copy of one
 //! image:
-//! - forward (and the input gradient, which is the forward pass of the
-//!   flipped, transposed kernel over the zero-padded output gradient): tiles
-//!   of `T` output columns × up to 8 channels when the channel count is not a
-//!   multiple of 8, otherwise `X` output columns × 8 or 16 channels;
+//! - forward: tiles of `T` output columns × up to 8 channels when the
+//!   channel count is not a multiple of 8, otherwise `X` output columns × 8
+//!   or 16 channels;
+//! - input gradient (the correlation of the output gradient, padded by
+//!   `k − 1 − pad`, with the flipped kernel with its channel axes swapped):
+//!   with AVX-512 / AVX2, tiles of one vector of input columns (the last
+//!   one masked) × 4 / 3 input rows × up to 6 / 3 input channels, where each
+//!   row takes only the kernel rows that land on gradient rows (vertical
+//!   padding costs nothing); the portable code runs the forward kernels on
+//!   the padded gradient;
 //! - weight gradient: for one input channel and kernel row, 8-wide partial
 //!   sums of `OCB` output channels × all `kw` kernel columns, reduced across
-//!   lanes once per (channel, kernel row).
+//!   lanes once per (channel, kernel row) and image (AVX-512: 16-wide, up to
+//!   4 output channels, reduced once per group of a few images).
 //!
 //! Work is split into fixed chunks of images (independent of the thread
 //! count); weight-gradient chunks are summed by the caller in a fixed order,
@@ -206,47 +213,44 @@ fn forward_images_isa(
     });
 }
 
-/// The input gradient is the stride-1 convolution of the output gradient
-/// padded by `k − 1 − pad` with the kernel flipped in both spatial axes and
-/// its channel axes swapped. The geometry of the input gradient as a forward convolution: the output
-/// gradient padded by `k − 1 − pad`, `oc` input channels, `c` outputs.
-fn transposed(g: &Geom) -> Geom {
-    Geom {
-        c: g.oc,
-        h: g.oh,
-        w: g.ow,
-        oc: g.c,
-        kh: g.kh,
-        kw: g.kw,
-        stride: 1,
-        pad: g.kh - 1 - g.pad,
-        oh: g.h,
-        ow: g.w,
-    }
-}
-
-/// The weights `[oc, c, kh, kw]` as [`input_grad_images`] reads them.
+/// The weights of the input-gradient kernels, computed once per batch from
+/// `w` `[oc, c, k, k]`: flipped in both spatial axes, tap-major with the
+/// input channels contiguous, `[oc·k·k, c]` with
+/// `prepared[((o·k + i)·k + j)·c + ci] = w[o][ci][k−1−i][k−1−j]`
+/// (which is also the forward kernels' layout of the transposed
+/// convolution).
+///
+/// # Panics
+/// If `!input_grad_applies(g)` or `w` is shorter than `oc·c·k·k`.
 pub(super) fn input_grad_prepare(g: &Geom, w: &[f32]) -> Vec<f32> {
-    let (kh, kw) = (g.kh, g.kw);
-    let mut wf = vec![0.0f32; g.oc * g.k()];
-    for oc in 0..g.oc {
+    assert!(
+        input_grad_applies(g),
+        "direct convolution: unsupported geometry"
+    );
+    let k = g.kh;
+    let mut prepared = vec![0.0f32; g.oc * g.k()];
+    for o in 0..g.oc {
         for c in 0..g.c {
-            for ki in 0..kh {
-                for kj in 0..kw {
-                    wf[((c * g.oc + oc) * kh + ki) * kw + kj] =
-                        w[((oc * g.c + c) * kh + kh - 1 - ki) * kw + kw - 1 - kj];
+            for i in 0..k {
+                for j in 0..k {
+                    prepared[((o * k + i) * k + j) * g.c + c] =
+                        w[((o * g.c + c) * k + k - 1 - i) * k + k - 1 - j];
                 }
             }
         }
     }
-    forward_prepare(&transposed(g), &wf)
+    prepared
 }
 
-/// Input gradients of the images of `gout` one after the other on this
-/// thread (`gin` overwritten), with weights from [`input_grad_prepare`].
+/// Input gradient of the images in `gout` (`gout.len() / g.out_len()` of
+/// them; NCHW) into `gin` (overwritten), with weights from
+/// [`input_grad_prepare`]. Serial (the caller parallelises over image
+/// chunks); uses this thread's scratch space. Every image is computed on
+/// its own, in a fixed order of operations, so any split of a batch into
+/// calls gives the same bits.
 ///
 /// # Panics
-/// If `!input_grad_applies(g)` (an internal invariant).
+/// If `!input_grad_applies(g)` or the slices do not hold whole images.
 pub(super) fn input_grad_images(g: &Geom, prepared: &[f32], gout: &[f32], gin: &mut [f32]) {
     input_grad_images_isa(isa(), g, prepared, gout, gin);
 }
@@ -256,11 +260,115 @@ fn input_grad_images_isa(isa: Isa, g: &Geom, prepared: &[f32], gout: &[f32], gin
         input_grad_applies(g),
         "direct convolution: unsupported geometry"
     );
-    if gout.is_empty() {
+    if g.out_len() == 0 {
+        // No output (or no output channel): nothing flows back.
         gin.fill(0.0);
         return;
     }
-    forward_images_isa(isa, &transposed(g), gout, prepared, None, gin);
+    let n = gout.len() / g.out_len();
+    assert!(
+        gout.len() == n * g.out_len() && gin.len() == n * g.in_len(),
+        "input gradient: slices do not hold the same whole images"
+    );
+    assert_eq!(prepared.len(), g.oc * g.k(), "input gradient: weights");
+    if n == 0 || g.in_len() == 0 {
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if isa != Isa::Plain {
+        input_grad_rows(isa, g, prepared, gout, gin);
+        return;
+    }
+    // The stride-1 forward convolution of `gout` padded by `k − 1 − pad`
+    // with the prepared (flipped, channel-swapped) kernel.
+    let k = g.kh;
+    let gt = Geom {
+        c: g.oc,
+        h: g.oh,
+        w: g.ow,
+        oc: g.c,
+        kh: k,
+        kw: k,
+        stride: 1,
+        pad: k - 1 - g.pad,
+        oh: g.h,
+        ow: g.w,
+    };
+    let (hp, wp) = (gt.h + 2 * gt.pad, gt.w + 2 * gt.pad);
+    with_scratch(|s| {
+        for (gi, go) in gin.chunks_mut(g.in_len()).zip(gout.chunks(g.out_len())) {
+            let xp: &[f32] = if gt.pad == 0 {
+                go
+            } else {
+                let xp = grow(&mut s.a, gt.c * hp * wp);
+                pad_into(&gt, go, hp, wp, xp, true);
+                xp
+            };
+            let a = Args {
+                g: &gt,
+                xp,
+                hp,
+                wp,
+                wt: prepared,
+                bias: None,
+            };
+            fwd_image(isa, &a, gi);
+        }
+    });
+}
+
+/// The input gradient with explicit vectors (AVX-512: 16 lanes, AVX2: 8),
+/// as a correlation of the output gradient (padded by `k − 1 − pad` columns
+/// only) with the prepared kernel, taking for each input row only the
+/// kernel rows whose gradient row exists: no multiply-add touches vertical
+/// padding. Tiles are whole vectors of input columns (the last one masked)
+/// × a few input rows × a few input channels.
+#[cfg(target_arch = "x86_64")]
+fn input_grad_rows(isa: Isa, g: &Geom, prepared: &[f32], gout: &[f32], gin: &mut [f32]) {
+    let k = g.kh;
+    let lpad = k - 1 - g.pad;
+    let lanes = if isa == Isa::Avx512 { 16 } else { 8 };
+    // Column tiles (the last one masked) read `k − 1` columns past them.
+    let wq = g.w.next_multiple_of(lanes) + k - 1;
+    with_scratch(|s| {
+        let gq = grow(&mut s.a, g.oc * g.oh * wq);
+        // Only the gradient columns are written below: the rest stays zero
+        // for every image.
+        gq.fill(0.0);
+        for (gi, go) in gin.chunks_mut(g.in_len()).zip(gout.chunks(g.out_len())) {
+            for (dst, src) in gq.chunks_mut(wq).zip(go.chunks(g.ow)) {
+                copy_short(&mut dst[lpad..lpad + g.ow], src);
+            }
+            let a = GArgs {
+                g,
+                gq,
+                wq,
+                lpad,
+                wt: prepared,
+            };
+            match isa {
+                // SAFETY: `isa()` detected AVX-512F, AVX2 and FMA on this CPU.
+                Isa::Avx512 => unsafe { avx512::igrad_image(&a, gi) },
+                // SAFETY: `isa()` detected AVX2 and FMA on this CPU.
+                _ => unsafe { avx2::igrad_image(&a, gi) },
+            }
+        }
+    });
+}
+
+/// Inputs of the vector input-gradient kernels for one image.
+#[cfg(target_arch = "x86_64")]
+struct GArgs<'a> {
+    g: &'a Geom,
+    /// Output gradient `[oc, oh, wq]`, image columns at `lpad..lpad + ow`,
+    /// zero elsewhere (`wq` ≥ the input width rounded up to whole vectors,
+    /// plus `k − 1`).
+    gq: &'a [f32],
+    wq: usize,
+    /// `k − 1 − pad`.
+    lpad: usize,
+    /// Weights from `input_grad_prepare`.
+    wt: &'a [f32],
 }
 
 /// Adds the weight gradient `[oc, c, kh, kw]` and bias gradient `[oc]` of
@@ -318,41 +426,55 @@ fn weight_grad_isa(isa: Isa, g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], 
 /// `weight_grad` with 16 lanes: the output gradient is laid out with the
 /// padded input's row stride `wq`, so that `dW[o][c][ki][kj] = Σ_q g[o][q] ·
 /// x[c][q + ki·wq + kj]` is one contiguous correlation over `q` (the columns
-/// `ow..wq` of every gradient row are zero).
+/// `ow..wq` of every gradient row are zero). Images go in groups of fixed
+/// size (a few, so that a group's copies stay in L1/L2): the kernel sums
+/// the correlations of a whole group in vector lanes and reduces across
+/// lanes once per group, not once per image.
 #[cfg(target_arch = "x86_64")]
 fn weight_grad_flat(g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], db: &mut [f32]) {
     let (hp, wq) = (g.h + 2 * g.pad, g.w + 2 * g.pad);
     let qlen = (g.oh * wq).next_multiple_of(16);
     let xs = (hp * wq).max(qlen + (g.kh - 1) * wq + g.kw - 1);
+    let (ximg, gimg) = (g.c * xs, g.oc * qlen);
+    let group = (WGRAD_GROUP_FLOATS / (ximg + gimg).max(1)).clamp(1, WGRAD_GROUP_MAX);
     with_scratch(|s| {
-        let xp = grow(&mut s.a, g.c * xs);
-        let gq = grow(&mut s.b, g.oc * qlen);
-        // Borders and row tails stay zero: only the interiors are written
-        // for each image.
-        xp.fill(0.0);
-        gq.fill(0.0);
-        for (xi, gi) in x.chunks(g.in_len()).zip(gout.chunks(g.out_len())) {
-            for ci in 0..g.c {
-                for y in 0..g.h {
-                    copy_short(
-                        &mut xp[ci * xs + (y + g.pad) * wq + g.pad..][..g.w],
-                        &xi[(ci * g.h + y) * g.w..][..g.w],
-                    );
+        for (xc, gc) in x
+            .chunks(group * g.in_len())
+            .zip(gout.chunks(group * g.out_len()))
+        {
+            let n = xc.len() / g.in_len();
+            let xp = grow(&mut s.a, n * ximg);
+            let gq = grow(&mut s.b, n * gimg);
+            xp.fill(0.0);
+            gq.fill(0.0);
+            for (i, (xi, gi)) in xc
+                .chunks(g.in_len())
+                .zip(gc.chunks(g.out_len()))
+                .enumerate()
+            {
+                for ci in 0..g.c {
+                    for y in 0..g.h {
+                        copy_short(
+                            &mut xp[i * ximg + ci * xs + (y + g.pad) * wq + g.pad..][..g.w],
+                            &xi[(ci * g.h + y) * g.w..][..g.w],
+                        );
+                    }
                 }
-            }
-            for o in 0..g.oc {
-                for oy in 0..g.oh {
-                    copy_short(
-                        &mut gq[o * qlen + oy * wq..][..g.ow],
-                        &gi[(o * g.oh + oy) * g.ow..][..g.ow],
-                    );
+                for o in 0..g.oc {
+                    for oy in 0..g.oh {
+                        copy_short(
+                            &mut gq[i * gimg + o * qlen + oy * wq..][..g.ow],
+                            &gi[(o * g.oh + oy) * g.ow..][..g.ow],
+                        );
+                    }
                 }
-            }
-            for (d, plane) in db.iter_mut().zip(gi.chunks(g.p())) {
-                *d += lane_sum(plane);
+                for (d, plane) in db.iter_mut().zip(gi.chunks(g.p())) {
+                    *d += lane_sum(plane);
+                }
             }
             let a = FlatArgs {
                 g,
+                n,
                 xp,
                 xs,
                 wq,
@@ -365,15 +487,25 @@ fn weight_grad_flat(g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], db: &mut 
     });
 }
 
-/// Inputs of the 16-lane weight-gradient kernel for one image.
+/// Target size (floats) of one image group's copies in `weight_grad_flat`.
+#[cfg(target_arch = "x86_64")]
+const WGRAD_GROUP_FLOATS: usize = 16_384;
+
+/// Most images per group in `weight_grad_flat`.
+#[cfg(target_arch = "x86_64")]
+const WGRAD_GROUP_MAX: usize = 8;
+
+/// Inputs of the 16-lane weight-gradient kernel for a group of images.
 #[cfg(target_arch = "x86_64")]
 struct FlatArgs<'a> {
     g: &'a Geom,
-    /// Zero-padded image planes with row stride `wq` and plane stride `xs`.
+    /// Images in the group.
+    n: usize,
+    /// Zero-padded image planes `[n, c, xs]` with row stride `wq`.
     xp: &'a [f32],
     xs: usize,
     wq: usize,
-    /// Output gradient `[oc, qlen]`, row stride `wq`, zero elsewhere.
+    /// Output gradients `[n, oc, qlen]`, row stride `wq`, zero elsewhere.
     gq: &'a [f32],
     qlen: usize,
 }
@@ -676,11 +808,131 @@ fn wgrad_block<const KW: usize, const OCB: usize, const FMA: bool>(
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use std::arch::x86_64::{
-        _mm256_add_ps, _mm256_broadcast_ss, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps,
+        __m256i, _mm256_add_ps, _mm256_broadcast_ss, _mm256_cmpgt_epi32, _mm256_fmadd_ps,
+        _mm256_loadu_ps, _mm256_maskstore_ps, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setr_epi32,
         _mm256_setzero_ps, _mm256_storeu_ps,
     };
 
-    use super::{Args, MAX_KW, WArgs, tile_starts};
+    use super::{Args, GArgs, MAX_KW, WArgs, tile_starts};
+
+    /// Output rows per input-gradient tile.
+    const IG_ROWS: usize = 3;
+
+    /// Most input channels per input-gradient tile (`IG_ROWS · IG_CB`
+    /// accumulators plus `IG_CB` weights and a gradient vector fit the 16
+    /// registers).
+    const IG_CB: usize = 3;
+
+    /// Input gradient of one image (see `input_grad_rows`): tiles of
+    /// `IG_ROWS` rows × 8 columns (the last column tile masked) × up to
+    /// `IG_CB` input channels.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn igrad_image(a: &GArgs<'_>, gin: &mut [f32]) {
+        let g = a.g;
+        // Channel blocks of near-equal sizes, at most IG_CB each.
+        let nb = g.c.div_ceil(IG_CB);
+        let (base, extra) = (g.c / nb, g.c % nb);
+        let iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        for y0 in (0..g.h).step_by(IG_ROWS) {
+            let rn = (g.h - y0).min(IG_ROWS);
+            for x0 in (0..g.w).step_by(8) {
+                // Lanes below the number of columns left (≤ 8, so it fits i32).
+                let left = (g.w - x0).min(8) as i32;
+                let mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(left), iota);
+                let mut c0 = 0;
+                for b in 0..nb {
+                    let cb = base + usize::from(b < extra);
+                    let t = Tile {
+                        c0,
+                        y0,
+                        rn,
+                        x0,
+                        mask,
+                    };
+                    match cb {
+                        1 => igrad_tile::<1>(a, &t, gin),
+                        2 => igrad_tile::<2>(a, &t, gin),
+                        _ => igrad_tile::<IG_CB>(a, &t, gin),
+                    }
+                    c0 += cb;
+                }
+            }
+        }
+    }
+
+    /// One tile of the input gradient: channels `c0..c0 + CB`, rows
+    /// `y0..y0 + rn`, columns `x0..` under `mask` (all ones in the lanes to
+    /// store).
+    struct Tile {
+        c0: usize,
+        y0: usize,
+        rn: usize,
+        x0: usize,
+        mask: __m256i,
+    }
+
+    // Indexing the register arrays by position keeps them in registers.
+    #[allow(clippy::needless_range_loop)]
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn igrad_tile<const CB: usize>(a: &GArgs<'_>, t: &Tile, gin: &mut [f32]) {
+        let g = a.g;
+        let k = g.kh;
+        let Tile {
+            c0,
+            y0,
+            rn,
+            x0,
+            mask,
+        } = *t;
+        assert!(k > 0 && c0 + CB <= g.c && rn <= IG_ROWS && y0 + rn <= g.h && x0 < g.w);
+        assert!(g.oc * g.oh * a.wq <= a.gq.len() && x0 + 8 + k - 1 <= a.wq);
+        assert!(g.oc * k * k * g.c <= a.wt.len() && gin.len() >= g.in_len());
+        let (gq, wt) = (a.gq.as_ptr(), a.wt.as_ptr());
+        let mut acc = [[_mm256_setzero_ps(); CB]; IG_ROWS];
+        for o in 0..g.oc {
+            for ki in 0..k {
+                // Output row y0 + r reads gradient row y0 + r + ki − lpad:
+                // rows r_lo..r_hi of the tile have one.
+                let s0 = (y0 + ki) as isize - a.lpad as isize;
+                let r_lo = (-s0).max(0) as usize;
+                let r_hi = (g.oh as isize - s0).clamp(0, rn as isize) as usize;
+                if r_lo >= r_hi {
+                    continue;
+                }
+                let wrow = (o * k + ki) * k;
+                for kj in 0..k {
+                    let mut wb = [_mm256_setzero_ps(); CB];
+                    for (cb, wb) in wb.iter_mut().enumerate() {
+                        // SAFETY: (wrow + kj)·c + c0 + cb < oc·k·k·c ≤ wt.len().
+                        *wb = unsafe { _mm256_broadcast_ss(&*wt.add((wrow + kj) * g.c + c0 + cb)) };
+                    }
+                    for r in 0..IG_ROWS {
+                        if r >= r_lo && r < r_hi {
+                            // Row s0 + r ∈ 0..oh of plane o; columns
+                            // x0 + kj..+8 ≤ wq (asserted above).
+                            let row = (o * g.oh) as isize + s0 + r as isize;
+                            // SAFETY: row < oc·oh, so the 8 floats lie in gq.
+                            let xv =
+                                unsafe { _mm256_loadu_ps(gq.add(row as usize * a.wq + x0 + kj)) };
+                            for cb in 0..CB {
+                                acc[r][cb] = _mm256_fmadd_ps(xv, wb[cb], acc[r][cb]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let out = gin.as_mut_ptr();
+        for r in 0..rn {
+            for cb in 0..CB {
+                let at = ((c0 + cb) * g.h + y0 + r) * g.w + x0;
+                // SAFETY: `mask` selects columns x0..w of row y0 + r < h of
+                // channel c0 + cb < c: inside the image (gin.len() ≥ in_len).
+                unsafe { _mm256_maskstore_ps(out.add(at), mask, acc[r][cb]) };
+            }
+        }
+    }
 
     /// Forward pass of one image (same tilings as `fwd_image_impl`).
     #[target_feature(enable = "avx2,fma")]
@@ -929,11 +1181,18 @@ mod avx2 {
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use std::arch::x86_64::{
-        _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_reduce_add_ps, _mm512_set1_ps,
-        _mm512_setzero_ps, _mm512_storeu_ps,
+        __mmask16, _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mask_storeu_ps,
+        _mm512_reduce_add_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
     };
 
-    use super::{Args, FlatArgs, MAX_KW, tile_starts};
+    use super::{Args, FlatArgs, GArgs, MAX_KW, tile_starts};
+
+    /// Output rows per input-gradient tile.
+    const IG_ROWS: usize = 4;
+
+    /// Most input channels per input-gradient tile (`IG_ROWS · IG_CB`
+    /// accumulators plus `IG_CB` weights fit the 32 registers).
+    const IG_CB: usize = 6;
 
     /// Forward pass of one image; `false` (nothing written) when the
     /// geometry is left to the AVX2 kernels (outputs narrower than 16 with a
@@ -1091,7 +1350,118 @@ mod avx512 {
         }
     }
 
-    /// Adds one image's weight gradient to `dw` (see `weight_grad_flat`).
+    /// Input gradient of one image (see `input_grad_rows`): tiles of
+    /// `IG_ROWS` rows × 16 columns (the last column tile masked) × up to
+    /// `IG_CB` input channels.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) fn igrad_image(a: &GArgs<'_>, gin: &mut [f32]) {
+        let g = a.g;
+        // Channel blocks of near-equal sizes, at most IG_CB each.
+        let nb = g.c.div_ceil(IG_CB);
+        let (base, extra) = (g.c / nb, g.c % nb);
+        for y0 in (0..g.h).step_by(IG_ROWS) {
+            let rn = (g.h - y0).min(IG_ROWS);
+            for x0 in (0..g.w).step_by(16) {
+                let mask = (u32::MAX >> (32 - (g.w - x0).min(16))) as __mmask16;
+                let mut c0 = 0;
+                for b in 0..nb {
+                    let cb = base + usize::from(b < extra);
+                    let t = Tile {
+                        c0,
+                        y0,
+                        rn,
+                        x0,
+                        mask,
+                    };
+                    match cb {
+                        1 => igrad_tile::<1>(a, &t, gin),
+                        2 => igrad_tile::<2>(a, &t, gin),
+                        3 => igrad_tile::<3>(a, &t, gin),
+                        4 => igrad_tile::<4>(a, &t, gin),
+                        5 => igrad_tile::<5>(a, &t, gin),
+                        _ => igrad_tile::<IG_CB>(a, &t, gin),
+                    }
+                    c0 += cb;
+                }
+            }
+        }
+    }
+
+    /// One tile of the input gradient: channels `c0..c0 + CB`, rows
+    /// `y0..y0 + rn`, columns `x0..` under `mask`.
+    struct Tile {
+        c0: usize,
+        y0: usize,
+        rn: usize,
+        x0: usize,
+        mask: __mmask16,
+    }
+
+    // Indexing the register arrays by position keeps them in registers.
+    #[allow(clippy::needless_range_loop)]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[inline]
+    fn igrad_tile<const CB: usize>(a: &GArgs<'_>, t: &Tile, gin: &mut [f32]) {
+        let g = a.g;
+        let k = g.kh;
+        let Tile {
+            c0,
+            y0,
+            rn,
+            x0,
+            mask,
+        } = *t;
+        assert!(k > 0 && c0 + CB <= g.c && rn <= IG_ROWS && y0 + rn <= g.h && x0 < g.w);
+        assert!(g.oc * g.oh * a.wq <= a.gq.len() && x0 + 16 + k - 1 <= a.wq);
+        assert!(g.oc * k * k * g.c <= a.wt.len() && gin.len() >= g.in_len());
+        let (gq, wt) = (a.gq.as_ptr(), a.wt.as_ptr());
+        let mut acc = [[_mm512_setzero_ps(); CB]; IG_ROWS];
+        for o in 0..g.oc {
+            for ki in 0..k {
+                // Output row y0 + r reads gradient row y0 + r + ki − lpad:
+                // rows r_lo..r_hi of the tile have one.
+                let s0 = (y0 + ki) as isize - a.lpad as isize;
+                let r_lo = (-s0).max(0) as usize;
+                let r_hi = (g.oh as isize - s0).clamp(0, rn as isize) as usize;
+                if r_lo >= r_hi {
+                    continue;
+                }
+                let wrow = (o * k + ki) * k;
+                for kj in 0..k {
+                    let mut wb = [_mm512_setzero_ps(); CB];
+                    for (cb, wb) in wb.iter_mut().enumerate() {
+                        // SAFETY: (wrow + kj)·c + c0 + cb < oc·k·k·c ≤ wt.len().
+                        *wb = _mm512_set1_ps(unsafe { *wt.add((wrow + kj) * g.c + c0 + cb) });
+                    }
+                    for r in 0..IG_ROWS {
+                        if r >= r_lo && r < r_hi {
+                            // Row s0 + r ∈ 0..oh of plane o; columns
+                            // x0 + kj..+16 ≤ wq (asserted above).
+                            let row = (o * g.oh) as isize + s0 + r as isize;
+                            // SAFETY: row < oc·oh, so the 16 floats lie in gq.
+                            let xv =
+                                unsafe { _mm512_loadu_ps(gq.add(row as usize * a.wq + x0 + kj)) };
+                            for cb in 0..CB {
+                                acc[r][cb] = _mm512_fmadd_ps(xv, wb[cb], acc[r][cb]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let out = gin.as_mut_ptr();
+        for r in 0..rn {
+            for cb in 0..CB {
+                let at = ((c0 + cb) * g.h + y0 + r) * g.w + x0;
+                // SAFETY: `mask` selects columns x0..w of row y0 + r < h of
+                // channel c0 + cb < c: inside the image (gin.len() ≥ in_len).
+                unsafe { _mm512_mask_storeu_ps(out.add(at), mask, acc[r][cb]) };
+            }
+        }
+    }
+
+    /// Adds the weight gradient of a group of images to `dw` (see
+    /// `weight_grad_flat`).
     #[target_feature(enable = "avx512f,avx2,fma")]
     pub(super) fn wgrad_flat(a: &FlatArgs<'_>, dw: &mut [f32]) {
         match a.g.kw {
@@ -1107,15 +1477,21 @@ mod avx512 {
 
     #[target_feature(enable = "avx512f,avx2,fma")]
     fn flat_kw<const KW: usize>(a: &FlatArgs<'_>, dw: &mut [f32]) {
+        // Blocks of up to 4 output channels (3 for 7-wide kernels): every
+        // (unaligned) image load feeds that many accumulators, and the
+        // `OCB · KW` accumulators plus `OCB` gradient vectors fit the 32
+        // registers.
+        let wide = if KW <= 6 { 4 } else { 3 };
         let mut oc0 = 0;
         while oc0 < a.g.oc {
-            if a.g.oc - oc0 >= 2 {
-                flat_block::<KW, 2>(a, oc0, dw);
-                oc0 += 2;
-            } else {
-                flat_block::<KW, 1>(a, oc0, dw);
-                oc0 += 1;
+            let ocb = (a.g.oc - oc0).min(wide);
+            match ocb {
+                1 => flat_block::<KW, 1>(a, oc0, dw),
+                2 => flat_block::<KW, 2>(a, oc0, dw),
+                3 => flat_block::<KW, 3>(a, oc0, dw),
+                _ => flat_block::<KW, 4>(a, oc0, dw),
             }
+            oc0 += ocb;
         }
     }
 
@@ -1126,25 +1502,31 @@ mod avx512 {
     fn flat_block<const KW: usize, const OCB: usize>(a: &FlatArgs<'_>, oc0: usize, dw: &mut [f32]) {
         let g = a.g;
         assert!(g.kw == KW && g.c > 0 && g.kh > 0 && a.qlen.is_multiple_of(16));
-        assert!((oc0 + OCB) * a.qlen <= a.gq.len());
-        assert!(a.xs >= a.qlen + (g.kh - 1) * a.wq + KW - 1 && g.c * a.xs <= a.xp.len());
+        let (ximg, gimg) = (g.c * a.xs, g.oc * a.qlen);
+        assert!(oc0 + OCB <= g.oc && a.n * gimg <= a.gq.len());
+        assert!(a.xs >= a.qlen + (g.kh - 1) * a.wq + KW - 1 && a.n * ximg <= a.xp.len());
         assert!((oc0 + OCB) * g.c * g.kh * KW <= dw.len());
         let (xp, gq) = (a.xp.as_ptr(), a.gq.as_ptr());
         for c in 0..g.c {
             for ki in 0..g.kh {
-                let xbase = c * a.xs + ki * a.wq;
                 let mut acc = [[_mm512_setzero_ps(); KW]; OCB];
-                for q in (0..a.qlen).step_by(16) {
-                    let mut gv = [_mm512_setzero_ps(); OCB];
-                    for (o, gv) in gv.iter_mut().enumerate() {
-                        // SAFETY: (oc0 + o)·qlen + q + 16 ≤ gq.len() (asserted above).
-                        *gv = unsafe { _mm512_loadu_ps(gq.add((oc0 + o) * a.qlen + q)) };
-                    }
-                    for kj in 0..KW {
-                        // SAFETY: xbase + q + kj + 16 ≤ (c + 1)·xs ≤ xp.len() (asserted above).
-                        let xv = unsafe { _mm512_loadu_ps(xp.add(xbase + q + kj)) };
-                        for o in 0..OCB {
-                            acc[o][kj] = _mm512_fmadd_ps(gv[o], xv, acc[o][kj]);
+                for i in 0..a.n {
+                    let xbase = i * ximg + c * a.xs + ki * a.wq;
+                    let gbase = i * gimg + oc0 * a.qlen;
+                    for q in (0..a.qlen).step_by(16) {
+                        let mut gv = [_mm512_setzero_ps(); OCB];
+                        for (o, gv) in gv.iter_mut().enumerate() {
+                            // SAFETY: gbase + o·qlen + q + 16 ≤ (i + 1)·gimg ≤ gq.len()
+                            // (oc0 + OCB ≤ oc, asserted above).
+                            *gv = unsafe { _mm512_loadu_ps(gq.add(gbase + o * a.qlen + q)) };
+                        }
+                        for kj in 0..KW {
+                            // SAFETY: xbase + q + kj + 16 ≤ i·ximg + (c + 1)·xs ≤ xp.len()
+                            // (asserted above).
+                            let xv = unsafe { _mm512_loadu_ps(xp.add(xbase + q + kj)) };
+                            for o in 0..OCB {
+                                acc[o][kj] = _mm512_fmadd_ps(gv[o], xv, acc[o][kj]);
+                            }
                         }
                     }
                 }
@@ -1196,23 +1578,45 @@ mod tests {
             .for_each(|(o, xc)| forward_images_isa(isa, g, xc, &wt, bias, o));
     }
 
-    /// Input gradient `gin` (NCHW, overwritten) of a whole batch from the output
-    /// gradient `gout`, fixed chunks in parallel.
+    /// Input gradient `gin` (NCHW, overwritten) from the output gradient `gout`
+    /// and the weights `w` `[oc, c, k, k]`, images split into fixed parallel
+    /// chunks (see [`input_grad_images`]).
+    ///
+    /// # Panics
+    /// If `!input_grad_applies(g)` (an internal invariant).
+    pub(super) fn input_grad(g: &Geom, gout: &[f32], w: &[f32], gin: &mut [f32]) {
+        input_grad_chunks(g, gout, w, gin, input_grad_images);
+    }
+
+    /// [`input_grad`] with the kernels of `isa`.
     fn input_grad_isa(isa: Isa, g: &Geom, gout: &[f32], w: &[f32], gin: &mut [f32]) {
-        assert!(
-            input_grad_applies(g),
-            "direct convolution: unsupported geometry"
-        );
-        let n = gout.len() / g.out_len().max(1);
-        if n == 0 || g.in_len() == 0 {
-            gin.fill(0.0);
+        input_grad_chunks(g, gout, w, gin, |g, p, go, gi| {
+            input_grad_images_isa(isa, g, p, go, gi);
+        });
+    }
+
+    /// Prepares the weights, then runs `images` on fixed chunks of
+    /// `FWD_CHUNK` images in parallel.
+    fn input_grad_chunks(
+        g: &Geom,
+        gout: &[f32],
+        w: &[f32],
+        gin: &mut [f32],
+        images: impl Fn(&Geom, &[f32], &[f32], &mut [f32]) + Sync,
+    ) {
+        let prepared = input_grad_prepare(g, w);
+        if g.out_len() == 0 {
+            images(g, &prepared, gout, gin);
             return;
         }
-        let prepared = input_grad_prepare(g, w);
+        let n = gout.len() / g.out_len();
+        if n == 0 || g.in_len() == 0 {
+            return;
+        }
         let (len, _) = chunking(n, FWD_CHUNK);
         gin.par_chunks_mut(len * g.in_len())
             .zip(gout.par_chunks(len * g.out_len()))
-            .for_each(|(gi, gc)| input_grad_images_isa(isa, g, &prepared, gc, gi));
+            .for_each(|(gi, gc)| images(g, &prepared, gc, gi));
     }
 
     fn geom(c: usize, h: usize, w: usize, oc: usize, kh: usize, kw: usize, pad: usize) -> Geom {
@@ -1365,7 +1769,8 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         for (c, h, w, oc, kh, kw, pad) in CASES {
             let g = geom(c, h, w, oc, kh, kw, pad);
-            for n in [1, 3] {
+            // 9 images: several weight-gradient image groups and a partial one.
+            for n in [1, 3, 9] {
                 let x = random(n * g.in_len(), &mut rng);
                 let wgt = random(oc * g.k(), &mut rng);
                 let gout = random(n * g.out_len(), &mut rng);
@@ -1386,6 +1791,103 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// The input gradient against the im2col reference over every input
+    /// width 8..=20 (one masked 16-lane tile, a full one, a full one plus a
+    /// masked one), every padding `0..k` of square kernels up to 9 wide,
+    /// heights leaving 1..=4 rows in the last row tile, 1..=16 input
+    /// channels (1–3 channel blocks) and LeNet's conv2.
+    #[test]
+    fn input_grad_matches_reference_over_widths_and_paddings() {
+        let mut rng = ChaCha8Rng::seed_from_u64(23);
+        let mut shapes = vec![(6, 14, 14, 16, 5, 5, 0), (6, 14, 14, 16, 5, 5, 2)];
+        for w in 8..=20 {
+            for k in [1, 2, 3, 5, 9] {
+                for pad in 0..k {
+                    let c = [1, 2, 5, 6, 7, 13, 16][(w + pad) % 7];
+                    let oc = 1 + (w + k) % 6;
+                    let h = (k + w % 4 + 2).saturating_sub(2 * pad).max(1);
+                    shapes.push((c, h, w, oc, k, k, pad));
+                }
+            }
+        }
+        // No output row at all: the gradient is zero.
+        shapes.push((2, 3, 9, 3, 5, 5, 0));
+        for (c, h, w, oc, kh, kw, pad) in shapes {
+            // (Inputs smaller than the kernel have no output.)
+            let g = Geom {
+                c,
+                h,
+                w,
+                oc,
+                kh,
+                kw,
+                stride: 1,
+                pad,
+                oh: (h + 2 * pad + 1).saturating_sub(kh),
+                ow: (w + 2 * pad + 1).saturating_sub(kw),
+            };
+            assert!(input_grad_applies(&g));
+            let n = 2;
+            let x = random(n * g.in_len(), &mut rng);
+            let wgt = random(oc * g.k(), &mut rng);
+            let gout = random(n * g.out_len(), &mut rng);
+            let dx_ref = if g.out_len() == 0 {
+                vec![0.0; n * g.in_len()]
+            } else {
+                reference_grads(&g, &x, &wgt, &gout).2
+            };
+            for isa in isas() {
+                let mut dx = vec![f32::NAN; n * g.in_len()];
+                input_grad_isa(isa, &g, &gout, &wgt, &mut dx);
+                let what = format!("dX {isa:?} {:?}", (c, h, w, oc, kh, kw, pad));
+                assert_close(&dx, &dx_ref, 1e-4, &what);
+            }
+        }
+    }
+
+    /// `input_grad_images` over any split of a batch gives the bits of the
+    /// parallel `input_grad`, on every kernel set.
+    #[test]
+    fn input_grad_images_equals_input_grad_bit_for_bit() {
+        let mut rng = ChaCha8Rng::seed_from_u64(29);
+        for (c, h, w, oc, k, pad) in [(6, 14, 14, 16, 5, 0), (3, 9, 19, 7, 3, 1)] {
+            let g = geom(c, h, w, oc, k, k, pad);
+            let n = 7;
+            let wgt = random(oc * g.k(), &mut rng);
+            let gout = random(n * g.out_len(), &mut rng);
+            let prepared = input_grad_prepare(&g, &wgt);
+            let mut runs: Vec<(Isa, Vec<f32>)> = Vec::new();
+            let mut whole = vec![f32::NAN; n * g.in_len()];
+            input_grad(&g, &gout, &wgt, &mut whole);
+            let mut serial = vec![f32::NAN; n * g.in_len()];
+            input_grad_images(&g, &prepared, &gout, &mut serial);
+            runs.push((isa(), serial));
+            for isa in isas() {
+                let mut par = vec![f32::NAN; n * g.in_len()];
+                input_grad_isa(isa, &g, &gout, &wgt, &mut par);
+                let mut split = vec![f32::NAN; n * g.in_len()];
+                let (s0, s1) = split.split_at_mut(3 * g.in_len());
+                let (g0, g1) = gout.split_at(3 * g.out_len());
+                input_grad_images_isa(isa, &g, &prepared, g1, s1);
+                input_grad_images_isa(isa, &g, &prepared, g0, s0);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&split), bits(&par), "{isa:?} {:?}", (c, w, k, pad));
+                if isa == super::isa() {
+                    assert_eq!(bits(&par), bits(&whole), "{isa:?} {:?}", (c, w, k, pad));
+                }
+                runs.push((isa, par));
+            }
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                bits(&runs[0].1),
+                bits(&whole),
+                "serial {:?}",
+                (c, w, k, pad)
+            );
+            assert!(whole.iter().all(|v| v.is_finite() && *v != 0.0));
         }
     }
 
