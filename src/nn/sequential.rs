@@ -447,8 +447,13 @@ impl Sequential {
         let x = x.as_standard_layout();
         let shape = x.shape().to_vec();
         let xs = x.as_slice().expect("standard layout");
-        let stats =
-            pipeline::train_pass(&mut self.layers, xs, &shape, targets, &mut self.loss_grad)?;
+        // The pass runs on a rayon worker: its serial parts (planning, the
+        // gradient reductions' set-up) then keep the pool awake, and its
+        // parallel parts fork inside the pool instead of injecting from
+        // outside and waking sleeping threads each time.
+        let stats = rayon::scope(|_| {
+            pipeline::train_pass(&mut self.layers, xs, &shape, targets, &mut self.loss_grad)
+        })?;
         if !stats.loss.is_finite() {
             return Err(Error::NumericalFailure {
                 operation: "training",
