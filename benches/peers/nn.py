@@ -17,6 +17,8 @@ criterion id it pairs with.
 
 from __future__ import annotations
 
+import copy
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -42,6 +44,10 @@ class LeNet5(nn.Module):
         return self.fc3(x)
 
 
+# Training steps between restarts from the initial weights (benches/nn.rs: RESTART).
+RESTART = 200
+
+
 def main(out_dir: str | None = None) -> list[dict]:
     torch.manual_seed(0)
     peer = f"torch {torch.__version__.split('+')[0]} (CPU)"
@@ -50,11 +56,20 @@ def main(out_dir: str | None = None) -> list[dict]:
     records = []
     for name, c, hw, pad in [("cifar10", 3, 32, 0), ("mnist", 1, 28, 2)]:
         model = LeNet5(c, pad)
-        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        init = copy.deepcopy(model.state_dict())
         x = torch.rand(100, c, hw, hw)
         y = torch.randint(0, 10, (100,))
+        state = {"steps": 0, "opt": None}
 
         def step():
+            # Restart from the initial weights and a fresh optimizer every
+            # RESTART steps, as benches/nn.rs does (see there: trained long
+            # on one fixed batch, the backward pass ends up on subnormals).
+            if state["steps"] % RESTART == 0:
+                model.load_state_dict(init)
+                state["opt"] = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+            state["steps"] += 1
+            opt = state["opt"]
             opt.zero_grad()
             loss = F.cross_entropy(model(x), y)
             loss.backward()

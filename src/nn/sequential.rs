@@ -434,6 +434,13 @@ impl Sequential {
     /// softmax cross-entropy against `targets` (class indices), backward,
     /// and `optimizer.step`. Returns the loss and accuracy before the update.
     ///
+    /// The batch is cut into fixed chunks of images that each run the whole
+    /// network (forward, loss, backward) on one rayon thread; parameter
+    /// gradients are then summed in a fixed order, so the result is the same
+    /// on any number of threads. Afterwards every layer's output holds this
+    /// batch's activations and every parameter its gradient; a further
+    /// [`backward`](Self::backward) needs a new [`forward`](Self::forward).
+    ///
     /// # Errors
     /// As [`forward`](Self::forward); [`Error::ShapeMismatch`] /
     /// [`Error::InvalidParameter`] for bad targets; [`Error::NumericalFailure`]
