@@ -1,8 +1,9 @@
-//! The batch-parallel training pass of [`Sequential::train_step`]
-//! (crate-internal).
+//! The batch-parallel passes of [`Sequential::train_step`] and of
+//! [`Sequential::forward`] in evaluation mode (crate-internal).
 //!
-//! A training batch is cut into fixed chunks of [`CHUNK`] images
-//! (independent of the thread count). Each chunk runs the whole network on
+//! A batch is cut into near-equal chunks of at most [`CHUNK`] images, their
+//! sizes fixed by the batch size alone (independent of the thread count).
+//! In training, each chunk runs the whole network on
 //! one thread — forward through every layer, its rows of the loss, backward
 //! through every layer — writing into its own slices of the layers' batch
 //! buffers, so a chunk's activations stay in that core's cache and the only
@@ -10,15 +11,17 @@
 //! direction). Parameter gradients are reduced after the join, in a fixed
 //! order: each convolution sums its per-chunk partials in chunk order, and
 //! each fully connected layer computes `gᵀ·x` over the whole batch. Results
-//! are therefore the same on any number of threads.
+//! are therefore the same on any number of threads. Evaluation runs only the
+//! forward part of each chunk.
 //!
 //! [`Sequential::train_step`]: super::Sequential::train_step
+//! [`Sequential::forward`]: super::Sequential::forward
 
 use rayon::prelude::*;
 
 use super::buf::Buf;
 use super::layers::{
-    ConvKernel, ConvSink, GradSink, Layer, LinearKernel, LinearSink, PoolKernel, chunking,
+    ConvKernel, ConvSink, GradSink, Layer, LinearKernel, LinearSink, Mode, PoolKernel, chunking,
     is_relu_pool, mask_chunk, relu_backward_chunk, relu_chunk,
 };
 use super::loss::{LossStats, check_targets, cross_entropy_rows};
@@ -59,7 +62,7 @@ enum Kernel<'a> {
     Conv(ConvKernel<'a>),
     Pool(PoolKernel),
     Relu,
-    Flatten,
+    Copy,
     Linear(LinearKernel<'a>),
     Dropout,
 }
@@ -83,6 +86,15 @@ fn pieces<T>(buf: &mut [T], len: usize, n: usize) -> impl Iterator<Item = &mut [
         .take(n)
 }
 
+/// `x` cut into `n` consecutive slices of `len` (the last shorter; empty
+/// slices past the end: images of zero elements still make `n` chunks).
+fn slices(x: &[f32], len: usize, n: usize) -> Vec<&[f32]> {
+    x.chunks(len.max(1))
+        .chain(std::iter::repeat(&[][..]))
+        .take(n)
+        .collect()
+}
+
 /// Forward pass, mean softmax cross-entropy against `targets` and backward
 /// pass of `layers` on the batch `x` (`shape`, standard layout), in chunks
 /// in parallel: every layer's output and every parameter gradient is
@@ -91,7 +103,10 @@ fn pieces<T>(buf: &mut [T], len: usize, n: usize) -> impl Iterator<Item = &mut [
 /// # Errors
 /// [`Error::EmptyInput`] without layers; a layer's [`Error::ShapeMismatch`]
 /// for an input it does not take; the loss's errors for bad targets or
-/// logits that are not `[n, classes]`. Nothing is computed on error.
+/// logits that are not `[n, classes]`. On error no kernel has run and no
+/// gradient is written, but the layers' buffers may have been resized for
+/// this batch (their cached forward state is then invalid, and a
+/// [`Dropout`](super::Dropout) has drawn its mask).
 pub(crate) fn train_pass(
     layers: &mut [(String, Layer)],
     x: &[f32],
@@ -99,21 +114,10 @@ pub(crate) fn train_pass(
     targets: &[usize],
     loss_grad: &mut Buf,
 ) -> Result<LossStats> {
-    if layers.is_empty() {
-        return Err(Error::EmptyInput {
-            what: "network (no layers)",
-        });
-    }
-    let stages = stages(layers);
+    let stages = stages(layers)?;
     let n = shape.first().copied().unwrap_or(0);
     let (len, n_chunks) = chunking(n, CHUNK);
-
-    // Shapes, buffers and prepared weights, checking every layer's input.
-    let mut shapes = vec![shape.to_vec()];
-    for (s, st) in stages.iter().enumerate() {
-        let out = plan(layers, st, &shapes[s], s > 0, n_chunks)?;
-        shapes.push(out);
-    }
+    let shapes = plan_all(layers, &stages, shape, Mode::Train, n_chunks)?;
     let logits_shape = shapes.last().expect("output shape");
     if logits_shape.len() != 2 {
         return Err(Error::ShapeMismatch {
@@ -126,96 +130,11 @@ pub(crate) fn train_pass(
     check_targets(n, classes, targets)?;
     let inv_n = 1.0 / n as f64;
     let lg = loss_grad.reshape(logits_shape);
-
-    // Every stage's kernel and its buffers cut into per-chunk slices.
-    let img = |s: &[usize]| s[1..].iter().product::<usize>();
-    let mut kernels = Vec::with_capacity(stages.len());
-    let mut per_chunk: Vec<Vec<Io<'_>>> = (0..n_chunks).map(|_| Vec::new()).collect();
-    let mut rest: &mut [(String, Layer)] = layers;
-    let mut at = 0;
-    for (s, st) in stages.iter().enumerate() {
-        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(st.last() + 1 - at);
-        rest = tail;
-        at = st.last() + 1;
-        let (in_len, out_len) = (len * img(&shapes[s]), len * img(&shapes[s + 1]));
-        let mut ios: Vec<Io<'_>> = (0..n_chunks).map(|_| Io::default()).collect();
-        let kernel = if st.fused {
-            let [.., (_, Layer::ReLU(r)), (_, Layer::MaxPool2d(p))] = mine else {
-                unreachable!("fused stages are ReLU → MaxPool2d")
-            };
-            {
-                let (k, out, argmax, _) = p.split();
-                let (_, gin) = r.split();
-                for (io, ((o, a), g)) in ios.iter_mut().zip(
-                    pieces(out, out_len, n_chunks)
-                        .zip(pieces(argmax, out_len, n_chunks))
-                        .zip(pieces(gin, in_len, n_chunks)),
-                ) {
-                    (io.out, io.argmax, io.gin) = (o, a, g);
-                }
-                Kernel::Pool(k)
-            }
-        } else {
-            let [.., (_, layer)] = mine else {
-                unreachable!("a stage has at least one layer")
-            };
-            {
-                let (kernel, out, gin) = match layer {
-                    Layer::Conv2d(c) => {
-                        let (k, out, gin, partials) = c.split();
-                        let pl = k.partial_len();
-                        for (io, p) in ios.iter_mut().zip(partials[pl..].chunks_mut(pl)) {
-                            io.part = p;
-                        }
-                        (Kernel::Conv(k), out, gin)
-                    }
-                    Layer::MaxPool2d(p) => {
-                        let (k, out, argmax, gin) = p.split();
-                        for (io, a) in ios.iter_mut().zip(pieces(argmax, out_len, n_chunks)) {
-                            io.argmax = a;
-                        }
-                        (Kernel::Pool(k), out, gin)
-                    }
-                    Layer::ReLU(r) => {
-                        let (out, gin) = r.split();
-                        (Kernel::Relu, out, gin)
-                    }
-                    Layer::Flatten(f) => {
-                        let (out, gin) = f.split();
-                        (Kernel::Flatten, out, gin)
-                    }
-                    Layer::Linear(l) => {
-                        let (k, out, gin) = l.split();
-                        (Kernel::Linear(k), out, gin)
-                    }
-                    Layer::Dropout(d) => {
-                        let (mask, out, gin) = d.split();
-                        for (io, m) in ios.iter_mut().zip(mask.chunks(out_len.max(1))) {
-                            io.mask = m;
-                        }
-                        (Kernel::Dropout, out, gin)
-                    }
-                };
-                let gin_len = if gin.is_empty() { 0 } else { in_len };
-                for (io, (o, g)) in ios
-                    .iter_mut()
-                    .zip(pieces(out, out_len, n_chunks).zip(pieces(gin, gin_len, n_chunks)))
-                {
-                    (io.out, io.gin) = (o, g);
-                }
-                kernel
-            }
-        };
-        kernels.push(kernel);
-        for (chunk, io) in per_chunk.iter_mut().zip(ios) {
-            chunk.push(io);
-        }
-    }
-
+    let (kernels, per_chunk) = split_all(layers, &stages, &shapes, len, n_chunks, Mode::Train);
     let x_len = len * img(shape);
     let results: Vec<(f64, usize)> = per_chunk
         .into_par_iter()
-        .zip(x.par_chunks(x_len.max(1)))
+        .zip(slices(x, x_len, n_chunks))
         .zip(lg.par_chunks_mut((len * classes).max(1)))
         .zip(targets.par_chunks(len.max(1)))
         .map(|(((mut io, xc), gc), tc)| run_chunk(&kernels, &mut io, xc, gc, tc, classes, inv_n))
@@ -267,8 +186,178 @@ pub(crate) fn train_pass(
     })
 }
 
+/// Elements per image of a batch of `shape`.
+fn img(shape: &[usize]) -> usize {
+    shape[1..].iter().product()
+}
+
+/// Forward pass of `layers` in [`Mode::Eval`] on the batch `x` (`shape`,
+/// standard layout), in chunks of [`CHUNK`] images in parallel; every
+/// layer's output is written (the last one holds the result).
+///
+/// # Errors
+/// [`Error::EmptyInput`] without layers; a layer's [`Error::ShapeMismatch`]
+/// for an input it does not take (no kernel has run then).
+pub(crate) fn eval_pass(layers: &mut [(String, Layer)], x: &[f32], shape: &[usize]) -> Result<()> {
+    let stages = stages(layers)?;
+    let n = shape.first().copied().unwrap_or(0);
+    let (len, n_chunks) = chunking(n, CHUNK);
+    let shapes = plan_all(layers, &stages, shape, Mode::Eval, n_chunks)?;
+    let (kernels, per_chunk) = split_all(layers, &stages, &shapes, len, n_chunks, Mode::Eval);
+    per_chunk
+        .into_par_iter()
+        .zip(slices(x, len * img(shape), n_chunks))
+        .for_each(|(mut io, xc)| forward_chunk(&kernels, &mut io, xc));
+    Ok(())
+}
+
+/// Sizes every stage's buffers for a batch of `shape` (input gradients and
+/// gradient partials only in [`Mode::Train`], and not for the first stage);
+/// returns the input shape followed by every stage's output shape.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] for a 0-dimensional input or an input a layer
+/// does not take.
+fn plan_all(
+    layers: &mut [(String, Layer)],
+    stages: &[Stage],
+    shape: &[usize],
+    mode: Mode,
+    n_chunks: usize,
+) -> Result<Vec<Vec<usize>>> {
+    if shape.is_empty() {
+        return Err(Error::ShapeMismatch {
+            what: "network input [n, …] (a batch)",
+            expected: vec![usize::MAX],
+            got: Vec::new(),
+        });
+    }
+    let mut shapes = vec![shape.to_vec()];
+    for (s, st) in stages.iter().enumerate() {
+        let out = plan(
+            layers,
+            st,
+            &shapes[s],
+            mode,
+            mode == Mode::Train && s > 0,
+            n_chunks,
+        )?;
+        shapes.push(out);
+    }
+    Ok(shapes)
+}
+
+/// Every stage's kernel, and its planned buffers cut into the slices of
+/// each chunk (`per_chunk[c][s]`: chunk `c`, stage `s`).
+fn split_all<'a>(
+    layers: &'a mut [(String, Layer)],
+    stages: &[Stage],
+    shapes: &[Vec<usize>],
+    len: usize,
+    n_chunks: usize,
+    mode: Mode,
+) -> (Vec<Kernel<'a>>, Vec<Vec<Io<'a>>>) {
+    let mut kernels = Vec::with_capacity(stages.len());
+    let mut per_chunk: Vec<Vec<Io<'a>>> = (0..n_chunks).map(|_| Vec::new()).collect();
+    let mut rest: &'a mut [(String, Layer)] = layers;
+    let mut at = 0;
+    for (s, st) in stages.iter().enumerate() {
+        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(st.last() + 1 - at);
+        rest = tail;
+        at = st.last() + 1;
+        let (in_len, out_len) = (len * img(&shapes[s]), len * img(&shapes[s + 1]));
+        let mut ios: Vec<Io<'a>> = (0..n_chunks).map(|_| Io::default()).collect();
+        let kernel = if st.fused {
+            let [.., (_, Layer::ReLU(r)), (_, Layer::MaxPool2d(p))] = mine else {
+                unreachable!("fused stages are ReLU → MaxPool2d")
+            };
+            {
+                let (k, out, argmax, _) = p.split();
+                let (_, gin) = r.split();
+                for (io, ((o, a), g)) in ios.iter_mut().zip(
+                    pieces(out, out_len, n_chunks)
+                        .zip(pieces(argmax, out_len, n_chunks))
+                        .zip(pieces(gin, in_len, n_chunks)),
+                ) {
+                    (io.out, io.argmax, io.gin) = (o, a, g);
+                }
+                Kernel::Pool(k)
+            }
+        } else {
+            let [.., (_, layer)] = mine else {
+                unreachable!("a stage has at least one layer")
+            };
+            {
+                let (kernel, out, gin) = match layer {
+                    Layer::Conv2d(c) => {
+                        let (k, out, gin, partials) = c.split();
+                        let pl = k.partial_len();
+                        for (io, p) in ios.iter_mut().zip(partials[pl..].chunks_mut(pl)) {
+                            io.part = p;
+                        }
+                        (Kernel::Conv(k), out, gin)
+                    }
+                    Layer::MaxPool2d(p) => {
+                        let (k, out, argmax, gin) = p.split();
+                        for (io, a) in ios.iter_mut().zip(pieces(argmax, out_len, n_chunks)) {
+                            io.argmax = a;
+                        }
+                        (Kernel::Pool(k), out, gin)
+                    }
+                    Layer::ReLU(r) => {
+                        let (out, gin) = r.split();
+                        (Kernel::Relu, out, gin)
+                    }
+                    Layer::Flatten(f) => {
+                        let (out, gin) = f.split();
+                        (Kernel::Copy, out, gin)
+                    }
+                    Layer::Linear(l) => {
+                        let (k, out, gin) = l.split();
+                        (Kernel::Linear(k), out, gin)
+                    }
+                    Layer::Dropout(d) => {
+                        let (mask, out, gin) = d.split();
+                        if mode == Mode::Eval {
+                            // Evaluation: the identity.
+                            (Kernel::Copy, out, gin)
+                        } else {
+                            for (io, m) in ios.iter_mut().zip(mask.chunks(out_len.max(1))) {
+                                io.mask = m;
+                            }
+                            (Kernel::Dropout, out, gin)
+                        }
+                    }
+                };
+                let gin_len = if gin.is_empty() { 0 } else { in_len };
+                for (io, (o, g)) in ios
+                    .iter_mut()
+                    .zip(pieces(out, out_len, n_chunks).zip(pieces(gin, gin_len, n_chunks)))
+                {
+                    (io.out, io.gin) = (o, g);
+                }
+                kernel
+            }
+        };
+        kernels.push(kernel);
+        for (chunk, io) in per_chunk.iter_mut().zip(ios) {
+            chunk.push(io);
+        }
+    }
+
+    (kernels, per_chunk)
+}
+
 /// Groups `layers` into stages (ReLU → MaxPool2d pairs fused).
-fn stages(layers: &[(String, Layer)]) -> Vec<Stage> {
+///
+/// # Errors
+/// [`Error::EmptyInput`] without layers.
+fn stages(layers: &[(String, Layer)]) -> Result<Vec<Stage>> {
+    if layers.is_empty() {
+        return Err(Error::EmptyInput {
+            what: "network (no layers)",
+        });
+    }
     let mut out = Vec::new();
     let mut i = 0;
     while i < layers.len() {
@@ -276,7 +365,7 @@ fn stages(layers: &[(String, Layer)]) -> Vec<Stage> {
         out.push(Stage { first: i, fused });
         i += 1 + usize::from(fused);
     }
-    out
+    Ok(out)
 }
 
 /// Sizes a stage's buffers for an input of `shape`; returns its output shape.
@@ -284,6 +373,7 @@ fn plan(
     layers: &mut [(String, Layer)],
     st: &Stage,
     shape: &[usize],
+    mode: Mode,
     need_input_grad: bool,
     n_chunks: usize,
 ) -> Result<Vec<usize>> {
@@ -306,8 +396,25 @@ fn plan(
         Layer::Flatten(f) => f.plan(shape, need_input_grad),
         Layer::Linear(l) => l.plan(shape, need_input_grad),
         Layer::Dropout(d) => {
-            d.plan(shape, need_input_grad);
+            d.plan(shape, mode, need_input_grad);
             Ok(shape.to_vec())
+        }
+    }
+}
+
+/// The forward pass of the whole network on one chunk `x`.
+fn forward_chunk(kernels: &[Kernel<'_>], io: &mut [Io<'_>], x: &[f32]) {
+    for (s, kernel) in kernels.iter().enumerate() {
+        let (prev, cur) = io.split_at_mut(s);
+        let input: &[f32] = if s == 0 { x } else { prev[s - 1].out };
+        let cur = &mut cur[0];
+        match kernel {
+            Kernel::Conv(k) => k.forward_chunk(input, cur.out),
+            Kernel::Pool(k) => k.forward_chunk(input, cur.out, cur.argmax),
+            Kernel::Relu => relu_chunk(input, cur.out),
+            Kernel::Copy => cur.out.copy_from_slice(input),
+            Kernel::Linear(k) => k.forward_chunk(input, cur.out),
+            Kernel::Dropout => mask_chunk(input, cur.mask, cur.out),
         }
     }
 }
@@ -324,19 +431,7 @@ fn run_chunk(
     inv_n: f64,
 ) -> (f64, usize) {
     let last = kernels.len() - 1;
-    for (s, kernel) in kernels.iter().enumerate() {
-        let (prev, cur) = io.split_at_mut(s);
-        let input: &[f32] = if s == 0 { x } else { prev[s - 1].out };
-        let cur = &mut cur[0];
-        match kernel {
-            Kernel::Conv(k) => k.forward_chunk(input, cur.out),
-            Kernel::Pool(k) => k.forward_chunk(input, cur.out, cur.argmax),
-            Kernel::Relu => relu_chunk(input, cur.out),
-            Kernel::Flatten => cur.out.copy_from_slice(input),
-            Kernel::Linear(k) => k.forward_chunk(input, cur.out),
-            Kernel::Dropout => mask_chunk(input, cur.mask, cur.out),
-        }
-    }
+    forward_chunk(kernels, io, x);
     let stats = cross_entropy_rows(io[last].out, classes, targets, inv_n, lg);
     for (s, kernel) in kernels.iter().enumerate().rev() {
         let (head, tail) = io.split_at_mut(s + 1);
@@ -351,7 +446,7 @@ fn run_chunk(
             (_, None) => {}
             (Kernel::Pool(k), Some(gin)) => k.backward_chunk(gout, cur.argmax, cur.out, gin),
             (Kernel::Relu, Some(gin)) => relu_backward_chunk(gout, cur.out, gin),
-            (Kernel::Flatten, Some(gin)) => gin.copy_from_slice(gout),
+            (Kernel::Copy, Some(gin)) => gin.copy_from_slice(gout),
             (Kernel::Linear(k), Some(gin)) => k.input_grad_chunk(gout, gin),
             (Kernel::Dropout, Some(gin)) => mask_chunk(gout, cur.mask, gin),
         }
@@ -463,6 +558,94 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The chunked evaluation pass gives the outputs of the layers' own
+    /// forward passes run one after the other (dropout the identity).
+    #[test]
+    fn eval_matches_the_layerwise_forward() {
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        for (net, [c, h, w]) in nets() {
+            for n in [1, CHUNK - 1, CHUNK, CHUNK + 1, 23] {
+                let x = Array4::from_shape_simple_fn((n, c, h, w), || rng.random_range(-1.0..1.0))
+                    .into_dyn();
+                let mut want = x.clone();
+                for (_, l) in net.layers() {
+                    want = l
+                        .fresh()
+                        .forward(want.view(), Mode::Eval)
+                        .unwrap()
+                        .to_owned();
+                }
+                let mut net = net.clone();
+                let got = pool(3).install(|| net.forward(x.view(), Mode::Eval).unwrap().to_owned());
+                assert_eq!(got.shape(), want.shape());
+                let scale = want.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
+                for (u, v) in got.iter().zip(&want) {
+                    assert!((u - v).abs() <= 1e-5 * scale, "n={n}: {u} vs {v}");
+                }
+                let again =
+                    pool(1).install(|| net.forward(x.view(), Mode::Eval).unwrap().to_owned());
+                assert!(
+                    got.iter()
+                        .zip(&again)
+                        .all(|(u, v)| u.to_bits() == v.to_bits())
+                );
+            }
+        }
+    }
+
+    /// Images of zero elements (a fully connected layer without input
+    /// features) still give the loss of the bias logits and its gradient.
+    #[test]
+    fn zero_feature_inputs_train_the_bias() {
+        let fc = Linear::from_weights(
+            ndarray::Array2::zeros((3, 0)),
+            Some(ndarray::arr1(&[1.0, 2.0, 3.0])),
+        )
+        .unwrap();
+        let net = Sequential::new().add("fc", fc);
+        let x = ndarray::Array2::<f32>::zeros((4, 0)).into_dyn();
+        let t = [0, 1, 2, 0];
+        let (want_loss, want) = layerwise(&mut net.clone(), &x, &t);
+        let (loss, got) = pipelined(&mut net.clone(), &x, &t);
+        assert!(want_loss > 0.5);
+        assert!((loss - want_loss).abs() <= 1e-6 * want_loss);
+        assert_eq!(got[1].shape(), [3]);
+        for (u, v) in got[1].iter().zip(&want[1]) {
+            assert!((u - v).abs() <= 1e-6, "{u} vs {v}");
+        }
+        let y = net
+            .clone()
+            .forward(x.view(), Mode::Eval)
+            .unwrap()
+            .to_owned();
+        assert_eq!(y.as_slice().unwrap(), &[1.0, 2.0, 3.0].repeat(4)[..]);
+    }
+
+    /// A 0-dimensional input is a shape error in both passes, not a panic.
+    #[test]
+    fn zero_dimensional_input_is_a_shape_mismatch() {
+        let mut net = Sequential::new()
+            .add("r", ReLU::new())
+            .add("fc", Linear::new(1, 2, 0));
+        let x = ndarray::arr0(1.0f32).into_dyn();
+        assert!(matches!(
+            net.forward(x.view(), Mode::Eval),
+            Err(crate::Error::ShapeMismatch { .. })
+        ));
+        let mut opt = crate::nn::Sgd::new(0.1);
+        assert!(matches!(
+            net.train_step(x.view(), &[0], &mut opt),
+            Err(crate::Error::ShapeMismatch { .. })
+        ));
+    }
+
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
     }
 
     /// The same bits on 1 and 3 threads.

@@ -114,6 +114,11 @@ impl Sequential {
 
     /// Forward pass through every layer; the output view borrows the network.
     ///
+    /// In [`Mode::Eval`] the batch is cut into fixed chunks of images that each
+    /// run the whole network on one rayon thread (the same values as one layer
+    /// after the other); [`Mode::Train`] runs one layer after the other and
+    /// keeps what [`backward`](Self::backward) needs.
+    ///
     /// # Errors
     /// [`Error::EmptyInput`] for a network without layers;
     /// [`Error::ShapeMismatch`] if a layer rejects its input (wrong channel
@@ -123,7 +128,15 @@ impl Sequential {
         x: ArrayView<'_, f32, D>,
         mode: Mode,
     ) -> Result<ArrayViewD<'_, f32>> {
-        self.forward_impl(x.into_dyn(), mode)?;
+        match mode {
+            Mode::Train => self.forward_impl(x.into_dyn(), mode)?,
+            Mode::Eval => {
+                let x = x.as_standard_layout();
+                let shape = x.shape().to_vec();
+                let xs = x.as_slice().expect("standard layout");
+                rayon::scope(|_| pipeline::eval_pass(&mut self.layers, xs, &shape))?;
+            }
+        }
         Ok(self.layers.last().expect("non-empty").1.output())
     }
 
@@ -438,13 +451,15 @@ impl Sequential {
     /// network (forward, loss, backward) on one rayon thread; parameter
     /// gradients are then summed in a fixed order, so the result is the same
     /// on any number of threads. Afterwards every layer's output holds this
-    /// batch's activations and every parameter its gradient; a further
+    /// batch's activations (except a ReLU fused with the following pooling,
+    /// whose output is empty) and every parameter its gradient; a further
     /// [`backward`](Self::backward) needs a new [`forward`](Self::forward).
     ///
     /// # Errors
     /// As [`forward`](Self::forward); [`Error::ShapeMismatch`] /
     /// [`Error::InvalidParameter`] for bad targets; [`Error::NumericalFailure`]
-    /// (operation `"training"`) if the loss is not finite (nothing is updated).
+    /// (operation `"training"`) if the loss is not finite: the parameters are
+    /// not updated (their gradients then hold this batch's non-finite values).
     pub fn train_step<D: Dimension>(
         &mut self,
         x: ArrayView<'_, f32, D>,

@@ -282,7 +282,7 @@ impl Conv2d {
         }
         self.cached = mode == Mode::Train;
         self.output.reshape(&[n, g.oc, g.oh, g.ow]);
-        self.prepare(&g, false);
+        self.prepare(&g, true, false);
         self.planned = Some(g);
         let (k, out, _, _) = self.split();
         conv_forward(&k, xs, out);
@@ -315,7 +315,7 @@ impl Conv2d {
         if need_input_grad {
             self.grad_input.reshape(&in_shape);
         }
-        self.prepare(&g, need_input_grad);
+        self.prepare(&g, false, need_input_grad);
         self.planned = Some(g);
         let Conv2d {
             weight,
@@ -539,7 +539,7 @@ impl Conv2d {
         if need_input_grad {
             self.grad_input.reshape(in_shape);
         }
-        self.prepare(&g, need_input_grad);
+        self.prepare(&g, true, need_input_grad);
         self.partials
             .resize((n_chunks + 1) * (g.oc * g.k() + g.oc), 0.0);
         self.planned = Some(g);
@@ -547,15 +547,17 @@ impl Conv2d {
         Ok(out_shape)
     }
 
-    fn prepare(&mut self, g: &Geom, need_input_grad: bool) {
+    /// Prepares the weight layouts of the forward (`forward`) and
+    /// input-gradient (`input_grad`) kernels.
+    fn prepare(&mut self, g: &Geom, forward: bool, input_grad: bool) {
         let w = self.weight.value_slice();
         let Prepared { fwd, bwd } = &mut self.prepared;
         fwd.clear();
         bwd.clear();
-        if direct::forward_applies(g) {
+        if forward && direct::forward_applies(g) {
             fwd.extend_from_slice(&direct::forward_prepare(g, w));
         }
-        if need_input_grad && direct::input_grad_applies(g) {
+        if input_grad && direct::input_grad_applies(g) {
             bwd.extend_from_slice(&direct::input_grad_prepare(g, w));
         }
     }

@@ -190,7 +190,8 @@ pub(crate) struct LinearKernel<'a> {
 impl LinearKernel<'_> {
     /// `out = x·Wᵀ + b` for the rows of `x`, on this thread.
     pub(crate) fn forward_chunk(&self, x: &[f32], out: &mut [f32]) {
-        let n = x.len() / self.in_f.max(1);
+        // Rows from the output: with no input features `x` is empty.
+        let n = out.len() / self.out_f.max(1);
         if n == 0 || self.out_f == 0 {
             return;
         }
@@ -290,6 +291,10 @@ impl<'a> LinearSink<'a> {
     pub(crate) fn split(self, rows: usize) -> Vec<LinearSink<'a>> {
         let (in_f, out_f, row0) = (self.in_f, self.out_f, self.row0);
         let rows = rows.max(1);
+        if self.dw.is_empty() {
+            // No weights (no input features): the bias gradient alone.
+            return vec![self];
+        }
         let mut db = self.db.map(|d| d.chunks_mut(rows));
         self.dw
             .chunks_mut((rows * in_f).max(1))
@@ -308,13 +313,18 @@ impl<'a> LinearSink<'a> {
     /// `x` `[n, in]` and output gradients `g` `[n, out]`.
     pub(crate) fn compute(self, x: &[f32], g: &[f32]) {
         let n = g.len() / self.out_f.max(1);
-        let rows = self.dw.len() / self.in_f.max(1);
+        let rows = match (self.in_f, &self.db) {
+            (0, Some(db)) => db.len(),
+            _ => self.dw.len() / self.in_f.max(1),
+        };
         let r = self.row0..self.row0 + rows;
         let gv = ArrayView2::from_shape((n, self.out_f), g).expect("grad shape");
         let gv = gv.slice(ndarray::s![.., r]);
-        let xv = ArrayView2::from_shape((n, self.in_f), x).expect("input shape");
-        let mut dwv = ArrayViewMut2::from_shape((rows, self.in_f), self.dw).expect("dw shape");
-        linalg::gemm_local(1.0, gv.t(), xv, 0.0, &mut dwv);
+        if self.in_f > 0 {
+            let xv = ArrayView2::from_shape((n, self.in_f), x).expect("input shape");
+            let mut dwv = ArrayViewMut2::from_shape((rows, self.in_f), self.dw).expect("dw shape");
+            linalg::gemm_local(1.0, gv.t(), xv, 0.0, &mut dwv);
+        }
         if let Some(db) = self.db {
             db.fill(0.0);
             for row in gv.rows() {
@@ -360,19 +370,11 @@ impl Flatten {
     /// # Errors
     /// [`Error::ShapeMismatch`] if `x` has no dimensions.
     pub fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
-        if x.ndim() == 0 {
-            return Err(Error::ShapeMismatch {
-                what: "flatten input [n, …]",
-                expected: vec![usize::MAX],
-                got: vec![],
-            });
-        }
-        let n = x.shape()[0];
-        let rest: usize = x.shape()[1..].iter().product();
-        self.in_shape = x.shape().to_vec();
+        self.plan(x.shape(), false)?;
         let x = x.as_standard_layout();
         self.output
-            .set(&[n, rest], x.as_slice().expect("standard layout"));
+            .as_mut_slice()
+            .copy_from_slice(x.as_slice().expect("standard layout"));
         self.cached = mode == Mode::Train;
         Ok(self.output.view())
     }

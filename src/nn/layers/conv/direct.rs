@@ -34,12 +34,12 @@ pub(super) const WGRAD_CHUNK: usize = 4;
 /// registers: `2 · kw` vectors).
 const MAX_KW: usize = 7;
 
-/// Whether [`forward`] handles this geometry (stride 1, outputs ≥ 8 wide).
+/// Whether [`forward_images`] handles this geometry (stride 1, outputs ≥ 8 wide).
 pub(super) fn forward_applies(g: &Geom) -> bool {
     g.stride == 1 && g.ow >= 8
 }
 
-/// Whether [`input_grad`] handles this geometry: the input gradient is a
+/// Whether [`input_grad_images`] handles this geometry: the input gradient is a
 /// stride-1 convolution of the output gradient padded by `k − 1 − pad`, so
 /// the kernel must be square, the padding smaller than it, and the input at
 /// least 8 wide.
