@@ -1,9 +1,9 @@
-//! The batch-parallel passes of [`Sequential::train_step`] and of
-//! [`Sequential::forward`] in evaluation mode (crate-internal).
+//! The batch-parallel training pass of [`Sequential::train_step`]
+//! (crate-internal).
 //!
 //! A batch is cut into near-equal chunks of at most [`CHUNK`] images, their
 //! sizes fixed by the batch size alone (independent of the thread count).
-//! In training, each chunk runs the whole network on
+//! Each chunk runs the whole network on
 //! one thread — forward through every layer, its rows of the loss, backward
 //! through every layer — writing into its own slices of the layers' batch
 //! buffers, so a chunk's activations stay in that core's cache and the only
@@ -11,17 +11,17 @@
 //! direction). Parameter gradients are reduced after the join, in a fixed
 //! order: each convolution sums its per-chunk partials in chunk order, and
 //! each fully connected layer computes `gᵀ·x` over the whole batch. Results
-//! are therefore the same on any number of threads. Evaluation runs only the
-//! forward part of each chunk.
+//! are therefore the same on any number of threads. (Evaluation stays layer
+//! by layer: measured, the chunked forward pass was no faster there — its
+//! fully connected layers lose the large batch GEMMs.)
 //!
 //! [`Sequential::train_step`]: super::Sequential::train_step
-//! [`Sequential::forward`]: super::Sequential::forward
 
 use rayon::prelude::*;
 
 use super::buf::Buf;
 use super::layers::{
-    ConvKernel, ConvSink, GradSink, Layer, LinearKernel, LinearSink, Mode, PoolKernel, chunking,
+    ConvKernel, ConvSink, GradSink, Layer, LinearKernel, LinearSink, PoolKernel, chunking,
     is_relu_pool, mask_chunk, relu_backward_chunk, relu_chunk,
 };
 use super::loss::{LossStats, check_targets, cross_entropy_rows};
@@ -117,7 +117,7 @@ pub(crate) fn train_pass(
     let stages = stages(layers)?;
     let n = shape.first().copied().unwrap_or(0);
     let (len, n_chunks) = chunking(n, CHUNK);
-    let shapes = plan_all(layers, &stages, shape, Mode::Train, n_chunks)?;
+    let shapes = plan_all(layers, &stages, shape, n_chunks)?;
     let logits_shape = shapes.last().expect("output shape");
     if logits_shape.len() != 2 {
         return Err(Error::ShapeMismatch {
@@ -130,7 +130,7 @@ pub(crate) fn train_pass(
     check_targets(n, classes, targets)?;
     let inv_n = 1.0 / n as f64;
     let lg = loss_grad.reshape(logits_shape);
-    let (kernels, per_chunk) = split_all(layers, &stages, &shapes, len, n_chunks, Mode::Train);
+    let (kernels, per_chunk) = split_all(layers, &stages, &shapes, len, n_chunks);
     let x_len = len * img(shape);
     let results: Vec<(f64, usize)> = per_chunk
         .into_par_iter()
@@ -191,28 +191,8 @@ fn img(shape: &[usize]) -> usize {
     shape[1..].iter().product()
 }
 
-/// Forward pass of `layers` in [`Mode::Eval`] on the batch `x` (`shape`,
-/// standard layout), in chunks of [`CHUNK`] images in parallel; every
-/// layer's output is written (the last one holds the result).
-///
-/// # Errors
-/// [`Error::EmptyInput`] without layers; a layer's [`Error::ShapeMismatch`]
-/// for an input it does not take (no kernel has run then).
-pub(crate) fn eval_pass(layers: &mut [(String, Layer)], x: &[f32], shape: &[usize]) -> Result<()> {
-    let stages = stages(layers)?;
-    let n = shape.first().copied().unwrap_or(0);
-    let (len, n_chunks) = chunking(n, CHUNK);
-    let shapes = plan_all(layers, &stages, shape, Mode::Eval, n_chunks)?;
-    let (kernels, per_chunk) = split_all(layers, &stages, &shapes, len, n_chunks, Mode::Eval);
-    per_chunk
-        .into_par_iter()
-        .zip(slices(x, len * img(shape), n_chunks))
-        .for_each(|(mut io, xc)| forward_chunk(&kernels, &mut io, xc));
-    Ok(())
-}
-
-/// Sizes every stage's buffers for a batch of `shape` (input gradients and
-/// gradient partials only in [`Mode::Train`], and not for the first stage);
+/// Sizes every stage's buffers for a training batch of `shape` (input
+/// gradients for every stage but the first);
 /// returns the input shape followed by every stage's output shape.
 ///
 /// # Errors
@@ -222,7 +202,6 @@ fn plan_all(
     layers: &mut [(String, Layer)],
     stages: &[Stage],
     shape: &[usize],
-    mode: Mode,
     n_chunks: usize,
 ) -> Result<Vec<Vec<usize>>> {
     if shape.is_empty() {
@@ -234,14 +213,7 @@ fn plan_all(
     }
     let mut shapes = vec![shape.to_vec()];
     for (s, st) in stages.iter().enumerate() {
-        let out = plan(
-            layers,
-            st,
-            &shapes[s],
-            mode,
-            mode == Mode::Train && s > 0,
-            n_chunks,
-        )?;
+        let out = plan(layers, st, &shapes[s], s > 0, n_chunks)?;
         shapes.push(out);
     }
     Ok(shapes)
@@ -255,7 +227,6 @@ fn split_all<'a>(
     shapes: &[Vec<usize>],
     len: usize,
     n_chunks: usize,
-    mode: Mode,
 ) -> (Vec<Kernel<'a>>, Vec<Vec<Io<'a>>>) {
     let mut kernels = Vec::with_capacity(stages.len());
     let mut per_chunk: Vec<Vec<Io<'a>>> = (0..n_chunks).map(|_| Vec::new()).collect();
@@ -318,15 +289,10 @@ fn split_all<'a>(
                     }
                     Layer::Dropout(d) => {
                         let (mask, out, gin) = d.split();
-                        if mode == Mode::Eval {
-                            // Evaluation: the identity.
-                            (Kernel::Copy, out, gin)
-                        } else {
-                            for (io, m) in ios.iter_mut().zip(mask.chunks(out_len.max(1))) {
-                                io.mask = m;
-                            }
-                            (Kernel::Dropout, out, gin)
+                        for (io, m) in ios.iter_mut().zip(mask.chunks(out_len.max(1))) {
+                            io.mask = m;
                         }
+                        (Kernel::Dropout, out, gin)
                     }
                 };
                 let gin_len = if gin.is_empty() { 0 } else { in_len };
@@ -373,7 +339,6 @@ fn plan(
     layers: &mut [(String, Layer)],
     st: &Stage,
     shape: &[usize],
-    mode: Mode,
     need_input_grad: bool,
     n_chunks: usize,
 ) -> Result<Vec<usize>> {
@@ -396,7 +361,7 @@ fn plan(
         Layer::Flatten(f) => f.plan(shape, need_input_grad),
         Layer::Linear(l) => l.plan(shape, need_input_grad),
         Layer::Dropout(d) => {
-            d.plan(shape, mode, need_input_grad);
+            d.plan(shape, need_input_grad);
             Ok(shape.to_vec())
         }
     }
@@ -560,41 +525,6 @@ mod tests {
         }
     }
 
-    /// The chunked evaluation pass gives the outputs of the layers' own
-    /// forward passes run one after the other (dropout the identity).
-    #[test]
-    fn eval_matches_the_layerwise_forward() {
-        let mut rng = ChaCha8Rng::seed_from_u64(12);
-        for (net, [c, h, w]) in nets() {
-            for n in [1, CHUNK - 1, CHUNK, CHUNK + 1, 23] {
-                let x = Array4::from_shape_simple_fn((n, c, h, w), || rng.random_range(-1.0..1.0))
-                    .into_dyn();
-                let mut want = x.clone();
-                for (_, l) in net.layers() {
-                    want = l
-                        .fresh()
-                        .forward(want.view(), Mode::Eval)
-                        .unwrap()
-                        .to_owned();
-                }
-                let mut net = net.clone();
-                let got = pool(3).install(|| net.forward(x.view(), Mode::Eval).unwrap().to_owned());
-                assert_eq!(got.shape(), want.shape());
-                let scale = want.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
-                for (u, v) in got.iter().zip(&want) {
-                    assert!((u - v).abs() <= 1e-5 * scale, "n={n}: {u} vs {v}");
-                }
-                let again =
-                    pool(1).install(|| net.forward(x.view(), Mode::Eval).unwrap().to_owned());
-                assert!(
-                    got.iter()
-                        .zip(&again)
-                        .all(|(u, v)| u.to_bits() == v.to_bits())
-                );
-            }
-        }
-    }
-
     /// Images of zero elements (a fully connected layer without input
     /// features) still give the loss of the bias logits and its gradient.
     #[test]
@@ -657,13 +587,8 @@ mod tests {
             let x = Array4::from_shape_simple_fn((n, c, h, w), || rng.random_range(-1.0..1.0))
                 .into_dyn();
             let t: Vec<usize> = (0..n).map(|i| i % 3).collect();
-            let run = |threads: usize| {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .unwrap();
-                pool.install(|| pipelined(&mut net.clone(), &x, &t))
-            };
+            let run =
+                |threads: usize| pool(threads).install(|| pipelined(&mut net.clone(), &x, &t));
             let (l1, g1) = run(1);
             let (l3, g3) = run(3);
             assert_eq!(l1.to_bits(), l3.to_bits());

@@ -114,11 +114,6 @@ impl Sequential {
 
     /// Forward pass through every layer; the output view borrows the network.
     ///
-    /// In [`Mode::Eval`] the batch is cut into fixed chunks of images that each
-    /// run the whole network on one rayon thread (the same values as one layer
-    /// after the other); [`Mode::Train`] runs one layer after the other and
-    /// keeps what [`backward`](Self::backward) needs.
-    ///
     /// # Errors
     /// [`Error::EmptyInput`] for a network without layers;
     /// [`Error::ShapeMismatch`] if a layer rejects its input (wrong channel
@@ -128,15 +123,7 @@ impl Sequential {
         x: ArrayView<'_, f32, D>,
         mode: Mode,
     ) -> Result<ArrayViewD<'_, f32>> {
-        match mode {
-            Mode::Train => self.forward_impl(x.into_dyn(), mode)?,
-            Mode::Eval => {
-                let x = x.as_standard_layout();
-                let shape = x.shape().to_vec();
-                let xs = x.as_slice().expect("standard layout");
-                rayon::scope(|_| pipeline::eval_pass(&mut self.layers, xs, &shape))?;
-            }
-        }
+        self.forward_impl(x.into_dyn(), mode)?;
         Ok(self.layers.last().expect("non-empty").1.output())
     }
 

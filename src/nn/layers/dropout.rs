@@ -136,16 +136,14 @@ impl Dropout {
             .extend((0..len).map(|_| if rng.random::<f64>() < p { 0.0 } else { scale }));
     }
 
-    /// Sizes the output and (if `need_input_grad`) the input-gradient
-    /// buffer for a batch of `shape`, and in [`Mode::Train`] draws its mask.
-    pub(crate) fn plan(&mut self, shape: &[usize], mode: Mode, need_input_grad: bool) {
+    /// Draws the mask of a training batch of `shape` and sizes the output
+    /// and (if `need_input_grad`) the input-gradient buffer.
+    pub(crate) fn plan(&mut self, shape: &[usize], need_input_grad: bool) {
         let len = self.output.reshape(shape).len();
         if need_input_grad {
             self.grad_input.reshape(shape);
         }
-        if mode == Mode::Train {
-            self.draw_mask(len);
-        }
+        self.draw_mask(len);
         self.cached = None;
     }
 
