@@ -79,3 +79,17 @@ pub(crate) fn grow(v: &mut Vec<f32>, n: usize) -> &mut [f32] {
     }
     &mut v[..n]
 }
+
+/// `buf` cut into consecutive pieces of `len` (the last shorter), followed
+/// by empty pieces without end: zipped with `n` items, every item gets a
+/// piece, even past the end of `buf` (an empty buffer, or images of zero
+/// elements).
+pub(crate) fn pieces_mut<T>(buf: &mut [T], len: usize) -> impl Iterator<Item = &mut [T]> {
+    buf.chunks_mut(len.max(1))
+        .chain(std::iter::repeat_with(|| &mut [][..]))
+}
+
+/// [`pieces_mut`] of a shared slice.
+pub(crate) fn pieces<T>(buf: &[T], len: usize) -> impl Iterator<Item = &[T]> {
+    buf.chunks(len.max(1)).chain(std::iter::repeat(&[][..]))
+}

@@ -4,6 +4,7 @@ use ndarray::ArrayD;
 use rayon::prelude::*;
 
 use super::Sequential;
+use super::buf::pieces_mut;
 use crate::error::{Error, Result};
 use crate::validation::check_non_negative;
 
@@ -67,15 +68,11 @@ fn blocks<'a>(
 ) {
     let v = value.as_slice_mut().expect("standard layout");
     let g = grad.as_slice().expect("standard layout");
-    let pieces = |s: &'a mut [f32]| {
-        s.chunks_mut(BLOCK)
-            .chain(std::iter::repeat_with(|| &mut [][..]))
-    };
     for (((v, g), a), b) in v
         .chunks_mut(BLOCK)
         .zip(g.chunks(BLOCK))
-        .zip(pieces(s1))
-        .zip(pieces(s2))
+        .zip(pieces_mut(s1, BLOCK))
+        .zip(pieces_mut(s2, BLOCK))
     {
         work.push((v, g, a, b));
     }

@@ -19,7 +19,7 @@
 
 use rayon::prelude::*;
 
-use super::buf::Buf;
+use super::buf::{Buf, pieces, pieces_mut};
 use super::layers::{
     ConvKernel, ConvSink, GradSink, Layer, LinearKernel, LinearSink, PoolKernel, chunking,
     is_relu_pool, mask_chunk, relu_backward_chunk, relu_chunk,
@@ -78,23 +78,6 @@ struct Io<'a> {
     mask: &'a [f32],
 }
 
-/// `buf` cut into `n` consecutive pieces of `len` (the last shorter; empty
-/// pieces past the end of `buf`).
-fn pieces<T>(buf: &mut [T], len: usize, n: usize) -> impl Iterator<Item = &mut [T]> {
-    buf.chunks_mut(len.max(1))
-        .chain(std::iter::repeat_with(|| &mut [][..]))
-        .take(n)
-}
-
-/// `x` cut into `n` consecutive slices of `len` (the last shorter; empty
-/// slices past the end: images of zero elements still make `n` chunks).
-fn slices(x: &[f32], len: usize, n: usize) -> Vec<&[f32]> {
-    x.chunks(len.max(1))
-        .chain(std::iter::repeat(&[][..]))
-        .take(n)
-        .collect()
-}
-
 /// Forward pass, mean softmax cross-entropy against `targets` and backward
 /// pass of `layers` on the batch `x` (`shape`, standard layout), in chunks
 /// in parallel: every layer's output and every parameter gradient is
@@ -134,7 +117,7 @@ pub(crate) fn train_pass(
     let x_len = len * img(shape);
     let results: Vec<(f64, usize)> = per_chunk
         .into_par_iter()
-        .zip(slices(x, x_len, n_chunks))
+        .zip(pieces(x, x_len).take(n_chunks).collect::<Vec<_>>())
         .zip(lg.par_chunks_mut((len * classes).max(1)))
         .zip(targets.par_chunks(len.max(1)))
         .map(|(((mut io, xc), gc), tc)| run_chunk(&kernels, &mut io, xc, gc, tc, classes, inv_n))
@@ -246,9 +229,9 @@ fn split_all<'a>(
                 let (k, out, argmax, _) = p.split();
                 let (_, gin) = r.split();
                 for (io, ((o, a), g)) in ios.iter_mut().zip(
-                    pieces(out, out_len, n_chunks)
-                        .zip(pieces(argmax, out_len, n_chunks))
-                        .zip(pieces(gin, in_len, n_chunks)),
+                    pieces_mut(out, out_len)
+                        .zip(pieces_mut(argmax, out_len))
+                        .zip(pieces_mut(gin, in_len)),
                 ) {
                     (io.out, io.argmax, io.gin) = (o, a, g);
                 }
@@ -263,14 +246,14 @@ fn split_all<'a>(
                     Layer::Conv2d(c) => {
                         let (k, out, gin, partials) = c.split();
                         let pl = k.partial_len();
-                        for (io, p) in ios.iter_mut().zip(partials[pl..].chunks_mut(pl)) {
+                        for (io, p) in ios.iter_mut().zip(partials.chunks_mut(pl)) {
                             io.part = p;
                         }
                         (Kernel::Conv(k), out, gin)
                     }
                     Layer::MaxPool2d(p) => {
                         let (k, out, argmax, gin) = p.split();
-                        for (io, a) in ios.iter_mut().zip(pieces(argmax, out_len, n_chunks)) {
+                        for (io, a) in ios.iter_mut().zip(pieces_mut(argmax, out_len)) {
                             io.argmax = a;
                         }
                         (Kernel::Pool(k), out, gin)
@@ -295,10 +278,9 @@ fn split_all<'a>(
                         (Kernel::Dropout, out, gin)
                     }
                 };
-                let gin_len = if gin.is_empty() { 0 } else { in_len };
                 for (io, (o, g)) in ios
                     .iter_mut()
-                    .zip(pieces(out, out_len, n_chunks).zip(pieces(gin, gin_len, n_chunks)))
+                    .zip(pieces_mut(out, out_len).zip(pieces_mut(gin, in_len)))
                 {
                     (io.out, io.gin) = (o, g);
                 }

@@ -319,7 +319,6 @@ impl Conv2d {
         self.planned = Some(g);
         let Conv2d {
             weight,
-            bias,
             grad_input,
             input,
             partials,
@@ -335,11 +334,8 @@ impl Conv2d {
         };
         let gin = need_input_grad.then(|| grad_input.as_mut_slice());
         let gs = gout.as_slice().expect("standard layout");
-        let (dw, db) = conv_backward(&k, input.as_slice(), gs, partials, gin);
-        weight.grad_slice_mut().copy_from_slice(dw);
-        if let Some(b) = bias {
-            b.grad_slice_mut().copy_from_slice(db);
-        }
+        conv_backward(&k, input.as_slice(), gs, partials, gin);
+        self.grad_parts().0.reduce();
         Ok(())
     }
 }
@@ -540,8 +536,7 @@ impl Conv2d {
             self.grad_input.reshape(in_shape);
         }
         self.prepare(&g, true, need_input_grad);
-        self.partials
-            .resize((n_chunks + 1) * (g.oc * g.k() + g.oc), 0.0);
+        self.partials.resize(n_chunks * (g.oc * g.k() + g.oc), 0.0);
         self.planned = Some(g);
         self.cached = false;
         Ok(out_shape)
@@ -563,8 +558,8 @@ impl Conv2d {
     }
 
     /// The kernel of the last [`plan`](Self::plan) with the output,
-    /// input-gradient and partials buffers (`partials`: the sum's slot
-    /// first, then one per chunk).
+    /// input-gradient and partials buffers (`partials`: one `[dW, db]` slot
+    /// per chunk).
     ///
     /// # Panics
     /// Without a preceding `plan` (an internal invariant).
@@ -605,8 +600,7 @@ impl Conv2d {
 }
 
 /// A convolution's weight and bias gradients with the chunk partials they
-/// sum (`[dW, db]` slots of `pl` floats; the first slot is unused scratch,
-/// see [`Conv2d::plan`]).
+/// sum (one `[dW, db]` slot of `pl` floats per chunk, see [`Conv2d::plan`]).
 #[derive(Debug)]
 pub(crate) struct ConvSink<'a> {
     kw_len: usize,
@@ -630,7 +624,7 @@ impl ConvSink<'_> {
         if let Some(db) = &mut db {
             db.fill(0.0);
         }
-        for part in partials[pl..].chunks(pl) {
+        for part in partials.chunks(pl) {
             let (pw, pb) = part.split_at(kw_len);
             for (t, v) in dw.iter_mut().zip(pw) {
                 *t += v;
@@ -736,25 +730,24 @@ fn gemm_backward_chunk(
     });
 }
 
-/// Backward pass of a whole batch: per-chunk weight/bias gradients (summed
-/// in a fixed order afterwards) and, if asked, the input gradient, chunks in
-/// parallel. Returns `(dW, db)` slices of `partials`.
-fn conv_backward<'p>(
+/// Backward pass of a whole batch: per-chunk weight/bias gradients into
+/// `partials` (one slot per chunk, summed in a fixed order by
+/// [`ConvSink::reduce`]) and, if asked, the input gradient, chunks in
+/// parallel.
+fn conv_backward(
     k: &ConvKernel<'_>,
     x: &[f32],
     gout: &[f32],
-    partials: &'p mut Vec<f32>,
+    partials: &mut Vec<f32>,
     gin: Option<&mut [f32]>,
-) -> (&'p [f32], &'p [f32]) {
+) {
     let g = &k.g;
     let n = x.len() / g.in_len().max(1);
-    let (kw_len, pl) = (g.oc * g.k(), k.partial_len());
+    let pl = k.partial_len();
     let (len, n_chunks) = task_len(g, n);
-    // Slot 0 receives the sum; chunk partials follow.
-    partials.resize((n_chunks + 1) * pl, 0.0);
-    let (total, parts) = partials.split_at_mut(pl);
+    partials.resize(n_chunks * pl, 0.0);
     if n > 0 {
-        let base = parts
+        let base = partials
             .par_chunks_mut(pl)
             .zip(x.par_chunks(len * g.in_len()))
             .zip(gout.par_chunks(len * g.out_len()));
@@ -765,20 +758,6 @@ fn conv_backward<'p>(
             None => base.for_each(|((part, xc), gc)| k.backward_chunk(xc, gc, part, None)),
         }
     }
-    sum_partials(total, parts, kw_len)
-}
-
-/// `total` ← the sum of the chunk partials `parts` (in chunk order), split
-/// into `(dW, db)` at `kw_len`.
-fn sum_partials<'p>(total: &'p mut [f32], parts: &[f32], kw_len: usize) -> (&'p [f32], &'p [f32]) {
-    total.fill(0.0);
-    for part in parts.chunks(total.len()) {
-        for (t, v) in total.iter_mut().zip(part) {
-            *t += v;
-        }
-    }
-    let (dw, db) = total.split_at(kw_len);
-    (dw, db)
 }
 
 mod direct;

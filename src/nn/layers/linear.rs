@@ -158,13 +158,7 @@ impl Linear {
             linalg::gemm(1.0, gv.t(), xv, 0.0, &mut dwv);
         }
         if let Some(b) = &mut self.bias {
-            let db = b.grad_slice_mut();
-            db.fill(0.0);
-            for row in gv.rows() {
-                for (d, v) in db.iter_mut().zip(row) {
-                    *d += v;
-                }
-            }
+            bias_grad(gv, b.grad_slice_mut());
         }
         if need_input_grad {
             let w = ArrayView2::from_shape((out_f, in_f), self.weight.value_slice())
@@ -326,12 +320,18 @@ impl<'a> LinearSink<'a> {
             linalg::gemm_local(1.0, gv.t(), xv, 0.0, &mut dwv);
         }
         if let Some(db) = self.db {
-            db.fill(0.0);
-            for row in gv.rows() {
-                for (d, v) in db.iter_mut().zip(row) {
-                    *d += v;
-                }
-            }
+            bias_grad(gv, db);
+        }
+    }
+}
+
+/// `db` ← the column sums of the output gradient `g` `[n, out]`, rows in
+/// order.
+fn bias_grad(g: ArrayView2<'_, f32>, db: &mut [f32]) {
+    db.fill(0.0);
+    for row in g.rows() {
+        for (d, v) in db.iter_mut().zip(row) {
+            *d += v;
         }
     }
 }

@@ -100,31 +100,14 @@ impl MaxPool2d {
         mode: Mode,
         relu: bool,
     ) -> Result<()> {
-        let s = x.shape();
-        let (oh, ow) = self.out_size(s)?;
-        let (n, c, h, w) = (s[0], s[1], s[2], s[3]);
-        let (k, st) = (self.kernel, self.stride);
         let x = x.as_standard_layout();
         let xs = x.as_slice().expect("standard layout");
-        self.in_shape = s.to_vec();
-        let out = self.output.reshape(&[n, c, oh, ow]);
-        let (plane, oplane) = (h * w, oh * ow);
-        if oplane == 0 || n * c == 0 {
-            self.cached = mode == Mode::Train;
-            return Ok(());
-        }
-        self.argmax.resize(out.len(), 0);
-        let k = PoolKernel {
-            k,
-            st,
-            w,
-            plane,
-            oh,
-            ow,
-            relu,
-        };
+        self.plan(x.shape(), relu, false)?;
+        let (k, out, argmax, _) = self.split();
+        // Windows fit (checked by `plan`): planes are never empty.
+        let oplane = k.oh * k.ow;
         out.par_chunks_mut(oplane)
-            .zip(self.argmax.par_chunks_mut(oplane).zip(xs.par_chunks(plane)))
+            .zip(argmax.par_chunks_mut(oplane).zip(xs.par_chunks(k.plane)))
             .with_min_len(64)
             .for_each(|(o, (am, xp))| k.forward_chunk(xp, o, am));
         self.cached = mode == Mode::Train;
@@ -154,15 +137,13 @@ impl MaxPool2d {
         Ok(out_shape)
     }
 
-    /// The kernel of the last [`plan`](Self::plan) with the output and
-    /// arg-max buffers.
+    /// The kernel of the last [`plan`](Self::plan) with the output, arg-max
+    /// and input-gradient buffers.
     pub(crate) fn split(&mut self) -> (PoolKernel, &mut [f32], &mut [u32], &mut [f32]) {
-        let s = &self.in_shape;
-        let (h, w) = (s[2], s[3]);
-        let (oh, ow) = (
-            (h - self.kernel) / self.stride + 1,
-            (w - self.kernel) / self.stride + 1,
-        );
+        let (h, w) = (self.in_shape[2], self.in_shape[3]);
+        let (oh, ow) = self
+            .out_size(&self.in_shape)
+            .expect("MaxPool2d::split after plan");
         let k = PoolKernel {
             k: self.kernel,
             st: self.stride,
