@@ -167,14 +167,11 @@ fn v1_files_load_with_their_values() {
     assert_eq!(e.classes(), &["eggs", "ham", "spam"]);
 }
 
-/// While the current version is 1, today's writer must produce the same
-/// content as the v1 files (apart from the crate version): a layout change
-/// without a version bump fails here.
+/// Today's writer must produce the same content as the files of the current
+/// version (apart from the crate version, user metadata and so the
+/// checksum): a layout change without a version bump fails here.
 #[test]
 fn current_writer_matches_the_current_version_fixtures() {
-    if FORMAT_VERSION != 1 {
-        return;
-    }
     let (s, m, e) = current_models();
     let fresh = [
         s.to_model_file().unwrap(),
@@ -187,7 +184,8 @@ fn current_writer_matches_the_current_version_fixtures() {
         "label_encoder_string",
     ];
     for (mut fresh, name) in fresh.into_iter().zip(names) {
-        let mut stored = ModelFile::read(dir(1).join(format!("{name}.safetensors"))).unwrap();
+        let mut stored =
+            ModelFile::read(dir(FORMAT_VERSION).join(format!("{name}.safetensors"))).unwrap();
         stored.metadata.crate_version = fresh.metadata.crate_version.clone();
         stored.metadata.user.clear();
         fresh.metadata.tensors = stored.metadata.tensors.clone();
@@ -220,7 +218,21 @@ fn close32<'a>(got: impl IntoIterator<Item = &'a f32>, want: &[f32]) -> bool {
 /// inputs `x()` / `images()`).
 #[test]
 fn v1_files_of_every_model_kind_load_and_predict() {
-    let d = dir(1);
+    files_of_every_model_kind_load_and_predict(1);
+}
+
+/// The v2 files hold the same models as the v1 files (v2 only adds the
+/// content checksum), so they predict the same values.
+#[test]
+fn v2_files_of_every_model_kind_load_and_predict() {
+    files_of_every_model_kind_load_and_predict(2);
+    let meta = persist::inspect(dir(2).join("svc_f64_i64.safetensors")).unwrap();
+    assert_eq!(meta.format_version, 2);
+    assert!(meta.checksum.is_some_and(|c| c.starts_with("crc32:")));
+}
+
+fn files_of_every_model_kind_load_and_predict(version: u32) {
+    let d = dir(version);
     let x = x();
     let x32 = x.mapv(|v| v as f32);
 

@@ -7,6 +7,7 @@ use std::path::Path;
 use ndarray::{ArrayD, IxDyn};
 use safetensors::Dtype;
 
+use super::checksum::{self, TensorBytes};
 use super::io::write_atomic;
 use super::{BYTES_SOURCE, MAX_HEADER_BYTES, N_LEN};
 use crate::error::{Error, Result};
@@ -72,11 +73,17 @@ pub(super) fn dtype_name(d: Dtype) -> String {
     format!("{d:?}").to_ascii_lowercase()
 }
 
-type Decoded = (
-    Option<HashMap<String, String>>,
-    Vec<TensorInfo>,
-    Vec<(String, TensorData)>,
-);
+/// A decoded safetensors buffer.
+pub(super) struct Decoded {
+    /// The `__metadata__` map, if any.
+    pub metadata: Option<HashMap<String, String>>,
+    /// Name, dtype and shape of each tensor, sorted by name.
+    pub infos: Vec<TensorInfo>,
+    /// The tensors, sorted by name.
+    pub tensors: Vec<(String, TensorData)>,
+    /// The content checksum of what was read ([`checksum`](super::checksum)).
+    pub checksum: String,
+}
 
 /// Parses a whole safetensors buffer (validated by the `safetensors` crate:
 /// header bound, offsets, exact length) into metadata and tensors.
@@ -89,6 +96,7 @@ pub(super) fn decode_safetensors(bytes: &[u8], source: &str) -> Result<Decoded> 
     names.sort();
     let mut infos = Vec::with_capacity(names.len());
     let mut tensors = Vec::with_capacity(names.len());
+    let mut raws = Vec::with_capacity(names.len());
     for name in names {
         let Some(info) = header.info(&name) else {
             continue;
@@ -121,9 +129,31 @@ pub(super) fn decode_safetensors(bytes: &[u8], source: &str) -> Result<Decoded> 
             dtype: dtype_name(info.dtype),
             shape: info.shape.clone(),
         });
+        raws.push((info.dtype, raw));
         tensors.push((name, t));
     }
-    Ok((header.metadata().clone(), infos, tensors))
+    let metadata = header.metadata().clone();
+    let checksum = checksum::content_checksum(
+        metadata
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+        infos
+            .iter()
+            .zip(&raws)
+            .map(|(info, &(dtype, data))| TensorBytes {
+                name: &info.name,
+                dtype,
+                shape: &info.shape,
+                data,
+            }),
+    );
+    Ok(Decoded {
+        metadata,
+        infos,
+        tensors,
+        checksum,
+    })
 }
 
 /// Decodes little-endian elements of `N` bytes into an array of `shape`.
@@ -146,9 +176,13 @@ fn from_le<T, const N: usize>(
 /// Writes a safetensors buffer: 8-byte little-endian header length, the JSON
 /// header (keys sorted, padded with spaces to a multiple of 8), then the
 /// tensor bytes, 8-byte dtypes first (alignment), each group by name.
+///
+/// With `with_checksum`, the metadata gains the content checksum
+/// ([`checksum`](super::checksum)) of itself and the tensors.
 pub(super) fn encode_safetensors(
     tensors: &BTreeMap<String, TensorData>,
     metadata: Option<&BTreeMap<String, String>>,
+    with_checksum: bool,
 ) -> Result<Vec<u8>> {
     let mut order: Vec<(&String, &TensorData)> = tensors.iter().collect();
     order.sort_by(|(na, a), (nb, b)| {
@@ -156,27 +190,54 @@ pub(super) fn encode_safetensors(
             .cmp(&a.safetensors_dtype())
             .then(na.cmp(nb))
     });
+    if order
+        .iter()
+        .any(|(name, _)| name.as_str() == "__metadata__")
+    {
+        return Err(Error::format(
+            BYTES_SOURCE,
+            "a tensor may not be named `__metadata__`",
+        ));
+    }
+    let blobs: Vec<Vec<u8>> = order.iter().map(|(_, t)| t.le_bytes()).collect();
+    let checksum = with_checksum.then(|| {
+        checksum::content_checksum(
+            metadata
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+            order
+                .iter()
+                .zip(&blobs)
+                .map(|((name, t), data)| TensorBytes {
+                    name,
+                    dtype: t.safetensors_dtype(),
+                    shape: t.shape(),
+                    data,
+                }),
+        )
+    });
     // serde_json's map keeps keys sorted (or in insertion order with
     // `preserve_order`); insertion below is sorted either way.
     let mut header = serde_json::Map::new();
     let mut entries: Vec<(String, serde_json::Value)> = Vec::with_capacity(order.len() + 1);
-    if let Some(m) = metadata {
-        let meta: serde_json::Map<String, serde_json::Value> = m
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+    if metadata.is_some() || checksum.is_some() {
+        let mut meta: BTreeMap<&str, &str> = metadata
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        if let Some(c) = &checksum {
+            meta.insert(checksum::KEY, c);
+        }
+        let meta: serde_json::Map<String, serde_json::Value> = meta
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
             .collect();
         entries.push(("__metadata__".to_string(), serde_json::Value::Object(meta)));
     }
     let mut offset = 0usize;
-    let mut blobs = Vec::with_capacity(order.len());
-    for (name, t) in &order {
-        if name.as_str() == "__metadata__" {
-            return Err(Error::format(
-                BYTES_SOURCE,
-                "a tensor may not be named `__metadata__`",
-            ));
-        }
-        let bytes = t.le_bytes();
+    for ((name, t), bytes) in order.iter().zip(&blobs) {
         let end = offset + bytes.len();
         entries.push((
             (*name).clone(),
@@ -187,7 +248,6 @@ pub(super) fn encode_safetensors(
             }),
         ));
         offset = end;
-        blobs.push(bytes);
     }
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     header.extend(entries);
@@ -241,10 +301,10 @@ pub fn read_safetensors(
 ) -> Result<(BTreeMap<String, TensorData>, BTreeMap<String, String>)> {
     let path = path.as_ref();
     let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
-    let (meta, _, tensors) = decode_safetensors(&bytes, &path.display().to_string())?;
+    let decoded = decode_safetensors(&bytes, &path.display().to_string())?;
     Ok((
-        tensors.into_iter().collect(),
-        meta.unwrap_or_default().into_iter().collect(),
+        decoded.tensors.into_iter().collect(),
+        decoded.metadata.unwrap_or_default().into_iter().collect(),
     ))
 }
 
@@ -261,6 +321,6 @@ pub fn write_safetensors(
     tensors: &BTreeMap<String, TensorData>,
     metadata: Option<&BTreeMap<String, String>>,
 ) -> Result<()> {
-    let bytes = encode_safetensors(tensors, metadata)?;
+    let bytes = encode_safetensors(tensors, metadata, false)?;
     write_atomic(path.as_ref(), &bytes)
 }

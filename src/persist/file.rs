@@ -7,9 +7,10 @@ use std::fs::{self, File};
 use std::io::Read;
 use std::path::Path;
 
-use ndarray::{Array1, Array2, ArrayD};
+use ndarray::{Array1, Array2, ArrayD, Dimension};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
+use super::checksum;
 use super::encoding::{TensorData, decode_safetensors, dtype_name, encode_safetensors};
 use super::io::write_atomic;
 use super::{BYTES_SOURCE, FORMAT_NAME, FORMAT_VERSION, MAX_HEADER_BYTES, N_LEN, keys};
@@ -67,6 +68,12 @@ pub struct ModelMetadata {
     pub classes: Option<serde_json::Value>,
     /// Free user metadata (a tag, a training-data fingerprint, metrics …).
     pub user: BTreeMap<String, String>,
+    /// The content checksum recorded in the file (`"crc32:…"`, format
+    /// version 2 and later; see [`crate::persist`] for what it covers).
+    /// `None` for version-1 files and for files not yet written: it is
+    /// computed when the file is written and verified when it is read.
+    #[serde(default)]
+    pub checksum: Option<String>,
     /// The tensors in the file, sorted by name.
     pub tensors: Vec<TensorInfo>,
 }
@@ -75,7 +82,8 @@ pub struct ModelMetadata {
 ///
 /// Models build one in [`Persist::to_model_file`] (with the `with_*` and
 /// `push_*` methods) and take it apart in [`Persist::from_model_file`] (with
-/// the `take_*` methods, which check dtype and shape).
+/// the `take_*` methods, which check dtype and shape, and that floats are
+/// finite).
 ///
 /// [`Persist::to_model_file`]: crate::persist::Persist::to_model_file
 /// [`Persist::from_model_file`]: crate::persist::Persist::from_model_file
@@ -103,6 +111,8 @@ pub struct ModelFile {
     /// (or as pushed); it is recomputed when the file is written.
     pub metadata: ModelMetadata,
     pub(super) tensors: BTreeMap<String, TensorData>,
+    /// What errors name: the path read, or `"model file"`.
+    source: String,
 }
 
 impl ModelFile {
@@ -120,10 +130,60 @@ impl ModelFile {
                 hyperparameters: serde_json::Value::Null,
                 classes: None,
                 user: BTreeMap::new(),
+                checksum: None,
                 tensors: Vec::new(),
             },
             tensors: BTreeMap::new(),
+            source: BYTES_SOURCE.to_string(),
         }
+    }
+
+    /// An [`Error::Format`] about this file (named by its path when it was
+    /// read from one), for loaders that find an inconsistent value.
+    pub fn format_error(&self, reason: impl Into<String>) -> Error {
+        Error::format(&self.source, reason)
+    }
+
+    /// An [`Error::Format`] about this file at `location` (e.g. ``"tensor
+    /// `coef` at index [0, 3]"``).
+    pub fn format_error_at(&self, location: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::Format {
+            source_name: self.source.clone(),
+            location: Some(location.into()),
+            reason: reason.into(),
+        }
+    }
+
+    /// Turns the result of a model's hyperparameter validation (the same
+    /// function its `fit` calls) into this file's error: a file whose
+    /// hyperparameters `fit` would refuse is a corrupt or crafted file, so
+    /// [`Error::InvalidParameter`] becomes [`Error::Format`] naming the
+    /// hyperparameter. Other errors pass through.
+    ///
+    /// # Errors
+    /// [`Error::Format`] when `validation` failed with `InvalidParameter`.
+    ///
+    /// # Example
+    /// ```
+    /// use oxilearn::persist::ModelFile;
+    /// use oxilearn::Error;
+    /// let file = ModelFile::new("Toy", "f64");
+    /// let gamma = -1.0;
+    /// let check = if gamma > 0.0 { Ok(()) } else { Err(Error::invalid("gamma", "must be > 0")) };
+    /// let e = file.check_hyperparameters(check).unwrap_err();
+    /// assert!(matches!(e, Error::Format { location: Some(l), .. } if l.contains("gamma")));
+    /// ```
+    pub fn check_hyperparameters(&self, validation: Result<()>) -> Result<()> {
+        validation.map_err(|e| match e {
+            Error::InvalidParameter { name, reason } => self.format_error_at(
+                format!("hyperparameter `{name}`"),
+                format!(
+                    "{reason} (a {} fit refuses this value: the file is corrupt or crafted)",
+                    self.metadata.kind
+                ),
+            ),
+            other => other,
+        })
     }
 
     /// Records the model's feature count.
@@ -216,28 +276,43 @@ impl ModelFile {
         self.tensors.keys().map(String::as_str).collect()
     }
 
-    /// Removes and returns the tensor `name`.
+    /// Removes and returns the tensor `name`. Every value of a float tensor
+    /// must be finite: model parameters never are NaN or infinite, so such a
+    /// value means a corrupt or crafted file.
     ///
     /// # Errors
-    /// [`Error::Format`] when the file has no such tensor.
+    /// [`Error::Format`] when the file has no such tensor, or naming the
+    /// tensor and the index of its first non-finite value.
     pub fn take(&mut self, name: &str) -> Result<TensorData> {
-        self.tensors.remove(name).ok_or_else(|| {
-            Error::format(
-                BYTES_SOURCE,
-                format!("{} model file has no tensor `{name}`", self.metadata.kind),
-            )
-        })
+        let data = self.tensors.remove(name).ok_or_else(|| {
+            self.format_error(format!(
+                "{} model file has no tensor `{name}`",
+                self.metadata.kind
+            ))
+        })?;
+        let bad = match &data {
+            TensorData::F32(a) => first_non_finite(a),
+            TensorData::F64(a) => first_non_finite(a),
+            TensorData::I64(_) => None,
+        };
+        if let Some((index, value)) = bad {
+            return Err(self.format_error_at(
+                format!("tensor `{name}` at index {index:?}"),
+                format!(
+                    "{value} in a {} model parameter (parameters must be finite)",
+                    self.metadata.kind
+                ),
+            ));
+        }
+        Ok(data)
     }
 
     fn wrong_dtype(&self, name: &str, found: &str, expected: &str) -> Error {
-        Error::format(
-            BYTES_SOURCE,
-            format!(
-                "tensor `{name}` of the {} model file has dtype {found}, expected {expected} \
+        self.format_error(format!(
+            "tensor `{name}` of the {} model file has dtype {found}, expected {expected} \
                  (the file's model dtype is {})",
-                self.metadata.kind, self.metadata.dtype
-            ),
-        )
+            self.metadata.kind, self.metadata.dtype
+        ))
     }
 
     /// Removes and returns the `f32` tensor `name`.
@@ -305,7 +380,7 @@ impl ModelFile {
         let a = self.take_float::<F>(name)?;
         self.check_shape(name, a.shape(), &[len])?;
         a.into_dimensionality()
-            .map_err(|e| Error::format(BYTES_SOURCE, format!("tensor `{name}`: {e}")))
+            .map_err(|e| self.format_error(format!("tensor `{name}`: {e}")))
     }
 
     /// [`take_float`](Self::take_float) for a 2-D tensor, checking each
@@ -321,7 +396,7 @@ impl ModelFile {
         let a = self.take_float::<F>(name)?;
         self.check_shape(name, a.shape(), &shape)?;
         a.into_dimensionality()
-            .map_err(|e| Error::format(BYTES_SOURCE, format!("tensor `{name}`: {e}")))
+            .map_err(|e| self.format_error(format!("tensor `{name}`: {e}")))
     }
 
     /// `Err(Format)` unless `got` has `expected.len()` dimensions and each
@@ -342,14 +417,11 @@ impl ModelFile {
             .iter()
             .map(|e| e.map_or_else(|| "_".to_string(), |e| e.to_string()))
             .collect();
-        Err(Error::format(
-            BYTES_SOURCE,
-            format!(
-                "tensor `{name}` of the {} model file has shape {got:?}, expected [{}]",
-                self.metadata.kind,
-                expected.join(", ")
-            ),
-        ))
+        Err(self.format_error(format!(
+            "tensor `{name}` of the {} model file has shape {got:?}, expected [{}]",
+            self.metadata.kind,
+            expected.join(", ")
+        )))
     }
 
     /// The hyperparameters, deserialised.
@@ -358,7 +430,7 @@ impl ModelFile {
     /// [`Error::Format`] when they do not deserialise into `T`.
     pub fn hyperparameters<T: DeserializeOwned>(&self) -> Result<T> {
         T::deserialize(&self.metadata.hyperparameters)
-            .map_err(|e| Error::format(BYTES_SOURCE, format!("hyperparameters: {e}")))
+            .map_err(|e| self.format_error(format!("hyperparameters: {e}")))
     }
 
     /// The class labels, deserialised.
@@ -367,12 +439,12 @@ impl ModelFile {
     /// [`Error::Format`] when absent or not a JSON array of `T`.
     pub fn classes<T: DeserializeOwned>(&self) -> Result<Vec<T>> {
         let v = self.metadata.classes.as_ref().ok_or_else(|| {
-            Error::format(
-                BYTES_SOURCE,
-                format!("{} model file has no `classes`", self.metadata.kind),
-            )
+            self.format_error(format!(
+                "{} model file has no `classes`",
+                self.metadata.kind
+            ))
         })?;
-        Vec::<T>::deserialize(v).map_err(|e| Error::format(BYTES_SOURCE, format!("classes: {e}")))
+        Vec::<T>::deserialize(v).map_err(|e| self.format_error(format!("classes: {e}")))
     }
 
     /// The feature count.
@@ -381,10 +453,10 @@ impl ModelFile {
     /// [`Error::Format`] when the file does not record one.
     pub fn n_features(&self) -> Result<usize> {
         self.metadata.n_features.ok_or_else(|| {
-            Error::format(
-                BYTES_SOURCE,
-                format!("{} model file has no `n_features`", self.metadata.kind),
-            )
+            self.format_error(format!(
+                "{} model file has no `n_features`",
+                self.metadata.kind
+            ))
         })
     }
 
@@ -394,13 +466,10 @@ impl ModelFile {
     /// [`Error::Format`] naming both dtypes.
     pub fn expect_dtype(&self, dtype: &str) -> Result<()> {
         if self.metadata.dtype != dtype {
-            return Err(Error::format(
-                BYTES_SOURCE,
-                format!(
-                    "{} model file has dtype {}, expected {dtype}",
-                    self.metadata.kind, self.metadata.dtype
-                ),
-            ));
+            return Err(self.format_error(format!(
+                "{} model file has dtype {}, expected {dtype}",
+                self.metadata.kind, self.metadata.dtype
+            )));
         }
         Ok(())
     }
@@ -438,7 +507,10 @@ impl ModelFile {
     /// # Errors
     /// [`Error::Format`] if the header would exceed [`MAX_HEADER_BYTES`].
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        encode_safetensors(&self.tensors, Some(&self.metadata_map()?))
+        // Version 1 files had no checksum; a version-1 file read and written
+        // again stays a valid version-1 file.
+        let with_checksum = self.metadata.format_version >= 2;
+        encode_safetensors(&self.tensors, Some(&self.metadata_map()?), with_checksum)
     }
 
     /// Parses safetensors bytes holding an oxilearn model file of any kind.
@@ -474,16 +546,26 @@ impl ModelFile {
     }
 
     fn parse(bytes: &[u8], source: &str) -> Result<Self> {
-        let (meta_map, infos, tensors) = decode_safetensors(bytes, source)?;
-        let mut metadata = parse_metadata(meta_map.as_ref(), source)?;
-        metadata.tensors = infos;
-        let mut tensor_map = BTreeMap::new();
-        for (name, data) in tensors {
-            tensor_map.insert(name, data);
+        let decoded = decode_safetensors(bytes, source)?;
+        let mut metadata = parse_metadata(decoded.metadata.as_ref(), source)?;
+        if let Some(recorded) = &metadata.checksum
+            && *recorded != decoded.checksum
+        {
+            return Err(Error::Format {
+                source_name: source.to_string(),
+                location: Some(format!("metadata `{}`", checksum::KEY)),
+                reason: format!(
+                    "content checksum {} does not match the recorded {recorded}: the file was \
+                     corrupted or modified after it was written",
+                    decoded.checksum
+                ),
+            });
         }
+        metadata.tensors = decoded.infos;
         Ok(ModelFile {
             metadata,
-            tensors: tensor_map,
+            tensors: decoded.tensors.into_iter().collect(),
+            source: source.to_string(),
         })
     }
 }
@@ -521,12 +603,15 @@ fn parse_metadata(map: Option<&HashMap<String, String>>, source: &str) -> Result
             supported: FORMAT_VERSION,
         });
     }
-    // Container-level upgrades of older versions go here, one arm per version
-    // (none yet: version 1 is the first).
-    match format_version {
-        1 => {}
+    // Container-level differences between versions, one arm per version.
+    let checksum = match format_version {
+        // Version 1: no checksum (a `checksum` key, if any, means nothing).
+        1 => None,
+        // Version 2: the content checksum is required (verified by the caller
+        // that has the tensor data).
+        2 => Some(get(checksum::KEY)?.clone()),
         _ => unreachable!("checked above: 1 <= format_version <= FORMAT_VERSION"),
-    }
+    };
     let json = |key: &str| -> Result<Option<serde_json::Value>> {
         map.get(key)
             .map(|text| {
@@ -559,6 +644,7 @@ fn parse_metadata(map: Option<&HashMap<String, String>>, source: &str) -> Result
         hyperparameters: json(keys::HYPERPARAMETERS)?.unwrap_or(serde_json::Value::Null),
         classes: json(keys::CLASSES)?,
         user,
+        checksum,
         tensors: Vec::new(),
     })
 }
@@ -630,4 +716,15 @@ pub fn inspect(path: impl AsRef<Path>) -> Result<ModelMetadata> {
     tensors.sort_by(|a, b| a.name.cmp(&b.name));
     metadata.tensors = tensors;
     Ok(metadata)
+}
+
+/// The multi-index and value of the first non-finite element, if any.
+fn first_non_finite<T: Copy + Into<f64>>(a: &ArrayD<T>) -> Option<(Vec<usize>, f64)> {
+    if a.iter().all(|&v| v.into().is_finite()) {
+        return None;
+    }
+    a.indexed_iter()
+        .map(|(i, &v)| (i, v.into()))
+        .find(|(_, v)| !v.is_finite())
+        .map(|(i, v)| (i.slice().to_vec(), v))
 }

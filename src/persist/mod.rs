@@ -15,35 +15,76 @@
 //! | `hyperparameters` | JSON text                                                  |
 //! | `classes`         | JSON text (absent for non-classifiers)                     |
 //! | `user.<key>`      | free user metadata: a tag, a data fingerprint, metrics …   |
+//! | `checksum`        | `"crc32:…"`, the content checksum (version 2 and later)    |
 //!
 //! Any safetensors reader (Python's `safetensors`, `candle` …) opens these
-//! files; [`inspect`] reads only the header, so it is cheap on large models.
+//! files; [`inspect`] reads only the header, so it is cheap on large models
+//! (it does not verify the checksum: that needs the tensor data).
 //!
-//! # Guarantees
-//! - **Atomic writes**: [`Persist::save`] serialises in memory first, writes a
-//!   temporary file in the target directory, `fsync`s it and renames it over
-//!   the target. A crash or a serialisation error never leaves a half-written
-//!   model, and an existing file is replaced only by a complete one.
-//! - **Typed failures**: bytes that are not a safetensors container, truncated
-//!   or corrupted files, and files without oxilearn metadata give
+//! # Model files are untrusted input
+//! A model file may come from anywhere (a model repository other people write
+//! to, a download, a disk with flipped bits). Loading one gives a model that
+//! `fit` could have produced, or a typed error; never a panic, an abort, a
+//! model that answers NaN, or an allocation the file's size does not justify:
+//! - **Container**: bytes that are not a safetensors container, truncated or
+//!   extended files, and files without oxilearn metadata give
 //!   [`Error::Format`](crate::Error::Format); a newer `format_version` gives
-//!   [`Error::UnsupportedVersion`](crate::Error::UnsupportedVersion); a file of another model kind gives
-//!   [`Error::WrongModelKind`](crate::Error::WrongModelKind); a missing tensor or one of the wrong dtype or
-//!   shape gives [`Error::Format`](crate::Error::Format). Reading never panics and never allocates
-//!   more than the file's own size (headers are bounded by 100 MB and by the
-//!   file length before anything is allocated).
+//!   [`Error::UnsupportedVersion`](crate::Error::UnsupportedVersion); a file
+//!   of another model kind gives
+//!   [`Error::WrongModelKind`](crate::Error::WrongModelKind). The header
+//!   length is checked against [`MAX_HEADER_BYTES`] and the file length
+//!   before anything is allocated.
+//! - **Checksum** (version 2): a CRC-32 of the metadata and the tensors,
+//!   written on save and verified on read, so a flipped bit or an edit after
+//!   the file was written is an [`Error::Format`](crate::Error::Format)
+//!   naming the checksum. It guards against accidents, not attackers: the
+//!   checks below do not rely on it. (The recipe, with a Python version, is
+//!   in the `checksum` source file `src/persist/checksum.rs`.)
+//! - **Tensors**: a missing tensor, or one of the wrong dtype or shape, is an
+//!   [`Error::Format`](crate::Error::Format); so is a non-finite value in any
+//!   float tensor taken with the `ModelFile::take_*` methods (the error
+//!   names the tensor and the index).
+//! - **Hyperparameters** pass the same validation as the model's `fit`
+//!   ([`ModelFile::check_hyperparameters`] turns a refusal into
+//!   [`Error::Format`](crate::Error::Format) naming the hyperparameter), and
+//!   classes, sizes and counts must agree with each other and with the
+//!   tensors.
+//! - **Memory**: decoding holds the tensors (the file's data size) and the
+//!   parsed header; every loader sizes what it builds from the tensors
+//!   present, never from a number in the metadata alone, so loading a model
+//!   allocates a small multiple of the file's size (`tests/memory_cap.rs`
+//!   measures it under an allocation cap).
+//!
+//! Writes are **atomic**: [`Persist::save`] serialises in memory first,
+//! writes a temporary file in the target directory, `fsync`s it and renames
+//! it over the target. A crash or a serialisation error never leaves a
+//! half-written model, and an existing file is replaced only by a complete
+//! one.
 //!
 //! # Version policy
 //! - [`FORMAT_VERSION`] is bumped when the *meaning* of existing keys or
-//!   tensors changes. Adding optional metadata keys or tensors that older
-//!   readers may ignore does not bump it.
+//!   tensors changes, or a key becomes required. Adding optional metadata
+//!   keys or tensors that older readers may ignore does not bump it.
 //! - Files with a `format_version` newer than this build's are refused with
-//!   [`Error::UnsupportedVersion`](crate::Error::UnsupportedVersion) (by [`inspect`] and by every loader).
+//!   [`Error::UnsupportedVersion`](crate::Error::UnsupportedVersion) (by
+//!   [`inspect`] and by every loader).
 //! - Every older version stays readable. Container-level changes are upgraded
 //!   in one place in this module (before a model sees the file); model-level
 //!   changes are handled in each [`Persist::from_model_file`], which receives
 //!   the file's version in `file.metadata.format_version` and dispatches on
-//!   it. Each supported old version keeps a test file that must load.
+//!   it. Each supported old version keeps test files that must load
+//!   (`tests/fixtures/persist/v<N>/`).
+//! - Versions: **1**, the first; **2** adds the required `checksum` (the
+//!   container only: models read both alike).
+//!
+//! # Public API
+//! [`ModelFile`] (with [`ModelMetadata`], [`TensorInfo`], [`TensorData`])
+//! and [`Persist`] are public so that any crate can give its own model types
+//! oxilearn model files; [`inspect`] reads a file's description,
+//! [`read_safetensors`] / [`write_safetensors`] read and write plain
+//! safetensors files (e.g. PyTorch `state_dict`s), [`fingerprint`] labels
+//! training data. The encoding, the checksum and the atomic writer are
+//! internal.
 //!
 //! # Example
 //! ```
@@ -83,6 +124,7 @@
 //!
 //! [safetensors]: https://github.com/huggingface/safetensors
 
+mod checksum;
 mod encoding;
 mod file;
 mod io;
@@ -97,7 +139,7 @@ pub use io::fingerprint;
 pub use traits::Persist;
 
 /// The model-file format version this build writes (and the newest it reads).
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The value of the `format` metadata key in every oxilearn model file.
 pub const FORMAT_NAME: &str = "oxilearn";

@@ -94,7 +94,8 @@ impl<F: Float> Persist for Toy<F> {
     }
     fn from_model_file(mut file: ModelFile) -> Result<Self> {
         // Version dispatch: only version 1 exists.
-        assert_eq!(file.metadata.format_version, 1);
+        // Version dispatch: versions 1 and 2 differ only in the container.
+        assert!(matches!(file.metadata.format_version, 1 | 2));
         let n = file.n_features()?;
         let classes: Vec<String> = file.classes()?;
         let coef = file.take_array2::<F>("coef", [Some(classes.len()), Some(n)])?;
@@ -124,11 +125,12 @@ impl Persist for Other {
     }
 }
 
-/// Bytes of `file` with its metadata map edited by `edit`.
+/// Bytes of `file` with its metadata map edited by `edit` (and a checksum
+/// that matches the edit, so that what is tested is the edit itself).
 fn with_metadata(file: &ModelFile, edit: impl FnOnce(&mut BTreeMap<String, String>)) -> Vec<u8> {
     let mut m = file.metadata_map().unwrap();
     edit(&mut m);
-    encode_safetensors(&file.tensors, Some(&m)).unwrap()
+    encode_safetensors(&file.tensors, Some(&m), true).unwrap()
 }
 
 #[test]
@@ -158,7 +160,12 @@ fn written_files_are_valid_safetensors() {
     let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
     let meta = meta.metadata().clone().unwrap();
     assert_eq!(meta["format"], "oxilearn");
-    assert_eq!(meta["format_version"], "1");
+    assert_eq!(meta["format_version"], FORMAT_VERSION.to_string());
+    assert!(
+        meta["checksum"].starts_with("crc32:"),
+        "{}",
+        meta["checksum"]
+    );
     assert_eq!(meta["kind"], "Toy");
     assert_eq!(meta["dtype"], "f64");
     assert_eq!(meta["n_features"], "3");
@@ -367,7 +374,7 @@ fn bad_metadata_values_are_format_errors() {
         assert!(matches!(r, Err(Error::Format { .. })), "case {i}: {r:?}");
     }
     // Plain safetensors without metadata (e.g. from PyTorch).
-    let plain = encode_safetensors(&file.tensors, None).unwrap();
+    let plain = encode_safetensors(&file.tensors, None, false).unwrap();
     assert!(matches!(
         Toy::<f64>::from_bytes(&plain),
         Err(Error::Format { reason, .. }) if reason.contains("not an oxilearn")
@@ -525,6 +532,210 @@ fn reads_files_written_by_python_safetensors() {
     assert_eq!(tensors["idx"], TensorData::I64(array![3i64, -1].into_dyn()));
     // Not an oxilearn model file: `format` is "pt".
     assert!(matches!(inspect(&p), Err(Error::Format { .. })));
+}
+
+#[test]
+fn checksum_is_recorded_inspected_and_verified() {
+    let dir = TempDir::new("checksum");
+    let p = dir.0.join("m.safetensors");
+    let model = toy::<f64>();
+    model.save(&p).unwrap();
+    let meta = inspect(&p).unwrap();
+    let recorded = meta.checksum.clone().unwrap();
+    assert!(
+        recorded.starts_with("crc32:") && recorded.len() == 6 + 8,
+        "{recorded}"
+    );
+    // Reading verifies it and keeps it in the metadata.
+    let file = ModelFile::read(&p).unwrap();
+    assert_eq!(file.metadata.checksum.as_deref(), Some(recorded.as_str()));
+    // Written again, the same content has the same checksum.
+    assert_eq!(file.to_bytes().unwrap(), fs::read(&p).unwrap());
+    // Another value, another checksum.
+    let mut other = toy::<f64>();
+    other.coef[[0, 0]] = 1.25;
+    let other = ModelFile::from_bytes(&other.to_bytes().unwrap()).unwrap();
+    assert_ne!(other.metadata.checksum, Some(recorded));
+}
+
+#[test]
+fn every_single_bit_flip_is_detected() {
+    // Header and data alike: no flipped bit loads (issue: flipped bits in the
+    // tensor data of a version-1 file loaded as non-finite parameters).
+    let bytes = toy::<f64>().to_bytes().unwrap();
+    for i in 0..bytes.len() {
+        for bit in 0..8 {
+            let mut b = bytes.clone();
+            b[i] ^= 1 << bit;
+            let r = Toy::<f64>::from_bytes(&b);
+            assert!(
+                matches!(
+                    r,
+                    Err(Error::Format { .. }
+                        | Error::UnsupportedVersion { .. }
+                        | Error::WrongModelKind { .. })
+                ),
+                "byte {i} bit {bit}: {r:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn checksum_mismatch_names_the_checksum() {
+    let mut bytes = toy::<f64>().to_bytes().unwrap();
+    let last = bytes.len() - 1; // a byte of tensor data
+    bytes[last] ^= 0x01;
+    let e = ModelFile::from_bytes(&bytes).unwrap_err();
+    assert!(
+        matches!(&e, Error::Format { location: Some(l), reason, .. }
+            if l.contains("checksum") && reason.contains("corrupted or modified")),
+        "{e}"
+    );
+}
+
+#[test]
+fn version_2_requires_a_checksum_and_version_1_has_none() {
+    let file = toy::<f64>().to_model_file().unwrap();
+    // A version-2 file without a checksum is refused.
+    let m = file.metadata_map().unwrap();
+    let bytes = encode_safetensors(&file.tensors, Some(&m), false).unwrap();
+    let e = Toy::<f64>::from_bytes(&bytes).unwrap_err();
+    assert!(
+        matches!(&e, Error::Format { reason, .. } if reason.contains("checksum")),
+        "{e}"
+    );
+    // A version-1 file (no checksum) loads; written again it stays version 1.
+    let mut v1 = file.clone();
+    v1.metadata.format_version = 1;
+    let bytes = v1.to_bytes().unwrap();
+    let back = ModelFile::from_bytes(&bytes).unwrap();
+    assert_eq!(
+        (back.metadata.format_version, back.metadata.checksum),
+        (1, None)
+    );
+    assert_eq!(Toy::<f64>::from_bytes(&bytes).unwrap(), toy::<f64>());
+    let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    assert!(!meta.metadata().as_ref().unwrap().contains_key("checksum"));
+}
+
+#[test]
+fn reads_a_version_2_file_written_by_hand_in_python() {
+    // Header in Python's json.dumps spacing and key order, checksum computed
+    // by the recipe in the `checksum` module docs:
+    // /work/peers-venv/bin/python -c "
+    // import json, struct, zlib
+    // def checksum(raw):  # the recipe of src/persist/checksum.rs
+    //     n = struct.unpack('<Q', raw[:8])[0]
+    //     header = json.loads(raw[8:8 + n]); data = raw[8 + n:]
+    //     meta = header.pop('__metadata__')
+    //     u = lambda v: struct.pack('<Q', v)
+    //     s = lambda t: u(len(t.encode())) + t.encode()
+    //     c = 0
+    //     for k in sorted(meta):
+    //         if k != 'checksum':
+    //             c = zlib.crc32(s(k) + s(meta[k]), c)
+    //     for name in sorted(header):
+    //         t = header[name]; a, b = t['data_offsets']
+    //         c = zlib.crc32(s(name) + s(t['dtype']) + u(len(t['shape']))
+    //                        + b''.join(u(d) for d in t['shape']) + u(b - a) + data[a:b], c)
+    //     return 'crc32:%08x' % c
+    // def build(meta):
+    //     header = {'__metadata__': meta,
+    //               'w': {'dtype': 'F64', 'shape': [3], 'data_offsets': [0, 24]},
+    //               'n': {'dtype': 'I64', 'shape': [1], 'data_offsets': [24, 32]}}
+    //     h = json.dumps(header).encode(); h += b' ' * (-len(h) % 8)
+    //     return struct.pack('<Q', len(h)) + h + struct.pack('<3d', 1.5, -2.0, 0.25) + struct.pack('<q', 7)
+    // meta = {'format': 'oxilearn', 'format_version': '2', 'kind': 'Weights', 'crate_version': 'python',
+    //         'dtype': 'f64', 'n_features': '3', 'hyperparameters': 'null', 'user.tag': 'by hand'}
+    // meta['checksum'] = checksum(build(meta))
+    // print(meta['checksum']); print(build(meta).hex())"
+    const CHECKSUM: &str = "crc32:eb221171";
+    const HEX: &str = "60010000000000007b225f5f6d657461646174615f5f223a207b22666f726d6174223a20226f78696c6561726e222c2022666f726d61745f76657273696f6e223a202232222c20226b696e64223a202257656967687473222c202263726174655f76657273696f6e223a2022707974686f6e222c20226474797065223a2022663634222c20226e5f6665617475726573223a202233222c20226879706572706172616d6574657273223a20226e756c6c222c2022757365722e746167223a202262792068616e64222c2022636865636b73756d223a202263726333323a6562323231313731227d2c202277223a207b226474797065223a2022463634222c20227368617065223a205b335d2c2022646174615f6f666673657473223a205b302c2032345d7d2c20226e223a207b226474797065223a2022493634222c20227368617065223a205b315d2c2022646174615f6f666673657473223a205b32342c2033325d7d7d202020000000000000f83f00000000000000c0000000000000d03f0700000000000000";
+    let bytes: Vec<u8> = (0..HEX.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&HEX[i..i + 2], 16).unwrap())
+        .collect();
+    let mut file = ModelFile::from_bytes(&bytes).unwrap();
+    assert_eq!(file.metadata.checksum.as_deref(), Some(CHECKSUM));
+    assert_eq!(file.metadata.user["tag"], "by hand");
+    assert_eq!(
+        file.take_array1::<f64>("w", Some(3)).unwrap(),
+        array![1.5, -2.0, 0.25]
+    );
+    // Our writer's bytes differ (spacing, order) but the checksum is the same.
+    let mut ours = ModelFile::new("Weights", "f64")
+        .with_n_features(3)
+        .with_user("tag", "by hand");
+    ours.metadata.crate_version = "python".into();
+    ours.push_f64("w", array![1.5, -2.0, 0.25].into_dyn());
+    ours.push_i64("n", array![7i64].into_dyn());
+    let ours = ModelFile::from_bytes(&ours.to_bytes().unwrap()).unwrap();
+    assert_eq!(ours.metadata.checksum.as_deref(), Some(CHECKSUM));
+    // One changed metadata value (the tag) is detected.
+    let edited = HEX.replace("62792068616e64", "62792068616e65"); // "by hand" -> "by hane"
+    let edited: Vec<u8> = (0..edited.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&edited[i..i + 2], 16).unwrap())
+        .collect();
+    assert!(matches!(
+        ModelFile::from_bytes(&edited),
+        Err(Error::Format { .. })
+    ));
+}
+
+#[test]
+fn non_finite_parameters_are_refused_naming_tensor_and_index() {
+    for (value, text) in [
+        (f64::NAN, "NaN"),
+        (f64::INFINITY, "inf"),
+        (f64::NEG_INFINITY, "-inf"),
+    ] {
+        let mut model = toy::<f64>();
+        model.coef[[1, 2]] = value;
+        let e = Toy::<f64>::from_bytes(&model.to_bytes().unwrap()).unwrap_err();
+        assert!(
+            matches!(&e, Error::Format { location: Some(l), reason, .. }
+                if l == "tensor `coef` at index [1, 2]" && reason.starts_with(text)),
+            "{e}"
+        );
+        let mut model = toy::<f32>();
+        model.intercept[1] = value as f32;
+        let e = Toy::<f32>::from_bytes(&model.to_bytes().unwrap()).unwrap_err();
+        assert!(
+            matches!(&e, Error::Format { location: Some(l), .. } if l == "tensor `intercept` at index [1]"),
+            "{e}"
+        );
+    }
+    // Errors about a file read from a path name the path.
+    let dir = TempDir::new("nonfinite");
+    let p = dir.0.join("nan.safetensors");
+    let mut model = toy::<f64>();
+    model.coef[[0, 0]] = f64::NAN;
+    model.save(&p).unwrap();
+    let e = Toy::<f64>::load(&p).unwrap_err();
+    assert!(
+        matches!(&e, Error::Format { source_name, .. } if source_name.contains("nan.safetensors")),
+        "{e}"
+    );
+}
+
+#[test]
+fn hyperparameters_fit_refuses_are_format_errors() {
+    let file = toy::<f64>().to_model_file().unwrap();
+    let e = file
+        .check_hyperparameters(Err(Error::invalid("gamma", "must be > 0, got -1")))
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Format { location: Some(l), reason, .. }
+            if l == "hyperparameter `gamma`" && reason.contains("must be > 0, got -1")),
+        "{e}"
+    );
+    assert!(file.check_hyperparameters(Ok(())).is_ok());
+    assert!(matches!(
+        file.check_hyperparameters(Err(Error::SingleClass)),
+        Err(Error::SingleClass)
+    ));
 }
 
 proptest! {
