@@ -1,7 +1,7 @@
 //! Linear-algebra kernels: GEMM against size and the tall-skinny gram `XᵀX`,
 //! in f32 and f64, on whichever backend the build selected
-//! (`cargo bench --bench linalg` → pure Rust / faer;
-//! `cargo bench --bench linalg --features openblas-system` → OpenBLAS).
+//! (`cargo bench -p oxilearn-benches --bench linalg` → pure Rust / faer;
+//! `cargo bench -p oxilearn-benches --bench linalg --features openblas-system` → OpenBLAS).
 //!
 //! Throughput is in floating-point operations, so criterion prints GFLOP/s as
 //! "Gelem/s": GEMM `2·n³`; gram `n·d·(d+1)` (the flops of the symmetric

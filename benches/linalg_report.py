@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Markdown table of the linalg criterion results (median time, GFLOP/s).
 
-Run after `cargo bench --bench linalg` (and/or with `--features openblas-system`):
+Run after `cargo bench -p oxilearn-benches --bench linalg` (and/or with `--features openblas-system`):
 
     python3 benches/linalg_report.py [target/criterion]
 

@@ -1,8 +1,8 @@
 //! LinearRegression / Ridge fit times, with linfa-linear on the same data in
 //! the same group, and the gram step against the f64 GEMM of the same shape.
 //!
-//! `cargo bench --bench linear` (pure Rust) and
-//! `cargo bench --bench linear --features openblas-system` (BLAS backend).
+//! `cargo bench -p oxilearn-benches --bench linear` (pure Rust) and
+//! `cargo bench -p oxilearn-benches --bench linear --features openblas-system` (BLAS backend).
 //! Set `RAYON_NUM_THREADS=2` for the documented 2-thread numbers.
 //!
 //! The 100k × 100 problem (80/20 split of `make_regression(100000, 100,
@@ -13,7 +13,6 @@
 mod common;
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use linfa::traits::Fit as _;
@@ -34,21 +33,13 @@ fn to_linfa(x: &Array2<f64>, y: &Array1<f64>) -> linfa::Dataset<f64, f64, ndarra
     linfa::Dataset::new(x16, y16)
 }
 
-fn bench_data_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    target.join("bench-data")
-}
-
 /// The headline problem: `make_regression(100000, 100, noise = 1)`, 80/20
 /// split; the training part is exported for the Python peers.
 fn headline() -> (Array2<f64>, Array1<f64>) {
     let (x, y) = make_regression(100_000, 100, 1.0, 42);
     let split = oxilearn::data::train_test_split(x.view(), y.view(), 0.2, 0).expect("split");
     let (xt, yt) = (split.x_train, split.y_train);
-    let dir = bench_data_dir();
-    std::fs::create_dir_all(&dir).expect("create target/bench-data");
+    let dir = common::bench_data_dir();
     oxilearn::data::write_npy(dir.join("linear_x_train.npy"), xt.view()).expect("write npy");
     oxilearn::data::write_npy(dir.join("linear_y_train.npy"), yt.view()).expect("write npy");
     // Flush the 64 MB just written to disk now: otherwise the kernel's

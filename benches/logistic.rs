@@ -13,7 +13,7 @@
 //! Before timing, each model's objective `C·Σℓ + ½‖W‖²` and iteration count
 //! are printed once (`objective` lines), for BENCHMARKS.md.
 //!
-//! Run: `cargo bench --bench logistic` (add `--features openblas-system`
+//! Run: `cargo bench -p oxilearn-benches --bench logistic` (add `--features openblas-system`
 //! for the BLAS backend). linfa-logistic is slow (seconds per binary fit):
 //! its groups use criterion's minimum of 10 samples in flat sampling mode
 //! (10 fits after one warm-up fit); `OXILEARN_BENCH_LINFA=0` leaves linfa out
@@ -37,9 +37,7 @@ const TOL: f64 = 1e-4;
 const MAX_ITER: usize = 100;
 
 fn bench_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
-    std::fs::create_dir_all(&dir).expect("create target/bench-data");
-    dir
+    common::bench_data_dir()
 }
 
 fn export(name: &str, x: ArrayView2<'_, f64>, y: ArrayView1<'_, usize>) {

@@ -3,15 +3,15 @@
 //! (`lbfgs` | `newton` | `auto`), repetitions, max_iter.
 //!
 //! ```text
-//! cargo bench --bench logistic_digits_profile -- lbfgs 11 28
-//! cargo bench --no-run --bench logistic_digits_profile   # prints the binary's path, then:
+//! cargo bench -p oxilearn-benches --bench logistic_digits_profile -- lbfgs 11 28
+//! cargo bench -p oxilearn-benches --no-run --bench logistic_digits_profile   # prints the binary's path, then:
 //! valgrind --tool=callgrind --callgrind-out-file=/tmp/lg.cg <binary> lbfgs 1
 //! ```
 use oxilearn::datasets;
 use oxilearn::logistic::{LogisticRegression, Solver};
 
 fn main() {
-    // `cargo bench` appends `--bench`: flags are not ours.
+    // `cargo bench -p oxilearn-benches` appends `--bench`: flags are not ours.
     let args: Vec<String> = std::env::args().filter(|a| !a.starts_with("--")).collect();
     let solver = match args.get(1).map(String::as_str) {
         Some("newton") => Solver::NewtonCholesky,

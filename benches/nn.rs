@@ -2,7 +2,7 @@
 //! and MNIST shapes, plus an f32 GEMM reference point for "fraction of peak".
 //! The PyTorch peer (`benches/peers/nn.py`) times the same shapes.
 //!
-//! Run: `cargo bench --bench nn` (add `--features openblas-system` for BLAS).
+//! Run: `cargo bench -p oxilearn-benches --bench nn` (add `--features openblas-system` for BLAS).
 //!
 //! The training steps restart from the initial weights (and fresh optimizer
 //! state) every [`RESTART`] steps, as the PyTorch peer does: trained for

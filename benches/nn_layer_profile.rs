@@ -4,11 +4,11 @@
 //! A developer tool, not a criterion bench (`harness = false`):
 //!
 //! ```sh
-//! cargo bench --bench nn_layer_profile -- [cifar10|mnist] [reps]
+//! cargo bench -p oxilearn-benches --bench nn_layer_profile -- [cifar10|mnist] [reps]
 //! ```
 //!
 //! (take numbers on an idle machine; under `valgrind --tool=callgrind`, run the
-//! binary that `cargo bench --no-run --bench nn_layer_profile` prints with a
+//! binary that `cargo bench -p oxilearn-benches --no-run --bench nn_layer_profile` prints with a
 //! small `reps` for instruction counts).
 
 use std::time::Instant;
@@ -24,7 +24,7 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 fn main() -> oxilearn::Result<()> {
-    // `cargo bench` appends `--bench`: flags are not ours.
+    // `cargo bench -p oxilearn-benches` appends `--bench`: flags are not ours.
     let args: Vec<String> = std::env::args().filter(|a| !a.starts_with("--")).collect();
     let which = args.get(1).map_or("cifar10", String::as_str);
     let reps: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(200);

@@ -55,8 +55,7 @@ pub fn breast_cancer() -> BenchSet {
 
 /// Writes `target/bench-data/svm_<name>_{x_train,y_train,x_test,y_test}.npy`.
 pub fn export(set: &BenchSet) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
-    std::fs::create_dir_all(&dir).expect("bench-data dir");
+    let dir = crate::common::bench_data_dir();
     let p = |part: &str| dir.join(format!("svm_{}_{part}.npy", set.name));
     let yi = |y: &Array1<usize>| y.mapv(|v| v as i64);
     write_npy(p("x_train"), set.x_train.view()).expect("write");

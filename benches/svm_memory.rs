@@ -1,11 +1,13 @@
 //! Memory (and a single timed fit) of `Svc` on generated data: peak RSS must
 //! stay within the cache budget plus O(n·d).
 //!
-//! `cargo bench --bench svm_memory -- [n] [cache_mb] [max_iter]`
+//! `cargo bench -p oxilearn-benches --bench svm_memory -- [n] [cache_mb] [max_iter]`
 //! (defaults: 100000 samples × 20 features, 100 MB, no iteration cap).
 //! Prints one line: time, iterations, convergence, SV count, test accuracy,
 //! peak RSS before and after the fit.
 
+#[path = "common/mod.rs"]
+mod common;
 #[path = "svm_data.rs"]
 mod svm_data;
 

@@ -11,7 +11,7 @@
 //! Every metric returns `f64` (accumulated in `f64` for `f32` inputs too) and
 //! validates its inputs: different lengths → [`Error::ShapeMismatch`], empty
 //! inputs → [`Error::EmptyInput`], NaN/inf → [`Error::NonFinite`]. Each is
-//! checked against scikit-learn 1.9 in `tests/metrics_reference.rs`.
+//! checked against scikit-learn 1.9 in `tests/it/metrics_reference.rs`.
 //!
 //! **Zero division.** Where scikit-learn's `zero_division="warn"` default
 //! warns and returns 0 (precision with no predicted positives, recall with no

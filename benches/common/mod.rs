@@ -4,6 +4,7 @@
 //! both sides time the very same data.
 #![allow(dead_code)]
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::Criterion;
@@ -16,4 +17,20 @@ pub fn config() -> Criterion {
         .measurement_time(Duration::from_secs(5))
         .sample_size(10)
         .configure_from_args()
+}
+
+/// Where the benches export their datasets for the Python peers:
+/// `<target dir>/bench-data`, created if missing. The target dir is
+/// `$CARGO_TARGET_DIR` when set (a relative one is taken from the workspace
+/// root, as cargo does when run there), else the workspace's `target/`.
+/// (`cargo bench -p oxilearn-benches` runs each bench in its package directory, `benches/`.)
+pub fn bench_data_dir() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(t) => root.join(t),
+        None => root.join("target"),
+    };
+    let dir = target.join("bench-data");
+    std::fs::create_dir_all(&dir).expect("create the bench-data directory");
+    dir
 }

@@ -7,7 +7,7 @@
 # Writes OUT_DIR/criterion/{pure-rust,openblas}/   criterion JSON + HTML reports
 #        OUT_DIR/peers/peers.jsonl                 peer timings (run.py)
 #        OUT_DIR/benchmarks.md                     side-by-side tables (report.py)
-# Knobs: BENCH_ARGS (passed to both `cargo bench`, e.g. "--bench linalg");
+# Knobs: BENCH_ARGS (passed to both `cargo bench -p oxilearn-benches`, e.g. "--bench linalg");
 #        PEERS_AREAS (e.g. "linalg svm"); PEERS_THREADS (default 2);
 #        BENCH_FILTER (criterion's id filter, e.g. "gemm/");
 #        PLOTS=1 (criterion's HTML plots: its KDE over 100 000 bootstrap resamples
@@ -34,11 +34,11 @@ crit_args=("${sep[@]}" "${crit_args[@]}")
 t0=$SECONDS
 
 echo "== criterion, pure-Rust backend"
-CRITERION_HOME=$out/criterion/pure-rust cargo bench --locked "${bench_args[@]}" "${crit_args[@]}"
+CRITERION_HOME=$out/criterion/pure-rust cargo bench --locked -p oxilearn-benches "${bench_args[@]}" "${crit_args[@]}"
 crit=(--criterion "pure-rust=$out/criterion/pure-rust")
 if [ "${SKIP_OPENBLAS:-0}" != 1 ]; then
     echo "== criterion, openblas-system backend"
-    CRITERION_HOME=$out/criterion/openblas cargo bench --locked --features openblas-system "${bench_args[@]}" "${crit_args[@]}"
+    CRITERION_HOME=$out/criterion/openblas cargo bench --locked -p oxilearn-benches --features openblas-system "${bench_args[@]}" "${crit_args[@]}"
     crit+=(--criterion "openblas=$out/criterion/openblas")
 fi
 
@@ -46,7 +46,7 @@ echo "== Python peers (threads pinned to ${PEERS_THREADS:-2})"
 read -r -a areas <<<"${PEERS_AREAS:-}"
 peers_rc=0
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$py" benches/peers/run.py \
-    --out "$out/peers" --data target/bench-data --threads "${PEERS_THREADS:-2}" "${areas[@]}" || peers_rc=$?
+    --out "$out/peers" --data "${CARGO_TARGET_DIR:-target}/bench-data" --threads "${PEERS_THREADS:-2}" "${areas[@]}" || peers_rc=$?
 
 echo "== report"
 update=()

@@ -23,9 +23,9 @@
 //! (records are always given as `f64` and converted for the `f32` run).
 //!
 //! # Usage
-//! In `tests/<model>_common.rs`:
+//! In `tests/it/<model>_common.rs` (a module of the one test binary, `tests/it/main.rs`):
 //! ```ignore
-//! mod common;
+//! use crate::common;
 //! use oxilearn::prelude::*;
 //! use oxilearn::linear::LinearRegression;
 //! use oxilearn::svm::Svc;

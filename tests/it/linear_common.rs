@@ -1,7 +1,7 @@
-//! The common estimator checks (tests/common/mod.rs) applied to the linear
+//! The common estimator checks (tests/it/common.rs) applied to the linear
 //! models: every solver and the intercept on/off.
 
-mod common;
+use crate::common;
 
 use oxilearn::linear::{LinearRegression, Ridge, RidgeSolver};
 

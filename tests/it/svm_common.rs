@@ -1,7 +1,7 @@
-//! The common estimator checks (tests/common/mod.rs) applied to the SVMs:
+//! The common estimator checks (tests/it/common.rs) applied to the SVMs:
 //! binary and one-vs-one SVC (with probabilities), and ε-SVR.
 
-mod common;
+use crate::common;
 
 use oxilearn::svm::{Kernel, Svc, Svr};
 

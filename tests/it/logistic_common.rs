@@ -1,7 +1,7 @@
-//! The common estimator checks (tests/common) applied to LogisticRegression:
+//! The common estimator checks (tests/it/common.rs) applied to LogisticRegression:
 //! multinomial and binary, each solver, with predict_proba.
 
-mod common;
+use crate::common;
 
 use oxilearn::logistic::{LogisticRegression, Solver};
 

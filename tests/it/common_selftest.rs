@@ -1,9 +1,9 @@
-//! Self-test of the common checks (tests/common/mod.rs): two toy models that
+//! Self-test of the common checks (tests/it/common.rs): two toy models that
 //! follow the contract pass every check, and models that break it fail.
 //! Also a worked example of what a model needs for the suite: `Predict`
 //! (and `PredictProba`), `Persist`, typed errors at fit and predict.
 
-mod common;
+use crate::common;
 
 use oxilearn::ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use oxilearn::persist::{ModelFile, Persist};

@@ -1,6 +1,6 @@
-//! The common estimator checks (tests/common/mod.rs) applied to the scalers.
+//! The common estimator checks (tests/it/common.rs) applied to the scalers.
 
-mod common;
+use crate::common;
 
 use oxilearn::prelude::*;
 

@@ -1,0 +1,39 @@
+//! The integration tests of oxilearn, as one test binary (`cargo test --test it`).
+//!
+//! One module per area and kind of check; add a new file here as
+//! `tests/it/<area>_<what>.rs` and a `mod` line below. One binary links once
+//! (22 separate ones used to dominate `cargo test`'s build time).
+//!
+//! - `common` — the estimator checks every model applies (scikit-learn's
+//!   `estimator_checks` in Rust: determinism, shapes, NaN, save/load …) and
+//!   `*_common` apply them per family;
+//! - `*_reference` / `*_sklearn` / `nn_torch` — values from scikit-learn,
+//!   libsvm and PyTorch, each beside the Python snippet that produced it
+//!   (data files in `tests/data/`);
+//! - `*_api`, `*_properties`, `*_persist`, `persist_compat` — the public API,
+//!   invariants (proptest) and model files (fixtures in `tests/fixtures/`).
+//!
+//! Run one area: `cargo test --test it svm_` (a filter on the test path).
+
+mod common;
+
+mod common_selftest;
+mod data_readers;
+mod data_split;
+mod linear_common;
+mod linear_persist;
+mod linear_properties;
+mod linear_sklearn;
+mod logistic_api;
+mod logistic_common;
+mod logistic_reference;
+mod metrics_reference;
+mod nn_gradcheck;
+mod nn_torch;
+mod nn_train;
+mod persist_compat;
+mod preprocessing_common;
+mod preprocessing_reference;
+mod svm_api;
+mod svm_common;
+mod svm_reference;
