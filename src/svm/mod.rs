@@ -41,6 +41,7 @@ use std::sync::Arc;
 
 mod cache;
 mod kernel;
+mod persist;
 mod probability;
 mod solver;
 mod svc;

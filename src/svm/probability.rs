@@ -1,5 +1,12 @@
 //! Probability estimates: Platt scaling and pairwise coupling.
 //!
+//! - [`cross_validated_platt`] gives Platt's sigmoid for one class pair the
+//!   decision values it needs without the optimism of the training fit: the
+//!   pair's samples are shuffled (seeded) and split into 5 folds; each fold's
+//!   decision values come from a model trained on the other four (libsvm's
+//!   `svm_binary_svc_probability`, described in Lin, Lin & Weng 2007). A
+//!   training part holding one label only gives its fold the constant
+//!   decision `±1`.
 //! - [`platt`] fits `P(y = +1 | f) = 1 / (1 + exp(A·f + B))` to decision
 //!   values `f` (Platt 1999) by Newton's method with a backtracking line
 //!   search on the regularised targets `t₊ = (N₊+1)/(N₊+2)`,
@@ -11,6 +18,67 @@
 //!   `min_p ½·pᵀQp` subject to `Σp = 1`, with `Q_ii = Σ_{j≠i} r_ji²` and
 //!   `Q_ij = −r_ji·r_ij`. Its optimality conditions are the linear system
 //!   `Qp = b·e`, `eᵀp = 1`, solved here directly (`p = Q⁻¹e / eᵀQ⁻¹e`).
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use super::kernel::RowEval;
+use super::svc::PairModel;
+use crate::linalg::Float;
+
+/// Number of cross-validation folds behind Platt's sigmoid.
+pub(crate) const FOLDS: usize = 5;
+
+/// Trains one binary sub-problem: `(samples, labels ±1, indices of those
+/// samples in the pair, solver progress)`.
+pub(crate) type PairTrainer<'a> =
+    &'a mut dyn FnMut(&[usize], &[f64], &[usize], &mut dyn FnMut(usize, f64, usize)) -> PairModel;
+
+/// Platt's `(A, B)` for the class pair on `samples` (labels `y = ±1`) from
+/// [`FOLDS`]-fold cross-validated decision values; `train` fits a fold's
+/// training part. `progress(iteration, violation, active, fold_done)` is
+/// called during each fold's solve and once (`fold_done = true`) after each
+/// fold.
+pub(crate) fn cross_validated_platt<F: Float>(
+    eval: &RowEval<'_, F>,
+    samples: &[usize],
+    y: &[f64],
+    seed: u64,
+    train: PairTrainer<'_>,
+    progress: &mut dyn FnMut(usize, f64, usize, bool),
+) -> (f64, f64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let m = samples.len();
+    let mut perm: Vec<usize> = (0..m).collect();
+    perm.shuffle(&mut rng);
+    let mut dec = vec![0.0; m];
+    for f in 0..FOLDS {
+        let (lo, hi) = (f * m / FOLDS, (f + 1) * m / FOLDS);
+        let part: Vec<usize> = perm[..lo].iter().chain(&perm[hi..]).copied().collect();
+        let has_pos = part.iter().any(|&i| y[i] > 0.0);
+        let has_neg = part.iter().any(|&i| y[i] < 0.0);
+        if has_pos && has_neg {
+            let sub: Vec<usize> = part.iter().map(|&i| samples[i]).collect();
+            let sy: Vec<f64> = part.iter().map(|&i| y[i]).collect();
+            let model = train(&sub, &sy, &part, &mut |it, g, ac| progress(it, g, ac, false));
+            let test: Vec<usize> = perm[lo..hi].iter().map(|&i| samples[i]).collect();
+            let (svs, coef) = model.sparse(&sub, &sy);
+            let sums = eval.kernel_sums(&test, &svs, &coef);
+            for (&i, v) in perm[lo..hi].iter().zip(sums) {
+                dec[i] = v - model.rho;
+            }
+        } else {
+            let v = if has_pos { 1.0 } else { -1.0 };
+            for &i in &perm[lo..hi] {
+                dec[i] = v;
+            }
+        }
+        progress(0, 0.0, 0, true);
+    }
+    let pos: Vec<bool> = y.iter().map(|&v| v > 0.0).collect();
+    platt(&dec, &pos)
+}
 
 /// Platt's `(A, B)` for decision values `f` and labels `pos[i]` (`true` = +1).
 pub(crate) fn platt(f: &[f64], pos: &[bool]) -> (f64, f64) {

@@ -4,9 +4,6 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::cache::SampleRows;
@@ -16,7 +13,6 @@ use super::solver::{self, Problem};
 use super::{Progress, ProgressHook, SolverOptions};
 use crate::error::{Error, Result};
 use crate::linalg::Float;
-use crate::persist::{ModelFile, Persist};
 use crate::traits::{Fit, Predict, PredictProba};
 use crate::validation;
 
@@ -271,7 +267,7 @@ impl Svc {
         let pairs: Vec<(usize, usize)> = (0..k)
             .flat_map(|a| (a + 1..k).map(move |b| (a, b)))
             .collect();
-        let per_pair = if h.probability { 6 } else { 1 };
+        let per_pair = if h.probability { probability::FOLDS + 1 } else { 1 };
         let n_tasks = pairs.len() * per_pair;
         let mut task = 0usize;
         let hook = self.progress.clone();
@@ -302,42 +298,21 @@ impl Svc {
                 .map(|&t| h.c * cw[codes[t]] * sw[t])
                 .collect();
             if h.probability {
-                let mut rng = ChaCha8Rng::seed_from_u64(
-                    h.seed ^ (p as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-                );
-                let mut perm: Vec<usize> = (0..samples.len()).collect();
-                perm.shuffle(&mut rng);
-                let m = samples.len();
-                let mut dec = vec![0.0; m];
-                for f in 0..5 {
-                    let (lo, hi) = (f * m / 5, (f + 1) * m / 5);
-                    let train: Vec<usize> = perm[..lo].iter().chain(&perm[hi..]).copied().collect();
-                    let has_pos = train.iter().any(|&i| yv[i] > 0.0);
-                    let has_neg = train.iter().any(|&i| yv[i] < 0.0);
-                    if has_pos && has_neg {
-                        let sub: Vec<usize> = train.iter().map(|&i| samples[i]).collect();
-                        let sy: Vec<f64> = train.iter().map(|&i| yv[i]).collect();
+                let seed = h.seed ^ (p as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                let (pa, pb) = probability::cross_validated_platt(
+                    &eval,
+                    &samples,
+                    &yv,
+                    seed,
+                    &mut |sub, sy, train, progress| {
                         let sc: Vec<f64> = train.iter().map(|&i| cv[i]).collect();
-                        let model = train_pair(&eval, &sub, &sy, &sc, &h.opts, &mut |it, g, ac| {
-                            report(task, it, g, ac, false)
-                        });
-                        let test: Vec<usize> = perm[lo..hi].iter().map(|&i| samples[i]).collect();
-                        let (svs, coef) = model.sparse(&sub, &sy);
-                        let sums = eval.kernel_sums(&test, &svs, &coef);
-                        for (&i, v) in perm[lo..hi].iter().zip(sums) {
-                            dec[i] = v - model.rho;
-                        }
-                    } else {
-                        let v = if has_pos { 1.0 } else { -1.0 };
-                        for &i in &perm[lo..hi] {
-                            dec[i] = v;
-                        }
-                    }
-                    report(task, 0, 0.0, 0, true);
-                    task += 1;
-                }
-                let pos: Vec<bool> = yv.iter().map(|&v| v > 0.0).collect();
-                let (pa, pb) = probability::platt(&dec, &pos);
+                        train_pair(&eval, sub, sy, &sc, &h.opts, progress)
+                    },
+                    &mut |it, g, ac, done| {
+                        report(task, it, g, ac, done);
+                        task += usize::from(done);
+                    },
+                );
                 prob_a.push(pa);
                 prob_b.push(pb);
             }
@@ -425,7 +400,7 @@ pub(crate) struct PairModel {
 
 impl PairModel {
     /// `(samples with α > 0, yα)`.
-    fn sparse(&self, samples: &[usize], y: &[f64]) -> (Vec<usize>, Vec<f64>) {
+    pub(crate) fn sparse(&self, samples: &[usize], y: &[f64]) -> (Vec<usize>, Vec<f64>) {
         self.alpha
             .iter()
             .zip(samples)
@@ -759,117 +734,5 @@ impl<'a, F: Float, L: Clone + Eq + Hash + Ord> PredictProba<ArrayView2<'a, F>> f
     type Output = Array2<F>;
     fn predict_proba(&self, x: ArrayView2<'a, F>) -> Result<Array2<F>> {
         FittedSvc::predict_proba(self, x)
-    }
-}
-
-/// What a model file records besides the tensors.
-#[derive(Serialize, Deserialize)]
-struct SvcFileMeta {
-    hyper: SvcHyper,
-    kernel: KernelFn,
-    converged: bool,
-}
-
-fn bad(reason: impl Into<String>) -> Error {
-    Error::format("Svc model file", reason)
-}
-
-fn to_i64(v: &[usize]) -> ndarray::ArrayD<i64> {
-    Array1::from_iter(v.iter().map(|&u| u as i64)).into_dyn()
-}
-
-pub(crate) fn to_usize(a: ndarray::ArrayD<i64>, what: &str) -> Result<Vec<usize>> {
-    a.iter()
-        .map(|&v| usize::try_from(v).map_err(|_| bad(format!("negative entry in `{what}`"))))
-        .collect()
-}
-
-impl<F, L> Persist for FittedSvc<F, L>
-where
-    F: Float,
-    L: Clone + Eq + Hash + Ord + Serialize + serde::de::DeserializeOwned,
-{
-    const KIND: &'static str = "Svc";
-
-    fn to_model_file(&self) -> Result<ModelFile> {
-        let meta = SvcFileMeta {
-            hyper: self.hyper.clone(),
-            kernel: self.kernel,
-            converged: self.converged,
-        };
-        let mut f = ModelFile::new(Self::KIND, F::NAME)
-            .with_n_features(self.n_features)
-            .with_hyperparameters(&meta)?
-            .with_classes(&self.classes)?;
-        f.push_i64("support", to_i64(&self.support));
-        f.push_i64("n_support", to_i64(&self.n_support));
-        f.push_i64("n_iter", to_i64(&self.n_iter));
-        f.push_float("support_vectors", self.support_vectors.clone().into_dyn());
-        f.push_float("dual_coef", self.dual_coef.clone().into_dyn());
-        f.push_float("intercept", self.intercept.clone().into_dyn());
-        f.push_f64("prob_a", Array1::from(self.prob_a.clone()).into_dyn());
-        f.push_f64("prob_b", Array1::from(self.prob_b.clone()).into_dyn());
-        f.push_f64("objective", Array1::from(self.objective.clone()).into_dyn());
-        Ok(f)
-    }
-
-    fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        file.expect_dtype(F::NAME)?;
-        let meta: SvcFileMeta = file.hyperparameters()?;
-        let classes: Vec<L> = file.classes()?;
-        let n_features = file.n_features()?;
-        let k = classes.len();
-        if k < 2 || classes.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(bad("classes must be at least two, sorted and distinct"));
-        }
-        let n_pairs = k * (k - 1) / 2;
-        let support = to_usize(file.take_i64("support")?, "support")?;
-        let n_support = to_usize(file.take_i64("n_support")?, "n_support")?;
-        let n_iter = to_usize(file.take_i64("n_iter")?, "n_iter")?;
-        let n_sv = support.len();
-        if n_support.len() != k
-            || n_support.iter().sum::<usize>() != n_sv
-            || n_iter.len() != n_pairs
-        {
-            return Err(bad("support / n_support / n_iter sizes are inconsistent"));
-        }
-        let precomputed = meta.kernel == KernelFn::Precomputed;
-        let sv_rows = if precomputed { 0 } else { n_sv };
-        let support_vectors: Array2<F> =
-            file.take_array2("support_vectors", [Some(sv_rows), Some(n_features)])?;
-        if precomputed && support.iter().any(|&s| s >= n_features) {
-            return Err(bad("support index beyond the training kernel"));
-        }
-        let dual_coef: Array2<F> = file.take_array2("dual_coef", [Some(k - 1), Some(n_sv)])?;
-        let intercept: Array1<F> = file.take_array1("intercept", Some(n_pairs))?;
-        let prob_a = file.take_f64("prob_a")?.iter().copied().collect::<Vec<_>>();
-        let prob_b = file.take_f64("prob_b")?.iter().copied().collect::<Vec<_>>();
-        let objective = file
-            .take_f64("objective")?
-            .iter()
-            .copied()
-            .collect::<Vec<_>>();
-        if prob_a.len() != prob_b.len()
-            || !(prob_a.is_empty() || prob_a.len() == n_pairs)
-            || objective.len() != n_pairs
-        {
-            return Err(bad("prob_a / prob_b / objective sizes are inconsistent"));
-        }
-        Ok(FittedSvc {
-            hyper: meta.hyper,
-            kernel: meta.kernel,
-            classes,
-            n_features,
-            support,
-            support_vectors,
-            n_support,
-            dual_coef,
-            intercept,
-            prob_a,
-            prob_b,
-            n_iter,
-            objective,
-            converged: meta.converged,
-        })
     }
 }

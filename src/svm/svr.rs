@@ -11,7 +11,6 @@ use super::solver::{self, Problem};
 use super::{Progress, ProgressHook, SolverOptions};
 use crate::error::{Error, Result};
 use crate::linalg::Float;
-use crate::persist::{ModelFile, Persist};
 use crate::traits::{Fit, Predict};
 use crate::validation;
 
@@ -308,80 +307,5 @@ impl<'a, F: Float> Predict<ArrayView2<'a, F>> for FittedSvr<F> {
     type Output = Array1<F>;
     fn predict(&self, x: ArrayView2<'a, F>) -> Result<Array1<F>> {
         FittedSvr::predict(self, x)
-    }
-}
-
-/// What a model file records besides the tensors.
-#[derive(Serialize, Deserialize)]
-struct SvrFileMeta {
-    hyper: SvrHyper,
-    kernel: KernelFn,
-    converged: bool,
-    n_iter: usize,
-    objective: f64,
-}
-
-impl<F: Float> Persist for FittedSvr<F> {
-    const KIND: &'static str = "Svr";
-
-    fn to_model_file(&self) -> Result<ModelFile> {
-        let meta = SvrFileMeta {
-            hyper: self.hyper.clone(),
-            kernel: self.kernel,
-            converged: self.converged,
-            n_iter: self.n_iter,
-            objective: self.objective,
-        };
-        let mut f = ModelFile::new(Self::KIND, F::NAME)
-            .with_n_features(self.n_features)
-            .with_hyperparameters(&meta)?;
-        f.push_i64(
-            "support",
-            Array1::from_iter(self.support.iter().map(|&u| u as i64)).into_dyn(),
-        );
-        f.push_float("support_vectors", self.support_vectors.clone().into_dyn());
-        f.push_float("dual_coef", self.dual_coef.clone().into_dyn());
-        f.push_float("intercept", Array1::from_elem(1, self.intercept).into_dyn());
-        Ok(f)
-    }
-
-    fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        file.expect_dtype(F::NAME)?;
-        let meta: SvrFileMeta = file.hyperparameters()?;
-        let n_features = file.n_features()?;
-        let support = file
-            .take_i64("support")?
-            .iter()
-            .map(|&v| {
-                usize::try_from(v)
-                    .map_err(|_| Error::format("Svr model file", "negative support index"))
-            })
-            .collect::<Result<Vec<usize>>>()?;
-        let n_sv = support.len();
-        let precomputed = meta.kernel == KernelFn::Precomputed;
-        if precomputed && support.iter().any(|&s| s >= n_features) {
-            return Err(Error::format(
-                "Svr model file",
-                "support index beyond the training kernel",
-            ));
-        }
-        let support_vectors: ndarray::Array2<F> = file.take_array2(
-            "support_vectors",
-            [Some(if precomputed { 0 } else { n_sv }), Some(n_features)],
-        )?;
-        let dual_coef: Array1<F> = file.take_array1("dual_coef", Some(n_sv))?;
-        let intercept: Array1<F> = file.take_array1("intercept", Some(1))?;
-        Ok(FittedSvr {
-            hyper: meta.hyper,
-            kernel: meta.kernel,
-            n_features,
-            support,
-            support_vectors,
-            dual_coef,
-            intercept: intercept[0],
-            n_iter: meta.n_iter,
-            objective: meta.objective,
-            converged: meta.converged,
-        })
     }
 }

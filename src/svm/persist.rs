@@ -1,0 +1,208 @@
+//! Model files of the kernel SVMs: [`FittedSvc`] (kind `"Svc"`) and
+//! [`FittedSvr`] (kind `"Svr"`).
+//!
+//! Tensors: `support` (i64, training indices of the support vectors),
+//! `support_vectors` (`n_SV × n_features` in the model's float type; `0 ×
+//! n_train` for a precomputed kernel), `dual_coef`, `intercept`; `Svc` also
+//! `n_support`, `n_iter` (i64), `prob_a`, `prob_b` and `objective` (f64).
+//! Metadata: the hyperparameters with the resolved kernel, the sorted classes
+//! (JSON) and the feature count.
+
+use std::hash::Hash;
+
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+
+use super::kernel::KernelFn;
+use super::svc::{FittedSvc, SvcHyper};
+use super::svr::{FittedSvr, SvrHyper};
+use crate::error::{Error, Result};
+use crate::linalg::Float;
+use crate::persist::{ModelFile, Persist};
+
+/// What a model file records besides the tensors.
+#[derive(Serialize, Deserialize)]
+struct SvcFileMeta {
+    hyper: SvcHyper,
+    kernel: KernelFn,
+    converged: bool,
+}
+
+fn bad(reason: impl Into<String>) -> Error {
+    Error::format("Svc model file", reason)
+}
+
+fn to_i64(v: &[usize]) -> ndarray::ArrayD<i64> {
+    Array1::from_iter(v.iter().map(|&u| u as i64)).into_dyn()
+}
+
+pub(crate) fn to_usize(a: ndarray::ArrayD<i64>, what: &str) -> Result<Vec<usize>> {
+    a.iter()
+        .map(|&v| usize::try_from(v).map_err(|_| bad(format!("negative entry in `{what}`"))))
+        .collect()
+}
+
+impl<F, L> Persist for FittedSvc<F, L>
+where
+    F: Float,
+    L: Clone + Eq + Hash + Ord + Serialize + serde::de::DeserializeOwned,
+{
+    const KIND: &'static str = "Svc";
+
+    fn to_model_file(&self) -> Result<ModelFile> {
+        let meta = SvcFileMeta {
+            hyper: self.hyper.clone(),
+            kernel: self.kernel,
+            converged: self.converged,
+        };
+        let mut f = ModelFile::new(Self::KIND, F::NAME)
+            .with_n_features(self.n_features)
+            .with_hyperparameters(&meta)?
+            .with_classes(&self.classes)?;
+        f.push_i64("support", to_i64(&self.support));
+        f.push_i64("n_support", to_i64(&self.n_support));
+        f.push_i64("n_iter", to_i64(&self.n_iter));
+        f.push_float("support_vectors", self.support_vectors.clone().into_dyn());
+        f.push_float("dual_coef", self.dual_coef.clone().into_dyn());
+        f.push_float("intercept", self.intercept.clone().into_dyn());
+        f.push_f64("prob_a", Array1::from(self.prob_a.clone()).into_dyn());
+        f.push_f64("prob_b", Array1::from(self.prob_b.clone()).into_dyn());
+        f.push_f64("objective", Array1::from(self.objective.clone()).into_dyn());
+        Ok(f)
+    }
+
+    fn from_model_file(mut file: ModelFile) -> Result<Self> {
+        file.expect_dtype(F::NAME)?;
+        let meta: SvcFileMeta = file.hyperparameters()?;
+        let classes: Vec<L> = file.classes()?;
+        let n_features = file.n_features()?;
+        let k = classes.len();
+        if k < 2 || classes.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(bad("classes must be at least two, sorted and distinct"));
+        }
+        let n_pairs = k * (k - 1) / 2;
+        let support = to_usize(file.take_i64("support")?, "support")?;
+        let n_support = to_usize(file.take_i64("n_support")?, "n_support")?;
+        let n_iter = to_usize(file.take_i64("n_iter")?, "n_iter")?;
+        let n_sv = support.len();
+        if n_support.len() != k
+            || n_support.iter().sum::<usize>() != n_sv
+            || n_iter.len() != n_pairs
+        {
+            return Err(bad("support / n_support / n_iter sizes are inconsistent"));
+        }
+        let precomputed = meta.kernel == KernelFn::Precomputed;
+        let sv_rows = if precomputed { 0 } else { n_sv };
+        let support_vectors: Array2<F> =
+            file.take_array2("support_vectors", [Some(sv_rows), Some(n_features)])?;
+        if precomputed && support.iter().any(|&s| s >= n_features) {
+            return Err(bad("support index beyond the training kernel"));
+        }
+        let dual_coef: Array2<F> = file.take_array2("dual_coef", [Some(k - 1), Some(n_sv)])?;
+        let intercept: Array1<F> = file.take_array1("intercept", Some(n_pairs))?;
+        let prob_a = file.take_f64("prob_a")?.iter().copied().collect::<Vec<_>>();
+        let prob_b = file.take_f64("prob_b")?.iter().copied().collect::<Vec<_>>();
+        let objective = file
+            .take_f64("objective")?
+            .iter()
+            .copied()
+            .collect::<Vec<_>>();
+        if prob_a.len() != prob_b.len()
+            || !(prob_a.is_empty() || prob_a.len() == n_pairs)
+            || objective.len() != n_pairs
+        {
+            return Err(bad("prob_a / prob_b / objective sizes are inconsistent"));
+        }
+        Ok(FittedSvc {
+            hyper: meta.hyper,
+            kernel: meta.kernel,
+            classes,
+            n_features,
+            support,
+            support_vectors,
+            n_support,
+            dual_coef,
+            intercept,
+            prob_a,
+            prob_b,
+            n_iter,
+            objective,
+            converged: meta.converged,
+        })
+    }
+}
+
+/// What a model file records besides the tensors.
+#[derive(Serialize, Deserialize)]
+struct SvrFileMeta {
+    hyper: SvrHyper,
+    kernel: KernelFn,
+    converged: bool,
+    n_iter: usize,
+    objective: f64,
+}
+
+impl<F: Float> Persist for FittedSvr<F> {
+    const KIND: &'static str = "Svr";
+
+    fn to_model_file(&self) -> Result<ModelFile> {
+        let meta = SvrFileMeta {
+            hyper: self.hyper.clone(),
+            kernel: self.kernel,
+            converged: self.converged,
+            n_iter: self.n_iter,
+            objective: self.objective,
+        };
+        let mut f = ModelFile::new(Self::KIND, F::NAME)
+            .with_n_features(self.n_features)
+            .with_hyperparameters(&meta)?;
+        f.push_i64(
+            "support",
+            Array1::from_iter(self.support.iter().map(|&u| u as i64)).into_dyn(),
+        );
+        f.push_float("support_vectors", self.support_vectors.clone().into_dyn());
+        f.push_float("dual_coef", self.dual_coef.clone().into_dyn());
+        f.push_float("intercept", Array1::from_elem(1, self.intercept).into_dyn());
+        Ok(f)
+    }
+
+    fn from_model_file(mut file: ModelFile) -> Result<Self> {
+        file.expect_dtype(F::NAME)?;
+        let meta: SvrFileMeta = file.hyperparameters()?;
+        let n_features = file.n_features()?;
+        let support = file
+            .take_i64("support")?
+            .iter()
+            .map(|&v| {
+                usize::try_from(v)
+                    .map_err(|_| Error::format("Svr model file", "negative support index"))
+            })
+            .collect::<Result<Vec<usize>>>()?;
+        let n_sv = support.len();
+        let precomputed = meta.kernel == KernelFn::Precomputed;
+        if precomputed && support.iter().any(|&s| s >= n_features) {
+            return Err(Error::format(
+                "Svr model file",
+                "support index beyond the training kernel",
+            ));
+        }
+        let support_vectors: ndarray::Array2<F> = file.take_array2(
+            "support_vectors",
+            [Some(if precomputed { 0 } else { n_sv }), Some(n_features)],
+        )?;
+        let dual_coef: Array1<F> = file.take_array1("dual_coef", Some(n_sv))?;
+        let intercept: Array1<F> = file.take_array1("intercept", Some(1))?;
+        Ok(FittedSvr {
+            hyper: meta.hyper,
+            kernel: meta.kernel,
+            n_features,
+            support,
+            support_vectors,
+            dual_coef,
+            intercept: intercept[0],
+            n_iter: meta.n_iter,
+            objective: meta.objective,
+            converged: meta.converged,
+        })
+    }
+}
