@@ -61,7 +61,9 @@ pub(crate) fn cross_validated_platt<F: Float>(
         if has_pos && has_neg {
             let sub: Vec<usize> = part.iter().map(|&i| samples[i]).collect();
             let sy: Vec<f64> = part.iter().map(|&i| y[i]).collect();
-            let model = train(&sub, &sy, &part, &mut |it, g, ac| progress(it, g, ac, false));
+            let model = train(&sub, &sy, &part, &mut |it, g, ac| {
+                progress(it, g, ac, false)
+            });
             let test: Vec<usize> = perm[lo..hi].iter().map(|&i| samples[i]).collect();
             let (svs, coef) = model.sparse(&sub, &sy);
             let sums = eval.kernel_sums(&test, &svs, &coef);

@@ -267,7 +267,11 @@ impl Svc {
         let pairs: Vec<(usize, usize)> = (0..k)
             .flat_map(|a| (a + 1..k).map(move |b| (a, b)))
             .collect();
-        let per_pair = if h.probability { probability::FOLDS + 1 } else { 1 };
+        let per_pair = if h.probability {
+            probability::FOLDS + 1
+        } else {
+            1
+        };
         let n_tasks = pairs.len() * per_pair;
         let mut task = 0usize;
         let hook = self.progress.clone();
