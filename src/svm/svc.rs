@@ -273,7 +273,6 @@ impl Svc {
             1
         };
         let n_tasks = pairs.len() * per_pair;
-        let mut task = 0usize;
         let hook = self.progress.clone();
         let report = |task: usize, iteration: usize, violation: f64, active: usize, done| {
             if let Some(hk) = &hook {
@@ -292,6 +291,8 @@ impl Svc {
         let mut prob_a = Vec::new();
         let mut prob_b = Vec::new();
         for (p, &(a, b)) in pairs.iter().enumerate() {
+            // Progress task: the pair's cross-validation folds, then its fit.
+            let mut task = p * per_pair;
             let samples: Vec<usize> = by_class[a].iter().chain(&by_class[b]).copied().collect();
             let yv: Vec<f64> = samples
                 .iter()
@@ -324,7 +325,6 @@ impl Svc {
                 report(task, it, g, ac, false)
             });
             report(task, model.n_iter, 0.0, 0, true);
-            task += 1;
             models.push((samples, yv, model));
         }
 
