@@ -42,7 +42,7 @@ fn lenet(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("nn/lenet_{name}_f32"));
         let (x, y) = images(100, ch, hw, 1);
         let targets = y.to_vec();
-        let mut net = builder.seed(0).build();
+        let mut net = builder.seed(0).build().expect("LeNet builds");
         let init = net.state_dict();
         let mut opt = Sgd::new(0.01).momentum(0.9);
         let mut steps = 0;
@@ -61,7 +61,7 @@ fn lenet(c: &mut Criterion) {
             })
         });
         let (x, _) = images(1000, ch, hw, 2);
-        let mut net = builder.seed(0).build();
+        let mut net = builder.seed(0).build().expect("LeNet builds");
         group.throughput(Throughput::Elements(1000));
         group.bench_function(BenchmarkId::new("inference", "b1000"), |b| {
             b.iter(|| {

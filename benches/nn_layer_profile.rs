@@ -32,9 +32,9 @@ fn main() -> oxilearn::Result<()> {
         "mnist" => (LeNet5::mnist(), 1, 28),
         _ => (LeNet5::cifar10(), 3, 32),
     };
-    let net = builder.seed(0).build();
+    let net = builder.seed(0).build()?;
     let names: Vec<String> = net.layers().iter().map(|(n, _)| n.clone()).collect();
-    let mut layers: Vec<Layer> = net.layers().iter().map(|(_, l)| l.clone()).collect();
+    let mut layers: Vec<Box<dyn Layer>> = net.layers().iter().map(|(_, l)| l.clone()).collect();
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let x =
         Array4::from_shape_simple_fn((100, c, hw, hw), || rng.random_range(0.0f32..1.0)).into_dyn();

@@ -78,7 +78,7 @@ fn main() -> oxilearn::Result<()> {
     let y_train = train.labels.mapv(usize::from);
     let y_test = test.labels.mapv(usize::from);
 
-    let mut net = LeNet5::cifar10().seed(0).build();
+    let mut net = LeNet5::cifar10().seed(0).build()?;
     let mut opt = Sgd::new(0.01).momentum(0.9);
     let config = TrainConfig::new().epochs(epochs).batch_size(100).seed(0);
     let bar = ProgressBar::new(0);

@@ -29,7 +29,7 @@ fn main() -> oxilearn::Result<()> {
         x_test.len_of(Axis(0))
     );
 
-    let mut net = LeNet5::digits().seed(0).build();
+    let mut net = LeNet5::digits().seed(0).build()?;
     let mut opt = Sgd::new(0.02).momentum(0.9);
     let config = TrainConfig::new().epochs(20).batch_size(16).seed(0);
 

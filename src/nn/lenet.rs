@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::Sequential;
-use super::layers::{Conv2d, Conv2dConfig, Flatten, Linear, MaxPool2d, ReLU};
+use super::layers::{Conv2d, Conv2dConfig, Flatten, Linear, MaxPool2d, ReLU, splitmix64};
+use crate::error::{Error, Result};
 
 /// Which LeNet-5 input the network takes.
 ///
@@ -39,8 +40,9 @@ pub enum LeNetInput {
 /// ```
 /// use oxilearn::nn::{LeNet5, Mode};
 /// use oxilearn::ndarray::Array4;
-/// let mut net = LeNet5::cifar10().seed(7).build();
+/// let mut net = LeNet5::cifar10().seed(7).build()?;
 /// assert_eq!(net.n_parameters(), 62_006);
+/// assert!(LeNet5::cifar10().n_classes(0).build().is_err());
 /// let logits = net.forward(Array4::<f32>::zeros((2, 3, 32, 32)).view(), Mode::Eval)?;
 /// assert_eq!(logits.shape(), &[2, 10]);
 /// # Ok::<(), oxilearn::Error>(())
@@ -83,7 +85,8 @@ impl LeNet5 {
         self
     }
 
-    /// Number of output classes of fc3 (default 10).
+    /// Number of output classes of fc3 (default 10; at least 2, checked by
+    /// [`build`](Self::build)).
     pub fn n_classes(mut self, n_classes: usize) -> Self {
         self.n_classes = n_classes;
         self
@@ -104,38 +107,37 @@ impl LeNet5 {
     }
 
     /// Builds the network with freshly initialised parameters.
-    pub fn build(&self) -> Sequential {
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for fewer than 2 classes.
+    pub fn build(&self) -> Result<Sequential> {
+        if self.n_classes < 2 {
+            return Err(Error::invalid(
+                "n_classes",
+                format!("must be at least 2, got {}", self.n_classes),
+            ));
+        }
         let (c, k, pad1, pad2, flat) = match self.input {
             LeNetInput::Mnist => (1, 5, 2, 0, 16 * 5 * 5),
             LeNetInput::Cifar10 => (3, 5, 0, 0, 16 * 5 * 5),
             LeNetInput::Digits => (1, 3, 1, 1, 16 * 2 * 2),
         };
         let s = |i: u64| splitmix64(self.seed ^ splitmix64(i));
-        let cfg = |padding| Conv2dConfig { stride: 1, padding };
-        let conv = |cin, cout, pad, seed| {
-            Conv2d::new(cin, cout, k, cfg(pad), seed).expect("LeNet sizes are valid")
-        };
-        let pool = || MaxPool2d::new(2).expect("kernel 2 is valid");
-        Sequential::new()
-            .add("conv1", conv(c, 6, pad1, s(1)))
+        let cfg = |padding: usize| Conv2dConfig::padding(padding);
+        let net = Sequential::new()
+            .seed(self.seed)
+            .add("conv1", Conv2d::new(c, 6, k, cfg(pad1), s(1))?)
             .add("relu1", ReLU::new())
-            .add("pool1", pool())
-            .add("conv2", conv(6, 16, pad2, s(2)))
+            .add("pool1", MaxPool2d::new(2)?)
+            .add("conv2", Conv2d::new(6, 16, k, cfg(pad2), s(2))?)
             .add("relu2", ReLU::new())
-            .add("pool2", pool())
+            .add("pool2", MaxPool2d::new(2)?)
             .add("flatten", Flatten::new())
-            .add("fc1", Linear::new(flat, 120, s(3)))
+            .add("fc1", Linear::new(flat, 120, s(3))?)
             .add("relu3", ReLU::new())
-            .add("fc2", Linear::new(120, 84, s(4)))
+            .add("fc2", Linear::new(120, 84, s(4))?)
             .add("relu4", ReLU::new())
-            .add("fc3", Linear::new(84, self.n_classes, s(5)))
+            .add("fc3", Linear::new(84, self.n_classes, s(5))?);
+        net.with_input_shape(&self.input_shape())
     }
-}
-
-/// SplitMix64 finaliser: well-mixed per-layer seeds from one seed.
-pub(crate) fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }

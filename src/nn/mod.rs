@@ -44,20 +44,28 @@
 //! ```
 
 mod buf;
+mod keras_cnn;
+mod labels;
 mod layers;
 mod lenet;
 mod loss;
 mod optim;
 mod persist;
 mod pipeline;
+mod resnet;
 mod sequential;
 mod train;
 
+pub use keras_cnn::KerasCnn;
+pub use labels::ClassIndex;
 pub use layers::{
-    Conv2d, Conv2dConfig, Dropout, Flatten, Layer, Linear, MaxPool2d, Mode, Param, ReLU,
+    AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, BatchNormConfig, Buffer, Conv2d,
+    Conv2dConfig, Dropout, Dropout2d, Flatten, Gelu, GeluApproximation, Layer, LayerBase,
+    LeakyReLU, Linear, MaxPool2d, Mode, Padding, Param, ReLU, Residual, Sigmoid, Tanh,
 };
 pub use lenet::{LeNet5, LeNetInput};
 pub use loss::{cross_entropy, cross_entropy_with_grad};
 pub use optim::{Adam, Optimizer, Sgd};
-pub use sequential::{Sequential, StepStats};
+pub use resnet::ResNet;
+pub use sequential::{Sequential, StepStats, Summary, SummaryRow};
 pub use train::{EpochStats, History, Progress, TrainConfig};

@@ -21,11 +21,14 @@ use rayon::prelude::*;
 
 use super::buf::{Buf, pieces, pieces_mut};
 use super::layers::{
-    ConvKernel, ConvSink, GradSink, Layer, LinearKernel, LinearSink, PoolKernel, chunking,
-    is_relu_pool, mask_chunk, relu_backward_chunk, relu_chunk,
+    ActKind, Builtin, ConvKernel, ConvSink, Layer, LinearKernel, LinearSink, PoolKernel,
+    act_backward_chunk, act_chunk, builtin, chunking, mask_chunk,
 };
 use super::loss::{LossStats, check_targets, cross_entropy_rows};
 use crate::error::{Error, Result};
+
+/// The layers of a network.
+type Layers = [(String, Box<dyn Layer>)];
 
 /// Images per chunk: small enough that a chunk's activations and gradients
 /// stay in a core's L2 cache, large enough that the per-chunk weight-gradient
@@ -61,7 +64,7 @@ impl Stage {
 enum Kernel<'a> {
     Conv(ConvKernel<'a>),
     Pool(PoolKernel),
-    Relu,
+    Act(ActKind),
     Copy,
     Linear(LinearKernel<'a>),
     Dropout,
@@ -78,10 +81,27 @@ struct Io<'a> {
     mask: &'a [f32],
 }
 
+/// Whether every layer has a pipelined path (built-in convolution,
+/// pooling, element-wise activation, flattening, fully connected and
+/// dropout layers).
+pub(crate) fn supported(layers: &mut Layers) -> bool {
+    layers
+        .iter_mut()
+        .all(|(_, l)| builtin(l.as_mut()).is_some())
+}
+
+/// The built-in views of `layers` (see [`supported`]).
+fn nodes(layers: &mut Layers) -> Vec<Builtin<'_>> {
+    layers
+        .iter_mut()
+        .map(|(_, l)| builtin(l.as_mut()).expect("a pipelined network"))
+        .collect()
+}
+
 /// Forward pass, mean softmax cross-entropy against `targets` and backward
-/// pass of `layers` on the batch `x` (`shape`, standard layout), in chunks
-/// in parallel: every layer's output and every parameter gradient is
-/// written; `loss_grad` receives the gradient w.r.t. the logits.
+/// pass of `layers` (all [`supported`]) on the batch `x` (`shape`, standard
+/// layout), in chunks in parallel: every layer's output and every parameter
+/// gradient is written; `loss_grad` receives the gradient w.r.t. the logits.
 ///
 /// # Errors
 /// [`Error::EmptyInput`] without layers; a layer's [`Error::ShapeMismatch`]
@@ -91,16 +111,17 @@ struct Io<'a> {
 /// this batch (their cached forward state is then invalid, and a
 /// [`Dropout`](super::Dropout) has drawn its mask).
 pub(crate) fn train_pass(
-    layers: &mut [(String, Layer)],
+    layers: &mut Layers,
     x: &[f32],
     shape: &[usize],
     targets: &[usize],
     loss_grad: &mut Buf,
 ) -> Result<LossStats> {
-    let stages = stages(layers)?;
+    let mut nodes = nodes(layers);
+    let stages = stages(&nodes)?;
     let n = shape.first().copied().unwrap_or(0);
     let (len, n_chunks) = chunking(n, CHUNK);
-    let shapes = plan_all(layers, &stages, shape, n_chunks)?;
+    let shapes = plan_all(&mut nodes, &stages, shape, n_chunks)?;
     let logits_shape = shapes.last().expect("output shape");
     if logits_shape.len() != 2 {
         return Err(Error::ShapeMismatch {
@@ -113,7 +134,7 @@ pub(crate) fn train_pass(
     check_targets(n, classes, targets)?;
     let inv_n = 1.0 / n as f64;
     let lg = loss_grad.reshape(logits_shape);
-    let (kernels, per_chunk) = split_all(layers, &stages, &shapes, len, n_chunks);
+    let (kernels, per_chunk) = split_all(nodes, &stages, &shapes, len, n_chunks);
     let x_len = len * img(shape);
     let results: Vec<(f64, usize)> = per_chunk
         .into_par_iter()
@@ -128,9 +149,9 @@ pub(crate) fn train_pass(
     // blocks of the fully connected ones) in parallel.
     let mut sinks = Vec::with_capacity(layers.len());
     let (mut outs, mut gins) = (Vec::new(), Vec::new());
-    for (_, layer) in layers.iter_mut() {
-        let (sink, out, gin) = layer.grad_parts();
-        sinks.push(Some(sink));
+    for node in self::nodes(layers) {
+        let (sink, out, gin) = grad_parts(node);
+        sinks.push(sink);
         outs.push(out);
         gins.push(gin);
     }
@@ -138,8 +159,8 @@ pub(crate) fn train_pass(
     let mut tasks = Vec::new();
     for (s, st) in stages.iter().enumerate() {
         match sinks[st.first].take() {
-            Some(GradSink::Conv(c)) => tasks.push(GradTask::Conv(c)),
-            Some(GradSink::Linear(l)) => {
+            Some(Sink::Conv(c)) => tasks.push(GradTask::Conv(c)),
+            Some(Sink::Linear(l)) => {
                 let input = if s == 0 {
                     x
                 } else {
@@ -150,7 +171,7 @@ pub(crate) fn train_pass(
                     tasks.push(GradTask::Linear(part, input, gout));
                 }
             }
-            _ => {}
+            None => {}
         }
     }
     tasks.into_par_iter().for_each(|t| match t {
@@ -169,6 +190,49 @@ pub(crate) fn train_pass(
     })
 }
 
+/// A layer's parameter gradients for the batch-parallel pass.
+enum Sink<'a> {
+    /// Summed from the chunk partials.
+    Conv(ConvSink<'a>),
+    /// Computed over the whole batch.
+    Linear(LinearSink<'a>),
+}
+
+/// Where a layer's parameter gradients go, with its output and
+/// input-gradient buffers.
+fn grad_parts(node: Builtin<'_>) -> (Option<Sink<'_>>, &[f32], &[f32]) {
+    match node {
+        Builtin::Conv2d(c) => {
+            let (s, o, g) = c.grad_parts();
+            (Some(Sink::Conv(s)), o, g)
+        }
+        Builtin::Linear(l) => {
+            let (s, o, g) = l.grad_parts();
+            (Some(Sink::Linear(s)), o, g)
+        }
+        Builtin::MaxPool2d(p) => {
+            let (_, o, _, g) = p.split();
+            (None, o, g)
+        }
+        Builtin::Relu(r) => {
+            let (o, g) = r.core_split();
+            (None, o, g)
+        }
+        Builtin::Act(a) => {
+            let (o, g) = a.split();
+            (None, o, g)
+        }
+        Builtin::Flatten(f) => {
+            let (o, g) = f.split();
+            (None, o, g)
+        }
+        Builtin::Dropout(d) => {
+            let (_, o, g) = d.split();
+            (None, o, g)
+        }
+    }
+}
+
 /// Elements per image of a batch of `shape`.
 fn img(shape: &[usize]) -> usize {
     shape[1..].iter().product()
@@ -182,7 +246,7 @@ fn img(shape: &[usize]) -> usize {
 /// [`Error::ShapeMismatch`] for a 0-dimensional input or an input a layer
 /// does not take.
 fn plan_all(
-    layers: &mut [(String, Layer)],
+    nodes: &mut [Builtin<'_>],
     stages: &[Stage],
     shape: &[usize],
     n_chunks: usize,
@@ -196,7 +260,7 @@ fn plan_all(
     }
     let mut shapes = vec![shape.to_vec()];
     for (s, st) in stages.iter().enumerate() {
-        let out = plan(layers, st, &shapes[s], s > 0, n_chunks)?;
+        let out = plan(nodes, st, &shapes[s], s > 0, n_chunks)?;
         shapes.push(out);
     }
     Ok(shapes)
@@ -205,7 +269,7 @@ fn plan_all(
 /// Every stage's kernel, and its planned buffers cut into the slices of
 /// each chunk (`per_chunk[c][s]`: chunk `c`, stage `s`).
 fn split_all<'a>(
-    layers: &'a mut [(String, Layer)],
+    nodes: Vec<Builtin<'a>>,
     stages: &[Stage],
     shapes: &[Vec<usize>],
     len: usize,
@@ -213,79 +277,74 @@ fn split_all<'a>(
 ) -> (Vec<Kernel<'a>>, Vec<Vec<Io<'a>>>) {
     let mut kernels = Vec::with_capacity(stages.len());
     let mut per_chunk: Vec<Vec<Io<'a>>> = (0..n_chunks).map(|_| Vec::new()).collect();
-    let mut rest: &'a mut [(String, Layer)] = layers;
-    let mut at = 0;
+    let mut nodes = nodes.into_iter();
     for (s, st) in stages.iter().enumerate() {
-        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(st.last() + 1 - at);
-        rest = tail;
-        at = st.last() + 1;
         let (in_len, out_len) = (len * img(&shapes[s]), len * img(&shapes[s + 1]));
         let mut ios: Vec<Io<'a>> = (0..n_chunks).map(|_| Io::default()).collect();
+        let node = nodes.next().expect("one node per layer");
         let kernel = if st.fused {
-            let [.., (_, Layer::ReLU(r)), (_, Layer::MaxPool2d(p))] = mine else {
+            let (Builtin::Relu(r), Some(Builtin::MaxPool2d(p))) = (node, nodes.next()) else {
                 unreachable!("fused stages are ReLU → MaxPool2d")
             };
-            {
-                let (k, out, argmax, _) = p.split();
-                let (_, gin) = r.split();
-                for (io, ((o, a), g)) in ios.iter_mut().zip(
-                    pieces_mut(out, out_len)
-                        .zip(pieces_mut(argmax, out_len))
-                        .zip(pieces_mut(gin, in_len)),
-                ) {
-                    (io.out, io.argmax, io.gin) = (o, a, g);
-                }
-                Kernel::Pool(k)
+            let (k, out, argmax, _) = p.split();
+            let gin = r.fused_grad_input();
+            for (io, ((o, a), g)) in ios.iter_mut().zip(
+                pieces_mut(out, out_len)
+                    .zip(pieces_mut(argmax, out_len))
+                    .zip(pieces_mut(gin, in_len)),
+            ) {
+                (io.out, io.argmax, io.gin) = (o, a, g);
             }
+            Kernel::Pool(k)
         } else {
-            let [.., (_, layer)] = mine else {
-                unreachable!("a stage has at least one layer")
-            };
-            {
-                let (kernel, out, gin) = match layer {
-                    Layer::Conv2d(c) => {
-                        let (k, out, gin, partials) = c.split();
-                        let pl = k.partial_len();
-                        for (io, p) in ios.iter_mut().zip(partials.chunks_mut(pl)) {
-                            io.part = p;
-                        }
-                        (Kernel::Conv(k), out, gin)
+            let (kernel, out, gin) = match node {
+                Builtin::Conv2d(c) => {
+                    let (k, out, gin, partials) = c.split();
+                    let pl = k.partial_len();
+                    for (io, p) in ios.iter_mut().zip(partials.chunks_mut(pl)) {
+                        io.part = p;
                     }
-                    Layer::MaxPool2d(p) => {
-                        let (k, out, argmax, gin) = p.split();
-                        for (io, a) in ios.iter_mut().zip(pieces_mut(argmax, out_len)) {
-                            io.argmax = a;
-                        }
-                        (Kernel::Pool(k), out, gin)
-                    }
-                    Layer::ReLU(r) => {
-                        let (out, gin) = r.split();
-                        (Kernel::Relu, out, gin)
-                    }
-                    Layer::Flatten(f) => {
-                        let (out, gin) = f.split();
-                        (Kernel::Copy, out, gin)
-                    }
-                    Layer::Linear(l) => {
-                        let (k, out, gin) = l.split();
-                        (Kernel::Linear(k), out, gin)
-                    }
-                    Layer::Dropout(d) => {
-                        let (mask, out, gin) = d.split();
-                        for (io, m) in ios.iter_mut().zip(mask.chunks(out_len.max(1))) {
-                            io.mask = m;
-                        }
-                        (Kernel::Dropout, out, gin)
-                    }
-                };
-                for (io, (o, g)) in ios
-                    .iter_mut()
-                    .zip(pieces_mut(out, out_len).zip(pieces_mut(gin, in_len)))
-                {
-                    (io.out, io.gin) = (o, g);
+                    (Kernel::Conv(k), out, gin)
                 }
-                kernel
+                Builtin::MaxPool2d(p) => {
+                    let (k, out, argmax, gin) = p.split();
+                    for (io, a) in ios.iter_mut().zip(pieces_mut(argmax, out_len)) {
+                        io.argmax = a;
+                    }
+                    (Kernel::Pool(k), out, gin)
+                }
+                Builtin::Relu(r) => {
+                    let (out, gin) = r.core_split();
+                    (Kernel::Act(ActKind::Relu), out, gin)
+                }
+                Builtin::Act(a) => {
+                    let kind = a.act();
+                    let (out, gin) = a.split();
+                    (Kernel::Act(kind), out, gin)
+                }
+                Builtin::Flatten(f) => {
+                    let (out, gin) = f.split();
+                    (Kernel::Copy, out, gin)
+                }
+                Builtin::Linear(l) => {
+                    let (k, out, gin) = l.split();
+                    (Kernel::Linear(k), out, gin)
+                }
+                Builtin::Dropout(d) => {
+                    let (mask, out, gin) = d.split();
+                    for (io, m) in ios.iter_mut().zip(mask.chunks(out_len.max(1))) {
+                        io.mask = m;
+                    }
+                    (Kernel::Dropout, out, gin)
+                }
+            };
+            for (io, (o, g)) in ios
+                .iter_mut()
+                .zip(pieces_mut(out, out_len).zip(pieces_mut(gin, in_len)))
+            {
+                (io.out, io.gin) = (o, g);
             }
+            kernel
         };
         kernels.push(kernel);
         for (chunk, io) in per_chunk.iter_mut().zip(ios) {
@@ -296,20 +355,24 @@ fn split_all<'a>(
     (kernels, per_chunk)
 }
 
-/// Groups `layers` into stages (ReLU → MaxPool2d pairs fused).
+/// Groups the layers into stages (ReLU → MaxPool2d pairs fused).
 ///
 /// # Errors
 /// [`Error::EmptyInput`] without layers.
-fn stages(layers: &[(String, Layer)]) -> Result<Vec<Stage>> {
-    if layers.is_empty() {
+fn stages(nodes: &[Builtin<'_>]) -> Result<Vec<Stage>> {
+    if nodes.is_empty() {
         return Err(Error::EmptyInput {
             what: "network (no layers)",
         });
     }
     let mut out = Vec::new();
     let mut i = 0;
-    while i < layers.len() {
-        let fused = i + 1 < layers.len() && is_relu_pool(&layers[i].1, &layers[i + 1].1);
+    while i < nodes.len() {
+        let fused = i + 1 < nodes.len()
+            && matches!(
+                (&nodes[i], &nodes[i + 1]),
+                (Builtin::Relu(_), Builtin::MaxPool2d(_))
+            );
         out.push(Stage { first: i, fused });
         i += 1 + usize::from(fused);
     }
@@ -318,32 +381,36 @@ fn stages(layers: &[(String, Layer)]) -> Result<Vec<Stage>> {
 
 /// Sizes a stage's buffers for an input of `shape`; returns its output shape.
 fn plan(
-    layers: &mut [(String, Layer)],
+    nodes: &mut [Builtin<'_>],
     st: &Stage,
     shape: &[usize],
     need_input_grad: bool,
     n_chunks: usize,
 ) -> Result<Vec<usize>> {
     if st.fused {
-        let (a, b) = layers.split_at_mut(st.first + 1);
-        let (Layer::ReLU(r), Layer::MaxPool2d(p)) = (&mut a[st.first].1, &mut b[0].1) else {
+        let (a, b) = nodes.split_at_mut(st.first + 1);
+        let (Builtin::Relu(r), Builtin::MaxPool2d(p)) = (&mut a[st.first], &mut b[0]) else {
             unreachable!("fused stages are ReLU → MaxPool2d")
         };
         let out = p.plan(shape, true, need_input_grad)?;
-        r.plan(shape, true, need_input_grad);
+        r.plan_fused(shape, need_input_grad);
         return Ok(out);
     }
-    match &mut layers[st.first].1 {
-        Layer::Conv2d(c) => c.plan(shape, need_input_grad, n_chunks),
-        Layer::MaxPool2d(p) => p.plan(shape, false, need_input_grad),
-        Layer::ReLU(r) => {
-            r.plan(shape, false, need_input_grad);
+    match &mut nodes[st.first] {
+        Builtin::Conv2d(c) => c.plan(shape, need_input_grad, n_chunks),
+        Builtin::MaxPool2d(p) => p.plan(shape, false, need_input_grad),
+        Builtin::Relu(r) => {
+            r.plan_unfused(shape, need_input_grad);
             Ok(shape.to_vec())
         }
-        Layer::Flatten(f) => f.plan(shape, need_input_grad),
-        Layer::Linear(l) => l.plan(shape, need_input_grad),
-        Layer::Dropout(d) => {
-            d.plan(shape, need_input_grad);
+        Builtin::Act(a) => {
+            a.plan(shape, need_input_grad);
+            Ok(shape.to_vec())
+        }
+        Builtin::Flatten(f) => f.plan(shape, need_input_grad),
+        Builtin::Linear(l) => l.plan(shape, need_input_grad),
+        Builtin::Dropout(d) => {
+            d.plan(shape, need_input_grad)?;
             Ok(shape.to_vec())
         }
     }
@@ -358,7 +425,7 @@ fn forward_chunk(kernels: &[Kernel<'_>], io: &mut [Io<'_>], x: &[f32]) {
         match kernel {
             Kernel::Conv(k) => k.forward_chunk(input, cur.out),
             Kernel::Pool(k) => k.forward_chunk(input, cur.out, cur.argmax),
-            Kernel::Relu => relu_chunk(input, cur.out),
+            Kernel::Act(kind) => act_chunk(*kind, input, cur.out),
             Kernel::Copy => cur.out.copy_from_slice(input),
             Kernel::Linear(k) => k.forward_chunk(input, cur.out),
             Kernel::Dropout => mask_chunk(input, cur.mask, cur.out),
@@ -392,7 +459,7 @@ fn run_chunk(
             (Kernel::Conv(k), gin) => k.backward_chunk(input, gout, cur.part, gin),
             (_, None) => {}
             (Kernel::Pool(k), Some(gin)) => k.backward_chunk(gout, cur.argmax, cur.out, gin),
-            (Kernel::Relu, Some(gin)) => relu_backward_chunk(gout, cur.out, gin),
+            (Kernel::Act(kind), Some(gin)) => act_backward_chunk(*kind, gout, cur.out, input, gin),
             (Kernel::Copy, Some(gin)) => gin.copy_from_slice(gout),
             (Kernel::Linear(k), Some(gin)) => k.input_grad_chunk(gout, gin),
             (Kernel::Dropout, Some(gin)) => mask_chunk(gout, cur.mask, gin),
@@ -405,8 +472,8 @@ fn run_chunk(
 mod tests {
     use super::*;
     use crate::nn::{
-        Conv2d, Conv2dConfig, Dropout, Flatten, LeNet5, Linear, MaxPool2d, Mode, ReLU, Sequential,
-        cross_entropy_with_grad,
+        Conv2d, Conv2dConfig, Dropout, Flatten, Gelu, LeNet5, LeakyReLU, Linear, MaxPool2d, Mode,
+        Padding, ReLU, Sequential, Sigmoid, Tanh, cross_entropy_with_grad,
     };
     use ndarray::{Array1, Array4, ArrayD, Ix2};
     use rand::{Rng, SeedableRng};
@@ -434,8 +501,8 @@ mod tests {
 
     fn nets() -> Vec<(Sequential, [usize; 3])> {
         vec![
-            (LeNet5::cifar10().seed(1).build(), [3, 32, 32]),
-            (LeNet5::mnist().seed(2).build(), [1, 28, 28]),
+            (LeNet5::cifar10().seed(1).build().unwrap(), [3, 32, 32]),
+            (LeNet5::mnist().seed(2).build().unwrap(), [1, 28, 28]),
             // Strided convolution (im2col path), unfused ReLU and pooling,
             // dropout, a ReLU fused with an overlapping pooling.
             (
@@ -448,7 +515,8 @@ mod tests {
                             3,
                             Conv2dConfig {
                                 stride: 2,
-                                padding: 1,
+                                padding: Padding::Fixed(1),
+                                bias: true,
                             },
                             3,
                         )
@@ -464,10 +532,41 @@ mod tests {
                     .add("p2", MaxPool2d::with_stride(2, 1).unwrap())
                     .add("d", Dropout::new(0.3, 5).unwrap())
                     .add("f", Flatten::new())
-                    .add("fc1", Linear::new(4 * 2 * 2, 7, 6))
+                    .add("fc1", Linear::new(4 * 2 * 2, 7, 6).unwrap())
                     .add("r3", ReLU::new())
-                    .add("fc2", Linear::new(7, 3, 7)),
+                    .add("fc2", Linear::new(7, 3, 7).unwrap()),
                 [2, 15, 16],
+            ),
+            // Every other element-wise activation, a conv without bias,
+            // channel dropout, lazy layers.
+            (
+                Sequential::new()
+                    .seed(5)
+                    .add(
+                        "c1",
+                        Conv2d::lazy(
+                            4,
+                            3,
+                            Conv2dConfig {
+                                padding: Padding::Same,
+                                bias: false,
+                                ..Default::default()
+                            },
+                        )
+                        .unwrap(),
+                    )
+                    .add("a1", LeakyReLU::new(0.2).unwrap())
+                    .add("d2", crate::nn::Dropout2d::new(0.25, 3).unwrap())
+                    .add("a2", Gelu::new())
+                    .add("p", MaxPool2d::new(2).unwrap())
+                    .add("a3", Tanh::new())
+                    .add("f", Flatten::new())
+                    .add("fc1", Linear::lazy(6).unwrap())
+                    .add("a4", Sigmoid::new())
+                    .add("fc2", Linear::lazy(3).unwrap())
+                    .with_input_shape(&[2, 8, 10])
+                    .unwrap(),
+                [2, 8, 10],
             ),
         ]
     }
@@ -479,10 +578,11 @@ mod tests {
     fn matches_the_layerwise_passes() {
         let mut rng = ChaCha8Rng::seed_from_u64(9);
         for (net, [c, h, w]) in nets() {
-            let classes = net.layers().last().map_or(0, |(_, l)| match l {
-                Layer::Linear(l) => l.out_features(),
-                _ => 0,
-            });
+            let classes = net
+                .layers()
+                .last()
+                .and_then(|(_, l)| l.downcast_ref::<Linear>())
+                .map_or(0, |l| l.out_features());
             for n in [1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 1, 23] {
                 let x = Array4::from_shape_simple_fn((n, c, h, w), || rng.random_range(-1.0..1.0))
                     .into_dyn();
@@ -540,7 +640,7 @@ mod tests {
     fn zero_dimensional_input_is_a_shape_mismatch() {
         let mut net = Sequential::new()
             .add("r", ReLU::new())
-            .add("fc", Linear::new(1, 2, 0));
+            .add("fc", Linear::new(1, 2, 0).unwrap());
         let x = ndarray::arr0(1.0f32).into_dyn();
         assert!(matches!(
             net.forward(x.view(), Mode::Eval),

@@ -221,15 +221,16 @@ impl TrainConfig {
             for (b, idx) in order.chunks(self.batch_size).enumerate() {
                 targets.clear();
                 targets.extend(idx.iter().map(|&i| labels[i]));
-                let stats = net
-                    .train_step_indices(xs, &image_shape, idx, &targets, optimizer)
-                    .map_err(|e| match e {
-                        Error::NumericalFailure { operation, reason } => Error::NumericalFailure {
-                            operation,
-                            reason: format!("training batch {b} of epoch {epoch}: {reason}"),
-                        },
-                        e => e,
-                    })?;
+                let batch = net.gather(xs, &image_shape, idx);
+                let step = net.train_step(batch.view(), &targets, optimizer);
+                net.recycle(batch);
+                let stats = step.map_err(|e| match e {
+                    Error::NumericalFailure { operation, reason } => Error::NumericalFailure {
+                        operation,
+                        reason: format!("training batch {b} of epoch {epoch}: {reason}"),
+                    },
+                    e => e,
+                })?;
                 loss_sum += stats.loss * idx.len() as f64;
                 correct += stats.correct;
                 progress(&Progress::Batch {

@@ -87,7 +87,7 @@ pub(super) struct Decoded {
 
 /// Parses a whole safetensors buffer (validated by the `safetensors` crate:
 /// header bound, offsets, exact length) into metadata and tensors.
-pub(super) fn decode_safetensors(bytes: &[u8], source: &str) -> Result<Decoded> {
+pub(crate) fn decode_safetensors(bytes: &[u8], source: &str) -> Result<Decoded> {
     let (n, header) = safetensors::SafeTensors::read_metadata(bytes)
         .map_err(|e| Error::format(source, format!("not a valid safetensors file: {e}")))?;
     let data_start = N_LEN + n;
@@ -179,7 +179,7 @@ fn from_le<T, const N: usize>(
 ///
 /// With `with_checksum`, the metadata gains the content checksum
 /// ([`checksum`](super::checksum)) of itself and the tensors.
-pub(super) fn encode_safetensors(
+pub(crate) fn encode_safetensors(
     tensors: &BTreeMap<String, TensorData>,
     metadata: Option<&BTreeMap<String, String>>,
     with_checksum: bool,

@@ -134,6 +134,7 @@ mod traits;
 mod tests;
 
 pub use encoding::{TensorData, read_safetensors, write_safetensors};
+pub(crate) use encoding::{decode_safetensors, encode_safetensors};
 pub use file::{ModelFile, ModelMetadata, TensorInfo, inspect};
 pub use io::fingerprint;
 pub use traits::Persist;

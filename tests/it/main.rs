@@ -29,6 +29,7 @@ mod logistic_common;
 mod logistic_reference;
 mod metrics_reference;
 mod nn_gradcheck;
+mod nn_kit;
 mod nn_torch;
 mod nn_train;
 mod persist_compat;

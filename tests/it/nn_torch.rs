@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use ndarray::{Array1, Array2, Array4, ArrayD, IxDyn};
 use oxilearn::Error;
 use oxilearn::nn::{
-    Adam, Conv2d, Conv2dConfig, LeNet5, Linear, MaxPool2d, Mode, Optimizer, Sequential, Sgd,
-    cross_entropy_with_grad,
+    Adam, Conv2d, Conv2dConfig, Layer, LeNet5, Linear, MaxPool2d, Mode, Optimizer, Padding,
+    Sequential, Sgd, cross_entropy_with_grad,
 };
 use safetensors::tensor::{Dtype, SafeTensors};
 
@@ -82,18 +82,18 @@ fn check_lenet(name: &str, mut net: Sequential) {
 
 #[test]
 fn pytorch_lenet_cifar10_loads_and_gives_the_same_logits_and_gradients() {
-    check_lenet("cifar10", LeNet5::cifar10().build());
+    check_lenet("cifar10", LeNet5::cifar10().build().unwrap());
 }
 
 #[test]
 fn pytorch_lenet_mnist_loads_and_gives_the_same_logits_and_gradients() {
-    check_lenet("mnist", LeNet5::mnist().build());
+    check_lenet("mnist", LeNet5::mnist().build().unwrap());
 }
 
 #[test]
 fn our_weights_file_is_a_plain_state_dict_that_round_trips() {
     let dir = env!("CARGO_MANIFEST_DIR");
-    let mut net = LeNet5::cifar10().build();
+    let mut net = LeNet5::cifar10().build().unwrap();
     net.load_safetensors(format!(
         "{dir}/tests/data/nn_lenet_cifar10_torch.safetensors"
     ))
@@ -120,7 +120,7 @@ fn our_weights_file_is_a_plain_state_dict_that_round_trips() {
     );
     assert_eq!(st.tensor("conv1.weight").unwrap().shape(), &[6, 3, 5, 5]);
     assert_eq!(st.tensor("fc1.weight").unwrap().shape(), &[120, 400]);
-    let mut other = LeNet5::cifar10().seed(99).build();
+    let mut other = LeNet5::cifar10().seed(99).build().unwrap();
     other.load_safetensors_bytes(&bytes).unwrap();
     for ((n1, a), (n2, b)) in net.state_dict().iter().zip(other.state_dict().iter()) {
         assert_eq!(n1, n2);
@@ -134,13 +134,17 @@ fn our_weights_file_is_a_plain_state_dict_that_round_trips() {
 
 #[test]
 fn bad_weight_files_are_format_errors() {
-    let mut net = LeNet5::cifar10().build();
+    let mut net = LeNet5::cifar10().build().unwrap();
     let before = net.state_dict();
     assert!(matches!(
         net.load_safetensors_bytes(b"garbage"),
         Err(Error::Format { .. })
     ));
-    let mnist = LeNet5::mnist().build().to_safetensors_bytes().unwrap();
+    let mnist = LeNet5::mnist()
+        .build()
+        .unwrap()
+        .to_safetensors_bytes()
+        .unwrap();
     // conv1.weight is [6, 1, 5, 5] there.
     let e = net.load_safetensors_bytes(&mnist).unwrap_err();
     assert!(
@@ -153,7 +157,11 @@ fn bad_weight_files_are_format_errors() {
         net.load_safetensors_bytes(&bytes),
         Err(Error::Format { .. })
     ));
-    let digits = LeNet5::digits().build().to_safetensors_bytes().unwrap();
+    let digits = LeNet5::digits()
+        .build()
+        .unwrap()
+        .to_safetensors_bytes()
+        .unwrap();
     assert!(matches!(
         net.load_safetensors_bytes(&digits),
         Err(Error::Format { .. })
@@ -176,7 +184,8 @@ fn conv_stride2_padding1_forward_and_backward_match_pytorch() {
         Some(b),
         Conv2dConfig {
             stride: 2,
-            padding: 1,
+            padding: Padding::Fixed(1),
+            bias: true,
         },
     )
     .unwrap();

@@ -38,7 +38,7 @@ fn digits() -> Digits {
 #[test]
 fn lenet_on_digits_reaches_97_percent_test_accuracy() {
     let d = digits();
-    let mut net = LeNet5::digits().seed(0).build();
+    let mut net = LeNet5::digits().seed(0).build().unwrap();
     let mut opt = Sgd::new(0.02).momentum(0.9);
     let mut batches = 0;
     let mut epochs_seen = 0;
@@ -78,7 +78,7 @@ fn short_run(threads: usize) -> Vec<(String, ndarray::ArrayD<f32>)> {
         .build()
         .unwrap();
     pool.install(|| {
-        let mut net = LeNet5::digits().seed(5).build();
+        let mut net = LeNet5::digits().seed(5).build().unwrap();
         let mut opt = Adam::new(1e-3);
         TrainConfig::new()
             .epochs(1)
@@ -95,13 +95,13 @@ fn training_is_deterministic_across_thread_counts() {
     let a = short_run(1);
     let b = short_run(3);
     assert_eq!(a, b);
-    let c = LeNet5::digits().seed(5).build().state_dict();
+    let c = LeNet5::digits().seed(5).build().unwrap().state_dict();
     assert_ne!(a, c, "training changed the weights");
 }
 
 #[test]
 fn wrong_shapes_and_channels_are_shape_mismatch() {
-    let mut net = LeNet5::cifar10().build();
+    let mut net = LeNet5::cifar10().build().unwrap();
     let gray = Array4::<f32>::zeros((2, 1, 32, 32));
     assert!(matches!(
         net.forward(gray.view(), Mode::Eval),
@@ -164,14 +164,14 @@ fn wrong_shapes_and_channels_are_shape_mismatch() {
             5,
             Conv2dConfig {
                 stride: 0,
-                padding: 0
+                ..Default::default()
             },
             0
         ),
         Err(Error::InvalidParameter { name: "stride", .. })
     ));
     // backward without a training forward pass
-    let mut net = LeNet5::digits().build();
+    let mut net = LeNet5::digits().build().unwrap();
     net.forward(Array4::<f32>::zeros((2, 1, 8, 8)).view(), Mode::Eval)
         .unwrap();
     assert!(matches!(
@@ -196,7 +196,7 @@ fn nan_loss_is_a_numerical_failure_naming_the_batch() {
     // shuffling; with a scaled-up fc3 its logits overflow to ±inf.
     x.index_axis_mut(Axis(0), 175).fill(3e38);
     let y = Array1::from_shape_fn(200, |i| i % 10);
-    let mut net = LeNet5::digits().build();
+    let mut net = LeNet5::digits().build().unwrap();
     let sd: Vec<_> = net
         .state_dict()
         .into_iter()
@@ -228,7 +228,7 @@ fn nan_loss_is_a_numerical_failure_naming_the_batch() {
 #[test]
 fn model_file_round_trip_and_errors() {
     let d = digits();
-    let mut net = LeNet5::digits().seed(1).build();
+    let mut net = LeNet5::digits().seed(1).build().unwrap();
     let mut opt = Sgd::new(0.05).momentum(0.9);
     TrainConfig::new()
         .epochs(2)
@@ -248,7 +248,7 @@ fn model_file_round_trip_and_errors() {
         net.predict(d.x_test.view()).unwrap()
     );
     // The oxilearn file is still a plain safetensors state_dict for PyTorch.
-    let mut plain = LeNet5::digits().build();
+    let mut plain = LeNet5::digits().build().unwrap();
     plain.load_safetensors(&path).unwrap();
     assert_eq!(plain.state_dict(), net.state_dict());
     std::fs::remove_file(&path).unwrap();

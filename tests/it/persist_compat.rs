@@ -126,7 +126,7 @@ fn models() -> Models {
             .kernel(rbf)
             .fit(x32.view(), yr.mapv(|v| v as f32).view())
             .unwrap(),
-        net: LeNet5::digits().seed(3).n_classes(4).build(),
+        net: LeNet5::digits().seed(3).n_classes(4).build().unwrap(),
     }
 }
 

@@ -6,32 +6,147 @@ use ndarray::{Array1, Array4, ArrayView2, ArrayViewD, ArrayViewMut2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Mode, Param, check_grad_shape, chunking, no_forward_error, torch_default_init};
+use super::{
+    Layer, Mode, Param, check_grad_shape, chunking, lazy_error, no_forward_error,
+    torch_default_init, weight_bias, weight_bias_mut,
+};
 use crate::error::{Error, Result};
 use crate::linalg;
 use crate::nn::buf::{Buf, Scratch, grow, with_scratch};
 
-/// Stride and zero padding of a [`Conv2d`] (the same along both spatial axes).
+/// Zero padding of a [`Conv2d`], the same on both sides of both spatial
+/// axes (PyTorch's `padding=int` or `padding="same"`).
 ///
 /// # Example
 /// ```
-/// use oxilearn::nn::Conv2dConfig;
-/// let cfg = Conv2dConfig { padding: 2, ..Default::default() };
-/// assert_eq!((cfg.stride, cfg.padding), (1, 2));
+/// use oxilearn::nn::Padding;
+/// assert_eq!(Padding::from(2), Padding::Fixed(2));
+/// assert_eq!(Padding::default(), Padding::Fixed(0));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Padding {
+    /// This many zeros on each side (0: PyTorch's `"valid"`).
+    Fixed(usize),
+    /// Outputs the size of the input (PyTorch's and Keras' `"same"`):
+    /// `(k − 1) / 2` zeros on each side. Needs stride 1 (as PyTorch) and an
+    /// odd kernel size (an even one would pad its two sides unequally).
+    Same,
+}
+
+impl Default for Padding {
+    /// No padding.
+    fn default() -> Self {
+        Padding::Fixed(0)
+    }
+}
+
+/// Serialised as PyTorch writes it: a number, or `"same"`.
+impl Serialize for Padding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Padding::Fixed(p) => s.serialize_u64(*p as u64),
+            Padding::Same => s.serialize_str("same"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Padding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            Number(usize),
+            Text(String),
+        }
+        match Repr::deserialize(d)? {
+            Repr::Number(p) => Ok(Padding::Fixed(p)),
+            Repr::Text(t) if t == "same" => Ok(Padding::Same),
+            Repr::Text(t) if t == "valid" => Ok(Padding::Fixed(0)),
+            Repr::Text(t) => Err(serde::de::Error::custom(format!(
+                "padding must be a number, \"same\" or \"valid\", got \"{t}\""
+            ))),
+        }
+    }
+}
+
+impl From<usize> for Padding {
+    fn from(p: usize) -> Self {
+        Padding::Fixed(p)
+    }
+}
+
+/// Stride, zero padding and bias of a [`Conv2d`] (stride and padding the
+/// same along both spatial axes).
+///
+/// # Example
+/// ```
+/// use oxilearn::nn::{Conv2dConfig, Padding};
+/// let cfg = Conv2dConfig { padding: Padding::Same, ..Default::default() };
+/// assert_eq!((cfg.stride, cfg.bias), (1, true));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Conv2dConfig {
     /// Step between neighbouring windows (default 1, as PyTorch).
     pub stride: usize,
-    /// Zeros added on each side of both spatial axes (default 0, as PyTorch).
-    pub padding: usize,
+    /// Zeros added around the input (default none, as PyTorch).
+    pub padding: Padding,
+    /// Whether the layer has a bias (default true, as PyTorch).
+    pub bias: bool,
 }
 
 impl Default for Conv2dConfig {
     fn default() -> Self {
         Conv2dConfig {
             stride: 1,
-            padding: 0,
+            padding: Padding::Fixed(0),
+            bias: true,
+        }
+    }
+}
+
+impl Conv2dConfig {
+    /// The default configuration with `padding`.
+    pub fn padding(padding: impl Into<Padding>) -> Self {
+        Conv2dConfig {
+            padding: padding.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Checks the configuration for a `kh × kw` kernel.
+    fn check(&self, kh: usize, kw: usize) -> Result<()> {
+        if self.stride == 0 {
+            return Err(Error::invalid("stride", "must be at least 1, got 0"));
+        }
+        if self.padding == Padding::Same {
+            if self.stride != 1 {
+                return Err(Error::invalid(
+                    "padding",
+                    format!(
+                        "Same needs stride 1 (as PyTorch), got stride {}",
+                        self.stride
+                    ),
+                ));
+            }
+            if kh % 2 == 0 || kw % 2 == 0 {
+                return Err(Error::invalid(
+                    "padding",
+                    format!(
+                        "Same needs an odd kernel size (an even one pads its sides unequally), \
+                         got {kh}×{kw}"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Zeros on each side for a `kh × kw` kernel (checked configuration:
+    /// `Same` has an odd, square-or-not kernel).
+    fn pad(&self, kh: usize) -> usize {
+        match self.padding {
+            Padding::Fixed(p) => p,
+            Padding::Same => (kh - 1) / 2,
         }
     }
 }
@@ -48,6 +163,12 @@ impl Default for Conv2dConfig {
 /// is unfolded (im2col) into a `[in_channels·kh·kw, images·oh·ow]` matrix and
 /// multiplied by the weight in one GEMM through [`crate::linalg`].
 ///
+/// A *lazy* convolution ([`Conv2d::lazy`], PyTorch's `LazyConv2d`) learns
+/// its input channel count from the first input it sees (or from
+/// [`Sequential::with_input_shape`](crate::nn::Sequential::with_input_shape)),
+/// and is initialised then, from a seed the network derives from its own
+/// seed and the layer's name.
+///
 /// # Shapes
 /// - input: `[n, in_channels, h, w]`
 /// - output: `[n, out_channels, oh, ow]` with
@@ -56,13 +177,15 @@ impl Default for Conv2dConfig {
 ///
 /// # Example
 /// ```
-/// use oxilearn::nn::{Conv2d, Conv2dConfig, Mode};
+/// use oxilearn::nn::{Conv2d, Conv2dConfig, Layer, Mode, Padding};
 /// use oxilearn::ndarray::Array4;
 /// let mut conv = Conv2d::new(3, 6, 5, Conv2dConfig::default(), 0)?;
 /// let x = Array4::<f32>::zeros((2, 3, 32, 32));
 /// let y = conv.forward(x.view().into_dyn(), Mode::Eval)?;
 /// assert_eq!(y.shape(), &[2, 6, 28, 28]);
 /// assert_eq!(conv.weight().shape(), &[6, 3, 5, 5]);
+/// let same = Conv2d::new(3, 8, 3, Conv2dConfig::padding(Padding::Same), 1)?;
+/// assert_eq!(same.output_shape(&[2, 3, 32, 32])?, [2, 8, 32, 32]);
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -70,6 +193,8 @@ pub struct Conv2d {
     pub(super) weight: Param,
     pub(super) bias: Option<Param>,
     config: Conv2dConfig,
+    /// Built without its input channel count (the weight is `[oc, 0, kh, kw]`).
+    lazy: bool,
     pub(super) output: Buf,
     pub(super) grad_input: Buf,
     input: Buf,
@@ -114,12 +239,14 @@ impl Geom {
 }
 
 impl Conv2d {
-    /// A convolution with a square `kernel_size` kernel and a bias, initialised
-    /// as PyTorch does (weight and bias `U(±1/√fan_in)`, `fan_in =
-    /// in_channels·k·k`) from `seed`.
+    /// A convolution with a square `kernel_size` kernel (and a bias unless
+    /// the configuration says otherwise), initialised as PyTorch does
+    /// (weight and bias `U(±1/√fan_in)`, `fan_in = in_channels·k·k`) from
+    /// `seed`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] if a size or the stride is zero.
+    /// [`Error::InvalidParameter`] if a size or the stride is zero, or for
+    /// `Same` padding with a stride above 1 or an even kernel.
     pub fn new(
         in_channels: usize,
         out_channels: usize,
@@ -127,31 +254,68 @@ impl Conv2d {
         config: Conv2dConfig,
         seed: u64,
     ) -> Result<Self> {
-        for (name, v) in [
-            ("in_channels", in_channels),
-            ("out_channels", out_channels),
-            ("kernel_size", kernel_size),
-            ("stride", config.stride),
-        ] {
+        if in_channels == 0 {
+            return Err(Error::invalid("in_channels", "must be at least 1, got 0"));
+        }
+        let mut conv = Self::lazy(out_channels, kernel_size, config)?;
+        conv.init(in_channels, seed);
+        Ok(conv)
+    }
+
+    /// A lazy convolution: `in_channels` comes from the first input (see
+    /// the type's documentation); the parameters exist from then on.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    ///
+    /// # Example
+    /// ```
+    /// use oxilearn::nn::{Conv2d, Conv2dConfig, Layer, Padding};
+    /// let mut conv = Conv2d::lazy(32, 3, Conv2dConfig::padding(Padding::Same))?;
+    /// assert!(!conv.is_materialized());
+    /// conv.materialize(&[8, 3, 28, 28], 0)?;
+    /// assert_eq!(conv.weight().shape(), &[32, 3, 3, 3]);
+    /// # Ok::<(), oxilearn::Error>(())
+    /// ```
+    pub fn lazy(out_channels: usize, kernel_size: usize, config: Conv2dConfig) -> Result<Self> {
+        for (name, v) in [("out_channels", out_channels), ("kernel_size", kernel_size)] {
             if v == 0 {
                 return Err(Error::invalid(name, "must be at least 1, got 0"));
             }
         }
-        let shape = [out_channels, in_channels, kernel_size, kernel_size];
-        let (w, b) = torch_default_init(
-            &shape,
-            Some(out_channels),
-            in_channels * kernel_size * kernel_size,
-            seed,
-        );
-        Ok(Self::from_parts(Param::new(w), b.map(Param::new), config))
+        config.check(kernel_size, kernel_size)?;
+        let shape = [out_channels, 0, kernel_size, kernel_size];
+        let weight = Param::new(ndarray::ArrayD::zeros(ndarray::IxDyn(&shape)));
+        let bias = config
+            .bias
+            .then(|| Param::new(ndarray::ArrayD::zeros(ndarray::IxDyn(&[out_channels]))));
+        let mut conv = Self::from_parts(weight, bias, config);
+        conv.lazy = true;
+        Ok(conv)
     }
 
-    /// A convolution with the given weight `[out, in, kh, kw]` and bias `[out]`.
+    /// Draws the parameters for `in_channels` input channels from `seed`.
+    fn init(&mut self, in_channels: usize, seed: u64) {
+        let (oc, (kh, kw)) = (self.out_channels(), self.kernel_size());
+        let shape = [oc, in_channels, kh, kw];
+        let (w, b) = torch_default_init(
+            &shape,
+            self.config.bias.then_some(oc),
+            in_channels * kh * kw,
+            seed,
+        );
+        self.weight = Param::new(w);
+        self.bias = b.map(Param::new);
+        self.lazy = false;
+    }
+
+    /// A convolution with the given weight `[out, in, kh, kw]` and bias
+    /// `[out]` (the configuration's `bias` flag is set from `bias`).
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] if the bias length is not `out`;
-    /// [`Error::InvalidParameter`] if a dimension or the stride is zero.
+    /// [`Error::InvalidParameter`] if a dimension or the stride is zero, or
+    /// for an invalid `Same` padding.
     pub fn from_weights(
         weight: Array4<f32>,
         bias: Option<Array1<f32>>,
@@ -163,9 +327,7 @@ impl Conv2d {
                 "every dimension must be at least 1",
             ));
         }
-        if config.stride == 0 {
-            return Err(Error::invalid("stride", "must be at least 1, got 0"));
-        }
+        config.check(weight.shape()[2], weight.shape()[3])?;
         if let Some(b) = &bias
             && b.len() != weight.shape()[0]
         {
@@ -175,6 +337,10 @@ impl Conv2d {
                 got: vec![b.len()],
             });
         }
+        let config = Conv2dConfig {
+            bias: bias.is_some(),
+            ..config
+        };
         Ok(Self::from_parts(
             Param::new(weight.into_dyn()),
             bias.map(|b| Param::new(b.into_dyn())),
@@ -187,6 +353,7 @@ impl Conv2d {
             weight,
             bias,
             config,
+            lazy: false,
             output: Buf::default(),
             grad_input: Buf::default(),
             input: Buf::default(),
@@ -207,12 +374,17 @@ impl Conv2d {
         self.bias.as_ref()
     }
 
-    /// Stride and padding.
+    /// Stride, padding and bias flag.
     pub fn config(&self) -> Conv2dConfig {
         self.config
     }
 
-    /// Input channels.
+    /// Zeros added on each side of both spatial axes.
+    pub fn padding_size(&self) -> usize {
+        self.config.pad(self.kernel_size().0)
+    }
+
+    /// Input channels (0 for a lazy convolution before its first input).
     pub fn in_channels(&self) -> usize {
         self.weight.shape()[1]
     }
@@ -231,7 +403,7 @@ impl Conv2d {
     /// not fit in the padded input.
     pub fn output_size(&self, h: usize, w: usize) -> Option<(usize, usize)> {
         let (kh, kw) = self.kernel_size();
-        let (s, p) = (self.config.stride, self.config.padding);
+        let (s, p) = (self.config.stride, self.padding_size());
         if h + 2 * p < kh || w + 2 * p < kw {
             return None;
         }
@@ -239,7 +411,24 @@ impl Conv2d {
     }
 
     fn geom(&self, shape: &[usize]) -> Result<(usize, Geom)> {
-        let c = self.in_channels();
+        if self.lazy {
+            return Err(lazy_error("a lazy Conv2d"));
+        }
+        self.geom_for(shape)
+    }
+
+    /// The geometry for an input of `shape`; a lazy layer takes any
+    /// (non-zero) channel count.
+    fn geom_for(&self, shape: &[usize]) -> Result<(usize, Geom)> {
+        let c = if self.lazy {
+            shape
+                .get(1)
+                .copied()
+                .filter(|&c| c > 0)
+                .unwrap_or(usize::MAX)
+        } else {
+            self.in_channels()
+        };
         let bad = || Error::ShapeMismatch {
             what: "conv2d input [n, channels, h, w]",
             expected: vec![usize::MAX, c, usize::MAX, usize::MAX],
@@ -261,19 +450,14 @@ impl Conv2d {
                 kh,
                 kw,
                 stride: self.config.stride,
-                pad: self.config.padding,
+                pad: self.padding_size(),
                 oh,
                 ow,
             },
         ))
     }
 
-    /// Forward pass.
-    ///
-    /// # Errors
-    /// [`Error::ShapeMismatch`] if `x` is not 4-D with `in_channels`
-    /// channels or is smaller than the kernel.
-    pub fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
+    fn forward_impl(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
         let (n, g) = self.geom(x.shape())?;
         let x = x.as_standard_layout();
         let xs = x.as_slice().expect("standard layout");
@@ -289,18 +473,7 @@ impl Conv2d {
         Ok(self.output.view())
     }
 
-    /// Backward pass: fills the weight and bias gradients and returns the
-    /// gradient w.r.t. the input of the last training forward pass.
-    ///
-    /// # Errors
-    /// [`Error::ShapeMismatch`] if `grad_output` does not have the output's
-    /// shape; [`Error::InvalidParameter`] without a training forward pass.
-    pub fn backward(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<ArrayViewD<'_, f32>> {
-        self.backward_impl(grad_output, true)?;
-        Ok(self.grad_input.view())
-    }
-
-    pub(super) fn backward_impl(
+    fn backward_impl(
         &mut self,
         grad_output: ArrayViewD<'_, f32>,
         need_input_grad: bool,
@@ -337,6 +510,57 @@ impl Conv2d {
         conv_backward(&k, input.as_slice(), gs, partials, gin);
         self.grad_parts().0.reduce();
         Ok(())
+    }
+}
+
+impl Layer for Conv2d {
+    fn kind(&self) -> &str {
+        "Conv2d"
+    }
+
+    fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>> {
+        let (n, g) = self.geom_for(input)?;
+        Ok(vec![n, g.oc, g.oh, g.ow])
+    }
+
+    fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
+        self.forward_impl(x, mode)
+    }
+
+    fn backward(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<ArrayViewD<'_, f32>> {
+        self.backward_impl(grad_output, true)?;
+        Ok(self.grad_input.view())
+    }
+
+    fn backward_params(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<()> {
+        self.backward_impl(grad_output, false)
+    }
+
+    fn params(&self) -> Vec<(String, &Param)> {
+        weight_bias(&self.weight, self.bias.as_ref())
+    }
+
+    fn params_mut(&mut self) -> Vec<(String, &mut Param)> {
+        weight_bias_mut(&mut self.weight, self.bias.as_mut())
+    }
+
+    fn materialize(&mut self, input: &[usize], seed: u64) -> Result<()> {
+        if !self.lazy {
+            return Ok(());
+        }
+        self.geom_for(input)?;
+        self.init(input[1], seed);
+        Ok(())
+    }
+
+    fn is_materialized(&self) -> bool {
+        !self.lazy
+    }
+
+    fn fresh(&self) -> Box<dyn Layer> {
+        let mut c = Conv2d::from_parts(self.weight.clone(), self.bias.clone(), self.config);
+        c.lazy = self.lazy;
+        Box::new(c)
     }
 }
 

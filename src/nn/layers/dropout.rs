@@ -1,36 +1,23 @@
-//! Dropout.
+//! Dropout: [`Dropout`] (elements) and [`Dropout2d`] (whole channels).
 
 use ndarray::ArrayViewD;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{Mode, check_grad_shape, no_forward_error};
+use super::{Layer, Mode, check_grad_shape, no_forward_error};
 use crate::error::{Error, Result};
 use crate::nn::buf::Buf;
 
-/// Dropout (PyTorch's `nn.Dropout`): in [`Mode::Train`] each element is
-/// zeroed with probability `p` and the survivors are scaled by `1/(1 − p)`;
-/// in [`Mode::Eval`] it is the identity. The masks come from a ChaCha8
-/// stream seeded at construction, so runs are reproducible.
-///
-/// # Shapes
-/// - input: any; output: the same shape.
-///
-/// # Example
-/// ```
-/// use oxilearn::nn::{Dropout, Mode};
-/// use oxilearn::ndarray::Array1;
-/// let mut drop = Dropout::new(0.5, 42)?;
-/// let x = Array1::<f32>::ones(1000);
-/// let y = drop.forward(x.view().into_dyn(), Mode::Train)?;
-/// assert!(y.iter().all(|&v| v == 0.0 || v == 2.0));
-/// let y = drop.forward(x.view().into_dyn(), Mode::Eval)?;
-/// assert!(y.iter().all(|&v| v == 1.0));
-/// # Ok::<(), oxilearn::Error>(())
-/// ```
+/// What both dropouts share: the probability, the random stream, the mask
+/// of the last training pass and the buffers (crate-internal).
 #[derive(Debug, Clone)]
-pub struct Dropout {
+pub(crate) struct DropCore {
     p: f64,
+    /// Zero whole channels (`Dropout2d`) instead of single elements.
+    channels: bool,
+    /// Whether the stream has its seed (false for `unseeded` layers until
+    /// the network seeds them).
+    seeded: bool,
     rng: ChaCha8Rng,
     mask: Vec<f32>,
     pub(super) output: Buf,
@@ -38,18 +25,15 @@ pub struct Dropout {
     cached: Option<Mode>,
 }
 
-impl Dropout {
-    /// Dropout with drop probability `p` (PyTorch's default is 0.5) and a
-    /// seed for the masks.
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] unless `0 ≤ p ≤ 1`.
-    pub fn new(p: f64, seed: u64) -> Result<Self> {
+impl DropCore {
+    fn new(p: f64, seed: u64, channels: bool) -> Result<Self> {
         if !(0.0..=1.0).contains(&p) {
             return Err(Error::invalid("p", format!("must be in [0, 1], got {p}")));
         }
-        Ok(Dropout {
+        Ok(DropCore {
             p,
+            channels,
+            seeded: true,
             rng: ChaCha8Rng::seed_from_u64(seed),
             mask: Vec::new(),
             output: Buf::default(),
@@ -58,9 +42,11 @@ impl Dropout {
         })
     }
 
-    pub(super) fn fresh(&self) -> Dropout {
-        Dropout {
+    fn fresh(&self) -> DropCore {
+        DropCore {
             p: self.p,
+            channels: self.channels,
+            seeded: self.seeded,
             rng: self.rng.clone(),
             mask: Vec::new(),
             output: Buf::default(),
@@ -69,20 +55,23 @@ impl Dropout {
         }
     }
 
-    /// The drop probability.
-    pub fn p(&self) -> f64 {
-        self.p
+    fn check(&self, shape: &[usize]) -> Result<()> {
+        if self.channels && shape.len() < 3 {
+            return Err(Error::ShapeMismatch {
+                what: "dropout2d input [n, c, h, w]",
+                expected: vec![usize::MAX, usize::MAX, usize::MAX, usize::MAX],
+                got: shape.to_vec(),
+            });
+        }
+        Ok(())
     }
 
-    /// Forward pass.
-    ///
-    /// # Errors
-    /// None (any shape is accepted).
-    pub fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
+    fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
+        self.check(x.shape())?;
         let x = x.as_standard_layout();
         let xs = x.as_slice().expect("standard layout");
         if mode == Mode::Train {
-            self.draw_mask(xs.len());
+            self.draw_mask(x.shape());
         }
         let out = self.output.reshape(x.shape());
         match mode {
@@ -93,21 +82,7 @@ impl Dropout {
         Ok(self.output.view())
     }
 
-    /// Backward pass: the gradient through the last training mask.
-    ///
-    /// # Errors
-    /// [`Error::ShapeMismatch`] if `grad_output` does not have the output's
-    /// shape; [`Error::InvalidParameter`] without a training forward pass.
-    pub fn backward(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<ArrayViewD<'_, f32>> {
-        self.backward_impl(grad_output, true)?;
-        Ok(self.grad_input.view())
-    }
-
-    pub(super) fn backward_impl(
-        &mut self,
-        grad_output: ArrayViewD<'_, f32>,
-        need_input_grad: bool,
-    ) -> Result<()> {
+    fn backward(&mut self, grad_output: ArrayViewD<'_, f32>, need_input_grad: bool) -> Result<()> {
         if self.cached != Some(Mode::Train) {
             return Err(no_forward_error());
         }
@@ -122,29 +97,41 @@ impl Dropout {
         Ok(())
     }
 
-    /// A fresh mask of `len` factors (0 with probability `p`, else
-    /// `1 / (1 − p)`).
-    fn draw_mask(&mut self, len: usize) {
+    /// A fresh mask for a batch of `shape`: factors 0 with probability `p`,
+    /// else `1 / (1 − p)`, one draw per element (or per channel of each
+    /// image, repeated over the channel's elements).
+    fn draw_mask(&mut self, shape: &[usize]) {
         let scale = if self.p < 1.0 {
             (1.0 / (1.0 - self.p)) as f32
         } else {
             0.0
         };
+        let len: usize = shape.iter().product();
         self.mask.clear();
         let (p, rng) = (self.p, &mut self.rng);
-        self.mask
-            .extend((0..len).map(|_| if rng.random::<f64>() < p { 0.0 } else { scale }));
+        if self.channels {
+            let per: usize = shape[2..].iter().product();
+            for _ in 0..shape[0] * shape[1] {
+                let f = if rng.random::<f64>() < p { 0.0 } else { scale };
+                self.mask.extend(std::iter::repeat_n(f, per));
+            }
+        } else {
+            self.mask
+                .extend((0..len).map(|_| if rng.random::<f64>() < p { 0.0 } else { scale }));
+        }
     }
 
     /// Draws the mask of a training batch of `shape` and sizes the output
     /// and (if `need_input_grad`) the input-gradient buffer.
-    pub(crate) fn plan(&mut self, shape: &[usize], need_input_grad: bool) {
-        let len = self.output.reshape(shape).len();
+    pub(crate) fn plan(&mut self, shape: &[usize], need_input_grad: bool) -> Result<()> {
+        self.check(shape)?;
+        self.output.reshape(shape);
         if need_input_grad {
             self.grad_input.reshape(shape);
         }
-        self.draw_mask(len);
+        self.draw_mask(shape);
         self.cached = None;
+        Ok(())
     }
 
     /// The mask of the last [`plan`](Self::plan) with the output and
@@ -156,7 +143,181 @@ impl Dropout {
             self.grad_input.as_mut_slice(),
         )
     }
+
+    fn extra_state(&self) -> serde_json::Value {
+        serde_json::json!({ "word_pos": self.rng.get_word_pos().to_string() })
+    }
+
+    fn set_extra_state(&mut self, state: &serde_json::Value) -> Result<()> {
+        let pos = state
+            .get("word_pos")
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse::<u128>().ok())
+            .ok_or_else(|| Error::format("dropout state", "expected {\"word_pos\": \"<u128>\"}"))?;
+        self.rng.set_word_pos(pos);
+        Ok(())
+    }
 }
+
+macro_rules! dropout_layer {
+    ($name:ident, $kind:literal) => {
+        impl $name {
+            /// The drop probability.
+            pub fn p(&self) -> f64 {
+                self.core.p
+            }
+
+            /// A layer whose stream the network seeds (from the network's
+            /// seed and the layer's name, when the network fixes its input
+            /// shape or runs its first pass): no seed to pick per layer.
+            ///
+            /// # Errors
+            /// [`Error::InvalidParameter`] unless `0 ≤ p ≤ 1`.
+            pub fn unseeded(p: f64) -> Result<Self> {
+                let mut d = Self::new(p, 0)?;
+                d.core.seeded = false;
+                Ok(d)
+            }
+        }
+
+        impl Layer for $name {
+            fn kind(&self) -> &str {
+                $kind
+            }
+
+            fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>> {
+                self.core.check(input)?;
+                Ok(input.to_vec())
+            }
+
+            fn forward(
+                &mut self,
+                x: ArrayViewD<'_, f32>,
+                mode: Mode,
+            ) -> Result<ArrayViewD<'_, f32>> {
+                self.core.forward(x, mode)
+            }
+
+            fn backward(
+                &mut self,
+                grad_output: ArrayViewD<'_, f32>,
+            ) -> Result<ArrayViewD<'_, f32>> {
+                self.core.backward(grad_output, true)?;
+                Ok(self.core.grad_input.view())
+            }
+
+            fn backward_params(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<()> {
+                self.core.backward(grad_output, false)
+            }
+
+            fn materialize(&mut self, input: &[usize], seed: u64) -> Result<()> {
+                self.core.check(input)?;
+                if !self.core.seeded {
+                    self.core.rng = ChaCha8Rng::seed_from_u64(seed);
+                    self.core.seeded = true;
+                }
+                Ok(())
+            }
+
+            fn is_materialized(&self) -> bool {
+                self.core.seeded
+            }
+
+            fn extra_state(&self) -> Option<serde_json::Value> {
+                Some(self.core.extra_state())
+            }
+
+            fn set_extra_state(&mut self, state: &serde_json::Value) -> Result<()> {
+                self.core.set_extra_state(state)
+            }
+
+            fn fresh(&self) -> Box<dyn Layer> {
+                Box::new($name {
+                    core: self.core.fresh(),
+                })
+            }
+        }
+    };
+}
+
+/// Dropout (PyTorch's `nn.Dropout`): in [`Mode::Train`] each element is
+/// zeroed with probability `p` and the survivors are scaled by `1/(1 − p)`;
+/// in [`Mode::Eval`] it is the identity. The masks come from a ChaCha8
+/// stream seeded at construction, so runs are reproducible (PyTorch's own
+/// random numbers are not reproduced).
+///
+/// # Shapes
+/// - input: any; output: the same shape.
+///
+/// # Example
+/// ```
+/// use oxilearn::nn::{Dropout, Layer, Mode};
+/// use oxilearn::ndarray::Array1;
+/// let mut drop = Dropout::new(0.5, 42)?;
+/// let x = Array1::<f32>::ones(1000);
+/// let y = drop.forward(x.view().into_dyn(), Mode::Train)?;
+/// assert!(y.iter().all(|&v| v == 0.0 || v == 2.0));
+/// let y = drop.forward(x.view().into_dyn(), Mode::Eval)?;
+/// assert!(y.iter().all(|&v| v == 1.0));
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Dropout {
+    pub(crate) core: DropCore,
+}
+
+impl Dropout {
+    /// Dropout with drop probability `p` (PyTorch's default is 0.5) and a
+    /// seed for the masks.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] unless `0 ≤ p ≤ 1`.
+    pub fn new(p: f64, seed: u64) -> Result<Self> {
+        Ok(Dropout {
+            core: DropCore::new(p, seed, false)?,
+        })
+    }
+}
+
+dropout_layer!(Dropout, "Dropout");
+
+/// Channel dropout (PyTorch's `nn.Dropout2d`): in [`Mode::Train`] each
+/// channel of each image is zeroed as a whole with probability `p`, the
+/// others scaled by `1/(1 − p)`; the identity in [`Mode::Eval`]. Seeded as
+/// [`Dropout`].
+///
+/// # Shapes
+/// - input: `[n, c, h, w]` (any trailing dimensions); output: the same.
+///
+/// # Example
+/// ```
+/// use oxilearn::nn::{Dropout2d, Layer, Mode};
+/// use oxilearn::ndarray::Array4;
+/// let mut drop = Dropout2d::new(0.5, 1)?;
+/// let y = drop.forward(Array4::<f32>::ones((4, 8, 3, 3)).view().into_dyn(), Mode::Train)?;
+/// for plane in y.to_owned().into_shape_with_order((32, 9)).unwrap().rows() {
+///     assert!(plane.iter().all(|&v| v == plane[0]) && (plane[0] == 0.0 || plane[0] == 2.0));
+/// }
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Dropout2d {
+    pub(crate) core: DropCore,
+}
+
+impl Dropout2d {
+    /// Channel dropout with drop probability `p` and a seed for the masks.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] unless `0 ≤ p ≤ 1`.
+    pub fn new(p: f64, seed: u64) -> Result<Self> {
+        Ok(Dropout2d {
+            core: DropCore::new(p, seed, true)?,
+        })
+    }
+}
+
+dropout_layer!(Dropout2d, "Dropout2d");
 
 /// `out = x · mask` elementwise.
 pub(crate) fn mask_chunk(x: &[f32], mask: &[f32], out: &mut [f32]) {

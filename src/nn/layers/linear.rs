@@ -2,13 +2,21 @@
 
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewD, ArrayViewMut2};
 
-use super::{Mode, Param, check_grad_shape, no_forward_error, torch_default_init};
+use super::{
+    Layer, Mode, Param, check_grad_shape, lazy_error, no_forward_error, torch_default_init,
+    weight_bias, weight_bias_mut,
+};
 use crate::error::{Error, Result};
 use crate::linalg;
 use crate::nn::buf::Buf;
 
 /// A fully connected layer `y = x·Wᵀ + b` (PyTorch's `nn.Linear`), weight
 /// `[out_features, in_features]`.
+///
+/// A *lazy* layer ([`Linear::lazy`], PyTorch's `LazyLinear`) learns
+/// `in_features` from the first input it sees (or from
+/// [`Sequential::with_input_shape`](crate::nn::Sequential::with_input_shape)):
+/// no flattened size to compute by hand.
 ///
 /// # Shapes
 /// - input: `[n, in_features]`
@@ -17,7 +25,7 @@ use crate::nn::buf::Buf;
 ///
 /// # Example
 /// ```
-/// use oxilearn::nn::{Linear, Mode};
+/// use oxilearn::nn::{Layer, Linear, Mode};
 /// use oxilearn::ndarray::{array, Array2};
 /// let mut fc = Linear::from_weights(array![[1.0f32, 2.0], [0.0, -1.0]], Some(array![0.5, 0.0]))?;
 /// let y = fc.forward(array![[1.0f32, 1.0]].view().into_dyn(), Mode::Eval)?;
@@ -28,6 +36,9 @@ use crate::nn::buf::Buf;
 pub struct Linear {
     pub(super) weight: Param,
     pub(super) bias: Option<Param>,
+    /// Built without `in_features` (the weight is `[out, 0]`).
+    lazy: bool,
+    has_bias: bool,
     pub(super) output: Buf,
     pub(super) grad_input: Buf,
     input: Buf,
@@ -37,14 +48,65 @@ pub struct Linear {
 impl Linear {
     /// A layer with a bias, initialised as PyTorch does (`U(±1/√in_features)`
     /// for weight and bias) from `seed`.
-    pub fn new(in_features: usize, out_features: usize, seed: u64) -> Self {
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if a size is zero.
+    pub fn new(in_features: usize, out_features: usize, seed: u64) -> Result<Self> {
+        if in_features == 0 {
+            return Err(Error::invalid("in_features", "must be at least 1, got 0"));
+        }
+        let mut fc = Self::lazy(out_features)?;
+        fc.init(in_features, seed);
+        Ok(fc)
+    }
+
+    /// A lazy layer with a bias: `in_features` comes from the first input
+    /// (see the type's documentation).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if `out_features` is zero.
+    ///
+    /// # Example
+    /// ```
+    /// use oxilearn::nn::{Layer, Linear};
+    /// let mut fc = Linear::lazy(128)?;
+    /// assert_eq!(fc.output_shape(&[4, 12544])?, [4, 128]);
+    /// fc.materialize(&[4, 12544], 7)?;
+    /// assert_eq!(fc.weight().shape(), &[128, 12544]);
+    /// # Ok::<(), oxilearn::Error>(())
+    /// ```
+    pub fn lazy(out_features: usize) -> Result<Self> {
+        if out_features == 0 {
+            return Err(Error::invalid("out_features", "must be at least 1, got 0"));
+        }
+        let mut fc = Self::from_parts(
+            Param::new(Array2::<f32>::zeros((out_features, 0)).into_dyn()),
+            Some(Param::new(Array1::<f32>::zeros(out_features).into_dyn())),
+        );
+        fc.lazy = true;
+        Ok(fc)
+    }
+
+    /// The same layer without a bias (PyTorch's `bias=False`); a
+    /// materialised layer drops its bias.
+    pub fn without_bias(mut self) -> Self {
+        self.bias = None;
+        self.has_bias = false;
+        self
+    }
+
+    /// Draws the parameters for `in_features` inputs from `seed`.
+    fn init(&mut self, in_features: usize, seed: u64) {
+        let out = self.out_features();
         let (w, b) = torch_default_init(
-            &[out_features, in_features],
-            Some(out_features),
+            &[out, in_features],
+            self.has_bias.then_some(out),
             in_features,
             seed,
         );
-        Self::from_parts(Param::new(w), b.map(Param::new))
+        self.weight = Param::new(w);
+        self.bias = b.map(Param::new);
+        self.lazy = false;
     }
 
     /// A layer with the given weight `[out, in]` and bias `[out]`.
@@ -69,6 +131,8 @@ impl Linear {
 
     pub(super) fn from_parts(weight: Param, bias: Option<Param>) -> Self {
         Linear {
+            lazy: false,
+            has_bias: bias.is_some(),
             weight,
             bias,
             output: Buf::default(),
@@ -88,7 +152,7 @@ impl Linear {
         self.bias.as_ref()
     }
 
-    /// Input features.
+    /// Input features (0 for a lazy layer before its first input).
     pub fn in_features(&self) -> usize {
         self.weight.shape()[1]
     }
@@ -98,11 +162,7 @@ impl Linear {
         self.weight.shape()[0]
     }
 
-    /// Forward pass.
-    ///
-    /// # Errors
-    /// [`Error::ShapeMismatch`] unless `x` is `[n, in_features]`.
-    pub fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
+    fn forward_impl(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
         self.check_input(x.shape())?;
         let n = x.shape()[0];
         let x = x.as_standard_layout();
@@ -126,18 +186,7 @@ impl Linear {
         Ok(self.output.view())
     }
 
-    /// Backward pass: fills the weight and bias gradients and returns the
-    /// gradient w.r.t. the input.
-    ///
-    /// # Errors
-    /// [`Error::ShapeMismatch`] if `grad_output` does not have the output's
-    /// shape; [`Error::InvalidParameter`] without a training forward pass.
-    pub fn backward(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<ArrayViewD<'_, f32>> {
-        self.backward_impl(grad_output, true)?;
-        Ok(self.grad_input.view())
-    }
-
-    pub(super) fn backward_impl(
+    fn backward_impl(
         &mut self,
         grad_output: ArrayViewD<'_, f32>,
         need_input_grad: bool,
@@ -168,6 +217,76 @@ impl Linear {
             linalg::gemm(1.0, gv, w, 0.0, &mut giv);
         }
         Ok(())
+    }
+}
+
+impl Layer for Linear {
+    fn kind(&self) -> &str {
+        "Linear"
+    }
+
+    fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>> {
+        let expected = if self.lazy {
+            usize::MAX
+        } else {
+            self.in_features()
+        };
+        if input.len() != 2 || (!self.lazy && input[1] != expected) {
+            return Err(Error::ShapeMismatch {
+                what: "linear input [n, in_features]",
+                expected: vec![usize::MAX, expected],
+                got: input.to_vec(),
+            });
+        }
+        Ok(vec![input[0], self.out_features()])
+    }
+
+    fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
+        self.forward_impl(x, mode)
+    }
+
+    fn backward(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<ArrayViewD<'_, f32>> {
+        self.backward_impl(grad_output, true)?;
+        Ok(self.grad_input.view())
+    }
+
+    fn backward_params(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<()> {
+        self.backward_impl(grad_output, false)
+    }
+
+    fn params(&self) -> Vec<(String, &Param)> {
+        weight_bias(&self.weight, self.bias.as_ref())
+    }
+
+    fn params_mut(&mut self) -> Vec<(String, &mut Param)> {
+        weight_bias_mut(&mut self.weight, self.bias.as_mut())
+    }
+
+    fn materialize(&mut self, input: &[usize], seed: u64) -> Result<()> {
+        if !self.lazy {
+            return Ok(());
+        }
+        self.output_shape(input)?;
+        if input[1] == 0 {
+            return Err(Error::ShapeMismatch {
+                what: "linear input [n, in_features] (at least one feature)",
+                expected: vec![usize::MAX, usize::MAX],
+                got: input.to_vec(),
+            });
+        }
+        self.init(input[1], seed);
+        Ok(())
+    }
+
+    fn is_materialized(&self) -> bool {
+        !self.lazy
+    }
+
+    fn fresh(&self) -> Box<dyn Layer> {
+        let mut l = Linear::from_parts(self.weight.clone(), self.bias.clone());
+        l.lazy = self.lazy;
+        l.has_bias = self.has_bias;
+        Box::new(l)
     }
 }
 
@@ -257,6 +376,9 @@ impl Linear {
     }
 
     fn check_input(&self, s: &[usize]) -> Result<()> {
+        if self.lazy {
+            return Err(lazy_error("a lazy Linear"));
+        }
         if s.len() != 2 || s[1] != self.in_features() {
             return Err(Error::ShapeMismatch {
                 what: "linear input [n, in_features]",
@@ -344,7 +466,7 @@ fn bias_grad(g: ArrayView2<'_, f32>, db: &mut [f32]) {
 ///
 /// # Example
 /// ```
-/// use oxilearn::nn::{Flatten, Mode};
+/// use oxilearn::nn::{Flatten, Layer, Mode};
 /// use oxilearn::ndarray::Array4;
 /// let mut f = Flatten::new();
 /// let y = f.forward(Array4::<f32>::zeros((2, 16, 5, 5)).view().into_dyn(), Mode::Eval)?;
@@ -365,11 +487,7 @@ impl Flatten {
         Self::default()
     }
 
-    /// Forward pass.
-    ///
-    /// # Errors
-    /// [`Error::ShapeMismatch`] if `x` has no dimensions.
-    pub fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
+    fn forward_impl(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
         self.plan(x.shape(), false)?;
         let x = x.as_standard_layout();
         self.output
@@ -404,17 +522,7 @@ impl Flatten {
         (self.output.as_mut_slice(), self.grad_input.as_mut_slice())
     }
 
-    /// Backward pass: reshapes the gradient back to the input's shape.
-    ///
-    /// # Errors
-    /// [`Error::ShapeMismatch`] if `grad_output` does not have the output's
-    /// shape; [`Error::InvalidParameter`] without a training forward pass.
-    pub fn backward(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<ArrayViewD<'_, f32>> {
-        self.backward_impl(grad_output, true)?;
-        Ok(self.grad_input.view())
-    }
-
-    pub(super) fn backward_impl(
+    fn backward_impl(
         &mut self,
         grad_output: ArrayViewD<'_, f32>,
         need_input_grad: bool,
@@ -429,5 +537,39 @@ impl Flatten {
                 .set(&self.in_shape, g.as_slice().expect("standard layout"));
         }
         Ok(())
+    }
+}
+
+impl Layer for Flatten {
+    fn kind(&self) -> &str {
+        "Flatten"
+    }
+
+    fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>> {
+        if input.is_empty() {
+            return Err(Error::ShapeMismatch {
+                what: "flatten input [n, …]",
+                expected: vec![usize::MAX],
+                got: vec![],
+            });
+        }
+        Ok(vec![input[0], input[1..].iter().product()])
+    }
+
+    fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
+        self.forward_impl(x, mode)
+    }
+
+    fn backward(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<ArrayViewD<'_, f32>> {
+        self.backward_impl(grad_output, true)?;
+        Ok(self.grad_input.view())
+    }
+
+    fn backward_params(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<()> {
+        self.backward_impl(grad_output, false)
+    }
+
+    fn fresh(&self) -> Box<dyn Layer> {
+        Box::new(Flatten::new())
     }
 }

@@ -3,7 +3,7 @@
 use ndarray::ArrayViewD;
 use rayon::prelude::*;
 
-use super::{Mode, check_grad_shape, no_forward_error};
+use super::{Layer, Mode, check_grad_shape, no_forward_error};
 use crate::error::{Error, Result};
 use crate::nn::buf::Buf;
 
@@ -17,7 +17,7 @@ use crate::nn::buf::Buf;
 ///
 /// # Example
 /// ```
-/// use oxilearn::nn::{MaxPool2d, Mode};
+/// use oxilearn::nn::{Layer, MaxPool2d, Mode};
 /// use oxilearn::ndarray::Array4;
 /// let mut pool = MaxPool2d::new(2)?;
 /// let x = Array4::from_shape_fn((1, 1, 4, 4), |(_, _, i, j)| (i * 4 + j) as f32);
@@ -78,15 +78,6 @@ impl MaxPool2d {
     /// Stride.
     pub fn stride(&self) -> usize {
         self.stride
-    }
-
-    /// Forward pass.
-    ///
-    /// # Errors
-    /// [`Error::ShapeMismatch`] if `x` is not 4-D or smaller than the window.
-    pub fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
-        self.forward_impl(x, mode, false)?;
-        Ok(self.output.view())
     }
 
     /// Pooling of `relu(x)` in one pass (what a ReLU followed by this layer
@@ -173,17 +164,7 @@ impl MaxPool2d {
         Ok(((s[2] - k) / st + 1, (s[3] - k) / st + 1))
     }
 
-    /// Backward pass: routes each output gradient to its window's maximum.
-    ///
-    /// # Errors
-    /// [`Error::ShapeMismatch`] if `grad_output` does not have the output's
-    /// shape; [`Error::InvalidParameter`] without a training forward pass.
-    pub fn backward(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<ArrayViewD<'_, f32>> {
-        self.backward_impl(grad_output, true)?;
-        Ok(self.grad_input.view())
-    }
-
-    pub(super) fn backward_impl(
+    fn backward_impl(
         &mut self,
         grad_output: ArrayViewD<'_, f32>,
         need_input_grad: bool,
@@ -228,6 +209,35 @@ impl MaxPool2d {
             .with_min_len(64)
             .for_each(|((gi, (go, am)), y)| unpool(relu, go, am, y, gi));
         Ok(())
+    }
+}
+
+impl Layer for MaxPool2d {
+    fn kind(&self) -> &str {
+        "MaxPool2d"
+    }
+
+    fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>> {
+        let (oh, ow) = self.out_size(input)?;
+        Ok(vec![input[0], input[1], oh, ow])
+    }
+
+    fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
+        self.forward_impl(x, mode, false)?;
+        Ok(self.output.view())
+    }
+
+    fn backward(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<ArrayViewD<'_, f32>> {
+        self.backward_impl(grad_output, true)?;
+        Ok(self.grad_input.view())
+    }
+
+    fn backward_params(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<()> {
+        self.backward_impl(grad_output, false)
+    }
+
+    fn fresh(&self) -> Box<dyn Layer> {
+        Box::new(MaxPool2d::with_stride(self.kernel, self.stride).expect("a valid pooling"))
     }
 }
 

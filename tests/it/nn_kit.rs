@@ -1,0 +1,320 @@
+//! The layers added after LeNet (batch norm, average pooling, activations,
+//! `same` padding, residual blocks) and a whole ResNet-8 against PyTorch.
+//!
+//! The fixtures `tests/data/nn_kit_layers_torch.safetensors` and
+//! `tests/data/nn_resnet8_torch.safetensors` are written by
+//! `tests/data/make_nn_kit_fixtures.py` (PyTorch 2.15, CPU, float32): each
+//! test names the function of that script that made its values, and quotes
+//! the lines that matter.
+
+use std::collections::HashMap;
+
+use ndarray::{Array1, Array4, ArrayD, IxDyn};
+use oxilearn::nn::{
+    AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, BatchNormConfig, Conv2d, Conv2dConfig,
+    Gelu, GeluApproximation, Layer, LeakyReLU, Mode, Padding, ResNet, Sequential, Sigmoid, Tanh,
+    cross_entropy_with_grad,
+};
+use oxilearn::persist::Persist;
+use safetensors::tensor::{Dtype, SafeTensors};
+
+fn read(path: &str) -> HashMap<String, ArrayD<f32>> {
+    let bytes = std::fs::read(format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    st.tensors()
+        .into_iter()
+        .map(|(name, v)| {
+            let data: Vec<f32> = match v.dtype() {
+                Dtype::F32 => v
+                    .data()
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+                    .collect(),
+                Dtype::I64 => v
+                    .data()
+                    .chunks_exact(8)
+                    .map(|b| i64::from_le_bytes(b.try_into().unwrap()) as f32)
+                    .collect(),
+                d => panic!("unexpected dtype {d:?}"),
+            };
+            (
+                name,
+                ArrayD::from_shape_vec(IxDyn(v.shape()), data).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// `|ours − theirs| ≤ atol + rtol·|theirs|` everywhere.
+fn assert_allclose(what: &str, ours: &ArrayD<f32>, theirs: &ArrayD<f32>, atol: f32, rtol: f32) {
+    assert_eq!(ours.shape(), theirs.shape(), "{what}: shape");
+    for (i, (a, b)) in ours.iter().zip(theirs.iter()).enumerate() {
+        assert!(
+            (a - b).abs() <= atol + rtol * b.abs(),
+            "{what}[{i}]: ours {a} vs PyTorch {b}"
+        );
+    }
+}
+
+/// Runs `layer` forward (training mode) on `<name>.x` and backward from
+/// `<name>.gout`; checks `<name>.y` and `<name>.dx` (and the parameter
+/// gradients `<name>.d<param>`).
+fn check_grad_case(f: &HashMap<String, ArrayD<f32>>, name: &str, layer: &mut dyn Layer) {
+    let y = layer
+        .forward(f[&format!("{name}.x")].view(), Mode::Train)
+        .unwrap()
+        .to_owned();
+    assert_allclose(
+        &format!("{name} y"),
+        &y,
+        &f[&format!("{name}.y")],
+        1e-6,
+        1e-5,
+    );
+    let dx = layer
+        .backward(f[&format!("{name}.gout")].view())
+        .unwrap()
+        .to_owned();
+    assert_allclose(
+        &format!("{name} dx"),
+        &dx,
+        &f[&format!("{name}.dx")],
+        1e-6,
+        1e-5,
+    );
+    for (pname, p) in layer.params() {
+        let key = format!("{name}.d{pname}");
+        assert_allclose(&key, p.grad(), &f[&key], 1e-5, 1e-5);
+    }
+}
+
+fn set_params(layer: &mut dyn Layer, f: &HashMap<String, ArrayD<f32>>, prefix: &str) {
+    for (pname, p) in layer.params_mut() {
+        p.set_value(f[&format!("{prefix}.{pname}")].view()).unwrap();
+    }
+}
+
+/// `layer_fixtures()`: `bn = nn.BatchNorm2d(3)` with random weight and
+/// bias; `bn(x0)` then `grad_case(out, "bn2d", bn, torch.randn(4, 3, 5, 6) * 3 - 2, …)`
+/// (two training steps), running statistics, then `bn.eval(); bn(xe)`.
+#[test]
+fn batch_norm_2d_matches_pytorch() {
+    let f = read("nn_kit_layers_torch.safetensors");
+    let mut bn = BatchNorm2d::new(3).unwrap();
+    set_params(&mut bn, &f, "bn2d");
+    let y0 = bn
+        .forward(f["bn2d.x0"].view(), Mode::Train)
+        .unwrap()
+        .to_owned();
+    assert_allclose("bn2d y0", &y0, &f["bn2d.y0"], 1e-6, 1e-5);
+    check_grad_case(&f, "bn2d", &mut bn);
+    let rm = bn.running_mean().unwrap().value().clone();
+    let rv = bn.running_var().unwrap().value().clone();
+    assert_allclose("running_mean", &rm, &f["bn2d.running_mean"], 1e-6, 1e-5);
+    assert_allclose("running_var", &rv, &f["bn2d.running_var"], 1e-6, 1e-5);
+    assert_eq!(bn.num_batches_tracked(), Some(2));
+    assert_eq!(f["bn2d.num_batches_tracked"][[]], 2.0);
+    let ye = bn
+        .forward(f["bn2d.eval_x"].view(), Mode::Eval)
+        .unwrap()
+        .to_owned();
+    assert_allclose("bn2d eval", &ye, &f["bn2d.eval_y"], 1e-6, 1e-5);
+}
+
+/// `layer_fixtures()`: `bn = nn.BatchNorm2d(2, momentum=None, eps=1e-3)`,
+/// three training batches `torch.randn(3, 2, 4, 4) + i`: the running
+/// statistics are cumulative averages.
+#[test]
+fn batch_norm_cumulative_average_matches_pytorch() {
+    let f = read("nn_kit_layers_torch.safetensors");
+    let cfg = BatchNormConfig {
+        momentum: None,
+        eps: 1e-3,
+        ..Default::default()
+    };
+    let mut bn = BatchNorm2d::with_config(2, cfg).unwrap();
+    for i in 0..3 {
+        bn.forward(f[&format!("bn2d_cma.x{i}")].view(), Mode::Train)
+            .unwrap();
+    }
+    let rm = bn.running_mean().unwrap().value().clone();
+    let rv = bn.running_var().unwrap().value().clone();
+    assert_allclose("cma mean", &rm, &f["bn2d_cma.running_mean"], 1e-6, 1e-5);
+    assert_allclose("cma var", &rv, &f["bn2d_cma.running_var"], 1e-6, 1e-5);
+}
+
+/// `layer_fixtures()`: `bn = nn.BatchNorm1d(4)` with random weight and bias
+/// on `torch.randn(6, 4) * 2` (`"bn1d"`) then `torch.randn(3, 4, 5)`
+/// (`"bn1d_seq"`).
+#[test]
+fn batch_norm_1d_matches_pytorch() {
+    let f = read("nn_kit_layers_torch.safetensors");
+    let mut bn = BatchNorm1d::new(4).unwrap();
+    set_params(&mut bn, &f, "bn1d");
+    check_grad_case(&f, "bn1d", &mut bn);
+    check_grad_case(&f, "bn1d_seq", &mut bn);
+    let rm = bn.running_mean().unwrap().value().clone();
+    let rv = bn.running_var().unwrap().value().clone();
+    assert_allclose(
+        "bn1d running_mean",
+        &rm,
+        &f["bn1d.running_mean"],
+        1e-6,
+        1e-5,
+    );
+    assert_allclose("bn1d running_var", &rv, &f["bn1d.running_var"], 1e-6, 1e-5);
+}
+
+/// One value per channel in training mode is refused, as PyTorch's
+/// "Expected more than 1 value per channel when training".
+#[test]
+fn batch_norm_on_one_value_per_channel_is_an_error() {
+    let mut bn = BatchNorm1d::new(3).unwrap();
+    let x = ndarray::Array2::<f32>::ones((1, 3)).into_dyn();
+    let e = bn.forward(x.view(), Mode::Train).unwrap_err();
+    assert!(
+        matches!(e, oxilearn::Error::InvalidParameter { name: "x", .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("more than 1 value per channel"));
+    // Evaluation uses the running statistics: fine.
+    assert!(bn.forward(x.view(), Mode::Eval).is_ok());
+    let mut bn = BatchNorm2d::new(2).unwrap();
+    let x = Array4::<f32>::ones((1, 2, 1, 1)).into_dyn();
+    assert!(bn.forward(x.view(), Mode::Train).is_err());
+    let x = Array4::<f32>::ones((1, 2, 1, 2)).into_dyn();
+    assert!(bn.forward(x.view(), Mode::Train).is_ok());
+}
+
+/// `layer_fixtures()`: `F.avg_pool2d(t, 3, stride=2, padding=1)` with and
+/// without `count_include_pad`, `F.adaptive_avg_pool2d(t, (2, 3))` on 5 × 7
+/// and `F.adaptive_avg_pool2d(t, 1)`.
+#[test]
+fn average_pooling_matches_pytorch() {
+    let f = read("nn_kit_layers_torch.safetensors");
+    check_grad_case(
+        &f,
+        "avgpool",
+        &mut AvgPool2d::with_options(3, 2, 1, true).unwrap(),
+    );
+    check_grad_case(
+        &f,
+        "avgpool_nopad",
+        &mut AvgPool2d::with_options(3, 2, 1, false).unwrap(),
+    );
+    check_grad_case(&f, "adaptive", &mut AdaptiveAvgPool2d::new(2, 3).unwrap());
+    check_grad_case(&f, "gap", &mut AdaptiveAvgPool2d::global());
+}
+
+/// `layer_fixtures()`: `xa = torch.randn(3, 4, 5) * 3` through
+/// `F.leaky_relu(t, 0.2)`, `torch.sigmoid`, `torch.tanh`, `F.gelu` and
+/// `F.gelu(t, approximate="tanh")`.
+#[test]
+fn activations_match_pytorch() {
+    let f = read("nn_kit_layers_torch.safetensors");
+    check_grad_case(&f, "leaky", &mut LeakyReLU::new(0.2).unwrap());
+    check_grad_case(&f, "sigmoid", &mut Sigmoid::new());
+    check_grad_case(&f, "tanh", &mut Tanh::new());
+    check_grad_case(&f, "gelu", &mut Gelu::new());
+    check_grad_case(
+        &f,
+        "gelu_tanh",
+        &mut Gelu::with_approximation(GeluApproximation::Tanh),
+    );
+}
+
+/// `layer_fixtures()`: `nn.Conv2d(3, 8, 3, padding="same")` on 9 × 10
+/// images (direct kernels) and `nn.Conv2d(2, 5, 5, padding="same")` on
+/// 6 × 7 (GEMM path).
+#[test]
+fn same_padding_convolutions_match_pytorch() {
+    let f = read("nn_kit_layers_torch.safetensors");
+    for name in ["same3", "same5"] {
+        let w: Array4<f32> = f[&format!("{name}.weight")]
+            .clone()
+            .into_dimensionality()
+            .unwrap();
+        let b: Array1<f32> = f[&format!("{name}.bias")]
+            .clone()
+            .into_dimensionality()
+            .unwrap();
+        let mut conv =
+            Conv2d::from_weights(w, Some(b), Conv2dConfig::padding(Padding::Same)).unwrap();
+        check_grad_case(&f, name, &mut conv);
+    }
+}
+
+fn resnet8() -> (Sequential, HashMap<String, ArrayD<f32>>) {
+    let f = read("nn_resnet8_torch.safetensors");
+    let mut net = ResNet::cifar10().width(8).build().unwrap();
+    let state: Vec<(String, ArrayD<f32>)> = f
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("model.").map(|n| (n.to_string(), v.clone())))
+        .collect();
+    net.load_state_dict(state).unwrap();
+    (net, f)
+}
+
+/// `resnet_fixture()`: `ResNet(1, width=8)` (CIFAR ResNet-8, PyTorch
+/// attribute names) after two SGD steps; on a batch of 4 in training mode
+/// the logits, `F.cross_entropy` and every parameter gradient, the running
+/// statistics after that pass, and the evaluation-mode logits.
+#[test]
+fn resnet8_matches_pytorch_in_training_and_evaluation() {
+    let (mut net, f) = resnet8();
+    let x = &f["x"];
+    let logits = net.forward(x.view(), Mode::Train).unwrap().to_owned();
+    assert_allclose("logits", &logits, &f["logits"], 1e-6, 1e-5);
+    let t: Array1<usize> = f["targets"].iter().map(|&v| v as usize).collect();
+    let l2 = logits.into_dimensionality().unwrap();
+    let (loss, g) = cross_entropy_with_grad(ndarray::ArrayView2::from(&l2), t.view()).unwrap();
+    assert!((loss - f["loss"][[0]]).abs() < 1e-5, "{loss}");
+    net.backward(g.view()).unwrap();
+    let mut checked = 0;
+    for (name, p) in net.params() {
+        assert_allclose(&name, p.grad(), &f[&format!("grad.{name}")], 1e-6, 1e-5);
+        checked += 1;
+    }
+    assert_eq!(checked, f.keys().filter(|k| k.starts_with("grad.")).count());
+    for (name, b) in net.buffers() {
+        assert_allclose(&name, b.value(), &f[&format!("after.{name}")], 1e-6, 1e-5);
+    }
+    let eval = net.forward(x.view(), Mode::Eval).unwrap().to_owned();
+    assert_allclose("eval logits", &eval, &f["eval_logits"], 1e-6, 1e-5);
+}
+
+/// The same network trained one step with `compute_gradients` (the layer by
+/// layer path, as a ResNet has batch norm) gives the gradients of the
+/// forward/backward passes above; and the model file round-trips every
+/// parameter and running statistic, nested names included.
+#[test]
+fn resnet8_trains_and_round_trips_through_a_model_file() {
+    let (mut net, f) = resnet8();
+    let t: Vec<u8> = f["targets"].iter().map(|&v| v as u8).collect();
+    let stats = net.compute_gradients(f["x"].view(), &t).unwrap();
+    assert!((stats.loss - f64::from(f["loss"][[0]])).abs() < 1e-5);
+    for (name, p) in net.params() {
+        assert_allclose(&name, p.grad(), &f[&format!("grad.{name}")], 1e-6, 1e-5);
+    }
+    let back = Sequential::from_bytes(&net.to_bytes().unwrap()).unwrap();
+    assert_eq!(back.state_dict(), net.state_dict());
+    assert_eq!(back.input_shape(), Some(&[3, 32, 32][..]));
+    assert!(
+        back.state_dict()
+            .iter()
+            .any(|(n, _)| n == "layer2.0.shortcut.1.num_batches_tracked")
+    );
+    // The plain safetensors weights carry num_batches_tracked as I64, as
+    // PyTorch's state_dict does.
+    let bytes = net.to_safetensors_bytes().unwrap();
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    assert_eq!(
+        st.tensor("layer1.0.bn1.num_batches_tracked")
+            .unwrap()
+            .dtype(),
+        Dtype::I64
+    );
+    let mut other = ResNet::cifar10().width(8).seed(9).build().unwrap();
+    other.load_safetensors_bytes(&bytes).unwrap();
+    assert_eq!(other.state_dict(), net.state_dict());
+}
