@@ -107,7 +107,7 @@ impl ResNet {
     /// [`Error::InvalidParameter`] for a depth that is not `6n + 2` with
     /// `n ≥ 1`, a zero width or channel count, or fewer than 2 classes.
     pub fn build(&self) -> Result<Sequential> {
-        if self.depth < 8 || (self.depth - 2) % 6 != 0 {
+        if self.depth < 8 || !(self.depth - 2).is_multiple_of(6) {
             return Err(Error::invalid(
                 "depth",
                 format!(

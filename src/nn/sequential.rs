@@ -949,9 +949,9 @@ pub(crate) fn run_backward<'a>(
             };
             let need = input_grad || n > 2;
             relu_pool_backward(a.as_mut(), b.as_ref(), gout, need)?;
-            let a: &'a Box<dyn Layer> = a;
+            let a: &'a dyn Layer = &**a;
             cur = if need {
-                Some(relu_grad_input(a.as_ref()))
+                Some(relu_grad_input(a))
             } else {
                 None
             };

@@ -128,7 +128,7 @@ impl Conv2dConfig {
                     ),
                 ));
             }
-            if kh % 2 == 0 || kw % 2 == 0 {
+            if kh.is_multiple_of(2) || kw.is_multiple_of(2) {
                 return Err(Error::invalid(
                     "padding",
                     format!(
