@@ -95,8 +95,13 @@ struct Architecture {
     input_shape: Option<Vec<usize>>,
 }
 
-fn bad(reason: impl Into<String>) -> Error {
-    Error::format("Sequential model file", reason)
+/// A constructor's error for the layer at `prefix`, as a format error of
+/// the file.
+fn invalid(file: &ModelFile, prefix: &str, e: Error) -> Error {
+    file.format_error_at(
+        format!("layer `{}`", prefix.trim_end_matches('.')),
+        format!("invalid description: {e}"),
+    )
 }
 
 /// The description of `layer` (named `name` in errors).
@@ -219,13 +224,13 @@ fn specs(net: &Sequential) -> Result<Vec<(String, LayerSpec)>> {
 fn take(file: &mut ModelFile, name: &str, shape: &[usize]) -> Result<ArrayD<f32>> {
     let t = file.take_f32(name)?;
     if t.shape() != shape {
-        return Err(bad(format!(
+        return Err(file.format_error(format!(
             "tensor `{name}` has shape {:?}, the architecture needs {shape:?}",
             t.shape()
         )));
     }
     if let Some((i, v)) = t.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        return Err(bad(format!("tensor `{name}` holds {v} at flat index {i}")));
+        return Err(file.format_error(format!("tensor `{name}` holds {v} at flat index {i}")));
     }
     Ok(t)
 }
@@ -240,10 +245,10 @@ fn build_all(
     let mut net = Sequential::new();
     for (name, spec) in specs {
         if name.is_empty() || name.contains('.') {
-            return Err(bad(format!("invalid layer name `{name}`")));
+            return Err(file.format_error(format!("invalid layer name `{name}`")));
         }
         if net.layer(name).is_some() {
-            return Err(bad(format!("layer name `{name}` used twice")));
+            return Err(file.format_error(format!("layer name `{name}` used twice")));
         }
         let layer = build(spec, &format!("{prefix}{name}."), file)?;
         net = net.add_boxed(name, layer);
@@ -253,12 +258,6 @@ fn build_all(
 
 /// A layer of the described shape with the file's tensors `<prefix>weight` …
 fn build(spec: &LayerSpec, prefix: &str, file: &mut ModelFile) -> Result<Box<dyn Layer>> {
-    let wrap = |e: Error| {
-        bad(format!(
-            "invalid layer `{}`: {e}",
-            prefix.trim_end_matches('.')
-        ))
-    };
     let n = |t: &str| format!("{prefix}{t}");
     Ok(match spec {
         &LayerSpec::Conv2d {
@@ -290,10 +289,10 @@ fn build(spec: &LayerSpec, prefix: &str, file: &mut ModelFile) -> Result<Box<dyn
                 padding,
                 bias,
             };
-            Box::new(Conv2d::from_weights(w, b, cfg).map_err(wrap)?)
+            Box::new(Conv2d::from_weights(w, b, cfg).map_err(|e| invalid(file, prefix, e))?)
         }
         &LayerSpec::MaxPool2d { kernel, stride } => {
-            Box::new(MaxPool2d::with_stride(kernel, stride).map_err(wrap)?)
+            Box::new(MaxPool2d::with_stride(kernel, stride).map_err(|e| invalid(file, prefix, e))?)
         }
         &LayerSpec::AvgPool2d {
             kernel,
@@ -301,14 +300,16 @@ fn build(spec: &LayerSpec, prefix: &str, file: &mut ModelFile) -> Result<Box<dyn
             padding,
             count_include_pad,
         } => Box::new(
-            AvgPool2d::with_options(kernel, stride, padding, count_include_pad).map_err(wrap)?,
+            AvgPool2d::with_options(kernel, stride, padding, count_include_pad)
+                .map_err(|e| invalid(file, prefix, e))?,
         ),
-        &LayerSpec::AdaptiveAvgPool2d { output_size } => {
-            Box::new(AdaptiveAvgPool2d::new(output_size[0], output_size[1]).map_err(wrap)?)
-        }
+        &LayerSpec::AdaptiveAvgPool2d { output_size } => Box::new(
+            AdaptiveAvgPool2d::new(output_size[0], output_size[1])
+                .map_err(|e| invalid(file, prefix, e))?,
+        ),
         LayerSpec::ReLU => Box::new(ReLU::new()),
         &LayerSpec::LeakyReLU { negative_slope } => {
-            Box::new(LeakyReLU::new(negative_slope).map_err(wrap)?)
+            Box::new(LeakyReLU::new(negative_slope).map_err(|e| invalid(file, prefix, e))?)
         }
         LayerSpec::Sigmoid => Box::new(Sigmoid::new()),
         LayerSpec::Tanh => Box::new(Tanh::new()),
@@ -331,15 +332,20 @@ fn build(spec: &LayerSpec, prefix: &str, file: &mut ModelFile) -> Result<Box<dyn
             } else {
                 None
             };
-            Box::new(Linear::from_weights(w, b).map_err(wrap)?)
+            Box::new(Linear::from_weights(w, b).map_err(|e| invalid(file, prefix, e))?)
         }
-        &LayerSpec::Dropout { p } => Box::new(Dropout::new(p, 0).map_err(wrap)?),
-        &LayerSpec::Dropout2d { p } => Box::new(Dropout2d::new(p, 0).map_err(wrap)?),
+        &LayerSpec::Dropout { p } => {
+            Box::new(Dropout::new(p, 0).map_err(|e| invalid(file, prefix, e))?)
+        }
+        &LayerSpec::Dropout2d { p } => {
+            Box::new(Dropout2d::new(p, 0).map_err(|e| invalid(file, prefix, e))?)
+        }
         &LayerSpec::BatchNorm1d {
             num_features,
             config,
         } => {
-            let mut bn = BatchNorm1d::with_config(num_features, config).map_err(wrap)?;
+            let mut bn = BatchNorm1d::with_config(num_features, config)
+                .map_err(|e| invalid(file, prefix, e))?;
             load_state(&mut bn, prefix, file)?;
             Box::new(bn)
         }
@@ -347,7 +353,8 @@ fn build(spec: &LayerSpec, prefix: &str, file: &mut ModelFile) -> Result<Box<dyn
             num_features,
             config,
         } => {
-            let mut bn = BatchNorm2d::with_config(num_features, config).map_err(wrap)?;
+            let mut bn = BatchNorm2d::with_config(num_features, config)
+                .map_err(|e| invalid(file, prefix, e))?;
             load_state(&mut bn, prefix, file)?;
             Box::new(bn)
         }
@@ -358,10 +365,12 @@ fn build(spec: &LayerSpec, prefix: &str, file: &mut ModelFile) -> Result<Box<dyn
             relu_after,
         } => {
             let body = build_all(body, prefix, file)?;
-            let mut r = Residual::new(body).map_err(wrap)?.relu_after(*relu_after);
+            let mut r = Residual::new(body)
+                .map_err(|e| invalid(file, prefix, e))?
+                .relu_after(*relu_after);
             if let Some(s) = shortcut {
                 let s = build_all(s, &format!("{prefix}shortcut."), file)?;
-                r = r.with_shortcut(s).map_err(wrap)?;
+                r = r.with_shortcut(s).map_err(|e| invalid(file, prefix, e))?;
             }
             Box::new(r)
         }
@@ -380,23 +389,23 @@ fn load_state(layer: &mut dyn Layer, prefix: &str, file: &mut ModelFile) -> Resu
         let t = if b.is_integer() {
             let t = file.take_i64(&full)?;
             if t.shape() != b.value().shape() {
-                return Err(bad(format!(
+                return Err(file.format_error(format!(
                     "tensor `{full}` has shape {:?}, the architecture needs {:?}",
                     t.shape(),
                     b.value().shape()
                 )));
             }
             if t.iter().any(|&v| !(0..=1 << 24).contains(&v)) {
-                return Err(bad(format!(
-                    "tensor `{full}` must count batches (0 ..= 2^24)"
-                )));
+                return Err(
+                    file.format_error(format!("tensor `{full}` must count batches (0 ..= 2^24)"))
+                );
             }
             t.mapv(|v| v as f32)
         } else {
             take(file, &full, b.value().shape())?
         };
         if !b.is_integer() && name == "running_var" && t.iter().any(|&v| v < 0.0) {
-            return Err(bad(format!("tensor `{full}` holds a negative variance")));
+            return Err(file.format_error(format!("tensor `{full}` holds a negative variance")));
         }
         b.set_value(t.view())?;
     }
@@ -446,16 +455,16 @@ impl Persist for Sequential {
         file.expect_dtype("f32")?;
         let arch: Architecture = file.hyperparameters()?;
         if arch.layers.is_empty() {
-            return Err(bad("the architecture has no layers"));
+            return Err(file.format_error("the architecture has no layers"));
         }
         let net = build_all(&arch.layers, "", &mut file)?;
         let extra = file.tensor_names();
         if !extra.is_empty() {
-            return Err(bad(format!("unexpected tensors {extra:?}")));
+            return Err(file.format_error(format!("unexpected tensors {extra:?}")));
         }
         match arch.input_shape {
             Some(shape) => net.with_input_shape(&shape).map_err(|e| {
-                bad(format!(
+                file.format_error(format!(
                     "the layers do not take the recorded input shape {shape:?}: {e}"
                 ))
             }),

@@ -472,7 +472,7 @@ impl Sequential {
     /// another dtype than `F32` (integer buffers: `I64` or `F32`), or
     /// missing / unexpected / mis-shaped / non-finite tensors.
     pub fn load_safetensors_bytes(&mut self, bytes: &[u8]) -> Result<()> {
-        let (_, _, tensors) = crate::persist::decode_safetensors(bytes, "safetensors")?;
+        let tensors = crate::persist::decode_safetensors(bytes, "safetensors")?.tensors;
         let integer: Vec<String> = self
             .buffers()
             .into_iter()
@@ -950,11 +950,7 @@ pub(crate) fn run_backward<'a>(
             let need = input_grad || n > 2;
             relu_pool_backward(a.as_mut(), b.as_ref(), gout, need)?;
             let a: &'a dyn Layer = &**a;
-            cur = if need {
-                Some(relu_grad_input(a))
-            } else {
-                None
-            };
+            cur = if need { Some(relu_grad_input(a)) } else { None };
             continue;
         }
         let (last, head) = std::mem::take(&mut rest)

@@ -74,7 +74,7 @@ pub(super) fn dtype_name(d: Dtype) -> String {
 }
 
 /// A decoded safetensors buffer.
-pub(super) struct Decoded {
+pub(crate) struct Decoded {
     /// The `__metadata__` map, if any.
     pub metadata: Option<HashMap<String, String>>,
     /// Name, dtype and shape of each tensor, sorted by name.

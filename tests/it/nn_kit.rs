@@ -318,3 +318,51 @@ fn resnet8_trains_and_round_trips_through_a_model_file() {
     other.load_safetensors_bytes(&bytes).unwrap();
     assert_eq!(other.state_dict(), net.state_dict());
 }
+
+/// A model file whose architecture claims sizes its tensors do not have
+/// (`fc1` of 10⁹ × 10⁹, the crafted file of issue #19 that made the old
+/// loader allocate 4·10¹⁸ bytes) is a format error found before any layer
+/// is built; so are a non-finite weight, a missing or extra tensor, an
+/// invalid hyperparameter and a negative running variance.
+#[test]
+fn crafted_sequential_files_are_format_errors() {
+    use oxilearn::nn::LeNet5;
+    let net = LeNet5::digits().build().unwrap();
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut file = net.to_model_file().unwrap();
+        f(&mut file.metadata.hyperparameters);
+        Sequential::from_model_file(file)
+    };
+    let fc1 = |h: &mut serde_json::Value| -> serde_json::Value { h["layers"][7][1].clone() };
+    let mut h = net.to_model_file().unwrap().metadata.hyperparameters;
+    assert_eq!(fc1(&mut h)["in_features"], 64);
+    let e = edit(&|h| {
+        h["layers"][7][1]["in_features"] = 1_000_000_000.into();
+        h["layers"][7][1]["out_features"] = 1_000_000_000.into();
+    })
+    .unwrap_err();
+    assert!(matches!(e, oxilearn::Error::Format { .. }), "{e}");
+    assert!(e.to_string().contains("fc1.weight"), "{e}");
+    let e = edit(&|h| h["layers"][0][1]["stride"] = 0.into()).unwrap_err();
+    assert!(e.to_string().contains("stride"), "{e}");
+    let e = edit(&|h| h["layers"][1][1]["type"] = "Conv9d".into()).unwrap_err();
+    assert!(matches!(e, oxilearn::Error::Format { .. }), "{e}");
+    let e = edit(&|h| {
+        h["layers"][11][1]["bias"] = false.into();
+    })
+    .unwrap_err();
+    assert!(e.to_string().contains("fc3.bias"), "unexpected tensor: {e}");
+    // A NaN weight.
+    let mut file = net.to_model_file().unwrap();
+    let mut w = net.state_dict()[0].1.clone();
+    w.as_slice_mut().unwrap()[3] = f32::NAN;
+    file.push_f32("conv1.weight", w);
+    assert!(Sequential::from_model_file(file).is_err());
+    // A ResNet's batch norm with a negative running variance.
+    let res = ResNet::cifar10().width(4).build().unwrap();
+    let mut file = res.to_model_file().unwrap();
+    let rv = ArrayD::from_elem(IxDyn(&[4]), -1.0f32);
+    file.push_f32("bn1.running_var", rv);
+    let e = Sequential::from_model_file(file).unwrap_err();
+    assert!(e.to_string().contains("negative variance"), "{e}");
+}
