@@ -34,7 +34,7 @@
 //! // 8×8 images: class 1 has a bright left half.
 //! let x = Array4::from_shape_fn((64, 1, 8, 8), |(i, _, _, w)| if i % 2 == 1 && w < 4 { 1.0 } else { 0.0 });
 //! let y = Array1::from_shape_fn(64, |i| i % 2);
-//! let mut net = LeNet5::digits().seed(0).build();
+//! let mut net = LeNet5::digits().seed(0).build()?;
 //! let mut opt = Sgd::new(0.05).momentum(0.9);
 //! let history = TrainConfig::new().epochs(15).batch_size(16).fit(&mut net, &mut opt, x.view(), y.view())?;
 //! assert!(history.last().unwrap().accuracy > 0.9);

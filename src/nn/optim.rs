@@ -16,7 +16,7 @@ use crate::validation::check_non_negative;
 /// # Example
 /// ```
 /// use oxilearn::nn::{Linear, Optimizer, Sequential, Sgd};
-/// let mut net = Sequential::new().push(Linear::new(2, 1, 0));
+/// let mut net = Sequential::new().push(Linear::new(2, 1, 0)?);
 /// let mut opt = Sgd::new(0.1);
 /// opt.step(&mut net)?; // zero gradients: nothing moves
 /// assert_eq!(opt.learning_rate(), 0.1);

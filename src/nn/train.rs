@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 /// let mut net = Sequential::new()
 ///     .add("conv1", Conv2d::new(1, 2, 3, Conv2dConfig::default(), 0)?)
 ///     .add("flatten", Flatten::new())
-///     .add("fc1", Linear::new(2 * 2 * 2, 2, 1));
+///     .add("fc1", Linear::new(2 * 2 * 2, 2, 1)?);
 /// // two classes: bright images vs dark images
 /// let x = Array4::from_shape_fn((20, 1, 4, 4), |(i, ..)| if i % 2 == 0 { 1.0 } else { 0.0 });
 /// let y = Array1::from_shape_fn(20, |i| i % 2);
@@ -301,7 +301,7 @@ impl Sequential {
     /// ```
     /// use oxilearn::nn::{Flatten, Linear, Sequential};
     /// use oxilearn::ndarray::{Array1, Array4};
-    /// let mut net = Sequential::new().push(Flatten::new()).push(Linear::new(4, 3, 0));
+    /// let mut net = Sequential::new().push(Flatten::new()).push(Linear::new(4, 3, 0)?);
     /// let (loss, acc) = net.evaluate(Array4::zeros((6, 1, 2, 2)).view(), Array1::zeros(6).view(), 4)?;
     /// assert!(loss > 0.0);
     /// assert!((0.0..=1.0).contains(&acc));
