@@ -102,6 +102,18 @@ pub enum Error {
         /// What happened (e.g. `"non-positive pivot at index 3"`).
         reason: String,
     },
+    /// The operation exists in the API but not for this model (or not for
+    /// this fitted instance), e.g. `predict_proba` of a regressor, or of an
+    /// `Svc` fitted without `probability(true)`.
+    #[error("{operation} is not supported by {model}: {reason}")]
+    Unsupported {
+        /// The operation asked for (e.g. `"predict_proba"`).
+        operation: &'static str,
+        /// The model kind (e.g. `"Svr"`, `"Pipeline"`).
+        model: String,
+        /// Why (e.g. `"a regressor has no class probabilities"`).
+        reason: String,
+    },
     /// Iterations did not converge and the caller asked for strict convergence.
     #[error("did not converge in {n_iter} iterations")]
     NotConverged {

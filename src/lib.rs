@@ -18,6 +18,9 @@
 //! - **Around the models** — bundled real [`datasets`], [`data`] readers (CSV,
 //!   MNIST IDX, CIFAR-10) and splitting, [`preprocessing`], [`metrics`], and
 //!   versioned model files in [`persist`].
+//! - **Composition** — [`compose`]: object-safe model traits, `Pipeline`
+//!   (preprocessing + model, fitted and saved as one), and loading any model
+//!   file by its kind.
 //!
 //! ## Quick example
 //! ```
@@ -39,6 +42,7 @@
 
 #![warn(missing_docs)]
 
+pub mod compose;
 pub mod data;
 pub mod error;
 pub mod linalg;
@@ -59,6 +63,7 @@ pub use ndarray;
 
 /// The names most programs need: `use oxilearn::prelude::*;`.
 pub mod prelude {
+    pub use crate::compose::{FittedPipeline, Pipeline};
     pub use crate::data::{Dataset, stratified_train_test_split, train_test_split};
     pub use crate::error::{Error, Result};
     pub use crate::linalg::Float;

@@ -112,6 +112,11 @@ impl Svc {
         Self::default()
     }
 
+    /// The hyperparameters (for `compose`'s `params()` and batch fitting).
+    pub(crate) fn hyper(&self) -> &SvcHyper {
+        &self.h
+    }
+
     /// Regularisation `C > 0`; default `1.0`.
     pub fn c(mut self, c: f64) -> Self {
         self.h.c = c;

@@ -67,6 +67,11 @@ impl Svr {
         Self::default()
     }
 
+    /// The hyperparameters (for `compose`'s `params()` and batch fitting).
+    pub(crate) fn hyper(&self) -> &SvrHyper {
+        &self.h
+    }
+
     /// Regularisation `C > 0`; default `1.0`.
     pub fn c(mut self, c: f64) -> Self {
         self.h.c = c;
