@@ -381,7 +381,7 @@ fn scaler_svc_pipeline_matches_scikit_learn() -> crate::Result<()> {
         fitted.score(&d.records, d.targets.view())?,
         0.9912126537785588
     );
-    let dec = fitted.decision_function(&d.records.slice(ndarray::s![..4, ..]))?;
+    let dec = fitted.decision_function(d.records.slice(ndarray::s![..4, ..]))?;
     let expect = [
         -1.0000796944264168,
         -2.408269611322097,
