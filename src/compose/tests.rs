@@ -202,7 +202,7 @@ fn string_labels_and_f32_models_load_through_the_registry() -> crate::Result<()>
     let expect = svr.predict(x32.view())?.mapv(f64::from);
     assert_eq!(m.predict(Features::from(&x))?, expect);
 
-    let net = crate::nn::LeNet5::mnist().seed(1).build();
+    let net = crate::nn::LeNet5::mnist().seed(1).build()?;
     assert!(matches!(
         load_any_bytes(&net.to_bytes()?)?,
         AnyModel::Network(_)
