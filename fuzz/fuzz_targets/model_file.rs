@@ -1,16 +1,27 @@
-//! Fuzz the model-file reader: arbitrary bytes must give `Ok` or a typed
-//! error (`Format`, `UnsupportedVersion`, `WrongModelKind`), never a panic or
-//! an allocation larger than the input.
+//! Fuzz the model-file readers: arbitrary bytes given to the container
+//! reader and to every model's loader must give `Ok` or a typed error
+//! (`Format`, `UnsupportedVersion`, `WrongModelKind`), never a panic, an
+//! abort, another error kind, or an allocation far beyond the input's size
+//! (run with `-rss_limit_mb` / `-malloc_limit_mb`).
 //!
 //! Run: `cargo +nightly fuzz run model_file` (from the repository root).
-//! Seed corpus: `mkdir -p fuzz/corpus/model_file && cp tests/fixtures/persist/v1/* fuzz/corpus/model_file/`.
+//! Seed corpus: the kept model files of every version and kind:
+//! `mkdir -p fuzz/corpus/model_file && cp tests/fixtures/persist/v*/* fuzz/corpus/model_file/`.
+//! Mutations of the version-1 seeds (no checksum) reach the loaders'
+//! validation; mutations of version-2 seeds exercise the checksum.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use oxilearn::Error;
+use oxilearn::linear::{
+    FittedLinearRegression, FittedLinearRegressionMulti, FittedRidge, FittedRidgeMulti,
+};
+use oxilearn::logistic::FittedLogisticRegression;
+use oxilearn::nn::Sequential;
 use oxilearn::persist::{ModelFile, Persist};
 use oxilearn::preprocessing::{FittedLabelEncoder, FittedMinMaxScaler, FittedStandardScaler};
+use oxilearn::svm::{FittedSvc, FittedSvr};
 
 fn typed<T>(r: oxilearn::Result<T>) {
     match r {
@@ -18,13 +29,31 @@ fn typed<T>(r: oxilearn::Result<T>) {
         | Err(Error::Format { .. })
         | Err(Error::UnsupportedVersion { .. })
         | Err(Error::WrongModelKind { .. }) => {}
-        Err(e) => panic!("unexpected error kind: {e}"),
+        Err(e) => panic!("unexpected error kind: {e:?}"),
     }
+}
+
+fn load<M: Persist>(data: &[u8]) {
+    typed(M::from_bytes(data));
 }
 
 fuzz_target!(|data: &[u8]| {
     typed(ModelFile::from_bytes(data));
-    typed(FittedStandardScaler::<f64>::from_bytes(data));
-    typed(FittedMinMaxScaler::<f32>::from_bytes(data));
-    typed(FittedLabelEncoder::<String>::from_bytes(data));
+    load::<FittedStandardScaler<f64>>(data);
+    load::<FittedStandardScaler<f32>>(data);
+    load::<FittedMinMaxScaler<f32>>(data);
+    load::<FittedMinMaxScaler<f64>>(data);
+    load::<FittedLabelEncoder<String>>(data);
+    load::<FittedLabelEncoder<i64>>(data);
+    load::<FittedLinearRegression<f64>>(data);
+    load::<FittedLinearRegressionMulti<f32>>(data);
+    load::<FittedRidge<f32>>(data);
+    load::<FittedRidgeMulti<f64>>(data);
+    load::<FittedLogisticRegression<f64, String>>(data);
+    load::<FittedLogisticRegression<f32, i64>>(data);
+    load::<FittedSvc<f64, i64>>(data);
+    load::<FittedSvc<f32, String>>(data);
+    load::<FittedSvr<f32>>(data);
+    load::<FittedSvr<f64>>(data);
+    load::<Sequential>(data);
 });

@@ -5,12 +5,16 @@
 //! (`n_targets × n_features`) and `intercept` (`n_targets`) in the model's
 //! dtype; hyperparameters as JSON plus `rank` (LinearRegression) or
 //! `solver_used` (Ridge).
+//!
+//! Loading checks what `fit` would (Ridge's `alpha`: finite, non-negative,
+//! one per target), that the rank fits the feature count, and (through
+//! [`ModelFile`]) that every coefficient is finite.
 
 use serde::{Deserialize, Serialize};
 
 use super::fitted::{Core, Many, One, Targets};
-use super::ols::{FittedLinearRegression, FittedLinearRegressionMulti};
-use super::ridge::{FittedRidge, FittedRidgeMulti, RidgeSolver};
+use super::ols::{FittedLinearRegression, FittedLinearRegressionMulti, LinearRegression};
+use super::ridge::{FittedRidge, FittedRidgeMulti, Ridge, RidgeSolver};
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::persist::{ModelFile, Persist};
@@ -31,6 +35,40 @@ struct RidgeMeta<P> {
     solver_used: RidgeSolver,
 }
 
+/// What a loaded file's hyperparameters must satisfy, for a model of `k`
+/// targets and `d` features.
+trait CheckLoaded {
+    fn check(&self, file: &ModelFile, k: usize, d: usize) -> Result<()>;
+}
+
+impl CheckLoaded for OlsMeta<LinearRegression> {
+    fn check(&self, file: &ModelFile, _k: usize, d: usize) -> Result<()> {
+        if self.rank > d {
+            return Err(
+                file.format_error(format!("rank {} exceeds the feature count {d}", self.rank))
+            );
+        }
+        Ok(())
+    }
+}
+
+impl CheckLoaded for RidgeMeta<Ridge> {
+    fn check(&self, file: &ModelFile, k: usize, _d: usize) -> Result<()> {
+        let alpha = self.params.get_alpha().resolve::<f64>(k).map(|_| ());
+        let alpha = match alpha {
+            // One penalty per target: a count that does not match the
+            // coefficients is a file error too.
+            Err(Error::ShapeMismatch { expected, got, .. }) => Err(file.format_error(format!(
+                "{} penalties (alpha) for {} targets",
+                got.first().copied().unwrap_or(0),
+                expected.first().copied().unwrap_or(0),
+            ))),
+            other => other,
+        };
+        file.check_hyperparameters(alpha)
+    }
+}
+
 /// The file of any fitted linear model: `coef` (`k × d`), `intercept` (`k`).
 fn write_core<F: Float, T: Targets<F>, H: Serialize>(
     kind: &str,
@@ -47,19 +85,23 @@ fn write_core<F: Float, T: Targets<F>, H: Serialize>(
 }
 
 /// Reads what [`write_core`] wrote, into the storage `T` (a multi-target
-/// file loaded as a single-target type is a `Format` error).
-fn read_core<F: Float, T: Targets<F>>(kind: &str, file: &mut ModelFile) -> Result<Core<F, T>> {
+/// file loaded as a single-target type is a `Format` error), with the
+/// target and feature counts.
+fn read_core<F: Float, T: Targets<F>>(
+    kind: &str,
+    file: &mut ModelFile,
+) -> Result<(Core<F, T>, usize, usize)> {
     file.expect_dtype(F::NAME)?;
     let d = file.n_features()?;
     let coef = file.take_array2::<F>("coef", [None, Some(d)])?;
     let intercept = file.take_array1::<F>("intercept", Some(coef.nrows()))?;
     let k = coef.nrows();
-    Core::from_rows(coef, intercept).ok_or_else(|| {
-        Error::format(
-            "model file",
-            format!("{kind} file holds a {k}-target model; load it as the multi-target type"),
-        )
-    })
+    let core = Core::from_rows(coef, intercept).ok_or_else(|| {
+        file.format_error(format!(
+            "{kind} file holds a {k}-target model; load it as the multi-target type"
+        ))
+    })?;
+    Ok((core, k, d))
 }
 
 /// `Persist` for a fitted linear model `$ty<F>` with `core: Core<F, $targets>`,
@@ -80,7 +122,8 @@ macro_rules! persist_linear {
 
             fn from_model_file(mut file: ModelFile) -> Result<Self> {
                 let meta: $meta<_> = file.hyperparameters()?;
-                let core = read_core::<F, $targets>(Self::KIND, &mut file)?;
+                let (core, k, d) = read_core::<F, $targets>(Self::KIND, &mut file)?;
+                meta.check(&file, k, d)?;
                 Ok(Self {
                     params: meta.params,
                     core,

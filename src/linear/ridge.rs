@@ -49,7 +49,7 @@ impl From<&[f64]> for Alpha {
 
 impl Alpha {
     /// The penalties for `k` targets, validated (finite, `≥ 0`, right count).
-    fn resolve<F: Float>(&self, k: usize) -> Result<Vec<F>> {
+    pub(super) fn resolve<F: Float>(&self, k: usize) -> Result<Vec<F>> {
         let values = match self {
             Alpha::Scalar(a) => vec![*a; k],
             Alpha::PerTarget(v) => {

@@ -152,6 +152,24 @@ pub(crate) struct Hyperparameters {
     pub class_weight: String,
 }
 
+impl Hyperparameters {
+    /// The checks `fit` makes of the hyperparameters; loaders make them too.
+    pub(crate) fn validate(&self) -> Result<()> {
+        validation::check_positive("C", self.c)?;
+        validation::check_positive("tol", self.tol)?;
+        if !matches!(self.class_weight.as_str(), "none" | "balanced" | "explicit") {
+            return Err(Error::invalid(
+                "class_weight",
+                format!(
+                    "must be \"none\", \"balanced\" or \"explicit\", got {:?}",
+                    self.class_weight
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl<L> LogisticRegression<L> {
     /// Default hyperparameters (scikit-learn's).
     pub fn new() -> Self {
@@ -333,8 +351,7 @@ impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
         y: ArrayView1<'_, L>,
         sample_weight: Option<ArrayView1<'_, F>>,
     ) -> Result<FittedLogisticRegression<F, L>> {
-        validation::check_positive("C", self.c)?;
-        validation::check_positive("tol", self.tol)?;
+        self.hyperparameters().validate()?;
         validation::check_records(x)?;
         validation::check_n_targets(x.nrows(), y.len())?;
         let mut sw = validation::sample_weights(sample_weight, x.nrows())?;

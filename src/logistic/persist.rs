@@ -12,11 +12,9 @@ use serde::de::DeserializeOwned;
 
 use super::fitted::FittedLogisticRegression;
 use super::params::Hyperparameters;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::linalg::Float;
 use crate::persist::{ModelFile, Persist};
-
-const SOURCE: &str = "LogisticRegression model file";
 
 impl<F, L> Persist for FittedLogisticRegression<F, L>
 where
@@ -44,12 +42,12 @@ where
         file.expect_dtype(F::NAME)?;
         let n_features = file.n_features()?;
         let hyper: Hyperparameters = file.hyperparameters()?;
+        file.check_hyperparameters(hyper.validate())?;
         let classes: Vec<L> = file.classes()?;
         if classes.len() < 2 || classes.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(Error::format(
-                SOURCE,
-                "classes must be at least two distinct labels in sorted order",
-            ));
+            return Err(
+                file.format_error("classes must be at least two distinct labels in sorted order")
+            );
         }
         let rows = if classes.len() == 2 { 1 } else { classes.len() };
         let coef = file.take_array2::<F>("coef", [Some(rows), Some(n_features)])?;
@@ -57,24 +55,18 @@ where
         let objective: Array1<f64> = file
             .take_f64("objective")?
             .into_dimensionality()
-            .map_err(|e| Error::format(SOURCE, format!("objective: {e}")))?;
+            .map_err(|e| file.format_error(format!("objective: {e}")))?;
         let state: Array1<i64> = file
             .take_i64("n_iter_converged")?
             .into_dimensionality()
-            .map_err(|e| Error::format(SOURCE, format!("n_iter_converged: {e}")))?;
+            .map_err(|e| file.format_error(format!("n_iter_converged: {e}")))?;
         let (Some(&objective), [n_iter, converged]) =
             (objective.first(), state.as_slice().unwrap_or(&[]))
         else {
-            return Err(Error::format(
-                SOURCE,
-                "objective must hold 1 value and n_iter_converged 2",
-            ));
+            return Err(file.format_error("objective must hold 1 value and n_iter_converged 2"));
         };
         if *n_iter < 0 || !matches!(converged, 0 | 1) {
-            return Err(Error::format(SOURCE, "invalid n_iter_converged"));
-        }
-        if coef.iter().chain(intercept.iter()).any(|v| !v.is_finite()) {
-            return Err(Error::format(SOURCE, "non-finite coefficients"));
+            return Err(file.format_error("invalid n_iter_converged"));
         }
         Ok(FittedLogisticRegression {
             classes,
