@@ -125,46 +125,134 @@ fn resolve_gamma<F: Float>(g: Gamma, x: ArrayView2<'_, F>) -> Result<f64> {
     }
 }
 
+/// `Err(InvalidParameter)` unless `v` is finite.
+fn check_finite(name: &'static str, v: f64) -> Result<()> {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::invalid(name, format!("must be finite, got {v}")))
+    }
+}
+
+/// `Err(InvalidParameter)` unless the degree fits the `i32` exponent the
+/// kernel raises to.
+fn check_degree(degree: u32) -> Result<()> {
+    if i32::try_from(degree).is_err() {
+        return Err(Error::invalid(
+            "degree",
+            format!("must be at most {}, got {degree}", i32::MAX),
+        ));
+    }
+    Ok(())
+}
+
 impl Kernel {
+    /// The checks of the kernel's own parameters (fit and loaders make
+    /// them; `γ` given as a value must be finite and > 0).
+    pub(crate) fn validate(&self) -> Result<()> {
+        let gamma = |g: Gamma| match g {
+            Gamma::Value(v) => crate::validation::check_positive("gamma", v),
+            Gamma::Scale | Gamma::Auto => Ok(()),
+        };
+        match *self {
+            Kernel::Linear | Kernel::Precomputed => Ok(()),
+            Kernel::Poly {
+                degree,
+                gamma: g,
+                coef0,
+            } => {
+                check_degree(degree)?;
+                check_finite("coef0", coef0)?;
+                gamma(g)
+            }
+            Kernel::Rbf { gamma: g } => gamma(g),
+            Kernel::Sigmoid { gamma: g, coef0 } => {
+                check_finite("coef0", coef0)?;
+                gamma(g)
+            }
+        }
+    }
+
     /// Validates the parameters and resolves `γ` on the training records.
     pub(crate) fn resolve<F: Float>(&self, x: ArrayView2<'_, F>) -> Result<KernelFn> {
-        let finite = |name: &'static str, v: f64| {
-            if v.is_finite() {
-                Ok(())
-            } else {
-                Err(Error::invalid(name, format!("must be finite, got {v}")))
-            }
-        };
+        self.validate()?;
         Ok(match *self {
             Kernel::Linear => KernelFn::Linear,
             Kernel::Poly {
                 degree,
                 gamma,
                 coef0,
-            } => {
-                finite("coef0", coef0)?;
-                KernelFn::Poly {
-                    degree,
-                    gamma: resolve_gamma(gamma, x)?,
-                    coef0,
-                }
-            }
+            } => KernelFn::Poly {
+                degree,
+                gamma: resolve_gamma(gamma, x)?,
+                coef0,
+            },
             Kernel::Rbf { gamma } => KernelFn::Rbf {
                 gamma: resolve_gamma(gamma, x)?,
             },
-            Kernel::Sigmoid { gamma, coef0 } => {
-                finite("coef0", coef0)?;
-                KernelFn::Sigmoid {
-                    gamma: resolve_gamma(gamma, x)?,
-                    coef0,
-                }
-            }
+            Kernel::Sigmoid { gamma, coef0 } => KernelFn::Sigmoid {
+                gamma: resolve_gamma(gamma, x)?,
+                coef0,
+            },
             Kernel::Precomputed => KernelFn::Precomputed,
         })
     }
 }
 
 impl KernelFn {
+    /// What a resolved kernel must satisfy (checked when a model file is
+    /// loaded): finite `γ > 0`, finite `coef0`, a degree that fits `i32`.
+    pub(crate) fn validate(&self) -> Result<()> {
+        match *self {
+            KernelFn::Linear | KernelFn::Precomputed => Ok(()),
+            KernelFn::Poly {
+                degree,
+                gamma,
+                coef0,
+            } => {
+                check_degree(degree)?;
+                check_finite("coef0", coef0)?;
+                crate::validation::check_positive("gamma", gamma)
+            }
+            KernelFn::Rbf { gamma } => crate::validation::check_positive("gamma", gamma),
+            KernelFn::Sigmoid { gamma, coef0 } => {
+                check_finite("coef0", coef0)?;
+                crate::validation::check_positive("gamma", gamma)
+            }
+        }
+    }
+
+    /// Whether this is what `kernel` resolves to on some data: the same kind
+    /// with the same fixed parameters (and `γ` when it was given as a value).
+    pub(crate) fn resolves(&self, kernel: &Kernel) -> bool {
+        let same_gamma = |g: Gamma, v: f64| match g {
+            Gamma::Value(given) => given == v,
+            Gamma::Scale | Gamma::Auto => true,
+        };
+        match (*self, *kernel) {
+            (KernelFn::Linear, Kernel::Linear) | (KernelFn::Precomputed, Kernel::Precomputed) => {
+                true
+            }
+            (
+                KernelFn::Poly {
+                    degree,
+                    gamma,
+                    coef0,
+                },
+                Kernel::Poly {
+                    degree: d,
+                    gamma: g,
+                    coef0: c,
+                },
+            ) => degree == d && coef0 == c && same_gamma(g, gamma),
+            (KernelFn::Rbf { gamma }, Kernel::Rbf { gamma: g }) => same_gamma(g, gamma),
+            (KernelFn::Sigmoid { gamma, coef0 }, Kernel::Sigmoid { gamma: g, coef0: c }) => {
+                coef0 == c && same_gamma(g, gamma)
+            }
+            _ => false,
+        }
+    }
+
     /// The resolved `γ` (0 for kernels without one).
     pub(crate) fn gamma(&self) -> f64 {
         match *self {

@@ -118,7 +118,7 @@ impl Default for SolverOptions {
 }
 
 impl SolverOptions {
-    fn validate(&self) -> crate::Result<()> {
+    pub(crate) fn validate(&self) -> crate::Result<()> {
         crate::validation::check_positive("tol", self.tol)?;
         crate::validation::check_positive("cache_size", self.cache_size_mb)?;
         if self.max_iter == Some(0) {

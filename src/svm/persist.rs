@@ -28,6 +28,24 @@ struct SvcFileMeta {
     converged: bool,
 }
 
+/// The hyperparameters pass `fit`'s checks (`hyper`), the stored resolved
+/// kernel is valid and is what the kernel hyperparameter resolves to.
+fn check_kernel(
+    file: &ModelFile,
+    hyper: Result<()>,
+    resolved: &KernelFn,
+    kernel: &super::Kernel,
+) -> Result<()> {
+    file.check_hyperparameters(hyper.and_then(|()| resolved.validate()))?;
+    if !resolved.resolves(kernel) {
+        return Err(file.format_error(format!(
+            "the stored kernel {resolved:?} is not what the kernel hyperparameter {kernel:?} \
+             resolves to"
+        )));
+    }
+    Ok(())
+}
+
 fn bad(reason: impl Into<String>) -> Error {
     Error::format("Svc model file", reason)
 }
@@ -74,6 +92,12 @@ where
     fn from_model_file(mut file: ModelFile) -> Result<Self> {
         file.expect_dtype(F::NAME)?;
         let meta: SvcFileMeta = file.hyperparameters()?;
+        check_kernel(
+            &file,
+            meta.hyper.validate(),
+            &meta.kernel,
+            &meta.hyper.kernel,
+        )?;
         let classes: Vec<L> = file.classes()?;
         let n_features = file.n_features()?;
         let k = classes.len();
@@ -169,6 +193,12 @@ impl<F: Float> Persist for FittedSvr<F> {
     fn from_model_file(mut file: ModelFile) -> Result<Self> {
         file.expect_dtype(F::NAME)?;
         let meta: SvrFileMeta = file.hyperparameters()?;
+        check_kernel(
+            &file,
+            meta.hyper.validate(),
+            &meta.kernel,
+            &meta.hyper.kernel,
+        )?;
         let n_features = file.n_features()?;
         let support = file
             .take_i64("support")?

@@ -65,6 +65,21 @@ pub(crate) struct SvcHyper {
     pub decision_shape: DecisionShape,
 }
 
+impl SvcHyper {
+    /// The checks of the hyperparameters alone (fit and loaders make them;
+    /// `fit` then checks the class weights against the classes).
+    pub(crate) fn validate(&self) -> Result<()> {
+        validation::check_positive("C", self.c)?;
+        self.kernel.validate()?;
+        if let ClassWeight::PerClass(w) = &self.class_weight {
+            for &v in w {
+                validation::check_non_negative("class_weight", v)?;
+            }
+        }
+        self.opts.validate()
+    }
+}
+
 /// C-support vector classifier (scikit-learn's `SVC`, libsvm's C-SVC).
 ///
 /// Binary problems solve one dual QP; `k > 2` classes train `k(k−1)/2`
@@ -222,8 +237,7 @@ impl Svc {
         sample_weight: Option<ArrayView1<'_, F>>,
     ) -> Result<FittedSvc<F, L>> {
         let h = &self.h;
-        validation::check_positive("C", h.c)?;
-        h.opts.validate()?;
+        h.validate()?;
         validation::check_records(x)?;
         let n = x.nrows();
         let precomputed = h.kernel == Kernel::Precomputed;

@@ -23,6 +23,16 @@ pub(crate) struct SvrHyper {
     pub opts: SolverOptions,
 }
 
+impl SvrHyper {
+    /// The checks of the hyperparameters alone (fit and loaders make them).
+    pub(crate) fn validate(&self) -> Result<()> {
+        validation::check_positive("C", self.c)?;
+        validation::check_non_negative("epsilon", self.epsilon)?;
+        self.kernel.validate()?;
+        self.opts.validate()
+    }
+}
+
 /// ε-support vector regression (scikit-learn's `SVR`, libsvm's ε-SVR).
 ///
 /// Minimises `½‖w‖² + C·Σ max(0, |yᵢ − f(xᵢ)| − ε)` in the kernel's feature
@@ -133,9 +143,7 @@ impl Svr {
         y: ArrayView1<'_, F>,
     ) -> Result<FittedSvr<F>> {
         let h = &self.h;
-        validation::check_positive("C", h.c)?;
-        validation::check_non_negative("epsilon", h.epsilon)?;
-        h.opts.validate()?;
+        h.validate()?;
         validation::check_records(x)?;
         let n = x.nrows();
         if h.kernel == Kernel::Precomputed && x.ncols() != n {

@@ -274,6 +274,18 @@ pub fn corpus() -> Vec<Case> {
             expect: "tensor `support_vectors` at index [0, 2]",
         },
         Case {
+            name: "svc_negative_gamma",
+            file: edited(&svc, |f| hyper(f, &["kernel", "Rbf", "gamma"], json!(-1.0))),
+            load: sc,
+            expect: "hyperparameter `gamma`",
+        },
+        Case {
+            name: "svc_zero_c",
+            file: edited(&svc, |f| hyper(f, &["hyper", "c"], json!(0.0))),
+            load: sc,
+            expect: "hyperparameter `C`",
+        },
+        Case {
             name: "svc_nan_intercept",
             file: edited(&svc, |f| poison(f, "intercept", &[2], f64::NAN)),
             load: sc,
@@ -293,6 +305,18 @@ pub fn corpus() -> Vec<Case> {
             file: edited(&svr, |f| poison(f, "dual_coef", &[1], f64::NAN)),
             load: sr,
             expect: "tensor `dual_coef` at index [1]",
+        },
+        Case {
+            name: "svr_negative_epsilon",
+            file: edited(&svr, |f| hyper(f, &["hyper", "epsilon"], json!(-0.5))),
+            load: sr,
+            expect: "hyperparameter `epsilon`",
+        },
+        Case {
+            name: "svr_zero_gamma",
+            file: edited(&svr, |f| hyper(f, &["kernel", "Rbf", "gamma"], json!(0.0))),
+            load: sr,
+            expect: "hyperparameter `gamma`",
         },
         // Scalers
         Case {
