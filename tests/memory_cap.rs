@@ -1,7 +1,8 @@
 //! Loading a model file never allocates more than a small multiple of the
 //! file's size, whatever the file says about itself.
 //!
-//! A separate test binary because it installs a global allocator: it counts
+//! A test binary of its own (not a module of `tests/it`) because it installs
+//! a global allocator: it counts
 //! the bytes live, records the peak, and refuses (→ the process aborts, so
 //! the test fails loudly) any allocation beyond the cap set around each
 //! load. The cap is [`FACTOR`] × the file's size + [`SLACK`] bytes.
@@ -16,7 +17,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
-#[path = "persist_crafted/corpus.rs"]
+#[path = "it/persist_crafted/corpus.rs"]
 mod corpus;
 
 /// Allowed peak allocation per byte of model file.

@@ -33,6 +33,7 @@ mod nn_kit;
 mod nn_torch;
 mod nn_train;
 mod persist_compat;
+mod persist_crafted;
 mod preprocessing_common;
 mod preprocessing_reference;
 mod svm_api;

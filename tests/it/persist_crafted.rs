@@ -2,8 +2,7 @@
 //! typed errors naming what is wrong, with or without a checksum, and no
 //! flipped bit of a model file loads.
 
-#[path = "persist_crafted/corpus.rs"]
-mod corpus;
+pub(crate) mod corpus;
 
 use oxilearn::Error;
 use oxilearn::ndarray::array;

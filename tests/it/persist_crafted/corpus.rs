@@ -9,7 +9,7 @@
 //! gives the same edit as a version-1 file (no checksum at all).
 //!
 //! Shared by the `persist_crafted` tests and the allocation-capped
-//! `memory_cap` test.
+//! `memory_cap` test binary (`tests/memory_cap.rs`).
 
 use oxilearn::Error;
 use oxilearn::linear::{FittedLinearRegression, FittedRidge, LinearRegression, Ridge};
@@ -147,7 +147,7 @@ pub fn corpus() -> Vec<Case> {
         .unwrap();
     let standard = StandardScaler::new().fit(x.view()).unwrap();
     let minmax = MinMaxScaler::new().fit(x32.view()).unwrap();
-    let net = LeNet5::digits().seed(1).build();
+    let net = LeNet5::digits().seed(1).build().unwrap();
 
     let lr = loader::<FittedLinearRegression<f64>>;
     let rg = loader::<FittedRidge<f32>>;
@@ -158,10 +158,14 @@ pub fn corpus() -> Vec<Case> {
     let mm = loader::<FittedMinMaxScaler<f32>>;
     let sq = loader::<Sequential>;
 
+    // Sets the hyperparameter at `path` (object keys, or array indices).
     let hyper = |f: &mut ModelFile, path: &[&str], v: serde_json::Value| {
         let mut h = &mut f.metadata.hyperparameters;
         for p in path {
-            h = &mut h[*p];
+            h = match p.parse::<usize>() {
+                Ok(i) if h.is_array() => &mut h[i],
+                _ => &mut h[*p],
+            };
         }
         *h = v;
     };
@@ -338,6 +342,25 @@ pub fn corpus() -> Vec<Case> {
             expect: "feature_range",
         },
         // Sequential
+        Case {
+            // The 3 KB file that aborted the process: fc1 of
+            // 10⁹ × 10⁹ (4·10¹⁸ bytes) described by the metadata alone.
+            name: "sequential_huge_linear",
+            file: edited(&net, |f| {
+                hyper(
+                    f,
+                    &["layers", "7", "1", "in_features"],
+                    json!(1_000_000_000),
+                );
+                hyper(
+                    f,
+                    &["layers", "7", "1", "out_features"],
+                    json!(1_000_000_000),
+                );
+            }),
+            load: sq,
+            expect: "fc1.weight",
+        },
         Case {
             name: "sequential_nan_weight",
             file: edited(&net, |f| poison(f, "fc1.weight", &[3, 5], f64::NAN)),
