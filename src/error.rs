@@ -120,6 +120,35 @@ pub enum Error {
         /// Iterations performed.
         n_iter: usize,
     },
+    /// A table column has a type the operation cannot use (e.g. a
+    /// categorical column where numbers are needed).
+    #[error("column {column:?} is {found}, expected {expected}")]
+    ColumnType {
+        /// The column's name.
+        column: String,
+        /// The type(s) the operation needs (e.g. `"numeric or boolean"`).
+        expected: &'static str,
+        /// The column's type (e.g. `"categorical"`).
+        found: &'static str,
+    },
+    /// A value is missing where one is required (e.g. a target cell).
+    #[error("missing value in {source_name} at {location}")]
+    MissingValue {
+        /// The file (or `"table"`) the value belongs to.
+        source_name: String,
+        /// Where (e.g. `"line 5, column \"species\""`).
+        location: String,
+    },
+    /// A category that was not seen at fit, where unknown categories are errors.
+    #[error("unknown category {category:?} in {source_name} at {location}")]
+    UnknownCategory {
+        /// The category as text.
+        category: String,
+        /// The file (or `"table"`) it comes from.
+        source_name: String,
+        /// Where (e.g. `"line 7, column \"island\""`).
+        location: String,
+    },
 }
 
 impl Error {

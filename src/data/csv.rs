@@ -1,9 +1,12 @@
 //! Numeric CSV files with a header row: the target column is chosen by name,
 //! every other column is a feature.
 //!
-//! Dialect: comma-separated, first line is the header, `\n` or `\r\n` line
-//! ends, blank lines skipped, fields may be enclosed in double quotes (`""`
-//! inside quotes is a literal quote; quoted fields may not span lines).
+//! Dialect: RFC 4180 as parsed by the `csv` crate — comma-separated, first
+//! line is the header, `\n`, `\r\n` or `\r` line ends, blank lines skipped,
+//! fields may be enclosed in double quotes (`""` inside quotes is a literal
+//! quote; quoted fields may span lines). For missing values, categories and
+//! other dialects, read a [`Table`](super::Table) with
+//! [`CsvReader`](super::CsvReader).
 //! Every data cell must parse as an `f64` (`1`, `-2.5e3`, `nan`, `inf` are
 //! accepted; an empty cell is not). A bad cell is an [`Error::Format`] whose
 //! location names the line (1-based, header = line 1) and the column name.
@@ -17,46 +20,8 @@ use std::path::Path;
 use ndarray::{Array1, Array2};
 
 use super::Dataset;
+use super::reader::{LineCounter, csv_error};
 use crate::error::{Error, Result};
-
-/// Splits one CSV line into fields, honouring double quotes.
-fn split_fields(line: &str) -> std::result::Result<Vec<String>, &'static str> {
-    let mut fields = Vec::new();
-    let mut cur = String::new();
-    let mut chars = line.chars().peekable();
-    let mut in_quotes = false;
-    let mut was_quoted = false;
-    while let Some(ch) = chars.next() {
-        if in_quotes {
-            if ch == '"' {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                    cur.push('"');
-                } else {
-                    in_quotes = false;
-                }
-            } else {
-                cur.push(ch);
-            }
-        } else if ch == ',' {
-            fields.push(std::mem::take(&mut cur));
-            was_quoted = false;
-        } else if ch == '"' && cur.trim().is_empty() && !was_quoted {
-            cur.clear();
-            in_quotes = true;
-            was_quoted = true;
-        } else if was_quoted && !ch.is_whitespace() {
-            return Err("text after a closing quote");
-        } else {
-            cur.push(ch);
-        }
-    }
-    if in_quotes {
-        return Err("unterminated quoted field");
-    }
-    fields.push(cur);
-    Ok(fields)
-}
 
 /// Streams a numeric CSV in chunks of at most `chunk_rows` rows, each chunk a
 /// `(records, targets)` pair. Stops after the first error.
@@ -80,14 +45,23 @@ fn split_fields(line: &str) -> std::result::Result<Vec<String>, &'static str> {
 /// ```
 #[derive(Debug)]
 pub struct CsvChunks<R> {
-    reader: R,
+    reader: CsvCrateReader<R>,
     source_name: String,
     columns: Vec<String>,
     target_col: usize,
     chunk_rows: usize,
-    line_no: usize,
+    line_no: u64,
     done: bool,
-    buf: Vec<u8>,
+    record: csv::ByteRecord,
+}
+
+/// The `csv` crate's reader (a newtype so `CsvChunks` can be `Debug`).
+struct CsvCrateReader<R>(csv::Reader<LineCounter<R>>);
+
+impl<R> std::fmt::Debug for CsvCrateReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("csv::Reader")
+    }
 }
 
 impl CsvChunks<BufReader<File>> {
@@ -135,24 +109,29 @@ impl<R: BufRead> CsvChunks<R> {
         if chunk_rows == 0 {
             return Err(Error::invalid("chunk_rows", "must be >= 1, got 0"));
         }
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(LineCounter::new(reader));
         let mut me = CsvChunks {
-            reader,
+            reader: CsvCrateReader(reader),
             source_name: source_name.to_string(),
             columns: Vec::new(),
             target_col: 0,
             chunk_rows,
             line_no: 0,
             done: false,
-            buf: Vec::new(),
+            record: csv::ByteRecord::new(),
         };
-        let header = me
-            .next_line()?
-            .ok_or_else(|| Error::format(source_name, "empty file: no header row"))?;
-        let columns: Vec<String> = split_fields(&header)
-            .map_err(|reason| me.error_at(None, reason.to_string()))?
-            .into_iter()
-            .map(|s| s.trim().to_string())
-            .collect();
+        if !me.next_record()? {
+            return Err(Error::format(source_name, "empty file: no header row"));
+        }
+        let mut columns = Vec::with_capacity(me.record.len());
+        for field in me.record.iter() {
+            let name = std::str::from_utf8(field)
+                .map_err(|e| me.error_at(None, format!("invalid UTF-8: {e}")))?;
+            columns.push(name.trim().to_string());
+        }
         let mut seen = std::collections::HashSet::with_capacity(columns.len());
         for c in &columns {
             if !seen.insert(c.as_str()) {
@@ -196,46 +175,37 @@ impl<R: BufRead> CsvChunks<R> {
         }
     }
 
-    /// The next non-blank line without its line ending, or `None` at EOF.
-    fn next_line(&mut self) -> Result<Option<String>> {
-        loop {
-            self.buf.clear();
-            let n = self
-                .reader
-                .read_until(b'\n', &mut self.buf)
-                .map_err(|e| Error::Io {
-                    path: None,
-                    source: e,
-                })?;
-            if n == 0 {
-                return Ok(None);
-            }
-            self.line_no += 1;
-            let text = std::str::from_utf8(&self.buf)
-                .map_err(|e| self.error_at(None, format!("invalid UTF-8: {e}")))?;
-            let text = text.trim_end_matches(['\n', '\r']);
-            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-            if !text.trim().is_empty() {
-                return Ok(Some(text.to_string()));
-            }
+    /// Reads the next record into `self.record` (blank lines are skipped by
+    /// the `csv` crate); `false` at the end.
+    fn next_record(&mut self) -> Result<bool> {
+        let more = self
+            .reader
+            .0
+            .read_byte_record(&mut self.record)
+            .map_err(|e| csv_error(e, &self.source_name))?;
+        if more {
+            let end = self.reader.0.position().byte();
+            self.line_no = self.reader.0.get_mut().record_line(end, &self.record);
         }
+        Ok(more)
     }
 
-    /// Parses one data line into `records` and `targets`.
-    fn parse_row(&self, line: &str, records: &mut Vec<f64>, targets: &mut Vec<f64>) -> Result<()> {
-        let fields = split_fields(line).map_err(|r| self.error_at(None, r.to_string()))?;
-        if fields.len() != self.columns.len() {
+    /// Parses the current record into `records` and `targets`.
+    fn parse_row(&self, records: &mut Vec<f64>, targets: &mut Vec<f64>) -> Result<()> {
+        if self.record.len() != self.columns.len() {
             return Err(self.error_at(
                 None,
                 format!(
                     "expected {} fields (as in the header), found {}",
                     self.columns.len(),
-                    fields.len()
+                    self.record.len()
                 ),
             ));
         }
-        for (i, field) in fields.iter().enumerate() {
-            let cell = field.trim();
+        for (i, field) in self.record.iter().enumerate() {
+            let cell = std::str::from_utf8(field)
+                .map_err(|e| self.error_at(Some(&self.columns[i]), format!("invalid UTF-8: {e}")))?
+                .trim();
             let value: f64 = cell.parse().map_err(|_| {
                 let reason = if cell.is_empty() {
                     "empty cell (missing value)".to_string()
@@ -260,8 +230,10 @@ impl<R: BufRead> CsvChunks<R> {
         let mut records = Vec::with_capacity(cap.saturating_mul(nf).min(1 << 16));
         let mut targets = Vec::with_capacity(cap);
         while targets.len() < self.chunk_rows {
-            let Some(line) = self.next_line()? else { break };
-            self.parse_row(&line, &mut records, &mut targets)?;
+            if !self.next_record()? {
+                break;
+            }
+            self.parse_row(&mut records, &mut targets)?;
         }
         if targets.is_empty() {
             return Ok(None);
@@ -298,10 +270,10 @@ impl<R: BufRead> std::iter::FusedIterator for CsvChunks<R> {}
 /// Loads a whole numeric CSV from any buffered reader into a dataset
 /// (`target_names` holds the target column's name).
 ///
-/// Dialect: comma-separated; the first line is the header; `\n` or `\r\n`
-/// line ends; blank lines skipped; a UTF-8 byte-order mark is ignored; fields
-/// may be enclosed in double quotes (`""` inside quotes is a literal quote;
-/// quoted fields may not span lines). The column named `target` is the
+/// Dialect: RFC 4180 (the `csv` crate): comma-separated; the first line is
+/// the header; `\n`, `\r\n` or `\r` line ends; blank lines skipped; a UTF-8
+/// byte-order mark is ignored; fields may be enclosed in double quotes (`""`
+/// inside quotes is a literal quote; quoted fields may span lines). The column named `target` is the
 /// target, every other column a feature, in file order. Every data cell must
 /// parse as an `f64` (`1`, `-2.5e3`, `nan`, `inf` are accepted; an empty cell
 /// is not). A bad cell is an [`Error::Format`] whose location names the line
@@ -377,6 +349,9 @@ mod tests {
         assert_eq!(ds.feature_names, ["a, first", "b"]);
         assert_eq!(ds.records, ndarray::array![[1.0, 3.0], [4.0, -6.0]]);
         assert_eq!(ds.targets.to_vec(), [2.0, 50.0]);
+        // A quoted field spanning two lines; the error after it names line 4.
+        let e = parse("a,y\n\"1\n\",2\n3,x\n", "y").unwrap_err();
+        assert!(e.to_string().contains("line 4, column \"y\""), "{e}");
     }
 
     #[test]
@@ -414,13 +389,11 @@ mod tests {
             parse("a,a,y\n1,2,3\n", "y"),
             Err(Error::Format { .. })
         ));
+        // An unterminated quote runs to the end of the input (RFC 4180 has
+        // no line limit): the header then has no column "y".
         assert!(matches!(
             parse("a,\"y\n1,2\n", "y"),
-            Err(Error::Format { .. })
-        ));
-        assert!(matches!(
-            parse("a,\"y\"z\n1,2\n", "y"),
-            Err(Error::Format { .. })
+            Err(Error::InvalidParameter { name: "target", .. })
         ));
         assert!(matches!(
             parse_csv(&b"a,y\n1,\xff\n"[..], "t", "y"),

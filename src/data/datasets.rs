@@ -1,9 +1,11 @@
-//! Small real datasets bundled with the crate: iris, breast cancer, digits and
-//! diabetes.
+//! Small real datasets bundled with the crate: iris, breast cancer, digits,
+//! diabetes, and the raw Palmer penguins table.
 //!
-//! The files are scikit-learn's package data (see `src/data/bundled/PROVENANCE.md`
-//! for sources, citations, checksums and licenses), stored gzip-compressed in
-//! the crate and decompressed and parsed on each call (a few milliseconds).
+//! The first four are scikit-learn's package data; penguins is the CC0 table
+//! of the `palmerpenguins` package (see `src/data/bundled/PROVENANCE.md` for
+//! sources, citations, checksums and licenses). All are stored
+//! gzip-compressed in the crate and decompressed and parsed on each call (a
+//! few milliseconds).
 //!
 //! | loader | samples × features | targets | scikit-learn twin |
 //! |---|---|---|---|
@@ -13,6 +15,7 @@
 //! | [`digits_images`] | 1797 × 1 × 8 × 8 `f32` | 10 classes (`u8`) | `load_digits().images / 16` |
 //! | [`diabetes`] | 442 × 10 | real (`f64`) | `load_diabetes()` (scaled) |
 //! | [`diabetes_raw`] | 442 × 10 | real (`f64`) | `load_diabetes(scaled=False)` |
+//! | [`penguins`] | 344 × 8 raw [`Table`] (missing values, text categories) | column `species` | `palmerpenguins.load_penguins()` |
 //!
 //! # Example
 //! ```
@@ -27,6 +30,7 @@ use std::io::Read;
 
 use ndarray::{Array1, Array2};
 
+use super::table::Table;
 use crate::error::{Error, Result};
 
 /// A table of numeric records with one target per row, plus names.
@@ -120,6 +124,7 @@ const BREAST_CANCER_GZ: &[u8] = include_bytes!("bundled/breast_cancer.csv.gz");
 const DIGITS_GZ: &[u8] = include_bytes!("bundled/digits.csv.gz");
 const DIABETES_DATA_GZ: &[u8] = include_bytes!("bundled/diabetes_data_raw.csv.gz");
 const DIABETES_TARGET_GZ: &[u8] = include_bytes!("bundled/diabetes_target.csv.gz");
+const PENGUINS_GZ: &[u8] = include_bytes!("bundled/penguins.csv.gz");
 
 /// Unwraps the result of parsing compiled-in data. The bundled files are
 /// fixed at build time and parsed by this crate's tests, so a failure is a
@@ -408,6 +413,43 @@ pub(crate) fn parse_numeric_rows(
 }
 
 /// Converts float class labels to codes `0..n_classes`, rejecting anything else.
+/// The Palmer penguins, raw: 344 penguins of three species (Adelie 152,
+/// Chinstrap 68, Gentoo 124) observed on three islands of the Palmer
+/// Archipelago, Antarctica, 2007–2009 (Gorman, Williams & Fraser 2014;
+/// CC0). A real table as it comes, for data-cleaning examples: missing values
+/// (`NA`) and text categories.
+///
+/// | column | type | missing |
+/// |---|---|---|
+/// | `species` | categorical | 0 |
+/// | `island` | categorical (Biscoe, Dream, Torgersen) | 0 |
+/// | `bill_length_mm`, `bill_depth_mm`, `flipper_length_mm`, `body_mass_g` | numeric | 2 each |
+/// | `sex` | categorical (female, male) | 11 |
+/// | `year` | numeric | 0 |
+///
+/// Same rows and order as `palmerpenguins.load_penguins()` (pandas reads
+/// the same CSV); parsed by [`CsvReader`](super::CsvReader) with its default
+/// missing-value tokens.
+///
+/// # Panics
+/// Only if the compiled-in data were corrupt (a packaging bug, tested).
+///
+/// # Example
+/// ```
+/// use oxilearn::data::ColumnType;
+///
+/// let t = oxilearn::datasets::penguins();
+/// assert_eq!((t.n_rows(), t.n_columns()), (344, 8));
+/// assert_eq!(t.column_type("island"), Some(ColumnType::Categorical));
+/// assert_eq!(t.column("sex").unwrap().n_missing(), 11);
+/// ```
+pub fn penguins() -> Table {
+    bundled(
+        "penguins",
+        super::CsvReader::new().parse(PENGUINS_GZ, "penguins.csv"),
+    )
+}
+
 fn class_codes(
     labels: impl Iterator<Item = f64>,
     n_classes: usize,

@@ -7,6 +7,10 @@
 //!   same seed gives the same rows everywhere.
 //! - Generators for benchmarks: [`make_regression`], [`make_classification`],
 //!   [`make_blobs`] (scikit-learn's documented algorithms, seeded).
+//! - Raw tables: [`Table`] of named, typed [`Column`]s (numeric with NaN for
+//!   missing, categorical, boolean), read from CSV by [`CsvReader`] (type
+//!   inference, missing-value tokens, RFC 4180 quoting, gzip, chunked
+//!   streaming with [`TableChunks`]).
 //! - Readers and writers: numeric CSV with a named target column
 //!   ([`read_csv`], streaming [`CsvChunks`]); MNIST IDX, plain or gzip
 //!   ([`read_idx_images`], [`read_idx_labels`], [`read_mnist`]); CIFAR-10
@@ -51,7 +55,9 @@ pub mod datasets;
 mod generators;
 mod idx;
 mod npy;
+mod reader;
 mod split;
+mod table;
 
 pub use cifar::{
     CIFAR10_CLASSES, CIFAR10_RECORD_BYTES, cifar10_files, encode_cifar10, parse_cifar10,
@@ -65,6 +71,8 @@ pub use idx::{
     read_idx_images, read_idx_labels, read_mnist, write_idx_images, write_idx_labels,
 };
 pub use npy::{NpyElement, encode_npy, parse_npy, read_npy, write_npy};
+pub use reader::{CsvReader, DEFAULT_INFER_ROWS, DEFAULT_MISSING, TableChunks};
 pub use split::{
     BatchIter, Split, batches, shuffle_indices, stratified_train_test_split, train_test_split,
 };
+pub use table::{Column, ColumnType, Table};

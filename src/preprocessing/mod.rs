@@ -5,11 +5,23 @@
 //! - [`MinMaxScaler`] → [`FittedMinMaxScaler`]: maps each column's
 //!   `[min, max]` onto a feature range (default `[0, 1]`); constant columns map
 //!   to the range's lower end.
+//! - [`RobustScaler`] → [`FittedRobustScaler`]: `(x - median) / IQR` (or
+//!   another quantile range), robust to outliers.
+//! - [`MaxAbsScaler`] → [`FittedMaxAbsScaler`]: `x / max|x|`, into `[-1, 1]`
+//!   without shifting.
+//! - [`Normalizer`] → [`FittedNormalizer`]: each row to unit L1, L2 or max
+//!   norm.
+//! - [`SimpleImputer`] → [`FittedSimpleImputer`]: fills missing values (NaN,
+//!   or missing cells of a [`Table`](crate::data::Table)) with the mean,
+//!   median, most frequent value or a constant; [`MissingIndicator`] marks
+//!   them.
 //! - [`LabelEncoder`] → [`FittedLabelEncoder`]: labels of any ordered type to
 //!   codes `0..n_classes` (classes sorted) and back.
 //!
 //! Fitting validates the data once (empty → [`Error::EmptyInput`], NaN/inf →
-//! [`Error::NonFinite`]); transforming checks the feature count
+//! [`Error::NonFinite`]; the robust and max-abs scalers, like
+//! scikit-learn's, treat NaN as a missing value: skipped at fit, kept at
+//! transform); transforming checks the feature count
 //! ([`Error::ShapeMismatch`]). Fitted scalers and encoders save and load
 //! through [`Persist`].
 //!
@@ -30,12 +42,22 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
+mod impute;
 mod label;
 mod minmax;
+mod normalizer;
+mod robust;
 mod standard;
+mod stats;
 
+pub use impute::{
+    FillValue, FittedMissingIndicator, FittedSimpleImputer, ImputeStrategy, IndicatorFeatures,
+    MissingIndicator, SimpleImputer,
+};
 pub use label::{FittedLabelEncoder, LabelEncoder};
 pub use minmax::{FittedMinMaxScaler, MinMaxScaler};
+pub use normalizer::{FittedNormalizer, Norm, Normalizer};
+pub use robust::{FittedMaxAbsScaler, FittedRobustScaler, MaxAbsScaler, RobustScaler};
 pub use standard::{FittedStandardScaler, StandardScaler};
 
 use ndarray::Array1;
