@@ -465,10 +465,10 @@ impl<R: Read> Read for LineCounter<R> {
         let n = self.inner.read(out)?;
         for (k, &b) in out[..n].iter().enumerate() {
             let at = self.offset + k as u64;
-            if let Some(cr) = self.pending_cr.take() {
-                if b != b'\n' {
-                    self.breaks.push_back(cr);
-                }
+            if let Some(cr) = self.pending_cr.take()
+                && b != b'\n'
+            {
+                self.breaks.push_back(cr);
             }
             match b {
                 b'\n' => self.breaks.push_back(at),

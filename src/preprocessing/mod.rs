@@ -15,6 +15,10 @@
 //!   or missing cells of a [`Table`](crate::data::Table)) with the mean,
 //!   median, most frequent value or a constant; [`MissingIndicator`] marks
 //!   them.
+//! - [`OneHotEncoder`] → [`FittedOneHotEncoder`] (unknown-category handling,
+//!   infrequent categories, dropped columns, feature names) and
+//!   [`OrdinalEncoder`] → [`FittedOrdinalEncoder`]: categorical columns to
+//!   numbers.
 //! - [`LabelEncoder`] → [`FittedLabelEncoder`]: labels of any ordered type to
 //!   codes `0..n_classes` (classes sorted) and back.
 //!
@@ -42,6 +46,7 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
+mod encode;
 mod impute;
 mod label;
 mod minmax;
@@ -50,6 +55,10 @@ mod robust;
 mod standard;
 mod stats;
 
+pub use encode::{
+    DropCategory, FittedOneHotEncoder, FittedOrdinalEncoder, HandleUnknown, MinFrequency,
+    OneHotEncoder, OrdinalEncoder, OrdinalUnknown,
+};
 pub use impute::{
     FillValue, FittedMissingIndicator, FittedSimpleImputer, ImputeStrategy, IndicatorFeatures,
     MissingIndicator, SimpleImputer,
