@@ -16,7 +16,9 @@
 //!   decompositions run in pure Rust (default: faer, rayon) or on a system
 //!   BLAS/LAPACK (feature `openblas-system`).
 //! - **Around the models** — bundled real [`datasets`], [`data`] readers (CSV,
-//!   MNIST IDX, CIFAR-10) and splitting, [`preprocessing`], [`metrics`], and
+//!   MNIST IDX, CIFAR-10, typed tables of raw CSV) and splitting,
+//!   [`preprocessing`] (scalers, imputers, encoders), [`outlier`] detection,
+//!   [`metrics`], and
 //!   versioned model files in [`persist`].
 //! - **Composition** — [`compose`]: object-safe model traits, `Pipeline`
 //!   (preprocessing + model, fitted and saved as one), and loading any model
@@ -50,6 +52,7 @@ pub mod linear;
 pub mod logistic;
 pub mod metrics;
 pub mod nn;
+pub mod outlier;
 pub mod persist;
 pub mod preprocessing;
 pub mod svm;

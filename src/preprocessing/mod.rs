@@ -53,7 +53,7 @@ mod minmax;
 mod normalizer;
 mod robust;
 mod standard;
-mod stats;
+pub(crate) mod stats;
 
 pub use encode::{
     DropCategory, FittedOneHotEncoder, FittedOrdinalEncoder, HandleUnknown, MinFrequency,
@@ -68,6 +68,8 @@ pub use minmax::{FittedMinMaxScaler, MinMaxScaler};
 pub use normalizer::{FittedNormalizer, Norm, Normalizer};
 pub use robust::{FittedMaxAbsScaler, FittedRobustScaler, MaxAbsScaler, RobustScaler};
 pub use standard::{FittedStandardScaler, StandardScaler};
+
+pub(crate) use robust::{check_no_inf, check_transform_nan_ok};
 
 use ndarray::Array1;
 

@@ -1,0 +1,21 @@
+//! Outlier detection.
+//!
+//! - [`OutlierClipper`] → [`FittedOutlierClipper`]: per-feature bounds from
+//!   Tukey's IQR fences or a z-score rule; clips values into them or flags
+//!   the rows outside them (−1 = outlier, +1 = inlier, scikit-learn's
+//!   convention for outlier detectors).
+//!
+//! # Example
+//! ```
+//! use oxilearn::prelude::*;
+//! use oxilearn::outlier::OutlierClipper;
+//!
+//! let x = array![[10.0, 1.0], [11.0, 1.5], [12.0, 1.2], [11.5, 90.0], [10.5, 1.1]];
+//! let flags = OutlierClipper::new().fit(x.view())?.predict(x.view())?;
+//! assert_eq!(flags.to_vec(), [1, 1, 1, -1, 1]);
+//! # Ok::<(), oxilearn::Error>(())
+//! ```
+
+mod clipper;
+
+pub use clipper::{FittedOutlierClipper, OutlierClipper, OutlierRule};
