@@ -75,9 +75,11 @@ fn main() -> oxilearn::Result<()> {
     let x_test = scaler.transform(x_test.view())?;
 
     // 5. Outliers of the measurements (Tukey's fences on the training rows).
-    let clipper = OutlierClipper::new().fit(x_train.view())?;
+    // Only the measurements: one-hot columns of rare categories are not outliers.
+    let measurements = x_train.slice(s![.., ..num.len()]);
+    let clipper = OutlierClipper::new().fit(measurements)?;
     let flagged = clipper
-        .predict(x_train.view())?
+        .predict(measurements)?
         .iter()
         .filter(|&&p| p == -1)
         .count();
