@@ -4,7 +4,10 @@
 //! standard error says what to fix), 2 for a usage error (unknown flag,
 //! missing argument).
 
+pub mod data;
+pub mod fit;
 pub mod inspect;
+pub mod predict;
 pub mod serve;
 
 use std::process::ExitCode;
@@ -47,6 +50,10 @@ pub enum LogFormat {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Fit a model on a CSV or .npy file and save it as a model file.
+    Fit(fit::FitArgs),
+    /// Predict with a model file on a CSV or .npy file; write CSV.
+    Predict(predict::PredictArgs),
     /// Show a model file's metadata (kind, features, classes, hyperparameters, tensors).
     Inspect(inspect::InspectArgs),
     /// Serve a model repository over the Open Inference Protocol v2 (REST).
@@ -82,6 +89,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format, &cli.log);
     let result = match cli.command {
+        Command::Fit(a) => fit::run(a),
+        Command::Predict(a) => predict::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Serve(a) => serve::run(a),
     };

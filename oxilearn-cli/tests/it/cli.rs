@@ -61,3 +61,222 @@ fn bad_files_and_bad_usage_have_distinct_exit_codes() {
         assert!(help.contains(cmd), "{help}");
     }
 }
+
+/// Iris as CSV with species names (raw features), in `dir`.
+fn iris_csv(dir: &std::path::Path) -> std::path::PathBuf {
+    let d = oxilearn::datasets::iris();
+    let mut s = String::from("species,sepal_length,sepal_width,petal_length,petal_width\n");
+    for (row, &t) in d.records.rows().into_iter().zip(&d.targets) {
+        s.push_str(&d.target_names[t]);
+        for v in row {
+            s.push_str(&format!(",{v}"));
+        }
+        s.push('\n');
+    }
+    let p = dir.join("iris.csv");
+    std::fs::write(&p, s).unwrap();
+    p
+}
+
+#[test]
+fn fit_then_predict_round_trip_matches_the_library() {
+    let dir = TempDir::new("fit");
+    let csv = iris_csv(dir.path());
+    let model = dir.path().join("models/iris/1/model.safetensors");
+    let out = oxilearn(&[
+        "fit",
+        "svc",
+        "--data",
+        csv.to_str().unwrap(),
+        "--target",
+        "species",
+        "--set",
+        "C=10",
+        "--set",
+        "probability=true",
+        "--meta",
+        "tag=v1",
+        "-o",
+        model.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("fitted Svc on 150 rows × 4 features"), "{err}");
+    let meta = oxilearn::persist::inspect(&model).unwrap();
+    assert_eq!(meta.kind, "Svc");
+    assert_eq!(meta.user["tag"], "v1");
+    assert_eq!(meta.user["training_rows"], "150");
+    assert_eq!(meta.user["target"], "species");
+
+    // predict: columns are matched by name (the target column is ignored)
+    let preds = dir.path().join("pred.csv");
+    let out = oxilearn(&[
+        "predict",
+        "-m",
+        model.to_str().unwrap(),
+        "-d",
+        csv.to_str().unwrap(),
+        "--proba",
+        "-o",
+        preds.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&preds).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "prediction,proba_setosa,proba_versicolor,proba_virginica"
+    );
+    let d = oxilearn::datasets::iris();
+    let names = d.targets.mapv(|t| d.target_names[t].clone());
+    let lib = oxilearn::prelude::Svc::new()
+        .c(10.0)
+        .probability(true)
+        .fit(d.records.view(), names.view())
+        .unwrap();
+    let want = lib.predict(d.records.view()).unwrap();
+    let proba = lib.predict_proba(d.records.view()).unwrap();
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 150);
+    for (i, row) in rows.iter().enumerate() {
+        let cells: Vec<&str> = row.split(',').collect();
+        assert_eq!(cells[0], want[i]);
+        for k in 0..3 {
+            assert_eq!(cells[1 + k].parse::<f64>().unwrap(), proba[[i, k]]);
+        }
+    }
+}
+
+#[test]
+fn fit_from_a_config_file_and_npy_data() {
+    let dir = TempDir::new("fit-config");
+    let (x, y) = diabetes();
+    oxilearn::data::write_npy(dir.path().join("x.npy"), x.view()).unwrap();
+    oxilearn::data::write_npy(dir.path().join("y.npy"), y.view()).unwrap();
+    let cfg = dir.path().join("fit.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "model = \"ridge\"\ndata = \"{d}/x.npy\"\nlabels = \"{d}/y.npy\"\nout = \"{d}/ridge.safetensors\"\n\
+             [params]\nalpha = 10\n[metadata]\nowner = \"tests\"\n",
+            d = dir.path().display()
+        ),
+    )
+    .unwrap();
+    let out = oxilearn(&["fit", "--config", cfg.to_str().unwrap(), "--quiet"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = dir.path().join("ridge.safetensors");
+    let back =
+        <oxilearn::linear::FittedRidge<f64> as oxilearn::persist::Persist>::load(&path).unwrap();
+    let want = ridge_diabetes(10.0);
+    assert_eq!(back.coef(), want.coef());
+    assert_eq!(
+        oxilearn::persist::inspect(&path).unwrap().user["owner"],
+        "tests"
+    );
+    // predict on .npy to standard output
+    let out = oxilearn(&[
+        "predict",
+        "-m",
+        path.to_str().unwrap(),
+        "-d",
+        dir.path().join("x.npy").to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let got: Vec<f64> = text.lines().skip(1).map(|l| l.parse().unwrap()).collect();
+    assert_eq!(got, want.predict(x.view()).unwrap().to_vec());
+}
+
+#[test]
+fn fit_and_predict_errors_say_what_to_fix() {
+    let dir = TempDir::new("fit-errors");
+    let csv = iris_csv(dir.path());
+    let m = dir.path().join("m.safetensors");
+    let run = |args: &[&str]| {
+        let out = oxilearn(args);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&[
+        "fit",
+        "svc",
+        "-d",
+        csv.to_str().unwrap(),
+        "-t",
+        "species",
+        "--set",
+        "gama=0.1",
+        "-o",
+        m.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("gama"), "{err}");
+    let (code, err) = run(&[
+        "fit",
+        "ridge",
+        "-d",
+        csv.to_str().unwrap(),
+        "-t",
+        "species",
+        "-o",
+        m.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("holds strings"), "{err}");
+    let (code, err) = run(&[
+        "fit",
+        "svc",
+        "-d",
+        csv.to_str().unwrap(),
+        "-t",
+        "colour",
+        "-o",
+        m.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no column `colour`"), "{err}");
+    let (code, err) = run(&[
+        "fit",
+        "-d",
+        csv.to_str().unwrap(),
+        "-o",
+        m.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("which estimator"), "{err}");
+    let (code, _) = run(&["fit", "forest", "-d", "x.csv"]);
+    assert_eq!(code, Some(2));
+    assert!(!m.exists(), "nothing is written on failure");
+    // predicting with a model on data of the wrong width
+    put(dir.path(), "d", 1, &ridge_diabetes(1.0));
+    let model = dir.path().join("d/1/model.safetensors");
+    let (code, err) = run(&[
+        "predict",
+        "-m",
+        model.to_str().unwrap(),
+        "-d",
+        csv.to_str().unwrap(),
+        "-t",
+        "species",
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("has 4 feature columns but the model takes 10"),
+        "{err}"
+    );
+}
