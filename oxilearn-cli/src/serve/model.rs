@@ -310,31 +310,47 @@ impl NetPool {
         }
     }
 
-    /// Output size of the last linear layer, when the network has one.
-    fn classes(&self) -> Option<usize> {
-        use oxilearn::nn::Layer;
-        self.proto.layers().iter().rev().find_map(|(_, l)| match l {
-            Layer::Linear(l) => Some(l.out_features()),
-            _ => None,
-        })
+    /// The output shape for a batch of one input of `shape` (without the
+    /// batch dimension), when every layer takes what the previous one gives.
+    fn output_for(&self, shape: &[usize]) -> Option<Vec<usize>> {
+        let mut cur: Vec<usize> = std::iter::once(1).chain(shape.iter().copied()).collect();
+        for (_, layer) in self.proto.layers() {
+            cur = layer.output_shape(&cur).ok()?;
+        }
+        Some(cur)
     }
 
-    /// The input shape: `[-1, in_features]` for a network that starts with a
-    /// linear layer; `[-1, c, s, s]` for one that starts with a convolution,
-    /// `s` the smallest square image size whose flattened features match the
-    /// first linear layer (e.g. 28 for LeNet-5 on MNIST); `-1` where the
-    /// layers do not determine a size.
+    /// The shape of one input: recorded in the file, or found from the
+    /// first layer — `[in_features]` for a linear layer, `[c, s, s]` for a
+    /// convolution with `s` the smallest square size the layers take (e.g.
+    /// 28 for LeNet-5 on MNIST).
+    fn sample_shape(&self) -> Option<Vec<usize>> {
+        use oxilearn::nn::{Conv2d, Linear};
+        if let Some(s) = self.proto.input_shape() {
+            return Some(s.to_vec());
+        }
+        let first = self.proto.layers().first()?.1.as_any();
+        if let Some(l) = first.downcast_ref::<Linear>() {
+            return Some(vec![l.in_features()]);
+        }
+        let c = first.downcast_ref::<Conv2d>()?.in_channels();
+        (1..=1024)
+            .map(|s| vec![c, s, s])
+            .find(|shape| self.output_for(shape).is_some())
+    }
+
+    /// Outputs per input (the size of the last dimension of the output).
+    fn classes(&self) -> Option<usize> {
+        self.output_for(&self.sample_shape()?)?.last().copied()
+    }
+
+    /// The input shape with `-1` for the batch (and for sizes not known).
     fn input_shape(&self) -> Vec<i64> {
-        use oxilearn::nn::Layer;
-        let layers = self.proto.layers();
-        match layers.first().map(|(_, l)| l) {
-            Some(Layer::Linear(l)) => vec![-1, l.in_features() as i64],
-            Some(Layer::Conv2d(c)) => {
-                let side = (1..=1024).find(|&s| spatial_fits(layers, c.in_channels(), s));
-                let side = side.map_or(-1, |s| s as i64);
-                vec![-1, c.in_channels() as i64, side, side]
-            }
-            _ => vec![-1, -1, -1, -1],
+        match self.sample_shape() {
+            Some(s) => std::iter::once(-1)
+                .chain(s.iter().map(|&d| d as i64))
+                .collect(),
+            None => vec![-1, -1, -1, -1],
         }
     }
 
@@ -379,33 +395,6 @@ fn forward_batches(
         start = end;
     }
     Ok(out.unwrap_or_else(|| Array2::zeros((0, 0))))
-}
-
-/// Whether an `s × s` image with `c` channels flows through the convolution
-/// and pooling layers into exactly the features the first linear layer takes.
-fn spatial_fits(layers: &[(String, oxilearn::nn::Layer)], c: usize, s: usize) -> bool {
-    use oxilearn::nn::Layer;
-    let (mut c, mut h, mut w) = (c, s, s);
-    for (_, layer) in layers {
-        match layer {
-            Layer::Conv2d(conv) => match conv.output_size(h, w) {
-                Some((oh, ow)) if oh > 0 && ow > 0 => (c, h, w) = (conv.out_channels(), oh, ow),
-                _ => return false,
-            },
-            Layer::MaxPool2d(p) => {
-                if h < p.kernel() || w < p.kernel() {
-                    return false;
-                }
-                h = (h - p.kernel()) / p.stride() + 1;
-                w = (w - p.kernel()) / p.stride() + 1;
-            }
-            Layer::Linear(l) => return l.in_features() == c * h * w,
-            Layer::ReLU(_) | Layer::Flatten(_) | Layer::Dropout(_) => {}
-            #[allow(unreachable_patterns)] // layers added later: size unknown
-            _ => return false,
-        }
-    }
-    false
 }
 
 fn network_outputs(

@@ -103,7 +103,7 @@ pub fn ridge_diabetes(alpha: f64) -> oxilearn::linear::FittedRidge<f64> {
 }
 
 pub fn lenet() -> oxilearn::nn::Sequential {
-    LeNet5::digits().seed(3).build()
+    LeNet5::digits().seed(3).build().unwrap()
 }
 
 /// The first `n` rows of `x`, row-major.
