@@ -149,6 +149,17 @@ pub enum Error {
         /// Where (e.g. `"line 7, column \"island\""`).
         location: String,
     },
+    /// A class has fewer samples than the operation needs (e.g. fewer members
+    /// than `n_splits` for stratified cross-validation).
+    #[error("class {class} has {count} member(s); at least {needed} are needed")]
+    ClassTooSmall {
+        /// The class label, as text.
+        class: String,
+        /// Its number of samples.
+        count: usize,
+        /// How many are needed.
+        needed: usize,
+    },
 }
 
 impl Error {

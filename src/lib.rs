@@ -51,6 +51,7 @@ pub mod linalg;
 pub mod linear;
 pub mod logistic;
 pub mod metrics;
+pub mod model_selection;
 pub mod nn;
 pub mod outlier;
 pub mod persist;

@@ -28,6 +28,7 @@ mod logistic_api;
 mod logistic_common;
 mod logistic_reference;
 mod metrics_reference;
+mod model_selection_split;
 mod nn_gradcheck;
 mod nn_kit;
 mod nn_torch;
