@@ -401,8 +401,10 @@ impl StratifiedKFold {
         let mut rng = seed.map(rng);
         let mut assign = vec![0; n];
         for class in 0..counts.len() {
-            let mut folds: Vec<usize> = (0..k)
-                .flat_map(|f| std::iter::repeat_n(f, allocation[f][class]))
+            let mut folds: Vec<usize> = allocation
+                .iter()
+                .enumerate()
+                .flat_map(|(f, per_class)| std::iter::repeat_n(f, per_class[class]))
                 .collect();
             if let Some(r) = rng.as_mut() {
                 folds.shuffle(r);
