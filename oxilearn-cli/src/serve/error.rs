@@ -66,7 +66,10 @@ impl ApiError {
             E::ShapeMismatch { .. }
             | E::NonFinite { .. }
             | E::EmptyInput { .. }
-            | E::InvalidParameter { .. } => Self::unprocessable(e.to_string()),
+            | E::InvalidParameter { .. }
+            | E::ColumnType { .. }
+            | E::MissingValue { .. }
+            | E::UnknownCategory { .. } => Self::unprocessable(e.to_string()),
             _ => Self::internal(format!("model failed: {e}")),
         }
     }

@@ -10,7 +10,10 @@
 //! | outlier detector              | `[-1, n_features]` FP64    | `predict` INT64 (±1), `decision_function`, `score_samples`     |
 //! | transformer (scaler …)        | `[-1, n_features]` FP64    | `transform` FP64 `[-1, n_out]`                                 |
 //! | network (`Sequential`)        | `[-1, c, h, w]` FP32       | `predict` INT64 `[-1]`, `predict_proba` FP32, `logits` FP32 `[-1, k]` |
+//! | pipeline                      | its first step's input     | its final step's outputs (as above)                            |
 //!
+//! Files are loaded by the library's registry (`oxilearn::compose`), so a
+//! kind the library learns to load is servable with no change here.
 //! Which optional outputs a model has (`predict_proba` needs an SVC fitted
 //! with probabilities …) is found once at load by running each on one row,
 //! so the metadata lists exactly what `infer` can answer. Any numeric input

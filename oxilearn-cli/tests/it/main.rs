@@ -4,6 +4,7 @@
 mod binary;
 mod cli;
 mod common;
+mod compose;
 mod endpoints;
 mod errors;
 mod lifecycle;
