@@ -22,17 +22,29 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// An array does not have the shape the operation needs.
-    #[error("shape mismatch for {what}: expected {expected:?}, got {got:?}")]
+    ///
+    /// Displayed as `shape mismatch for x (…): expected [_, 3], got [5, 4]`,
+    /// where `_` is a dimension that may be anything ([`Error::ANY_DIM`]).
+    #[error(
+        "shape mismatch for {what}: expected {}, got {}",
+        Shape(expected),
+        Shape(got)
+    )]
     ShapeMismatch {
-        /// Which input (e.g. `"y"`, `"x features"`).
+        /// Which input, named as the caller passed it (e.g. `"y"`,
+        /// `"x (feature count the model was fitted with)"`).
         what: &'static str,
-        /// The expected shape (a dimension that may be anything is `usize::MAX`).
+        /// The expected shape; a dimension that may be anything is
+        /// [`Error::ANY_DIM`] (printed `_`).
         expected: Vec<usize>,
         /// The shape that was given.
         got: Vec<usize>,
     },
     /// An input holds NaN or ±inf.
-    #[error("non-finite value in {what} at index {index:?}")]
+    #[error(
+        "non-finite value (NaN or infinity) in {what} at index {}",
+        Shape(index)
+    )]
     NonFinite {
         /// Which input.
         what: &'static str,
@@ -115,7 +127,9 @@ pub enum Error {
         reason: String,
     },
     /// Iterations did not converge and the caller asked for strict convergence.
-    #[error("did not converge in {n_iter} iterations")]
+    #[error(
+        "did not converge (iterations performed: {n_iter}); raise max_iter, loosen tol or scale the features"
+    )]
     NotConverged {
         /// Iterations performed.
         n_iter: usize,
@@ -163,6 +177,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// The wildcard dimension of [`Error::ShapeMismatch::expected`]: any
+    /// length fits there. Displayed as `_`.
+    ///
+    /// # Example
+    /// ```
+    /// use oxilearn::Error;
+    /// let e = Error::ShapeMismatch { what: "x", expected: vec![Error::ANY_DIM, 3], got: vec![5, 4] };
+    /// assert_eq!(e.to_string(), "shape mismatch for x: expected [_, 3], got [5, 4]");
+    /// ```
+    pub const ANY_DIM: usize = usize::MAX;
+
     /// An [`Error::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
@@ -192,5 +217,25 @@ impl Error {
 impl From<std::io::Error> for Error {
     fn from(source: std::io::Error) -> Self {
         Error::Io { path: None, source }
+    }
+}
+
+/// A shape or multi-index as `[2, _, 3]` ([`Error::ANY_DIM`] as `_`).
+struct Shape<'a>(&'a [usize]);
+
+impl std::fmt::Display for Shape<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[")?;
+        for (i, &d) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            if d == Error::ANY_DIM {
+                f.write_str("_")?;
+            } else {
+                write!(f, "{d}")?;
+            }
+        }
+        f.write_str("]")
     }
 }

@@ -238,6 +238,34 @@ fn normal_leaf<F: Float>(
     }
 }
 
+/// After `X` and `y` were found finite: `Err(NumericalFailure)` when their
+/// moments (`XᵀX`, `Xᵀy`, the means) overflowed the float range anyway —
+/// values near the type's largest magnitude (e.g. `1e300` in `f64`, `1e30`
+/// in `f32`), whose squares are infinite. The message names the cause and the
+/// cure (scale the features / targets) instead of an internal matrix.
+pub(crate) fn check_moments_finite<F: Float>(
+    a: ArrayView2<'_, F>,
+    b: ArrayView2<'_, F>,
+    x_offset: ArrayView1<'_, F>,
+    y_offset: ArrayView1<'_, F>,
+) -> Result<()> {
+    let x_ok = a.iter().chain(x_offset.iter()).all(|v| v.is_finite());
+    let y_ok = b.iter().chain(y_offset.iter()).all(|v| v.is_finite());
+    if x_ok && y_ok {
+        return Ok(());
+    }
+    let culprit = if x_ok { "y" } else { "x" };
+    Err(Error::NumericalFailure {
+        operation: "normal equations (XᵀX, Xᵀy)",
+        reason: format!(
+            "overflow: the squares or products of the values in {culprit} exceed the float \
+             range (largest about {:e}); scale them first (e.g. StandardScaler on x, or divide \
+             y by a constant)",
+            F::max_value().to_f64_exact()
+        ),
+    })
+}
+
 /// Deterministic pseudo-random probe vectors with entries uniform in
 /// `[-1, 1)` (splitmix64 bits), `d × count`. Continuous values, not ±1: a
 /// ±1 probe is exactly orthogonal to the null vector `eᵢ − eⱼ` of a

@@ -5,8 +5,8 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
 
 use super::normal::{
-    CholOutcome, Normal, add_diag, centred_scaled, cholesky_checked, gram_svd_filtered, intercepts,
-    normal_equations, svd_filtered, weighted_mean,
+    CholOutcome, Normal, add_diag, centred_scaled, check_moments_finite, cholesky_checked,
+    gram_svd_filtered, intercepts, normal_equations, svd_filtered, weighted_mean,
 };
 use super::ridge::RidgeSolver;
 use crate::error::{Error, Result};
@@ -66,12 +66,19 @@ fn finish<F: Float>(sol_dk: Array2<F>, xo: &Array1<F>, yo: &Array1<F>, rank: usi
 }
 
 /// The normal equations of the design, with `Err(NonFinite)` (first
-/// offending entry) when `x` holds a NaN or an infinity.
+/// offending entry) when `x` holds a NaN or an infinity, and
+/// `Err(NumericalFailure)` when finite values overflowed them.
 fn checked_normal_equations<F: Float>(design: Design<'_, F>) -> Result<Normal<F>> {
     let normal = normal_equations(design.x, design.y, design.w, design.fit_intercept);
     if !normal.x_finite {
         check_records(design.x)?;
     }
+    check_moments_finite(
+        normal.a.view(),
+        normal.b.view(),
+        normal.x_offset.view(),
+        normal.y_offset.view(),
+    )?;
     Ok(normal)
 }
 
@@ -99,6 +106,12 @@ fn gram_cut<F: Float>(lambda: ArrayView1<'_, F>) -> F {
 
 /// Ordinary least squares from accumulated normal equations.
 pub(crate) fn ols_from_normal<F: Float>(normal: &Normal<F>) -> Result<Solved<F>> {
+    check_moments_finite(
+        normal.a.view(),
+        normal.b.view(),
+        normal.x_offset.view(),
+        normal.y_offset.view(),
+    )?;
     if let CholOutcome::Solved(sol) = cholesky_checked(normal.a.view(), normal.b.view())? {
         let d = normal.a.nrows();
         return Ok(finish(sol, &normal.x_offset, &normal.y_offset, d));
@@ -218,6 +231,12 @@ pub(crate) fn ridge_from_normal<F: Float>(
     alphas: &[F],
     solver: RidgeSolver,
 ) -> Result<(Solved<F>, RidgeRun)> {
+    check_moments_finite(
+        normal.a.view(),
+        normal.b.view(),
+        normal.x_offset.view(),
+        normal.y_offset.view(),
+    )?;
     let d = normal.a.nrows();
     if solver != RidgeSolver::Svd {
         match cholesky_per_alpha(normal.a.view(), normal.b.view(), alphas) {

@@ -4,7 +4,7 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
 use super::LinearRegression;
-use super::normal::{Normal, normal_equations};
+use super::normal::{Normal, check_moments_finite, normal_equations};
 use super::ols::FittedLinearRegression;
 use super::ridge::{FittedRidge, Ridge};
 use crate::error::{Error, Result};
@@ -184,6 +184,7 @@ impl<F: Float> SufficientStats<F> {
         if !x_finite {
             validation::check_finite2(x, "x")?;
         }
+        check_moments_finite(a.view(), b.view(), x_offset.view(), y_offset.view())?;
         let chunk = Self {
             n_rows: n as u64,
             sum_w,

@@ -20,6 +20,7 @@ mod common;
 mod common_selftest;
 mod data_readers;
 mod data_split;
+mod errors_display;
 mod linear_common;
 mod linear_persist;
 mod linear_properties;
