@@ -15,11 +15,12 @@
 use ndarray::{Array1, Array2, Array4, array};
 use oxilearn::Error;
 use oxilearn::compose::Pipeline;
+use oxilearn::data::CsvReader;
 use oxilearn::linear::{FittedLinearRegression, FittedRidge, LinearRegression, Ridge};
 use oxilearn::logistic::LogisticRegression;
 use oxilearn::nn::LeNet5;
 use oxilearn::persist::{Persist, inspect};
-use oxilearn::preprocessing::StandardScaler;
+use oxilearn::preprocessing::{OneHotEncoder, StandardScaler};
 use oxilearn::svm::Svc;
 
 /// What no message may contain.
@@ -211,6 +212,24 @@ fn cases() -> Vec<(Error, String)> {
             .fit(xc.view(), yc.view())),
         &["iterations performed: 1", "max_iter"],
     );
+    // ColumnType, MissingValue, UnknownCategory: tables read from CSV, named
+    // by file, line and column.
+    let csv = |text: &str, name: &str| {
+        CsvReader::new()
+            .parse(text.as_bytes(), name)
+            .expect("valid CSV")
+    };
+    let train = csv("island,mass\nDream,3.5\nBiscoe,4.1\n", "train.csv");
+    push(err(train.to_matrix()), &["island", "categorical"]);
+    push(
+        err(csv("island,mass\nDream,\nBiscoe,4.1\n", "raw.csv").to_xy("mass")),
+        &["raw.csv", "line 2", "mass"],
+    );
+    let enc = OneHotEncoder::new().fit_table(&train).unwrap();
+    push(
+        err(enc.transform_table(&csv("island,mass\nTorgersen,3.9\n", "new.csv"))),
+        &["Torgersen", "new.csv", "line 2", "island"],
+    );
     out
 }
 
@@ -255,11 +274,14 @@ fn every_variant_is_covered() {
             Error::NumericalFailure { .. } => "NumericalFailure",
             Error::Unsupported { .. } => "Unsupported",
             Error::NotConverged { .. } => "NotConverged",
+            Error::ColumnType { .. } => "ColumnType",
+            Error::MissingValue { .. } => "MissingValue",
+            Error::UnknownCategory { .. } => "UnknownCategory",
             other => panic!("no case in errors_display for a new variant: {other}"),
         };
         seen.insert(name);
     }
-    assert_eq!(seen.len(), 12, "variants with a case: {seen:?}");
+    assert_eq!(seen.len(), 15, "variants with a case: {seen:?}");
 }
 
 #[test]
