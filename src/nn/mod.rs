@@ -43,19 +43,25 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
+mod augment;
 mod buf;
+mod checkpoint;
 mod keras_cnn;
 mod labels;
 mod layers;
 mod lenet;
+mod loader;
 mod loss;
 mod optim;
 mod persist;
 mod pipeline;
 mod resnet;
+mod schedule;
 mod sequential;
 mod train;
 
+pub use augment::Augment;
+pub use checkpoint::Checkpoint;
 pub use keras_cnn::KerasCnn;
 pub use labels::ClassIndex;
 pub use layers::{
@@ -64,8 +70,13 @@ pub use layers::{
     LeakyReLU, Linear, MaxPool2d, Mode, Padding, Param, ReLU, Residual, Sigmoid, Tanh,
 };
 pub use lenet::{LeNet5, LeNetInput};
+pub use loader::{Batch, DataLoader};
 pub use loss::{cross_entropy, cross_entropy_with_grad};
-pub use optim::{Adam, Optimizer, Sgd};
+pub use optim::{Adam, Optimizer, OptimizerState, Sgd, clip_grad_norm};
 pub use resnet::ResNet;
+pub use schedule::{
+    Anneal, CosineAnnealingLr, ExponentialLr, LrScheduler, OneCycleLr, PlateauMode,
+    ReduceLrOnPlateau, SchedulerInterval, StepLr,
+};
 pub use sequential::{Sequential, StepStats, Summary, SummaryRow};
-pub use train::{EpochStats, History, Progress, TrainConfig};
+pub use train::{EarlyStopping, EpochStats, History, Monitor, Progress, TrainConfig};

@@ -1,7 +1,9 @@
-//! Optimizers with PyTorch's update rules: [`Sgd`] and [`Adam`].
+//! Optimizers with PyTorch's update rules: [`Sgd`] and [`Adam`]; gradient
+//! clipping ([`clip_grad_norm`]).
 
 use ndarray::ArrayD;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::Sequential;
 use super::buf::pieces_mut;
@@ -34,6 +36,144 @@ pub trait Optimizer {
     fn learning_rate(&self) -> f64;
     /// Sets the learning rate (for schedules).
     fn set_learning_rate(&mut self, lr: f64);
+    /// The momentum a schedule may cycle (SGD's momentum, Adam's β₁);
+    /// `None` if the optimizer has none. Default: `None`.
+    fn momentum(&self) -> Option<f64> {
+        None
+    }
+    /// Sets that momentum.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if the optimizer has no momentum.
+    fn set_momentum(&mut self, momentum: f64) -> Result<()> {
+        let _ = momentum;
+        Err(Error::invalid("momentum", "this optimizer has no momentum"))
+    }
+    /// Hyperparameters (learning rate included), step count and
+    /// per-parameter tensors, for checkpoints.
+    fn state_dict(&self) -> OptimizerState;
+    /// Restores [`state_dict`](Self::state_dict).
+    ///
+    /// # Errors
+    /// [`Error::Format`] for the state of another optimizer kind or an
+    /// inconsistent state; nothing is changed then.
+    fn load_state_dict(&mut self, state: OptimizerState) -> Result<()>;
+}
+
+/// An optimizer's state as a checkpoint keeps it: its kind, its
+/// hyperparameters and step count (JSON), and its per-parameter tensors
+/// (`"momentum_buffer.<i>"`, `"exp_avg.<i>"` … for parameter `i`).
+///
+/// # Example
+/// ```
+/// use oxilearn::nn::{Adam, Optimizer};
+/// let s = Adam::new(1e-3).state_dict();
+/// assert_eq!(s.kind, "Adam");
+/// assert!(s.tensors.is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptimizerState {
+    /// `"Sgd"` or `"Adam"`.
+    pub kind: String,
+    /// Hyperparameters and counters.
+    pub hyperparameters: serde_json::Value,
+    /// Per-parameter tensors.
+    pub tensors: Vec<(String, ArrayD<f32>)>,
+}
+
+impl OptimizerState {
+    /// Checks the kind; returns the tensors named `<prefix>.<i>` in order.
+    fn take(&self, kind: &str, prefixes: &[&str]) -> Result<Vec<Vec<ArrayD<f32>>>> {
+        if self.kind != kind {
+            return Err(Error::format(
+                "optimizer state",
+                format!("a {}'s state cannot be loaded into a {kind}", self.kind),
+            ));
+        }
+        let mut out = Vec::new();
+        for p in prefixes {
+            let mut v: Vec<(usize, ArrayD<f32>)> = Vec::new();
+            for (name, t) in &self.tensors {
+                if let Some(i) = name
+                    .strip_prefix(p)
+                    .and_then(|r| r.strip_prefix('.'))
+                    .and_then(|i| i.parse::<usize>().ok())
+                {
+                    v.push((i, t.clone()));
+                }
+            }
+            v.sort_by_key(|(i, _)| *i);
+            if v.iter().enumerate().any(|(k, (i, _))| k != *i) {
+                return Err(Error::format(
+                    "optimizer state",
+                    format!("the `{p}` tensors are not numbered 0, 1, …"),
+                ));
+            }
+            out.push(v.into_iter().map(|(_, t)| t).collect());
+        }
+        let total: usize = out.iter().map(Vec::len).sum();
+        if total != self.tensors.len() {
+            return Err(Error::format(
+                "optimizer state",
+                format!("unexpected tensors for a {kind}"),
+            ));
+        }
+        Ok(out)
+    }
+
+    fn hyper<T: for<'de> Deserialize<'de>>(&self) -> Result<T> {
+        serde_json::from_value(self.hyperparameters.clone())
+            .map_err(|e| Error::format("optimizer state", e.to_string()))
+    }
+}
+
+/// Scales every parameter gradient of `net` so that their global 2-norm is
+/// at most `max_norm`, as PyTorch's `torch.nn.utils.clip_grad_norm_`
+/// (`coef = max_norm / (norm + 1e-6)`, applied when below 1); returns the
+/// norm before clipping. The norm is summed in `f64` in parameter order.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] unless `max_norm` is positive and finite.
+///
+/// # Example
+/// ```
+/// use oxilearn::nn::{clip_grad_norm, Linear, Sequential};
+/// let mut net = Sequential::new().push(Linear::new(2, 1, 0)?);
+/// for (_, p) in net.params_mut() {
+///     p.grad_mut().fill(3.0); // weight [1, 2] and bias [1]: norm √27
+/// }
+/// let norm = clip_grad_norm(&mut net, 1.0)?;
+/// assert!((norm - 27f64.sqrt()).abs() < 1e-6);
+/// let clipped: f64 = net.params().iter().flat_map(|(_, p)| p.grad().iter().map(|&g| f64::from(g * g)).collect::<Vec<_>>()).sum();
+/// assert!((clipped.sqrt() - 1.0).abs() < 1e-5);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+pub fn clip_grad_norm(net: &mut Sequential, max_norm: f64) -> Result<f64> {
+    if !(max_norm > 0.0 && max_norm.is_finite()) {
+        return Err(Error::invalid(
+            "max_norm",
+            format!("must be positive and finite, got {max_norm}"),
+        ));
+    }
+    let mut params = net.params_mut();
+    let total = params
+        .iter()
+        .map(|(_, p)| {
+            p.grad()
+                .iter()
+                .map(|&g| f64::from(g) * f64::from(g))
+                .sum::<f64>()
+        })
+        .sum::<f64>()
+        .sqrt();
+    let coef = max_norm / (total + 1e-6);
+    if coef < 1.0 {
+        let c = coef as f32;
+        for (_, p) in params.iter_mut() {
+            p.grad_mut().mapv_inplace(|g| g * c);
+        }
+    }
+    Ok(total)
 }
 
 fn check_state(state: &mut Vec<ArrayD<f32>>, shapes: &[Vec<usize>]) -> Result<bool> {
@@ -229,6 +369,68 @@ impl Optimizer for Sgd {
     fn set_learning_rate(&mut self, lr: f64) {
         self.lr = lr;
     }
+
+    fn momentum(&self) -> Option<f64> {
+        Some(self.momentum)
+    }
+
+    fn set_momentum(&mut self, momentum: f64) -> Result<()> {
+        self.momentum = momentum;
+        Ok(())
+    }
+
+    fn state_dict(&self) -> OptimizerState {
+        OptimizerState {
+            kind: "Sgd".into(),
+            hyperparameters: serde_json::to_value(SgdHyper {
+                lr: self.lr,
+                momentum: self.momentum,
+                dampening: self.dampening,
+                nesterov: self.nesterov,
+                weight_decay: self.weight_decay,
+            })
+            .expect("hyperparameters serialise"),
+            tensors: self
+                .buffers
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (format!("momentum_buffer.{i}"), b.clone()))
+                .collect(),
+        }
+    }
+
+    fn load_state_dict(&mut self, state: OptimizerState) -> Result<()> {
+        let mut t = state.take("Sgd", &["momentum_buffer"])?;
+        let h: SgdHyper = state.hyper()?;
+        *self = Sgd {
+            lr: h.lr,
+            momentum: h.momentum,
+            dampening: h.dampening,
+            nesterov: h.nesterov,
+            weight_decay: h.weight_decay,
+            buffers: t.remove(0),
+        };
+        Ok(())
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct SgdHyper {
+    lr: f64,
+    momentum: f64,
+    dampening: f64,
+    nesterov: bool,
+    weight_decay: f64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AdamHyper {
+    lr: f64,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    weight_decay: f64,
+    step: u64,
 }
 
 /// Adam, as `torch.optim.Adam` (weight decay as an L2 term added to the
@@ -348,5 +550,65 @@ impl Optimizer for Adam {
 
     fn set_learning_rate(&mut self, lr: f64) {
         self.lr = lr;
+    }
+
+    fn momentum(&self) -> Option<f64> {
+        Some(self.beta1)
+    }
+
+    fn set_momentum(&mut self, momentum: f64) -> Result<()> {
+        self.beta1 = momentum;
+        Ok(())
+    }
+
+    fn state_dict(&self) -> OptimizerState {
+        let mut tensors: Vec<(String, ArrayD<f32>)> = self
+            .m
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (format!("exp_avg.{i}"), b.clone()))
+            .collect();
+        tensors.extend(
+            self.v
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (format!("exp_avg_sq.{i}"), b.clone())),
+        );
+        OptimizerState {
+            kind: "Adam".into(),
+            hyperparameters: serde_json::to_value(AdamHyper {
+                lr: self.lr,
+                beta1: self.beta1,
+                beta2: self.beta2,
+                eps: self.eps,
+                weight_decay: self.weight_decay,
+                step: self.t,
+            })
+            .expect("hyperparameters serialise"),
+            tensors,
+        }
+    }
+
+    fn load_state_dict(&mut self, state: OptimizerState) -> Result<()> {
+        let mut t = state.take("Adam", &["exp_avg", "exp_avg_sq"])?;
+        let h: AdamHyper = state.hyper()?;
+        let (m, v) = (t.remove(0), t.remove(0));
+        if m.len() != v.len() || m.iter().zip(&v).any(|(a, b)| a.shape() != b.shape()) {
+            return Err(Error::format(
+                "optimizer state",
+                "exp_avg and exp_avg_sq do not match",
+            ));
+        }
+        *self = Adam {
+            lr: h.lr,
+            beta1: h.beta1,
+            beta2: h.beta2,
+            eps: h.eps,
+            weight_decay: h.weight_decay,
+            t: h.step,
+            m,
+            v,
+        };
+        Ok(())
     }
 }

@@ -75,7 +75,6 @@ pub struct Sequential {
     /// The shape of one input (without the batch dimension), once known.
     input_shape: Option<Vec<usize>>,
     loss_grad: Buf,
-    batch: Buf,
     targets: Vec<usize>,
 }
 
@@ -686,27 +685,6 @@ impl Sequential {
         let stats = self.compute_gradients(x, targets)?;
         optimizer.step(self)?;
         Ok(stats)
-    }
-
-    /// The images `indices` of `x` (`image_shape` each) gathered into the
-    /// reused batch buffer, as a batch view.
-    pub(crate) fn gather(&mut self, x: &[f32], image_shape: &[usize], indices: &[usize]) -> Buf {
-        let img: usize = image_shape.iter().product();
-        let mut shape = vec![indices.len()];
-        shape.extend_from_slice(image_shape);
-        let mut batch = std::mem::take(&mut self.batch);
-        {
-            let dst = batch.reshape(&shape);
-            for (d, &i) in dst.chunks_mut(img.max(1)).zip(indices) {
-                d.copy_from_slice(&x[i * img..(i + 1) * img]);
-            }
-        }
-        batch
-    }
-
-    /// Returns a batch buffer from [`gather`](Self::gather) for reuse.
-    pub(crate) fn recycle(&mut self, batch: Buf) {
-        self.batch = batch;
     }
 
     /// A table of the layers (name, type, output shape, parameters), like

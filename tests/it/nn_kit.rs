@@ -1,8 +1,10 @@
 //! The layers added after LeNet (batch norm, average pooling, activations,
-//! `same` padding, residual blocks) and a whole ResNet-8 against PyTorch.
+//! `same` padding, residual blocks), a whole ResNet-8, gradient clipping and
+//! the learning-rate schedules against PyTorch.
 //!
-//! The fixtures `tests/data/nn_kit_layers_torch.safetensors` and
-//! `tests/data/nn_resnet8_torch.safetensors` are written by
+//! The fixtures `tests/data/nn_kit_layers_torch.safetensors`,
+//! `tests/data/nn_resnet8_torch.safetensors` and
+//! `tests/data/nn_sched_torch.safetensors` are written by
 //! `tests/data/make_nn_kit_fixtures.py` (PyTorch 2.15, CPU, float32): each
 //! test names the function of that script that made its values, and quotes
 //! the lines that matter.
@@ -11,9 +13,10 @@ use std::collections::HashMap;
 
 use ndarray::{Array1, Array4, ArrayD, IxDyn};
 use oxilearn::nn::{
-    AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, BatchNormConfig, Conv2d, Conv2dConfig,
-    Gelu, GeluApproximation, Layer, LeakyReLU, Mode, Padding, ResNet, Sequential, Sigmoid, Tanh,
-    cross_entropy_with_grad,
+    Adam, AdaptiveAvgPool2d, Anneal, AvgPool2d, BatchNorm1d, BatchNorm2d, BatchNormConfig, Conv2d,
+    Conv2dConfig, CosineAnnealingLr, ExponentialLr, Gelu, GeluApproximation, Layer, LeakyReLU,
+    Linear, LrScheduler, Mode, OneCycleLr, Optimizer, Padding, PlateauMode, ReduceLrOnPlateau,
+    ResNet, Sequential, Sgd, Sigmoid, StepLr, Tanh, clip_grad_norm, cross_entropy_with_grad,
 };
 use oxilearn::persist::Persist;
 use safetensors::tensor::{Dtype, SafeTensors};
@@ -35,6 +38,7 @@ fn read(path: &str) -> HashMap<String, ArrayD<f32>> {
                     .chunks_exact(8)
                     .map(|b| i64::from_le_bytes(b.try_into().unwrap()) as f32)
                     .collect(),
+                Dtype::F64 => panic!("read f64 tensors with read64"),
                 d => panic!("unexpected dtype {d:?}"),
             };
             (
@@ -365,4 +369,153 @@ fn crafted_sequential_files_are_format_errors() {
     file.push_f32("bn1.running_var", rv);
     let e = Sequential::from_model_file(file).unwrap_err();
     assert!(e.to_string().contains("negative variance"), "{e}");
+}
+
+/// The `F64` tensors of a fixture (learning-rate sequences).
+fn read64(path: &str) -> HashMap<String, Vec<f64>> {
+    let bytes = std::fs::read(format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    st.tensors()
+        .into_iter()
+        .filter(|(_, v)| v.dtype() == Dtype::F64)
+        .map(|(name, v)| {
+            let data = v
+                .data()
+                .chunks_exact(8)
+                .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+                .collect();
+            (name, data)
+        })
+        .collect()
+}
+
+/// Runs a schedule as `sched_fixtures()`'s `run` does (read the learning
+/// rate and momentum, `opt.step()`, `sched.step()`) and compares the
+/// sequences with PyTorch's.
+fn check_schedule(
+    f: &HashMap<String, Vec<f64>>,
+    name: &str,
+    opt: &mut dyn Optimizer,
+    sched: &mut dyn LrScheduler,
+    metrics: Option<&[f64]>,
+) {
+    let (want_lr, want_m) = (&f[&format!("{name}.lr")], &f[&format!("{name}.momentum")]);
+    sched.start(opt).unwrap();
+    for i in 0..want_lr.len() {
+        let (lr, m) = (opt.learning_rate(), opt.momentum().unwrap());
+        assert!(
+            (lr - want_lr[i]).abs() <= 1e-12 * want_lr[i].abs(),
+            "{name} lr[{i}]: ours {lr} vs PyTorch {}",
+            want_lr[i]
+        );
+        assert!(
+            (m - want_m[i]).abs() <= 1e-12,
+            "{name} momentum[{i}]: ours {m} vs PyTorch {}",
+            want_m[i]
+        );
+        sched.step(opt, metrics.map(|m| m[i])).unwrap();
+    }
+}
+
+/// `sched_fixtures()`: with `SGD(lr=0.1, momentum=0.9)` (`Adam(lr=1e-3)`
+/// for the three-phase cycle), the learning rates (and momenta) of
+/// `StepLR(step_size=3, gamma=0.5)` and `ExponentialLR(gamma=0.9)` over 12
+/// epochs, `CosineAnnealingLR(T_max=7, eta_min=0.001)` over 30 (past the
+/// first half-period), `OneCycleLR(max_lr=0.5, total_steps=40)`,
+/// `OneCycleLR(max_lr=0.01, total_steps=25, pct_start=0.25,
+/// anneal_strategy="linear", three_phase=True)` (Adam's β₁ cycles) and
+/// `ReduceLROnPlateau(factor=0.5, patience=2, cooldown=1, min_lr=0.02)` on
+/// a fixed metric sequence.
+#[test]
+fn schedules_give_pytorchs_learning_rate_sequences() {
+    let f = read64("nn_sched_torch.safetensors");
+    let sgd = || Sgd::new(0.1).momentum(0.9);
+    check_schedule(
+        &f,
+        "step",
+        &mut sgd(),
+        &mut StepLr::new(3, 0.5).unwrap(),
+        None,
+    );
+    check_schedule(
+        &f,
+        "exp",
+        &mut sgd(),
+        &mut ExponentialLr::new(0.9).unwrap(),
+        None,
+    );
+    check_schedule(
+        &f,
+        "cosine",
+        &mut sgd(),
+        &mut CosineAnnealingLr::new(7, 0.001).unwrap(),
+        None,
+    );
+    check_schedule(
+        &f,
+        "onecycle",
+        &mut sgd(),
+        &mut OneCycleLr::new(0.5, 40).unwrap(),
+        None,
+    );
+    let mut cycle = OneCycleLr::new(0.01, 25)
+        .unwrap()
+        .pct_start(0.25)
+        .unwrap()
+        .anneal(Anneal::Linear)
+        .three_phase(true);
+    check_schedule(&f, "onecycle_adam", &mut Adam::new(1e-3), &mut cycle, None);
+    let metrics = f["plateau.metrics"].clone();
+    let mut plateau = ReduceLrOnPlateau::new(PlateauMode::Min)
+        .factor(0.5)
+        .unwrap()
+        .patience(2)
+        .cooldown(1)
+        .min_lr(0.02);
+    check_schedule(&f, "plateau", &mut sgd(), &mut plateau, Some(&metrics));
+    // One step past a cycle's end is an error, as in PyTorch.
+    let mut opt = sgd();
+    let mut c = OneCycleLr::new(0.1, 2).unwrap();
+    c.start(&mut opt).unwrap();
+    c.step(&mut opt, None).unwrap();
+    c.step(&mut opt, None).unwrap();
+    assert!(c.step(&mut opt, None).is_err());
+    // Stepping before start, a plateau without its metric.
+    assert!(StepLr::new(2, 0.1).unwrap().step(&mut opt, None).is_err());
+    let mut p = ReduceLrOnPlateau::new(PlateauMode::Max);
+    p.start(&mut opt).unwrap();
+    assert!(p.step(&mut opt, None).is_err());
+}
+
+/// `layer_fixtures()`: `torch.nn.utils.clip_grad_norm_(ps, max_norm=1.5)`
+/// on gradients `torch.randn(3, 4)`, `torch.randn(5)`: the total norm it
+/// returns and the clipped gradients.
+#[test]
+fn gradient_clipping_matches_pytorch() {
+    let f = read("nn_kit_layers_torch.safetensors");
+    // Parameters of shapes [3, 4] and [5] (plus an empty [5, 0] weight).
+    let w = f["clip.g0"].clone().into_dimensionality().unwrap();
+    let b = f["clip.g1"].clone().into_dimensionality().unwrap();
+    let mut net = Sequential::new()
+        .push(Linear::from_weights(w, None).unwrap())
+        .push(Linear::from_weights(ndarray::Array2::zeros((5, 0)), Some(b)).unwrap());
+    let grads = [f["clip.g0"].clone(), f["clip.g1"].clone()];
+    for ((_, p), g) in net
+        .params_mut()
+        .into_iter()
+        .filter(|(_, p)| !p.value().is_empty())
+        .zip(&grads)
+    {
+        p.grad_mut().assign(g);
+    }
+    let total = clip_grad_norm(&mut net, 1.5).unwrap();
+    assert!((total - f64::from(f["clip.total"][[0]])).abs() < 1e-6 * total);
+    let ps = net.params();
+    assert_allclose("clipped g0", ps[0].1.grad(), &f["clip.c0"], 1e-7, 1e-6);
+    assert_allclose("clipped g1", ps[2].1.grad(), &f["clip.c1"], 1e-7, 1e-6);
+    // Below the bound nothing changes.
+    let before = net.params()[0].1.grad().clone();
+    assert!(clip_grad_norm(&mut net, 10.0).unwrap() <= 1.5 + 1e-5);
+    assert_eq!(net.params()[0].1.grad(), &before);
+    assert!(clip_grad_norm(&mut net, 0.0).is_err());
 }

@@ -124,7 +124,12 @@ fn wrong_shapes_and_channels_are_shape_mismatch() {
     ));
     let mut opt = Sgd::new(0.1);
     let x = Array4::<f32>::zeros((4, 3, 32, 32));
-    let e = TrainConfig::new().fit(&mut net, &mut opt, x.view(), Array1::zeros(3).view());
+    let e = TrainConfig::new().fit(
+        &mut net,
+        &mut opt,
+        x.view(),
+        Array1::<usize>::zeros(3).view(),
+    );
     assert!(matches!(e, Err(Error::ShapeMismatch { .. })));
     let e = TrainConfig::new().fit(
         &mut net,
@@ -144,12 +149,19 @@ fn wrong_shapes_and_channels_are_shape_mismatch() {
     );
     let mut bad = x.clone();
     bad[[2, 1, 5, 5]] = f32::NAN;
-    let e = TrainConfig::new().fit(&mut net, &mut opt, bad.view(), Array1::zeros(4).view());
+    let e = TrainConfig::new().fit(
+        &mut net,
+        &mut opt,
+        bad.view(),
+        Array1::<usize>::zeros(4).view(),
+    );
     assert!(matches!(e, Err(Error::NonFinite { ref index, .. }) if index == &vec![2, 1, 5, 5]));
-    let e =
-        TrainConfig::new()
-            .batch_size(0)
-            .fit(&mut net, &mut opt, x.view(), Array1::zeros(4).view());
+    let e = TrainConfig::new().batch_size(0).fit(
+        &mut net,
+        &mut opt,
+        x.view(),
+        Array1::<usize>::zeros(4).view(),
+    );
     assert!(matches!(
         e,
         Err(Error::InvalidParameter {
@@ -269,4 +281,178 @@ fn model_file_round_trip_and_errors() {
     ))
     .unwrap();
     assert!(Sequential::from_bytes(&torch).is_err());
+}
+
+fn temp_path(tag: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "oxilearn-nn-{tag}-{}-{:?}.safetensors",
+        std::process::id(),
+        std::thread::current().id()
+    ))
+}
+
+/// A small network with dropout, batch norm and a lazy layer: every kind of
+/// state a checkpoint must carry.
+fn kit_net(seed: u64) -> Sequential {
+    use oxilearn::nn::{BatchNorm2d, Dropout, Flatten, Linear, MaxPool2d, Padding, ReLU};
+    Sequential::new()
+        .seed(seed)
+        .add(
+            "conv1",
+            Conv2d::lazy(6, 3, Conv2dConfig::padding(Padding::Same)).unwrap(),
+        )
+        .add("bn1", BatchNorm2d::new(6).unwrap())
+        .add("relu1", ReLU::new())
+        .add("pool", MaxPool2d::new(2).unwrap())
+        .add("drop", Dropout::unseeded(0.2).unwrap())
+        .add("flatten", Flatten::new())
+        .add("fc", Linear::lazy(10).unwrap())
+        .with_input_shape(&[1, 8, 8])
+        .unwrap()
+}
+
+fn kit_config(epochs: usize, path: &std::path::Path) -> TrainConfig {
+    use oxilearn::nn::{Augment, CosineAnnealingLr};
+    TrainConfig::new()
+        .epochs(epochs)
+        .batch_size(64)
+        .seed(3)
+        .scheduler(CosineAnnealingLr::new(4, 1e-4).unwrap())
+        .clip_grad_norm(2.0)
+        .augment(Augment::new().random_crop(1).horizontal_flip(0.5).unwrap())
+        .checkpoint(path)
+        .resume(true)
+}
+
+/// A run stopped after 2 of 4 epochs and resumed from its checkpoint by a
+/// fresh network and optimizer ends bit-identical to the uninterrupted run
+/// (weights, running statistics, Adam's moments, the schedule, dropout's and
+/// the augmentation's random streams, the history).
+#[test]
+fn training_resumes_bit_identically_from_a_checkpoint() {
+    let d = digits();
+    let (x, y) = (
+        d.x_train.slice(ndarray::s![..400, .., .., ..]),
+        d.y_train.slice(ndarray::s![..400]),
+    );
+    let y8: Array1<u8> = y.mapv(|v| v as u8);
+    let p_full = temp_path("ckpt-full");
+    let p_half = temp_path("ckpt-half");
+    for p in [&p_full, &p_half] {
+        let _ = std::fs::remove_file(p);
+    }
+    let mut full = kit_net(4);
+    let mut opt = Adam::new(3e-3);
+    let h_full = kit_config(4, &p_full)
+        .fit(&mut full, &mut opt, x, y8.view())
+        .unwrap();
+    // Interrupted after two epochs …
+    let mut half = kit_net(4);
+    let mut opt_half = Adam::new(3e-3);
+    let h_half = kit_config(2, &p_half)
+        .fit(&mut half, &mut opt_half, x, y8.view())
+        .unwrap();
+    assert_eq!(h_half.epochs.len(), 2);
+    // … then resumed by a new process: new network (other seed), new optimizer.
+    let mut resumed = kit_net(99);
+    let mut opt2 = Adam::new(3e-3);
+    let h_resumed = kit_config(4, &p_half)
+        .fit(&mut resumed, &mut opt2, x, y8.view())
+        .unwrap();
+    assert_eq!(resumed.state_dict(), full.state_dict());
+    use oxilearn::nn::Optimizer;
+    assert_eq!(opt2.state_dict(), opt.state_dict());
+    assert_eq!(h_resumed.epochs.len(), 4);
+    for (a, b) in h_resumed.epochs.iter().zip(&h_full.epochs) {
+        assert_eq!((a.loss, a.accuracy, a.lr), (b.loss, b.accuracy, b.lr));
+    }
+    // The schedule ran: the rate fell over the epochs.
+    assert!(h_full.epochs[3].lr < h_full.epochs[0].lr);
+    // Resuming a finished run trains no further.
+    let mut again = kit_net(4);
+    let mut opt3 = Adam::new(3e-3);
+    let h = kit_config(4, &p_full)
+        .fit(&mut again, &mut opt3, x, y8.view())
+        .unwrap();
+    assert_eq!(h.epochs.len(), 4);
+    assert_eq!(again.state_dict(), full.state_dict());
+    // Another batch size is another run: refused.
+    let e = kit_config(6, &p_full)
+        .batch_size(32)
+        .fit(&mut kit_net(4), &mut Adam::new(3e-3), x, y8.view())
+        .unwrap_err();
+    assert!(matches!(e, Error::Format { .. }), "{e}");
+    for p in [&p_full, &p_half] {
+        std::fs::remove_file(p).unwrap();
+    }
+}
+
+/// Early stopping on the validation loss stops once it has not improved
+/// for `patience` epochs and gives back the best epoch's weights.
+#[test]
+fn early_stopping_restores_the_best_weights() {
+    use oxilearn::nn::{EarlyStopping, Monitor};
+    let d = digits();
+    let mut net = LeNet5::digits().seed(2).build().unwrap();
+    // A large learning rate: the validation loss soon stops improving.
+    let mut opt = Sgd::new(0.3).momentum(0.9);
+    let h = TrainConfig::new()
+        .epochs(40)
+        .batch_size(32)
+        .early_stopping(EarlyStopping::new(Monitor::ValLoss).patience(2))
+        .fit_with(
+            &mut net,
+            &mut opt,
+            d.x_train.view(),
+            d.y_train.view(),
+            Some((d.x_test.view(), d.y_test.view())),
+            &mut |_| {},
+        )
+        .unwrap();
+    assert!(h.stopped_early, "ran all {} epochs", h.epochs.len());
+    let best = h.best_epoch.unwrap();
+    let best_loss = h.epochs[best - 1].val_loss.unwrap();
+    assert!(h.epochs.iter().all(|e| e.val_loss.unwrap() >= best_loss));
+    assert_eq!(h.epochs.len(), best + 2);
+    let (loss, _) = net.evaluate(d.x_test.view(), d.y_test.view(), 256).unwrap();
+    assert!(
+        (loss - best_loss).abs() < 1e-9,
+        "{loss} vs best {best_loss}"
+    );
+    // A validation metric without validation data is a configuration error.
+    let e = TrainConfig::new()
+        .early_stopping(EarlyStopping::new(Monitor::ValAccuracy))
+        .fit(&mut net, &mut opt, d.x_train.view(), d.y_train.view())
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidParameter { .. }));
+}
+
+/// `u8` labels (as MNIST and CIFAR-10 ship them) train like `usize` ones.
+#[test]
+fn u8_labels_train_like_usize_labels() {
+    let d = digits();
+    let y8: Array1<u8> = d.y_train.mapv(|v| v as u8);
+    let run = |y: &dyn Fn(&mut Sequential, &mut Adam)| {
+        let mut net = LeNet5::digits().seed(1).build().unwrap();
+        let mut opt = Adam::new(1e-3);
+        y(&mut net, &mut opt);
+        net.state_dict()
+    };
+    let cfg = TrainConfig::new().epochs(1).batch_size(100);
+    let a = run(&|n, o| {
+        cfg.fit(n, o, d.x_train.view(), d.y_train.view()).unwrap();
+    });
+    let b = run(&|n, o| {
+        cfg.fit(n, o, d.x_train.view(), y8.view()).unwrap();
+    });
+    assert_eq!(a, b);
+    let neg = Array1::from(vec![-1i64; d.y_train.len()]);
+    let mut net = LeNet5::digits().build().unwrap();
+    let e = cfg
+        .fit(&mut net, &mut Adam::new(1e-3), d.x_train.view(), neg.view())
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidParameter { name: "y", .. }),
+        "{e}"
+    );
 }

@@ -144,17 +144,42 @@ impl DropCore {
         )
     }
 
+    /// The random stream: its key (hex) and position, so that a restored
+    /// layer continues the stream whatever seed it was built with.
     fn extra_state(&self) -> serde_json::Value {
-        serde_json::json!({ "word_pos": self.rng.get_word_pos().to_string() })
+        let seed: String = self
+            .rng
+            .get_seed()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        serde_json::json!({ "seed": seed, "word_pos": self.rng.get_word_pos().to_string() })
     }
 
     fn set_extra_state(&mut self, state: &serde_json::Value) -> Result<()> {
+        let bad = || {
+            Error::format(
+                "dropout state",
+                "expected {\"seed\": \"<64 hex digits>\", \"word_pos\": \"<u128>\"}",
+            )
+        };
         let pos = state
             .get("word_pos")
             .and_then(|v| v.as_str())
             .and_then(|s| s.parse::<u128>().ok())
-            .ok_or_else(|| Error::format("dropout state", "expected {\"word_pos\": \"<u128>\"}"))?;
-        self.rng.set_word_pos(pos);
+            .ok_or_else(bad)?;
+        let hex = state.get("seed").and_then(|v| v.as_str()).ok_or_else(bad)?;
+        if hex.len() != 64 || !hex.is_ascii() {
+            return Err(bad());
+        }
+        let mut seed = [0u8; 32];
+        for (i, b) in seed.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+        }
+        let mut rng = ChaCha8Rng::from_seed(seed);
+        rng.set_word_pos(pos);
+        self.rng = rng;
+        self.seeded = true;
         Ok(())
     }
 }
