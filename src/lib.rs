@@ -44,6 +44,7 @@
 
 #![warn(missing_docs)]
 
+mod class_weight;
 pub mod compose;
 pub mod data;
 pub mod error;
@@ -60,6 +61,7 @@ pub mod svm;
 pub mod traits;
 pub(crate) mod validation;
 
+pub use class_weight::ClassWeight;
 pub use data::datasets;
 pub use error::{Error, Result};
 pub use linalg::Float;

@@ -311,10 +311,10 @@ impl<F: Float, L: Label> FittedEstimator<L> for FittedLogisticRegression<F, L> {
     }
 }
 
-impl<L: Label> Estimator<L> for Svc {
+impl<L: Label> Estimator<L> for Svc<L> {
     fn fit(&self, x: Features<'_>, y: ArrayView1<'_, L>) -> Result<Box<dyn FittedEstimator<L>>> {
         let x = x.to_matrix()?;
-        Ok(boxed(Svc::fit::<f64, L>(self, x.view(), y)?))
+        Ok(boxed(Svc::<L>::fit::<f64>(self, x.view(), y)?))
     }
 
     fn fit_weighted(
@@ -324,7 +324,7 @@ impl<L: Label> Estimator<L> for Svc {
         sample_weight: ArrayView1<'_, f64>,
     ) -> Result<Box<dyn FittedEstimator<L>>> {
         let x = x.to_matrix()?;
-        Ok(boxed(Svc::fit_weighted::<f64, L>(
+        Ok(boxed(Svc::<L>::fit_weighted::<f64>(
             self,
             x.view(),
             y,
@@ -341,7 +341,7 @@ impl<L: Label> Estimator<L> for Svc {
             p("shrinking", h.opts.shrinking),
             p("max_iter", max_iter_text(h.opts.max_iter)),
             p("cache_size", h.opts.cache_size_mb),
-            p("class_weight", format!("{:?}", h.class_weight)),
+            p("class_weight", format!("{:?}", self.get_class_weight())),
             p("probability", h.probability),
             p("seed", h.seed),
             p(

@@ -1,6 +1,5 @@
 //! Hyperparameters and `fit`.
 
-use std::collections::BTreeMap;
 use std::hash::Hash;
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
@@ -9,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::fitted::FittedLogisticRegression;
 use super::loss::Problem;
 use super::{lbfgs, newton};
+pub use crate::class_weight::ClassWeight;
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::traits::Fit;
@@ -59,36 +59,6 @@ pub enum Solver {
     /// centred and scaled coordinates (the same minimiser; far fewer
     /// iterations on raw features).
     Lbfgs,
-}
-
-/// Per-class weights, multiplied into the sample weights.
-///
-/// # Example
-/// ```
-/// use oxilearn::logistic::{ClassWeight, LogisticRegression};
-/// let params = LogisticRegression::new()
-///     .class_weight(ClassWeight::explicit([("spam", 5.0), ("ham", 1.0)]));
-/// assert!(matches!(params.get_class_weight(), ClassWeight::Explicit(_)));
-/// ```
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum ClassWeight<L> {
-    /// Every class weighs 1 (the default).
-    #[default]
-    None,
-    /// `n_samples / (n_classes · count(class))`, as scikit-learn's
-    /// `class_weight="balanced"`; with sample weights, counts are sums of
-    /// sample weights (scikit-learn ≥ 1.6).
-    Balanced,
-    /// An explicit weight per label; labels not listed weigh 1. Every listed
-    /// label must occur in the training targets.
-    Explicit(BTreeMap<L, f64>),
-}
-
-impl<L: Ord> ClassWeight<L> {
-    /// [`ClassWeight::Explicit`] from `(label, weight)` pairs.
-    pub fn explicit(pairs: impl IntoIterator<Item = (L, f64)>) -> Self {
-        ClassWeight::Explicit(pairs.into_iter().collect())
-    }
 }
 
 /// Unfitted logistic regression: hyperparameters (scikit-learn's defaults)
@@ -287,12 +257,7 @@ impl<L> LogisticRegression<L> {
             penalty: self.penalty,
             fit_intercept: self.fit_intercept,
             solver: self.solver,
-            class_weight: match self.class_weight {
-                ClassWeight::None => "none",
-                ClassWeight::Balanced => "balanced",
-                ClassWeight::Explicit(_) => "explicit",
-            }
-            .to_string(),
+            class_weight: self.class_weight.name().to_string(),
         }
     }
 }
@@ -357,8 +322,9 @@ impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
         let mut sw = validation::sample_weights(sample_weight, x.nrows())?;
         let (classes, codes) = validation::encode_labels(y, 2)?;
         let n_classes = classes.len();
-        let class_w = self.class_weights(&classes, &codes, &sw)?;
-        if let Some(cw) = class_w {
+        if !matches!(self.class_weight, ClassWeight::None) {
+            let sw64: Vec<f64> = sw.iter().map(|v| v.to_f64_exact()).collect();
+            let cw = self.class_weight.resolve(&classes, &codes, Some(&sw64))?;
             for (s, &c) in sw.iter_mut().zip(&codes) {
                 *s *= F::from_f64_lossy(cw[c]);
             }
@@ -433,47 +399,6 @@ impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
                 }
             }
             s => s,
-        }
-    }
-
-    /// Weight of each class (indexed like `classes`), or `None` when all 1.
-    fn class_weights<F: Float>(
-        &self,
-        classes: &[L],
-        codes: &[usize],
-        sw: &Array1<F>,
-    ) -> Result<Option<Vec<f64>>> {
-        match &self.class_weight {
-            ClassWeight::None => Ok(None),
-            ClassWeight::Balanced => {
-                let mut counts = vec![0.0f64; classes.len()];
-                for (&c, s) in codes.iter().zip(sw) {
-                    counts[c] += s.to_f64_exact();
-                }
-                let total: f64 = counts.iter().sum();
-                let k = classes.len() as f64;
-                if counts.iter().any(|&m| m <= 0.0) {
-                    return Err(Error::invalid(
-                        "class_weight",
-                        "balanced weights need every class to have a positive total sample weight",
-                    ));
-                }
-                Ok(Some(counts.iter().map(|&m| total / (k * m)).collect()))
-            }
-            ClassWeight::Explicit(map) => {
-                let mut w = vec![1.0; classes.len()];
-                for (label, &value) in map {
-                    validation::check_non_negative("class_weight", value)?;
-                    let Ok(i) = classes.binary_search(label) else {
-                        return Err(Error::invalid(
-                            "class_weight",
-                            "a weighted label does not occur in y",
-                        ));
-                    };
-                    w[i] = value;
-                }
-                Ok(Some(w))
-            }
         }
     }
 

@@ -47,8 +47,9 @@ mod solver;
 mod svc;
 mod svr;
 
+pub use crate::class_weight::ClassWeight;
 pub use kernel::{Gamma, Kernel};
-pub use svc::{ClassWeight, DecisionShape, FittedSvc, Svc};
+pub use svc::{DecisionShape, FittedSvc, Svc};
 pub use svr::{FittedSvr, Svr};
 
 /// Progress of a running fit, passed to the callback set with

@@ -11,27 +11,22 @@ use super::kernel::{self, Kernel, KernelFn, RowEval};
 use super::probability;
 use super::solver::{self, Problem};
 use super::{Progress, ProgressHook, SolverOptions};
+use crate::class_weight::ClassWeight;
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::traits::{Fit, Predict, PredictProba};
 use crate::validation;
 
-/// Per-class multipliers of `C`.
-///
-/// # Example
-/// ```
-/// use oxilearn::svm::{ClassWeight, Svc};
-/// let svc = Svc::new().class_weight(ClassWeight::Balanced);
-/// # let _ = svc;
-/// ```
+/// How class weights are recorded in a model file: what was asked for, with
+/// explicit weights in the order of the sorted classes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub enum ClassWeight {
-    /// Every class weighs 1 (the default).
+pub(crate) enum FileClassWeight {
+    /// Every class weighs 1.
     #[default]
     Uniform,
-    /// `n_samples / (n_classes · n_samples_of_class)` (scikit-learn's `"balanced"`).
+    /// [`ClassWeight::Balanced`].
     Balanced,
-    /// One weight `≥ 0` per class, in the order of the sorted classes.
+    /// One weight per class, in the order of the sorted classes.
     PerClass(Vec<f64>),
 }
 
@@ -40,7 +35,7 @@ pub enum ClassWeight {
 /// # Example
 /// ```
 /// use oxilearn::svm::{DecisionShape, Svc};
-/// let svc = Svc::new().decision_shape(DecisionShape::Ovo);
+/// let svc = Svc::<usize>::new().decision_shape(DecisionShape::Ovo);
 /// # let _ = svc;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -59,7 +54,7 @@ pub(crate) struct SvcHyper {
     pub c: f64,
     pub kernel: Kernel,
     pub opts: SolverOptions,
-    pub class_weight: ClassWeight,
+    pub class_weight: FileClassWeight,
     pub probability: bool,
     pub seed: u64,
     pub decision_shape: DecisionShape,
@@ -99,30 +94,33 @@ impl SvcHyper {
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct Svc {
+pub struct Svc<L = usize> {
     h: SvcHyper,
+    class_weight: ClassWeight<L>,
     progress: Option<ProgressHook>,
 }
 
-impl Default for Svc {
+impl<L> Default for Svc<L> {
     fn default() -> Self {
         Svc {
             h: SvcHyper {
                 c: 1.0,
                 kernel: Kernel::default(),
                 opts: SolverOptions::default(),
-                class_weight: ClassWeight::Uniform,
+                class_weight: FileClassWeight::Uniform,
                 probability: false,
                 seed: 0,
                 decision_shape: DecisionShape::Ovr,
             },
+            class_weight: ClassWeight::None,
             progress: None,
         }
     }
 }
 
-impl Svc {
-    /// Default hyperparameters (those of scikit-learn's `SVC()`).
+impl<L> Svc<L> {
+    /// Default hyperparameters (those of scikit-learn's `SVC()`); `L` is the
+    /// label type.
     pub fn new() -> Self {
         Self::default()
     }
@@ -170,10 +168,18 @@ impl Svc {
         self
     }
 
-    /// Per-class multipliers of `C`; default [`ClassWeight::Uniform`].
-    pub fn class_weight(mut self, w: ClassWeight) -> Self {
-        self.h.class_weight = w;
+    /// Per-class multipliers of `C`; default [`ClassWeight::None`].
+    /// `Balanced` is `n_samples / (n_classes · count(class))` (see
+    /// [`ClassWeight`]); as scikit-learn's `SVC`, it counts samples, also
+    /// when fitted with [`Svc::fit_weighted`].
+    pub fn class_weight(mut self, w: ClassWeight<L>) -> Self {
+        self.class_weight = w;
         self
+    }
+
+    /// The class weights set with [`Svc::class_weight`].
+    pub fn get_class_weight(&self) -> &ClassWeight<L> {
+        &self.class_weight
     }
 
     /// Fit Platt probabilities (5-fold cross-validation per class pair, about
@@ -201,7 +207,9 @@ impl Svc {
         self.progress = Some(ProgressHook(Arc::new(f)));
         self
     }
+}
 
+impl<L: Clone + Eq + Hash + Ord> Svc<L> {
     /// Fits on records `x` (`n×d`; for [`Kernel::Precomputed`], the `n×n`
     /// training kernel) and labels `y`.
     ///
@@ -209,7 +217,7 @@ impl Svc {
     /// [`Error::InvalidParameter`] (`C ≤ 0`, `gamma ≤ 0`, `tol ≤ 0`, bad class
     /// weights …), [`Error::EmptyInput`], [`Error::NonFinite`],
     /// [`Error::ShapeMismatch`], [`Error::SingleClass`].
-    pub fn fit<F: Float, L: Clone + Eq + Hash + Ord>(
+    pub fn fit<F: Float>(
         &self,
         x: ArrayView2<'_, F>,
         y: ArrayView1<'_, L>,
@@ -221,7 +229,7 @@ impl Svc {
     ///
     /// # Errors
     /// As [`Svc::fit`]; also invalid weights.
-    pub fn fit_weighted<F: Float, L: Clone + Eq + Hash + Ord>(
+    pub fn fit_weighted<F: Float>(
         &self,
         x: ArrayView2<'_, F>,
         y: ArrayView1<'_, L>,
@@ -230,7 +238,7 @@ impl Svc {
         self.fit_impl(x, y, Some(sample_weight))
     }
 
-    fn fit_impl<F: Float, L: Clone + Eq + Hash + Ord>(
+    fn fit_impl<F: Float>(
         &self,
         x: ArrayView2<'_, F>,
         y: ArrayView1<'_, L>,
@@ -259,26 +267,16 @@ impl Svc {
         for (t, &c) in codes.iter().enumerate() {
             by_class[c].push(t);
         }
-        let cw: Vec<f64> = match &h.class_weight {
-            ClassWeight::Uniform => vec![1.0; k],
-            ClassWeight::Balanced => by_class
-                .iter()
-                .map(|v| n as f64 / (k as f64 * v.len() as f64))
-                .collect(),
-            ClassWeight::PerClass(w) => {
-                if w.len() != k {
-                    return Err(Error::ShapeMismatch {
-                        what: "class_weight (one per class)",
-                        expected: vec![k],
-                        got: vec![w.len()],
-                    });
-                }
-                for &v in w {
-                    validation::check_non_negative("class_weight", v)?;
-                }
-                w.clone()
-            }
+        // scikit-learn's SVC counts samples for "balanced" (its
+        // `compute_class_weight` gets no sample weights there).
+        let cw = self.class_weight.resolve(&classes, &codes, None)?;
+        let mut h = h.clone();
+        h.class_weight = match &self.class_weight {
+            ClassWeight::None => FileClassWeight::Uniform,
+            ClassWeight::Balanced => FileClassWeight::Balanced,
+            ClassWeight::Explicit(_) => FileClassWeight::PerClass(cw.clone()),
         };
+        let h = &h;
         let kf = h.kernel.resolve(x)?;
         let xs = x.as_standard_layout();
         let eval = RowEval::new(xs.as_slice().expect("standard layout"), n, kf);
@@ -739,7 +737,9 @@ impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
     }
 }
 
-impl<'a, F: Float, L: Clone + Eq + Hash + Ord> Fit<ArrayView2<'a, F>, ArrayView1<'a, L>> for Svc {
+impl<'a, F: Float, L: Clone + Eq + Hash + Ord> Fit<ArrayView2<'a, F>, ArrayView1<'a, L>>
+    for Svc<L>
+{
     type Fitted = FittedSvc<F, L>;
     fn fit(&self, x: ArrayView2<'a, F>, y: ArrayView1<'a, L>) -> Result<FittedSvc<F, L>> {
         Svc::fit(self, x, y)

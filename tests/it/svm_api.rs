@@ -66,9 +66,12 @@ fn bad_input_gives_typed_errors() {
     ));
     assert!(matches!(
         e(Svc::new()
-            .class_weight(ClassWeight::PerClass(vec![1.0]))
+            .class_weight(ClassWeight::explicit([(7, 1.0)]))
             .fit(x.view(), y.view())),
-        Error::ShapeMismatch { .. }
+        Error::InvalidParameter {
+            name: "class_weight",
+            ..
+        }
     ));
     assert!(matches!(
         e(Svc::new()
@@ -236,7 +239,7 @@ fn class_weight_moves_the_boundary() {
     let (x, y) = breast_cancer(300);
     let plain = Svc::new().fit(x.view(), y.view()).unwrap();
     let heavy = Svc::new()
-        .class_weight(ClassWeight::PerClass(vec![10.0, 1.0]))
+        .class_weight(ClassWeight::explicit([(0, 10.0), (1, 1.0)]))
         .fit(x.view(), y.view())
         .unwrap();
     let count0 = |m: &FittedSvc<f64, usize>| {
@@ -258,6 +261,31 @@ fn class_weight_moves_the_boundary() {
         .fit(x.view(), y.view())
         .unwrap();
     assert!(balanced.converged());
+    // "balanced" is n / (n_classes · count), the rule every classifier shares;
+    // as scikit-learn's SVC, sample weights do not enter the counts.
+    let n0 = y.iter().filter(|&&c| c == 0).count() as f64;
+    let n = y.len() as f64;
+    let explicit_weights = ClassWeight::explicit([(0, n / (2.0 * n0)), (1, n / (2.0 * (n - n0)))]);
+    let explicit = Svc::new()
+        .class_weight(explicit_weights.clone())
+        .fit(x.view(), y.view())
+        .unwrap();
+    assert_eq!(balanced.support(), explicit.support());
+    assert_eq!(balanced.dual_coef(), explicit.dual_coef());
+    let sw = Array1::from_iter((0..y.len()).map(|i| 1.0 + (i % 3) as f64));
+    let balanced_w = Svc::new()
+        .class_weight(ClassWeight::Balanced)
+        .fit_weighted(x.view(), y.view(), sw.view())
+        .unwrap();
+    let explicit_w = Svc::new()
+        .class_weight(explicit_weights)
+        .fit_weighted(x.view(), y.view(), sw.view())
+        .unwrap();
+    assert_eq!(balanced_w.support(), explicit_w.support());
+    let d = (&balanced_w.dual_coef() - &explicit_w.dual_coef())
+        .mapv(f64::abs)
+        .fold(0.0, |a: f64, &v| a.max(v));
+    assert!(d < 1e-12, "{d}");
 }
 
 #[test]
@@ -406,7 +434,7 @@ fn fitted_models_are_send_sync_and_deterministic() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<FittedSvc<f32, String>>();
     assert_send_sync::<FittedSvr<f64>>();
-    assert_send_sync::<Svc>();
+    assert_send_sync::<Svc<String>>();
     let (x, y) = breast_cancer(200);
     let a = Svc::new().fit(x.view(), y.view()).unwrap();
     let b = Svc::new().fit(x.view(), y.view()).unwrap();

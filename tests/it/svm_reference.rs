@@ -52,7 +52,7 @@ fn sv_overlap(a: &[usize], b: &[usize]) -> f64 {
 
 /// Checks a classification case: SV set, decision values (ovo and ovr),
 /// predictions, intercepts; returns the fitted model.
-fn check_svc(case: &Value, svc: Svc, dec_tol: f64) -> oxilearn::svm::FittedSvc<f64, i64> {
+fn check_svc(case: &Value, svc: Svc<i64>, dec_tol: f64) -> oxilearn::svm::FittedSvc<f64, i64> {
     let x = mat(&case["x"]);
     let y = Array1::from(veci(&case["y"]));
     let model = svc
