@@ -66,7 +66,7 @@ impl SvcHyper {
     pub(crate) fn validate(&self) -> Result<()> {
         validation::check_positive("C", self.c)?;
         self.kernel.validate()?;
-        if let ClassWeight::PerClass(w) = &self.class_weight {
+        if let FileClassWeight::PerClass(w) = &self.class_weight {
             for &v in w {
                 validation::check_non_negative("class_weight", v)?;
             }
