@@ -11,7 +11,7 @@ Inputs
   throughput) is read. Run criterion with ``CRITERION_HOME=DIR`` to keep backends apart.
 * ``--peers FILE``: run.py's ``peers.jsonl``.
 
-Pairing (see BENCHMARKS.md, "Peer conventions")
+Pairing (see BENCHMARKS.md, "Methodology")
 * a peer record with ``"ours": ID`` pairs with criterion bench ID;
 * otherwise with the criterion bench whose id holds every token of the peer's
   ``name`` (tokens split on ``/ _ - space``, case-insensitive) and the fewest others;
