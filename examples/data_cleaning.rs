@@ -1,12 +1,15 @@
 //! Cleaning a raw table before training: the Palmer penguins as they come
 //! (missing values, text categories) → missing-value report → imputation →
-//! one-hot encoding → scaling → outlier flags → a classifier.
+//! one-hot encoding → scaling (one `ColumnTransformer`) → outlier flags
+//! (IsolationForest, Tukey's fences) → a classifier, all saved as one
+//! pipeline model file.
 //!
 //! Run with `cargo run --release --example data_cleaning`.
 
-use oxilearn::data::{ColumnType, Table, stratified_train_test_split};
-use oxilearn::ndarray::{Array2, Axis, concatenate};
-use oxilearn::outlier::OutlierClipper;
+use oxilearn::compose::{ColumnTransformer, Columns, FittedPipeline, Pipeline, Remainder};
+use oxilearn::data::stratified_train_test_split;
+use oxilearn::ndarray::Array2;
+use oxilearn::outlier::{Contamination, IsolationForest, OutlierClipper};
 use oxilearn::prelude::*;
 use oxilearn::preprocessing::{HandleUnknown, ImputeStrategy, OneHotEncoder, SimpleImputer};
 
@@ -33,67 +36,87 @@ fn main() -> oxilearn::Result<()> {
     let train = features.select_rows(&split.x_train.column(0).to_vec());
     let test = features.select_rows(&split.x_test.column(0).to_vec());
 
-    // 3. Numeric columns: median imputation; categorical: most frequent, then one-hot.
-    let pick = |t: &Table, ty: ColumnType| -> Vec<String> {
-        t.iter()
-            .filter(|(_, c)| c.column_type() == ty)
-            .map(|(n, _)| n.to_string())
-            .collect()
-    };
-    let num: Vec<String> = pick(&train, ColumnType::Numeric);
-    let cat: Vec<String> = pick(&train, ColumnType::Categorical);
-    let num_refs: Vec<&str> = num.iter().map(String::as_str).collect();
-    let cat_refs: Vec<&str> = cat.iter().map(String::as_str).collect();
+    // 3. One transformer for the whole table: numeric columns get median
+    //    imputation then scaling; text columns the most frequent value then
+    //    one-hot encoding; `year` is dropped.
+    let measurements = [
+        "bill_length_mm",
+        "bill_depth_mm",
+        "flipper_length_mm",
+        "body_mass_g",
+    ];
+    let prep = ColumnTransformer::new()
+        .transform(
+            "num",
+            Pipeline::new()
+                .transform(
+                    "impute",
+                    SimpleImputer::new().strategy(ImputeStrategy::Median),
+                )
+                .transform("scale", StandardScaler::new()),
+            Columns::names(measurements),
+        )
+        .transform(
+            "cat",
+            Pipeline::new()
+                .transform(
+                    "impute",
+                    SimpleImputer::new().strategy(ImputeStrategy::MostFrequent),
+                )
+                .transform(
+                    "onehot",
+                    OneHotEncoder::new().handle_unknown(HandleUnknown::Ignore),
+                ),
+            Columns::categorical(),
+        )
+        .remainder(Remainder::Drop);
+    let (fitted_prep, x_train) = prep.fit_transform(&train, None)?;
+    println!("features out: {:?}", fitted_prep.feature_names_out());
 
-    let num_imputer = SimpleImputer::new()
-        .strategy(ImputeStrategy::Median)
-        .fit_table(&train.select_columns(&num_refs)?)?;
-    let cat_imputer = SimpleImputer::new()
-        .strategy(ImputeStrategy::MostFrequent)
-        .fit_table(&train.select_columns(&cat_refs)?)?;
-    let encoder = OneHotEncoder::new()
-        .handle_unknown(HandleUnknown::Ignore)
-        .fit_table(&cat_imputer.transform_table(&train.select_columns(&cat_refs)?)?)?;
-    println!("imputed medians: {:?}", num_imputer.fill_texts());
-    println!("one-hot columns: {:?}", encoder.feature_names_out());
-
-    let prepare = |t: &Table| -> oxilearn::Result<Array2<f64>> {
-        let x_num = num_imputer
-            .transform_table(&t.select_columns(&num_refs)?)?
-            .to_matrix()?;
-        let x_cat = encoder
-            .transform_table(&cat_imputer.transform_table(&t.select_columns(&cat_refs)?)?)?;
-        concatenate(Axis(1), &[x_num.view(), x_cat.view()])
-            .map_err(|e| oxilearn::Error::invalid("features", e.to_string()))
-    };
-    let x_train = prepare(&train)?;
-    let x_test = prepare(&test)?;
-
-    // 4. Scaling, fitted on the training rows only.
-    let scaler = StandardScaler::new().fit(x_train.view())?;
-    let x_train = scaler.transform(x_train.view())?;
-    let x_test = scaler.transform(x_test.view())?;
-
-    // 5. Outliers of the measurements (Tukey's fences on the training rows).
-    // Only the measurements: one-hot columns of rare categories are not outliers.
-    let measurements = x_train.slice(s![.., ..num.len()]);
-    let clipper = OutlierClipper::new().fit(measurements)?;
-    let flagged = clipper
-        .predict(measurements)?
+    // 4. Outliers among the training rows: an isolation forest on the
+    //    cleaned features (the 2 % most isolated), and Tukey's fences on the
+    //    measurements alone.
+    let forest = IsolationForest::new()
+        .contamination(Contamination::Fraction(0.02))
+        .seed(0)
+        .fit(x_train.view())?;
+    let flags = forest.predict(x_train.view())?;
+    let outliers: Vec<usize> = (0..flags.len()).filter(|&i| flags[i] == -1).collect();
+    println!(
+        "IsolationForest flags {} of {} training rows: {outliers:?}",
+        outliers.len(),
+        x_train.nrows()
+    );
+    let scaled_measurements = x_train.slice(s![.., ..measurements.len()]);
+    let fenced = OutlierClipper::new()
+        .fit(scaled_measurements)?
+        .predict(scaled_measurements)?
         .iter()
         .filter(|&&p| p == -1)
         .count();
-    println!(
-        "rows outside Tukey's fences (k = 1.5): {flagged} of {}",
-        x_train.nrows()
-    );
+    println!("rows outside Tukey's fences (k = 1.5): {fenced}");
 
-    // 6. A classifier on the cleaned features.
-    let model = LogisticRegression::new().fit(x_train.view(), split.y_train.view())?;
-    let accuracy = model.score(x_test.view(), split.y_test.view())?;
+    // 5. The whole chain as one pipeline: cleaning, then a classifier, fitted
+    //    on the raw training table and scored on the raw test table.
+    let pipe = Pipeline::new()
+        .transform("prep", prep)
+        .estimator("clf", LogisticRegression::new());
+    let model = pipe.fit(&train, split.y_train.view())?;
+    let accuracy = model.score(&test, split.y_test.view())?;
     println!(
         "held-out accuracy: {accuracy:.3} ({} test rows)",
-        x_test.nrows()
+        test.n_rows()
     );
+
+    // 6. One model file for everything; it predicts from raw rows.
+    let path = std::env::temp_dir().join(format!(
+        "oxilearn-penguins-{}.safetensors",
+        std::process::id()
+    ));
+    model.save(&path)?;
+    let back = FittedPipeline::<String>::load(&path)?;
+    assert_eq!(back.predict(&test)?, model.predict(&test)?);
+    println!("saved and reloaded {}", path.display());
+    std::fs::remove_file(&path)?;
     Ok(())
 }

@@ -5,11 +5,14 @@ use std::any::{Any, TypeId};
 
 use ndarray::{Array, Array2, ArrayView, ArrayView2, Axis, CowArray, Dimension, Ix2};
 
+use crate::data::Table;
 use crate::error::Result;
 use crate::linalg::Float;
 
 /// The rows a dynamic step receives: a numeric `f64` matrix (one row per
-/// sample, one column per feature).
+/// sample, one column per feature), or a typed [`Table`] (named numeric,
+/// categorical and boolean columns) for the steps that read one (imputers,
+/// encoders, `ColumnTransformer`).
 ///
 /// Pipelines, searches and the registry pass `Features` between steps so that
 /// one object-safe interface serves every model. Anything that borrows as an
@@ -32,6 +35,8 @@ use crate::linalg::Float;
 pub enum Features<'a> {
     /// A numeric matrix, `n_rows × n_features`.
     Matrix(ArrayView2<'a, f64>),
+    /// A table of named, typed columns (missing values allowed).
+    Table(&'a Table),
 }
 
 impl<'a> Features<'a> {
@@ -43,6 +48,7 @@ impl<'a> Features<'a> {
     {
         match self {
             Features::Matrix(x) => Features::Matrix(x.reborrow()),
+            Features::Table(t) => Features::Table(t),
         }
     }
 
@@ -50,6 +56,7 @@ impl<'a> Features<'a> {
     pub fn n_rows(&self) -> usize {
         match self {
             Features::Matrix(x) => x.nrows(),
+            Features::Table(t) => t.n_rows(),
         }
     }
 
@@ -57,6 +64,7 @@ impl<'a> Features<'a> {
     pub fn n_columns(&self) -> usize {
         match self {
             Features::Matrix(x) => x.ncols(),
+            Features::Table(t) => t.n_columns(),
         }
     }
 
@@ -68,17 +76,20 @@ impl<'a> Features<'a> {
     pub fn select_rows(&self, rows: &[usize]) -> OwnedFeatures {
         match self {
             Features::Matrix(x) => OwnedFeatures::Matrix(x.select(Axis(0), rows)),
+            Features::Table(t) => OwnedFeatures::Table(t.select_rows(rows)),
         }
     }
 
     /// The features as an all-numeric `f64` matrix (borrowed when possible).
     ///
     /// # Errors
-    /// None for a matrix; a table with a non-numeric column will fail with a
-    /// typed error naming the column.
+    /// None for a matrix; [`Error::ColumnType`](crate::Error::ColumnType)
+    /// naming the first categorical column of a table (numeric columns keep
+    /// NaN for missing values, booleans become 0/1).
     pub fn to_matrix(&self) -> Result<CowArray<'a, f64, Ix2>> {
         match *self {
             Features::Matrix(x) => Ok(CowArray::from(x)),
+            Features::Table(t) => Ok(CowArray::from(t.to_matrix()?)),
         }
     }
 }
@@ -98,6 +109,12 @@ impl<'a> From<&'a Array2<f64>> for Features<'a> {
 impl<'a> From<&'a ArrayView2<'_, f64>> for Features<'a> {
     fn from(x: &'a ArrayView2<'_, f64>) -> Self {
         Features::Matrix(x.view())
+    }
+}
+
+impl<'a> From<&'a Table> for Features<'a> {
+    fn from(t: &'a Table) -> Self {
+        Features::Table(t)
     }
 }
 
@@ -124,6 +141,8 @@ impl<'a> From<&'a OwnedFeatures> for Features<'a> {
 pub enum OwnedFeatures {
     /// A numeric matrix.
     Matrix(Array2<f64>),
+    /// A typed table.
+    Table(Table),
 }
 
 impl OwnedFeatures {
@@ -131,7 +150,14 @@ impl OwnedFeatures {
     pub fn view(&self) -> Features<'_> {
         match self {
             OwnedFeatures::Matrix(x) => Features::Matrix(x.view()),
+            OwnedFeatures::Table(t) => Features::Table(t),
         }
+    }
+}
+
+impl From<Table> for OwnedFeatures {
+    fn from(t: Table) -> Self {
+        OwnedFeatures::Table(t)
     }
 }
 

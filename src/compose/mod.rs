@@ -51,6 +51,7 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
+mod column;
 mod features;
 mod models;
 mod pipeline;
@@ -58,6 +59,9 @@ pub mod registry;
 mod target;
 mod traits;
 
+pub use column::{
+    COLUMN_TRANSFORMER_KIND, ColumnTransformer, Columns, FittedColumnTransformer, Remainder,
+};
 pub use features::{Features, OwnedFeatures};
 pub use pipeline::{FittedPipeline, PIPELINE_KIND, Pipeline, StepMetadata, StepRole};
 pub use registry::{AnyModel, load_any, load_any_bytes, load_any_file};

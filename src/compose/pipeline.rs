@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use ndarray::{Array1, Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
 
-use super::features::Features;
+use super::features::{Features, OwnedFeatures};
 use super::registry;
 use super::target::Target;
 use super::traits::{Estimator, FittedEstimator, FittedTransformer, Transformer, unsupported};
@@ -211,16 +211,16 @@ impl<Y: Target> Pipeline<Y> {
         }
         let mut steps = Vec::new();
         let mut estimator = None;
-        let mut current: Option<Array2<f64>> = None;
+        let mut current: Option<OwnedFeatures> = None;
         for (name, step) in &self.steps {
             let input: Features<'_> = match &current {
-                Some(a) => Features::Matrix(a.view()),
+                Some(a) => a.view(),
                 None => x.reborrow(),
             };
             match step {
                 Step::Transformer(t) => {
                     let fitted = t.fit(input, y)?;
-                    let out = fitted.transform(input)?;
+                    let out = fitted.transform_features(input)?;
                     steps.push((name.clone(), fitted));
                     current = Some(out);
                 }
@@ -370,14 +370,14 @@ impl<Y: Target> FittedPipeline<Y> {
     }
 
     /// Runs the transformers; `None` when there are none (use `x` as is).
-    fn run_transformers(&self, x: Features<'_>) -> Result<Option<Array2<f64>>> {
-        let mut current: Option<Array2<f64>> = None;
+    fn run_transformers(&self, x: Features<'_>) -> Result<Option<OwnedFeatures>> {
+        let mut current: Option<OwnedFeatures> = None;
         for (_, t) in &self.steps {
             let input: Features<'_> = match &current {
-                Some(a) => Features::Matrix(a.view()),
+                Some(a) => a.view(),
                 None => x.reborrow(),
             };
-            current = Some(t.transform(input)?);
+            current = Some(t.transform_features(input)?);
         }
         Ok(current)
     }
@@ -398,7 +398,7 @@ impl<Y: Target> FittedPipeline<Y> {
         };
         let z = self.run_transformers(x)?;
         let input: Features<'_> = match &z {
-            Some(a) => Features::Matrix(a.view()),
+            Some(a) => a.view(),
             None => x.reborrow(),
         };
         f(est.as_ref(), input)
@@ -413,7 +413,8 @@ impl<Y: Target> FittedPipeline<Y> {
     pub fn transform<'a>(&self, x: impl Into<Features<'a>>) -> Result<Array2<f64>> {
         let x = x.into();
         match self.run_transformers(x)? {
-            Some(z) => Ok(z),
+            Some(OwnedFeatures::Matrix(z)) => Ok(z),
+            Some(z) => Ok(z.view().to_matrix()?.into_owned()),
             None => Ok(x.to_matrix()?.into_owned()),
         }
     }
@@ -534,6 +535,13 @@ impl<Y: Target> FittedTransformer for FittedPipeline<Y> {
 
     fn transform(&self, x: Features<'_>) -> Result<Array2<f64>> {
         FittedPipeline::transform(self, x)
+    }
+
+    fn transform_features(&self, x: Features<'_>) -> Result<OwnedFeatures> {
+        match self.run_transformers(x)? {
+            Some(z) => Ok(z),
+            None => Ok(OwnedFeatures::Matrix(x.to_matrix()?.into_owned())),
+        }
     }
 
     fn feature_names_out(&self, input: &[String]) -> Result<Vec<String>> {

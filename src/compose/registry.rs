@@ -9,6 +9,7 @@
 
 use std::path::Path;
 
+use super::column::{COLUMN_TRANSFORMER_KIND, FittedColumnTransformer};
 use super::pipeline::{FittedPipeline, PIPELINE_KIND, StepRole};
 use super::target::{Label, Target};
 use super::traits::{FittedEstimator, FittedTransformer};
@@ -17,8 +18,13 @@ use crate::linalg::Float;
 use crate::linear::{FittedLinearRegression, FittedRidge};
 use crate::logistic::FittedLogisticRegression;
 use crate::nn::Sequential;
+use crate::outlier::{FittedIsolationForest, FittedOutlierClipper};
 use crate::persist::{ModelFile, ModelMetadata, Persist};
-use crate::preprocessing::{FittedMinMaxScaler, FittedStandardScaler};
+use crate::preprocessing::{
+    FittedMaxAbsScaler, FittedMinMaxScaler, FittedMissingIndicator, FittedNormalizer,
+    FittedOneHotEncoder, FittedOrdinalEncoder, FittedRobustScaler, FittedSimpleImputer,
+    FittedStandardScaler,
+};
 use crate::svm::{FittedSvc, FittedSvr};
 
 /// What a model kind does.
@@ -47,9 +53,19 @@ pub enum Role {
 /// composites, whose role is their final step's: see [`role`]).
 pub fn role_of_kind(kind: &str) -> Option<Role> {
     Some(match kind {
-        "StandardScaler" | "MinMaxScaler" => Role::Transformer,
+        "StandardScaler"
+        | "MinMaxScaler"
+        | "RobustScaler"
+        | "MaxAbsScaler"
+        | "Normalizer"
+        | "SimpleImputer"
+        | "MissingIndicator"
+        | "OneHotEncoder"
+        | "OrdinalEncoder"
+        | "OutlierClipper"
+        | COLUMN_TRANSFORMER_KIND => Role::Transformer,
         "LinearRegression" | "Ridge" | "Svr" => Role::Regressor,
-        "LogisticRegression" | "Svc" => Role::Classifier,
+        "LogisticRegression" | "Svc" | "IsolationForest" => Role::Classifier,
         "Sequential" => Role::Network,
         _ => return None,
     })
@@ -133,6 +149,15 @@ pub fn load_transformer(file: ModelFile) -> Result<Box<dyn FittedTransformer>> {
     Ok(match kind.as_str() {
         "StandardScaler" => by_dtype!(file, FittedStandardScaler),
         "MinMaxScaler" => by_dtype!(file, FittedMinMaxScaler),
+        "RobustScaler" => Box::new(FittedRobustScaler::from_model_file(file)?),
+        "MaxAbsScaler" => Box::new(FittedMaxAbsScaler::from_model_file(file)?),
+        "Normalizer" => Box::new(FittedNormalizer::from_model_file(file)?),
+        "SimpleImputer" => Box::new(FittedSimpleImputer::from_model_file(file)?),
+        "MissingIndicator" => Box::new(FittedMissingIndicator::from_model_file(file)?),
+        "OneHotEncoder" => Box::new(FittedOneHotEncoder::from_model_file(file)?),
+        "OrdinalEncoder" => Box::new(FittedOrdinalEncoder::from_model_file(file)?),
+        "OutlierClipper" => Box::new(FittedOutlierClipper::from_model_file(file)?),
+        COLUMN_TRANSFORMER_KIND => Box::new(FittedColumnTransformer::from_model_file(file)?),
         PIPELINE_KIND => {
             let role = role(&file.metadata)?;
             if role != Role::Transformer {
@@ -201,10 +226,29 @@ pub fn load_classifier<L: Label>(file: ModelFile) -> Result<Box<dyn FittedEstima
     Ok(match kind.as_str() {
         "LogisticRegression" => by_dtype!(file, FittedLogisticRegression, L),
         "Svc" => by_dtype!(file, FittedSvc, L),
+        "IsolationForest" => {
+            outlier_detector::<L>(Box::new(FittedIsolationForest::from_model_file(file)?))?
+        }
         PIPELINE_KIND => Box::new(FittedPipeline::<L>::from_model_file(file)?),
         other if role_of_kind(other).is_some() => return Err(wrong(other, "classifier")),
         other => return Err(unknown(other)),
     })
+}
+
+/// An outlier detector (labels −1/+1 as `i64`) as a classifier of `L`.
+fn outlier_detector<L: Label>(
+    model: Box<dyn FittedEstimator<i64>>,
+) -> Result<Box<dyn FittedEstimator<L>>> {
+    let kind = model.kind();
+    let any: Box<dyn std::any::Any> = Box::new(model);
+    any.downcast::<Box<dyn FittedEstimator<L>>>()
+        .map(|m| *m)
+        .map_err(|_| {
+            Error::format(
+                "model file",
+                format!("{kind} is an outlier detector with labels -1/+1: load it with i64 labels"),
+            )
+        })
 }
 
 /// Any model file, loaded as what it is.

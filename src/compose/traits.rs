@@ -11,7 +11,7 @@ use std::fmt::Debug;
 
 use ndarray::{Array1, Array2, ArrayView1};
 
-use super::features::Features;
+use super::features::{Features, OwnedFeatures};
 use super::target::{Target, TargetValues};
 use crate::error::{Error, Result};
 use crate::persist::ModelFile;
@@ -89,6 +89,20 @@ pub trait FittedTransformer: Send + Sync + Debug {
     /// [`Error::ShapeMismatch`] for a wrong column count, [`Error::NonFinite`]
     /// for NaN/inf where the step does not accept them.
     fn transform(&self, x: Features<'_>) -> Result<Array2<f64>>;
+
+    /// The transformed rows as [`OwnedFeatures`]: what a [`Pipeline`]
+    /// passes to its next step. A step that keeps typed columns (an imputer
+    /// given a table with categorical columns) returns a table, so that the
+    /// next step (an encoder) still sees names and types. Default: the
+    /// matrix of [`transform`](Self::transform).
+    ///
+    /// [`Pipeline`]: super::Pipeline
+    ///
+    /// # Errors
+    /// As [`transform`](Self::transform).
+    fn transform_features(&self, x: Features<'_>) -> Result<OwnedFeatures> {
+        Ok(OwnedFeatures::Matrix(self.transform(x)?))
+    }
 
     /// Names of the output columns, given the names of the input columns.
     ///

@@ -57,7 +57,7 @@ impl Default for OutlierRule {
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct OutlierClipper {
-    rule: OutlierRule,
+    pub(crate) rule: OutlierRule,
 }
 
 impl OutlierClipper {

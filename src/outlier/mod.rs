@@ -4,6 +4,9 @@
 //!   Tukey's IQR fences or a z-score rule; clips values into them or flags
 //!   the rows outside them (−1 = outlier, +1 = inlier, scikit-learn's
 //!   convention for outlier detectors).
+//! - [`IsolationForest`] → [`FittedIsolationForest`]: scikit-learn's
+//!   isolation forest (anomaly scores, decision function, ±1 predictions),
+//!   trees grown in parallel, the same on any thread count.
 //!
 //! # Example
 //! ```
@@ -17,5 +20,9 @@
 //! ```
 
 mod clipper;
+mod isolation;
 
 pub use clipper::{FittedOutlierClipper, OutlierClipper, OutlierRule};
+pub use isolation::{
+    Contamination, FittedIsolationForest, IsolationForest, MaxFeatures, MaxSamples,
+};

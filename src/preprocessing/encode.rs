@@ -324,10 +324,10 @@ impl MinFrequency {
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct OneHotEncoder {
-    handle_unknown: HandleUnknown,
-    min_frequency: Option<MinFrequency>,
-    max_categories: Option<usize>,
-    drop: DropCategory,
+    pub(crate) handle_unknown: HandleUnknown,
+    pub(crate) min_frequency: Option<MinFrequency>,
+    pub(crate) max_categories: Option<usize>,
+    pub(crate) drop: DropCategory,
 }
 
 impl OneHotEncoder {
@@ -521,6 +521,14 @@ pub struct FittedOneHotEncoder {
 }
 
 impl FittedOneHotEncoder {
+    /// The same encoder with other input names (for names out).
+    pub(crate) fn renamed(&self, names: &[String]) -> Self {
+        FittedOneHotEncoder {
+            names: names.to_vec(),
+            ..self.clone()
+        }
+    }
+
     /// Number of input columns.
     pub fn n_features_in(&self) -> usize {
         self.names.len()
@@ -725,9 +733,9 @@ pub enum OrdinalUnknown {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct OrdinalEncoder {
-    handle_unknown: OrdinalUnknown,
+    pub(crate) handle_unknown: OrdinalUnknown,
     #[serde(with = "nan_null")]
-    encoded_missing_value: f64,
+    pub(crate) encoded_missing_value: f64,
 }
 
 impl Default for OrdinalEncoder {

@@ -102,10 +102,10 @@ impl From<bool> for FillValue {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SimpleImputer {
-    strategy: ImputeStrategy,
-    fill_value: Option<FillValue>,
-    add_indicator: bool,
-    keep_empty_features: bool,
+    pub(crate) strategy: ImputeStrategy,
+    pub(crate) fill_value: Option<FillValue>,
+    pub(crate) add_indicator: bool,
+    pub(crate) keep_empty_features: bool,
 }
 
 impl Default for SimpleImputer {
@@ -373,6 +373,14 @@ pub struct FittedSimpleImputer {
 }
 
 impl FittedSimpleImputer {
+    /// The same imputer with other input names (for names out).
+    pub(crate) fn renamed(&self, names: &[String]) -> Self {
+        FittedSimpleImputer {
+            names: names.to_vec(),
+            ..self.clone()
+        }
+    }
+
     /// Number of input columns seen at fit.
     pub fn n_features_in(&self) -> usize {
         self.fills.len()
@@ -658,7 +666,7 @@ pub enum IndicatorFeatures {
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MissingIndicator {
-    features: IndicatorFeatures,
+    pub(crate) features: IndicatorFeatures,
 }
 
 impl MissingIndicator {
@@ -733,6 +741,14 @@ pub struct FittedMissingIndicator {
 }
 
 impl FittedMissingIndicator {
+    /// The same indicator with other input names (for names out).
+    pub(crate) fn renamed(&self, names: &[String]) -> Self {
+        FittedMissingIndicator {
+            names: names.to_vec(),
+            features: self.features.clone(),
+        }
+    }
+
     /// Indices of the features that get an indicator.
     pub fn features(&self) -> &[usize] {
         &self.features

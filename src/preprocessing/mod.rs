@@ -54,6 +54,7 @@ mod normalizer;
 mod robust;
 mod standard;
 pub(crate) mod stats;
+mod steps;
 
 pub use encode::{
     DropCategory, FittedOneHotEncoder, FittedOrdinalEncoder, HandleUnknown, MinFrequency,
@@ -69,6 +70,7 @@ pub use normalizer::{FittedNormalizer, Norm, Normalizer};
 pub use robust::{FittedMaxAbsScaler, FittedRobustScaler, MaxAbsScaler, RobustScaler};
 pub use standard::{FittedStandardScaler, StandardScaler};
 
+pub(crate) use impute::parse_type as parse_column_type;
 pub(crate) use robust::{check_no_inf, check_transform_nan_ok};
 
 use ndarray::Array1;

@@ -47,7 +47,7 @@ pub enum Norm {
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Normalizer {
-    norm: Norm,
+    pub(crate) norm: Norm,
 }
 
 impl Normalizer {

@@ -78,10 +78,10 @@ pub(crate) fn check_transform_nan_ok(x: ArrayView2<'_, f64>, n: usize) -> Result
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RobustScaler {
-    with_centering: bool,
-    with_scaling: bool,
-    quantile_range: (f64, f64),
-    unit_variance: bool,
+    pub(crate) with_centering: bool,
+    pub(crate) with_scaling: bool,
+    pub(crate) quantile_range: (f64, f64),
+    pub(crate) unit_variance: bool,
 }
 
 impl Default for RobustScaler {

@@ -18,6 +18,7 @@
 mod common;
 
 mod common_selftest;
+mod data_compose;
 mod data_readers;
 mod data_split;
 mod errors_display;
@@ -34,6 +35,7 @@ mod nn_gradcheck;
 mod nn_kit;
 mod nn_torch;
 mod nn_train;
+mod outlier_isolation;
 mod persist_compat;
 mod persist_crafted;
 mod preprocessing_common;
