@@ -5,8 +5,10 @@
 //! - Classification on labels of any ordered type: [`accuracy_score`]
 //!   ([`accuracy_score_weighted`]), [`precision_score`], [`recall_score`],
 //!   [`f1_score`] with an [`Average`], [`confusion_matrix`].
-//! - Probabilistic: [`log_loss`] (class probabilities) and [`roc_auc_score`]
-//!   (binary, from scores).
+//! - Probabilistic: [`log_loss`] (class probabilities), [`roc_auc_score`]
+//!   (binary, from scores) and [`roc_auc_ovr_score`] (multiclass, one vs
+//!   rest).
+//! - Also [`balanced_accuracy_score`] and [`explained_variance_score`].
 //!
 //! Every metric returns `f64` (accumulated in `f64` for `f32` inputs too) and
 //! validates its inputs: different lengths → [`Error::ShapeMismatch`], empty
@@ -684,6 +686,141 @@ pub fn roc_auc_score<T: Clone + Ord, F: Float>(
     let n_pos = codes.iter().filter(|&&c| c == 1).count() as f64;
     let n_neg = n as f64 - n_pos;
     Ok((rank_sum_pos - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg))
+}
+
+/// Explained variance 1 − Var(y − ŷ) / Var(y) (scikit-learn's
+/// `explained_variance_score`); equals [`r2_score`] when the residuals have
+/// zero mean. Constant `y_true`: 1.0 for perfect predictions, else 0.0 (as
+/// scikit-learn's `force_finite=True`).
+///
+/// # Errors
+/// [`Error::ShapeMismatch`], [`Error::EmptyInput`], [`Error::NonFinite`].
+///
+/// # Example
+/// ```
+/// use oxilearn::ndarray::array;
+/// use oxilearn::metrics::explained_variance_score;
+/// let ev = explained_variance_score(array![3.0, -0.5, 2.0, 7.0].view(), array![2.5, 0.0, 2.0, 8.0].view())?;
+/// assert!((ev - 0.9571734475374732).abs() < 1e-12);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+pub fn explained_variance_score<F: Float>(
+    y_true: ArrayView1<'_, F>,
+    y_pred: ArrayView1<'_, F>,
+) -> Result<f64> {
+    check_regression(y_true, y_pred)?;
+    let n = y_true.len() as f64;
+    let t: Vec<f64> = y_true.iter().map(|v| v.to_f64_exact()).collect();
+    let d: Vec<f64> = t
+        .iter()
+        .zip(&y_pred)
+        .map(|(a, b)| a - b.to_f64_exact())
+        .collect();
+    let var = |v: &[f64]| {
+        let mean = v.iter().sum::<f64>() / n;
+        v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n
+    };
+    let (num, den) = (var(&d), var(&t));
+    Ok(if den == 0.0 {
+        if num == 0.0 { 1.0 } else { 0.0 }
+    } else {
+        1.0 - num / den
+    })
+}
+
+/// Balanced accuracy: the mean over the classes of `y_true` of each class's
+/// recall (scikit-learn's `balanced_accuracy_score`, `adjusted=False`).
+/// Labels that occur only in `y_pred` do not count as classes.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`], [`Error::EmptyInput`].
+///
+/// # Example
+/// ```
+/// use oxilearn::ndarray::array;
+/// use oxilearn::metrics::balanced_accuracy_score;
+/// let b = balanced_accuracy_score(array![0, 1, 0, 0, 1, 0].view(), array![0, 1, 0, 0, 0, 1].view())?;
+/// assert_eq!(b, 0.625);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+pub fn balanced_accuracy_score<T: Clone + Ord>(
+    y_true: ArrayView1<'_, T>,
+    y_pred: ArrayView1<'_, T>,
+) -> Result<f64> {
+    let c = counts(y_true, y_pred)?;
+    let present: Vec<usize> = (0..c.labels.len())
+        .filter(|&i| c.support[i] > 0.0)
+        .collect();
+    Ok(present.iter().map(|&i| c.tp[i] / c.support[i]).sum::<f64>() / present.len() as f64)
+}
+
+/// Multiclass area under the ROC curve, one class against the rest,
+/// macro-averaged (scikit-learn's `roc_auc_score(y, proba,
+/// multi_class="ovr", labels=labels)`): column `j` of `proba` scores
+/// `labels[j]`.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] (lengths, or a column count other than
+/// `labels.len()`), [`Error::EmptyInput`], [`Error::NonFinite`];
+/// [`Error::InvalidParameter`] for unsorted `labels`, fewer than two of them,
+/// a `y_true` label not in `labels`, or a row of `proba` that does not sum
+/// to 1 (within scikit-learn's `allclose` tolerance); [`Error::SingleClass`] when a label
+/// never occurs in `y_true` (its AUC is undefined).
+///
+/// # Example
+/// ```
+/// use oxilearn::ndarray::array;
+/// use oxilearn::metrics::roc_auc_ovr_score;
+/// let y = array![0, 1, 2, 2];
+/// let p = array![[0.8, 0.1, 0.1], [0.3, 0.4, 0.3], [0.1, 0.2, 0.7], [0.2, 0.5, 0.3]];
+/// let auc = roc_auc_ovr_score(y.view(), p.view(), &[0, 1, 2])?;
+/// assert!((auc - 0.8472222222222223).abs() < 1e-12);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+pub fn roc_auc_ovr_score<T: Clone + Ord, F: Float>(
+    y_true: ArrayView1<'_, T>,
+    proba: ArrayView2<'_, F>,
+    labels: &[T],
+) -> Result<f64> {
+    check_lengths(y_true.len(), proba.nrows(), "proba (one row per y_true)")?;
+    if labels.len() < 2 || !labels.windows(2).all(|w| w[0] < w[1]) {
+        return Err(Error::invalid(
+            "labels",
+            "must be at least two, sorted and distinct",
+        ));
+    }
+    if proba.ncols() != labels.len() {
+        return Err(Error::ShapeMismatch {
+            what: "proba (one column per label)",
+            expected: vec![proba.nrows(), labels.len()],
+            got: vec![proba.nrows(), proba.ncols()],
+        });
+    }
+    validation::check_finite2(proba, "proba")?;
+    if let Some(i) = proba.rows().into_iter().position(|r| {
+        let sum: f64 = r.iter().map(|v| v.to_f64_exact()).sum();
+        (sum - 1.0).abs() > 1e-8 + 1e-5
+    }) {
+        return Err(Error::invalid(
+            "proba",
+            format!("row {i} does not sum to 1 (multiclass AUC needs probabilities)"),
+        ));
+    }
+    let codes = y_true
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            labels.binary_search(t).map_err(|_| {
+                Error::invalid("y_true", format!("label at index {i} is not in `labels`"))
+            })
+        })
+        .collect::<Result<Vec<usize>>>()?;
+    let mut total = 0.0;
+    for j in 0..labels.len() {
+        let is_j: ndarray::Array1<bool> = codes.iter().map(|&c| c == j).collect();
+        total += roc_auc_score(is_j.view(), proba.column(j))?;
+    }
+    Ok(total / labels.len() as f64)
 }
 
 #[cfg(test)]

@@ -63,6 +63,7 @@ pub use column::{
     COLUMN_TRANSFORMER_KIND, ColumnTransformer, Columns, FittedColumnTransformer, Remainder,
 };
 pub use features::{Features, OwnedFeatures};
+pub(crate) use models::{gamma_text, kernel_text};
 pub use pipeline::{FittedPipeline, PIPELINE_KIND, Pipeline, StepMetadata, StepRole};
 pub use registry::{AnyModel, load_any, load_any_bytes, load_any_file};
 pub use target::{Label, Target, TargetValues};

@@ -57,7 +57,7 @@ fn serde_params(value: &impl Serialize, fields: &[&str]) -> Params {
         .collect()
 }
 
-fn gamma_text(g: Gamma) -> String {
+pub(crate) fn gamma_text(g: Gamma) -> String {
     match g {
         Gamma::Scale => "scale".into(),
         Gamma::Auto => "auto".into(),
@@ -87,6 +87,20 @@ fn kernel_params(k: &Kernel) -> Params {
             p("coef0", coef0),
         ],
         Kernel::Precomputed => vec![p("kernel", "precomputed")],
+    }
+}
+
+/// A kernel as one text, e.g. `rbf(gamma=0.01)` (how searches show it).
+pub(crate) fn kernel_text(k: &Kernel) -> String {
+    let params = kernel_params(k);
+    let rest: Vec<String> = params[1..]
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect();
+    if rest.is_empty() {
+        params[0].1.clone()
+    } else {
+        format!("{}({})", params[0].1, rest.join(", "))
     }
 }
 

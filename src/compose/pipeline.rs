@@ -125,6 +125,92 @@ impl<Y: Target> Pipeline<Y> {
         }
     }
 
+    /// Replaces the transformer step `name` (of concrete type `T`) by
+    /// `f(step)`: how a search varies a step's hyperparameters with the
+    /// step's own typed builder methods.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] (`"steps"`) when there is no transformer
+    /// step `name` or it is not a `T`.
+    ///
+    /// # Example
+    /// ```
+    /// use oxilearn::prelude::*;
+    /// let pipe = Pipeline::<usize>::new()
+    ///     .transform("scaler", StandardScaler::new())
+    ///     .estimator("svc", Svc::new());
+    /// let pipe = pipe.map_transformer("scaler", |s: StandardScaler| s.with_mean(false))?;
+    /// use oxilearn::compose::Estimator;
+    /// assert!(pipe.params().contains(&("scaler__with_mean".into(), "false".into())));
+    /// assert!(pipe.clone().map_transformer("svc", |s: StandardScaler| s).is_err());
+    /// # Ok::<(), oxilearn::Error>(())
+    /// ```
+    pub fn map_transformer<T: Transformer<Y> + Clone + 'static>(
+        mut self,
+        name: &str,
+        f: impl FnOnce(T) -> T,
+    ) -> Result<Self> {
+        let step = self.steps.iter_mut().find_map(|(n, s)| match s {
+            Step::Transformer(t) if n == name => Some(t),
+            _ => None,
+        });
+        let Some(step) = step else {
+            return Err(Error::invalid(
+                "steps",
+                format!("the pipeline has no transformer step {name:?}"),
+            ));
+        };
+        let Some(concrete) = step.as_any().downcast_ref::<T>() else {
+            return Err(Error::invalid(
+                "steps",
+                format!("step {name:?} is not a {}", std::any::type_name::<T>()),
+            ));
+        };
+        *step = Box::new(f(concrete.clone()));
+        Ok(self)
+    }
+
+    /// Replaces the final estimator step `name` (of concrete type `T`) by
+    /// `f(step)`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] (`"steps"`) when there is no estimator
+    /// step `name` or it is not a `T`.
+    ///
+    /// # Example
+    /// ```
+    /// use oxilearn::prelude::*;
+    /// use oxilearn::compose::Estimator;
+    /// let pipe = Pipeline::<usize>::new().estimator("svc", Svc::new());
+    /// let pipe = pipe.map_estimator("svc", |s: Svc| s.c(10.0))?;
+    /// assert!(pipe.params().contains(&("svc__C".into(), "10".into())));
+    /// # Ok::<(), oxilearn::Error>(())
+    /// ```
+    pub fn map_estimator<T: Estimator<Y> + Clone + 'static>(
+        mut self,
+        name: &str,
+        f: impl FnOnce(T) -> T,
+    ) -> Result<Self> {
+        let step = self.steps.iter_mut().find_map(|(n, s)| match s {
+            Step::Estimator(e) if n == name => Some(e),
+            _ => None,
+        });
+        let Some(step) = step else {
+            return Err(Error::invalid(
+                "steps",
+                format!("the pipeline has no estimator step {name:?}"),
+            ));
+        };
+        let Some(concrete) = step.as_any().downcast_ref::<T>() else {
+            return Err(Error::invalid(
+                "steps",
+                format!("step {name:?} is not a {}", std::any::type_name::<T>()),
+            ));
+        };
+        *step = Box::new(f(concrete.clone()));
+        Ok(self)
+    }
+
     /// Checks the step list: at least one step, unique non-empty names
     /// without `"__"` (the separator of [`params`](Estimator::params)), and
     /// an estimator only as the last step.

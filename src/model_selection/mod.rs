@@ -7,6 +7,16 @@
 //!   [`GroupKFold`], [`TimeSeriesSplit`], [`LeaveOneOut`]. Without shuffling
 //!   their folds are identical to scikit-learn's; shuffled ones are
 //!   reproducible from their seed.
+//! - [`Scorer`]s rate a fitted model on held-out rows: scikit-learn's names
+//!   ([`SCORER_NAMES`]) or any closure.
+//! - [`CrossValidate`] fits on each training fold and scores on its test fold
+//!   (in parallel; identical results on any thread count), and makes
+//!   out-of-fold predictions; [`cross_val_score`] and [`cross_val_predict`]
+//!   are its shortcuts.
+//! - [`GridSearchCV`] and [`RandomizedSearchCV`] cross-validate typed
+//!   candidates ([`ParamGrid`], [`ParamDistributions`]: builder closures, no
+//!   parameter names as strings), rank them ([`CvTable`], printable and CSV)
+//!   and refit the best.
 //!
 //! # Example
 //! ```
@@ -21,7 +31,19 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
+mod cross_val;
+mod scoring;
+mod search;
 mod split;
+
+pub use cross_val::{
+    CrossValidate, CvResults, ErrorScore, FoldModel, cross_val_predict, cross_val_score,
+};
+pub use scoring::{SCORER_NAMES, ScoreFn, Scorer, scorers};
+pub use search::{
+    Choice, CvTable, Distribution, GridSearchCV, IntUniform, LogUniform, ParamDistributions,
+    ParamGrid, ParamValue, RandomizedSearchCV, SearchResults, TopRows, Uniform,
+};
 
 pub use split::{
     Fold, GroupKFold, KFold, LeaveOneOut, RepeatedKFold, RepeatedStratifiedKFold, ShuffleSplit,

@@ -137,6 +137,7 @@ pub use encoding::{TensorData, read_safetensors, write_safetensors};
 pub(crate) use encoding::{decode_safetensors, encode_safetensors};
 pub use file::{ModelFile, ModelMetadata, TensorInfo, inspect};
 pub use io::fingerprint;
+pub(crate) use io::write_atomic;
 pub use traits::Persist;
 
 /// The model-file format version this build writes (and the newest it reads).

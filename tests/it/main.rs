@@ -30,6 +30,8 @@ mod logistic_api;
 mod logistic_common;
 mod logistic_reference;
 mod metrics_reference;
+mod model_selection_cv;
+mod model_selection_search;
 mod model_selection_split;
 mod nn_gradcheck;
 mod nn_kit;
