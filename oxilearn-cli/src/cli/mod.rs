@@ -6,6 +6,7 @@
 
 pub mod data;
 pub mod fit;
+pub mod health;
 pub mod inspect;
 pub mod predict;
 pub mod serve;
@@ -58,6 +59,8 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Serve a model repository over the Open Inference Protocol v2 (REST).
     Serve(serve::ServeArgs),
+    /// Check that a running server is ready (exit 0) — for container health checks.
+    Health(health::HealthArgs),
 }
 
 /// Sets up logging to standard error.
@@ -93,6 +96,7 @@ pub fn main() -> ExitCode {
         Command::Predict(a) => predict::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::Health(a) => health::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

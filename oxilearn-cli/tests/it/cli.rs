@@ -280,3 +280,29 @@ fn fit_and_predict_errors_say_what_to_fix() {
         "{err}"
     );
 }
+
+#[test]
+fn health_exits_zero_when_ready_and_one_otherwise() {
+    let dir = TempDir::new("health");
+    put(dir.path(), "iris", 1, &svc_iris_names());
+    let server = TestServer::on(dir.path());
+    let port = server.addr.port().to_string();
+    let out = oxilearn(&["health", "--port", &port]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("/v2/health/ready: 200 OK"));
+    let out = oxilearn(&["health", "--port", &port, "--path", "/v2/models/iris/ready"]);
+    assert!(out.status.success(), "{out:?}");
+    // a model that does not exist: 404 → exit 1, the status named
+    let out = oxilearn(&["health", "--port", &port, "--path", "/v2/models/nope/ready"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("HTTP status 404"), "{err}");
+    drop(server);
+    // nothing listening any more: refused → exit 1 quickly
+    let out = oxilearn(&["health", "--port", &port, "--timeout", "2"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot connect"), "{err}");
+    let out = oxilearn(&["health", "--timeout=0"]);
+    assert_eq!(out.status.code(), Some(1));
+}
