@@ -617,34 +617,24 @@ impl<F: Float> RowEval<'_, F> {
     }
 }
 
-/// Kernel rows between new records and the support vectors, for prediction.
+/// What prediction needs from the support vectors besides the vectors
+/// themselves, computed once per fitted model (see [`SvPrepCache`]): for RBF,
+/// the SV mean (`f64`), the centred SVs feature-major (`f32`) and their
+/// squared norms; empty for the other kernels.
 ///
-/// Rows are evaluated one record at a time (no intermediate `m × n_SV`
-/// block) and handed to a callback as `f64`. RBF runs in `f32` on centred
-/// data through the same vectorised routine as the solver's rows; the other
-/// kernels use dot products in the input precision. Records are split over
-/// rayon threads in contiguous blocks (serial kernels inside) once the work is
-/// large enough to pay for waking the workers.
-pub(crate) struct SvKernel<'a, F: Float> {
-    kf: KernelFn,
-    sv: ArrayView2<'a, F>,
-    /// `Precomputed` only: the columns of the new kernel to read.
-    support: &'a [usize],
-    /// RBF only: SV mean (`f64`), centred SVs feature-major (`f32`) and
-    /// their squared norms.
+/// Building it reads and transposes every support vector, which costs far
+/// more than one record's kernel row; a single-row prediction that rebuilt it
+/// spent most of its time here.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SvPrep {
     mean: Vec<f64>,
     fm: Vec<f32>,
     sqf: Vec<f32>,
 }
 
-/// Below this many multiply-adds (records × SVs × features) prediction runs
-/// on the calling thread.
-const PREDICT_PAR_WORK: usize = 1 << 20;
-
-impl<'a, F: Float> SvKernel<'a, F> {
-    /// `sv`: the support vectors (`n_SV × d`; empty for `Precomputed`, whose
-    /// columns are given by `support`).
-    pub(crate) fn new(kf: KernelFn, sv: ArrayView2<'a, F>, support: &'a [usize]) -> Self {
+impl SvPrep {
+    /// The preparation of `sv` (`n_SV × d`) for kernel `kf`.
+    pub(crate) fn new<F: Float>(kf: KernelFn, sv: ArrayView2<'_, F>) -> Self {
         let (mut mean, mut fm, mut sqf) = (Vec::new(), Vec::new(), Vec::new());
         if let KernelFn::Rbf { .. } = kf {
             let (l, d) = sv.dim();
@@ -667,13 +657,69 @@ impl<'a, F: Float> SvKernel<'a, F> {
                 sqf[p] = sq;
             }
         }
+        SvPrep { mean, fm, sqf }
+    }
+}
+
+/// A fitted model's [`SvPrep`], built on its first prediction and kept
+/// (fitted models are immutable, so it never goes stale). Clones share
+/// nothing; `Debug` shows only whether it is built.
+#[derive(Clone, Default)]
+pub(crate) struct SvPrepCache(std::sync::OnceLock<SvPrep>);
+
+impl SvPrepCache {
+    /// The preparation of `sv` for `kf`, built on the first call.
+    pub(crate) fn get<F: Float>(&self, kf: KernelFn, sv: ArrayView2<'_, F>) -> &SvPrep {
+        self.0.get_or_init(|| SvPrep::new(kf, sv))
+    }
+}
+
+impl std::fmt::Debug for SvPrepCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "SvPrepCache(built)"
+        } else {
+            "SvPrepCache(empty)"
+        })
+    }
+}
+
+/// Kernel rows between new records and the support vectors, for prediction.
+///
+/// Rows are evaluated one record at a time (no intermediate `m × n_SV`
+/// block) and handed to a callback as `f64`. RBF runs in `f32` on centred
+/// data through the same vectorised routine as the solver's rows; the other
+/// kernels use dot products in the input precision. Records are split over
+/// rayon threads in contiguous blocks (serial kernels inside) once the work is
+/// large enough to pay for waking the workers.
+pub(crate) struct SvKernel<'a, F: Float> {
+    kf: KernelFn,
+    sv: ArrayView2<'a, F>,
+    /// `Precomputed` only: the columns of the new kernel to read.
+    support: &'a [usize],
+    /// RBF only: see [`SvPrep`].
+    prep: &'a SvPrep,
+}
+
+/// Below this many multiply-adds (records × SVs × features) prediction runs
+/// on the calling thread.
+const PREDICT_PAR_WORK: usize = 1 << 20;
+
+impl<'a, F: Float> SvKernel<'a, F> {
+    /// `sv`: the support vectors (`n_SV × d`; empty for `Precomputed`, whose
+    /// columns are given by `support`); `prep`: [`SvPrep::new`] of `kf` and
+    /// `sv`.
+    pub(crate) fn new(
+        kf: KernelFn,
+        sv: ArrayView2<'a, F>,
+        support: &'a [usize],
+        prep: &'a SvPrep,
+    ) -> Self {
         SvKernel {
             kf,
             sv,
             support,
-            mean,
-            fm,
-            sqf,
+            prep,
         }
     }
 
@@ -721,16 +767,16 @@ impl<'a, F: Float> SvKernel<'a, F> {
                 }
             }
             KernelFn::Rbf { gamma } => {
-                for ((c, v), m) in xc.iter_mut().zip(x).zip(&self.mean) {
+                for ((c, v), m) in xc.iter_mut().zip(x).zip(&self.prep.mean) {
                     *c = (v.to_f64_exact() - m) as f32;
                 }
                 let job = RbfJob {
                     xs: xc,
                     sqs: xc.iter().map(|v| v * v).sum(),
                     g: gamma as f32,
-                    fm: &self.fm,
-                    l: self.sqf.len(),
-                    sq: &self.sqf,
+                    fm: &self.prep.fm,
+                    l: self.prep.sqf.len(),
+                    sq: &self.prep.sqf,
                 };
                 job.run(0, kf32);
                 for (o, &v) in out.iter_mut().zip(kf32.iter()) {
@@ -817,6 +863,41 @@ const BLOCK_TASK: usize = 1 << 18;
 mod tests {
     use super::*;
     use ndarray::array;
+
+    /// The prediction data is built on the first prediction and reused: the
+    /// same decision values as a model that never predicted (a clone taken
+    /// before, a reloaded file), whether rows come one by one or in a batch.
+    #[test]
+    fn prediction_prep_is_built_once_and_reused() {
+        use crate::svm::{Kernel, Svc, Svr};
+        let d = crate::datasets::iris();
+        let x = d.records.view();
+        let svc = Svc::new()
+            .kernel(Kernel::Rbf {
+                gamma: Gamma::Scale,
+            })
+            .fit(x, d.targets.view())
+            .unwrap();
+        let fresh = svc.clone();
+        assert_eq!(format!("{:?}", svc.sv_prep), "SvPrepCache(empty)");
+        let batch = svc.decision_function(x).unwrap();
+        assert_eq!(format!("{:?}", svc.sv_prep), "SvPrepCache(built)");
+        assert_eq!(format!("{:?}", fresh.sv_prep), "SvPrepCache(empty)");
+        for r in 0..x.nrows() {
+            let one = svc.decision_function(x.slice(ndarray::s![r..r + 1, ..])).unwrap();
+            assert_eq!(one.row(0), batch.row(r));
+        }
+        assert_eq!(fresh.decision_function(x).unwrap(), batch);
+        assert_eq!(svc.decision_function(x).unwrap(), batch);
+
+        let t = d.records.column(0).to_owned();
+        let xr = d.records.slice(ndarray::s![.., 1..]);
+        let svr = Svr::new().fit(xr, t.view()).unwrap();
+        let fresh = svr.clone();
+        let p = svr.predict(xr).unwrap();
+        assert_eq!(svr.predict(xr.slice(ndarray::s![..1, ..])).unwrap()[0], p[0]);
+        assert_eq!(fresh.predict(xr).unwrap(), p);
+    }
 
     #[test]
     fn fast_exp_is_accurate_to_f32() {

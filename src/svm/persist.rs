@@ -152,6 +152,7 @@ where
             n_iter,
             objective,
             converged: meta.converged,
+            sv_prep: Default::default(),
         })
     }
 }
@@ -233,6 +234,7 @@ impl<F: Float> Persist for FittedSvr<F> {
             n_iter: meta.n_iter,
             objective: meta.objective,
             converged: meta.converged,
+            sv_prep: Default::default(),
         })
     }
 }

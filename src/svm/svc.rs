@@ -405,6 +405,7 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
             n_iter,
             objective,
             converged,
+            sv_prep: Default::default(),
         })
     }
 }
@@ -498,6 +499,8 @@ pub struct FittedSvc<F: Float, L> {
     pub(crate) n_iter: Vec<usize>,
     pub(crate) objective: Vec<f64>,
     pub(crate) converged: bool,
+    /// Prediction data derived from the support vectors, built once.
+    pub(crate) sv_prep: kernel::SvPrepCache,
 }
 
 /// `Σ c[j]·k[j]` with four independent accumulators (vectorises).
@@ -605,7 +608,9 @@ impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
         for c in 0..k {
             start[c + 1] = start[c] + self.n_support[c];
         }
-        let sk = kernel::SvKernel::new(self.kernel, self.support_vectors.view(), &self.support);
+        let sv = self.support_vectors.view();
+        let prep = self.sv_prep.get(self.kernel, sv);
+        let sk = kernel::SvKernel::new(self.kernel, sv, &self.support, prep);
         let dual: Vec<Vec<f64>> = self
             .dual_coef
             .rows()

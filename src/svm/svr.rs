@@ -215,6 +215,7 @@ impl Svr {
             n_iter: sol.n_iter,
             objective: sol.objective,
             converged: sol.converged,
+            sv_prep: Default::default(),
         })
     }
 }
@@ -245,6 +246,8 @@ pub struct FittedSvr<F: Float> {
     pub(crate) n_iter: usize,
     pub(crate) objective: f64,
     pub(crate) converged: bool,
+    /// Prediction data derived from the support vectors, built once.
+    pub(crate) sv_prep: kernel::SvPrepCache,
 }
 
 impl<F: Float> FittedSvr<F> {
@@ -301,7 +304,9 @@ impl<F: Float> FittedSvr<F> {
         validation::check_predict_input(x, self.n_features)?;
         let b = self.intercept.to_f64_exact();
         let coef: Vec<f64> = self.dual_coef.iter().map(|v| v.to_f64_exact()).collect();
-        let sk = kernel::SvKernel::new(self.kernel, self.support_vectors.view(), &self.support);
+        let sv = self.support_vectors.view();
+        let prep = self.sv_prep.get(self.kernel, sv);
+        let sk = kernel::SvKernel::new(self.kernel, sv, &self.support, prep);
         let out = sk.map_rows(x, |krow| {
             F::from_f64_lossy(super::svc::dual_dot(&coef, krow) + b)
         });
