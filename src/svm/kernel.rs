@@ -884,7 +884,9 @@ mod tests {
         assert_eq!(format!("{:?}", svc.sv_prep), "SvPrepCache(built)");
         assert_eq!(format!("{:?}", fresh.sv_prep), "SvPrepCache(empty)");
         for r in 0..x.nrows() {
-            let one = svc.decision_function(x.slice(ndarray::s![r..r + 1, ..])).unwrap();
+            let one = svc
+                .decision_function(x.slice(ndarray::s![r..r + 1, ..]))
+                .unwrap();
             assert_eq!(one.row(0), batch.row(r));
         }
         assert_eq!(fresh.decision_function(x).unwrap(), batch);
@@ -895,7 +897,10 @@ mod tests {
         let svr = Svr::new().fit(xr, t.view()).unwrap();
         let fresh = svr.clone();
         let p = svr.predict(xr).unwrap();
-        assert_eq!(svr.predict(xr.slice(ndarray::s![..1, ..])).unwrap()[0], p[0]);
+        assert_eq!(
+            svr.predict(xr.slice(ndarray::s![..1, ..])).unwrap()[0],
+            p[0]
+        );
         assert_eq!(fresh.predict(xr).unwrap(), p);
     }
 
