@@ -13,7 +13,9 @@
 # Steps: make the data and scikit-learn models (make_models.py), fit the same models with
 # `oxilearn fit`, start both servers (2 workers / threads each), check they answer and
 # agree, then for each model (RBF SVC, logistic regression) and request size (1 row,
-# 1 000 rows) run oha at concurrency 8 for DURATION seconds against each server in turn,
+# 1 000 rows) run oha at concurrency 8 for DURATION seconds against each server in turn
+# (JSON tensors for both; then oxilearn again with binary tensor data, "oxilearn-binary",
+# the extension tritonclient uses by default and MLServer lacks),
 # print requests/s and latency percentiles, and oxilearn's time per phase (queue, decode,
 # predict, encode: the server's Prometheus histograms). Both servers are stopped on exit.
 set -euo pipefail
@@ -96,15 +98,20 @@ results=$work/results.jsonl
 : >"$results"
 for model in svc logistic; do
     for n in 1 1000; do
-        for server in oxilearn mlserver; do
+        for server in oxilearn mlserver oxilearn-binary; do
             port=$p_oxi; [ $server = mlserver ] && port=$p_ml
             url=http://127.0.0.1:$port/v2/models/$model/infer
+            body=(-T application/json -D "$work/request-$n.json")
+            if [ $server = oxilearn-binary ]; then
+                body=(-T application/octet-stream -D "$work/request-$n.bin"
+                      -H "Inference-Header-Content-Length: $(cat "$work/request-$n.bin.header-length")")
+            fi
             # warm-up (connections, caches, MLServer's workers)
-            "$oha" -c 8 -z 2s --no-tui -m POST -T application/json -D "$work/request-$n.json" "$url" >/dev/null
+            "$oha" -c 8 -z 2s --no-tui -m POST "${body[@]}" "$url" >/dev/null
             before=$work/metrics-before.txt
             curl -s "http://127.0.0.1:$p_oxi/metrics" >"$before"
-            "$oha" -c 8 -z "${duration}s" -w --no-tui --output-format json -m POST -T application/json \
-                -D "$work/request-$n.json" "$url" >"$work/oha.json"
+            "$oha" -c 8 -z "${duration}s" -w --no-tui --output-format json -m POST "${body[@]}" \
+                "$url" >"$work/oha.json"
             curl -s "http://127.0.0.1:$p_oxi/metrics" >"$work/metrics-after.txt"
             "$py" - "$work/oha.json" "$server" "$model" "$n" "$before" "$work/metrics-after.txt" >>"$results" <<'PY'
 import json, re, sys
@@ -131,7 +138,7 @@ lat = r["latencyPercentiles"]
 print(json.dumps({"server": sys.argv[2], "model": sys.argv[3], "rows": int(sys.argv[4]),
                   "rps": r["summary"]["requestsPerSec"], "ok": ok, "total": total,
                   "p50_ms": lat["p50"] * 1e3, "p99_ms": lat["p99"] * 1e3,
-                  "phases_us": {k: v * 1e6 for k, v in per.items()} if sys.argv[2] == "oxilearn" else None}))
+                  "phases_us": {k: v * 1e6 for k, v in per.items()} if sys.argv[2] != "mlserver" else None}))
 PY
             tail -n 1 "$results"
         done
@@ -150,14 +157,14 @@ for (model, n, server), r in by.items():
     ml = by[(model, n, "mlserver")]
     ratio = r["rps"] / ml["rps"] if ml["rps"] else float("nan")
     p99r = ml["p99_ms"] / r["p99_ms"] if r["p99_ms"] else float("nan")
-    extra = f"{ratio:.1f}× | {p99r:.1f}× smaller" if server == "oxilearn" else "1 | 1"
+    extra = f"{ratio:.1f}× | {p99r:.1f}× smaller" if server != "mlserver" else "1 | 1"
     print(f"| {model} | {n} | {server} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
           f"| {r['total'] - r['ok']} | {extra} |")
 print()
 print("oxilearn time per request by phase (µs, mean; from /metrics):")
 for r in rows:
-    if r["server"] == "oxilearn":
+    if r["server"] != "mlserver":
         ph = r["phases_us"] or {}
-        print(f"  {r['model']:9s} {r['rows']:5d} rows: " +
+        print(f"  {r['model']:9s} {r['rows']:5d} rows {r['server']:15s}: " +
               ", ".join(f"{k} {v:.0f}" for k, v in sorted(ph.items())))
 PY

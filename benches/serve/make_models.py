@@ -9,6 +9,7 @@ Writes:
   OUT_DIR/train.csv                        features f0..f56 + label, for `oxilearn fit`
   OUT_DIR/mlserver/{svc,logistic}/         model.joblib + model-settings.json (mlserver-sklearn)
   OUT_DIR/request-1.json, request-1000.json  OIP v2 bodies (FP64 rows of the test split)
+  OUT_DIR/request-{1,1000}.bin (+ .header-length)  the same rows as binary tensor data
 scikit-learn's models use the hyperparameters `oxilearn fit` is given in
 compare.sh: SVC(C=1, kernel="rbf", gamma="scale"), LogisticRegression(C=1).
 """
@@ -60,3 +61,13 @@ for n in (1, 1000):
     with open(os.path.join(out, f"request-{n}.json"), "w") as f:
         f.write(json.dumps({"inputs": [{"name": "input-0", "shape": [n, x.shape[1]],
                                         "datatype": "FP64", "data": rows.ravel().tolist()}]}))
+    # The same rows with Triton's binary tensor data extension (what tritonclient sends by
+    # default; MLServer does not take it): a JSON header, then the raw little-endian FP64
+    # values; the header's length goes in the Inference-Header-Content-Length header.
+    raw = np.ascontiguousarray(rows, dtype="<f8").tobytes()
+    header = json.dumps({"inputs": [{"name": "input-0", "shape": [n, x.shape[1]], "datatype": "FP64",
+                                     "parameters": {"binary_data_size": len(raw)}}]}).encode()
+    with open(os.path.join(out, f"request-{n}.bin"), "wb") as f:
+        f.write(header + raw)
+    with open(os.path.join(out, f"request-{n}.bin.header-length"), "w") as f:
+        f.write(str(len(header)))
