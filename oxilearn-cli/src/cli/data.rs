@@ -57,12 +57,31 @@ pub enum TargetColumn {
 /// # Errors
 /// Unreadable files, cells that are not numbers (the message names the line
 /// and column), ragged rows, empty data, an unknown target column.
+#[cfg(test)]
 pub fn read(path: &Path, target: &TargetColumn, labels: Option<&Path>) -> Result<Table, Failure> {
-    read_columns(path, target, labels, None)
+    read_columns(path, target, labels, None, false)
 }
 
-/// As [`read`]; for a CSV, `features` (when given) are the feature columns,
-/// by name and in this order, and every other column is ignored.
+/// As [`read`]; with `missing_ok`, a missing feature value (an empty CSV
+/// cell, `NA`, `N/A`, `NaN`, `nan`, `null`, `?`; NaN in a `.npy`) is read as
+/// NaN instead of refused — for a model that starts with an imputer.
+///
+/// # Errors
+/// As [`read`].
+pub fn read_with(
+    path: &Path,
+    target: &TargetColumn,
+    labels: Option<&Path>,
+    missing_ok: bool,
+) -> Result<Table, Failure> {
+    read_columns(path, target, labels, None, missing_ok)
+}
+
+/// The CSV cells that mean "missing".
+const MISSING: [&str; 6] = ["NA", "N/A", "NaN", "nan", "null", "?"];
+
+/// As [`read_with`]; for a CSV, `features` (when given) are the feature
+/// columns, by name and in this order, and every other column is ignored.
 ///
 /// # Errors
 /// As [`read`]; a feature column that is not in the header.
@@ -71,9 +90,10 @@ pub fn read_columns(
     target: &TargetColumn,
     labels: Option<&Path>,
     features: Option<&[String]>,
+    missing_ok: bool,
 ) -> Result<Table, Failure> {
     if is_npy(path) {
-        let x = read_npy_2d(path)?;
+        let x = read_npy_2d(path, missing_ok)?;
         let targets = match labels {
             Some(l) => Some(read_npy_targets(l)?),
             None => None,
@@ -106,7 +126,7 @@ pub fn read_columns(
                 .into(),
         ));
     }
-    read_csv(path, target, features)
+    read_csv(path, target, features, missing_ok)
 }
 
 /// Whether `path` is a CSV whose header holds every name in `names`.
@@ -125,7 +145,7 @@ pub fn csv_has_columns(path: &Path, names: &[String]) -> bool {
         .unwrap_or(false)
 }
 
-fn read_npy_2d(path: &Path) -> Result<Array2<f64>, Failure> {
+fn read_npy_2d(path: &Path, missing_ok: bool) -> Result<Array2<f64>, Failure> {
     let x = read_npy::<f64, Ix2>(path)
         .or_else(|_| read_npy::<f32, Ix2>(path).map(|a| a.mapv(f64::from)))
         .or_else(|_| read_npy::<i64, Ix2>(path).map(|a| a.mapv(|v| v as f64)))
@@ -138,7 +158,11 @@ fn read_npy_2d(path: &Path) -> Result<Array2<f64>, Failure> {
     if x.nrows() == 0 || x.ncols() == 0 {
         return Err(Failure(format!("{} holds no data", path.display())));
     }
-    if let Some((i, _)) = x.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+    if let Some((i, _)) = x
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(v.is_finite() || missing_ok && v.is_nan()))
+    {
         return Err(Failure(format!(
             "{}: row {}, column {} is not a finite number",
             path.display(),
@@ -166,6 +190,7 @@ fn read_csv(
     path: &Path,
     target: &TargetColumn,
     features: Option<&[String]>,
+    missing_ok: bool,
 ) -> Result<Table, Failure> {
     let file = std::fs::File::open(path)
         .map_err(|e| Failure(format!("cannot open {}: {e}", path.display())))?;
@@ -259,6 +284,11 @@ fn read_csv(
             let Some(k) = slot[col] else {
                 continue;
             };
+            let is_missing = cell.is_empty() || MISSING.contains(&cell);
+            if missing_ok && is_missing {
+                row_values[k] = f64::NAN;
+                continue;
+            }
             let v: f64 = cell
                 .parse()
                 .ok()
@@ -268,10 +298,9 @@ fn read_csv(
                         "{}: line {line}, column `{}`: `{cell}` is not a finite number{}",
                         path.display(),
                         header[col],
-                        if cell.is_empty()
-                            || ["NA", "N/A", "NaN", "nan", "null", "?"].contains(&cell)
-                        {
-                            " (a missing value: impute or drop it first)"
+                        if is_missing {
+                            " (a missing value: impute it — e.g. `--preprocess simple_imputer` \
+                             in `oxilearn fit` — or drop the row)"
                         } else {
                             ""
                         }
@@ -430,6 +459,25 @@ mod tests {
                 .0
                 .contains("no data rows")
         );
+    }
+
+    #[test]
+    fn missing_values_are_nan_only_when_asked() {
+        let p = tmp("g.csv", b"a,b,y\n1,,0\nNA,2,1\n?,nan,1\n");
+        assert!(read(&p, &TargetColumn::Last, None).is_err());
+        let t = read_with(&p, &TargetColumn::Last, None, true).unwrap();
+        let nan: Vec<bool> = t.x.iter().map(|v| v.is_nan()).collect();
+        assert_eq!(nan, [false, true, true, false, true, true]);
+        assert_eq!(
+            t.targets,
+            Some(Targets::Numbers(ndarray::array![0.0, 1.0, 1.0]))
+        );
+        // not a number and not a missing token: still refused
+        let p = tmp("h.csv", b"a,y\nabc,0\n");
+        let e = read_with(&p, &TargetColumn::Last, None, true)
+            .unwrap_err()
+            .0;
+        assert!(e.contains("`abc` is not a finite number"), "{e}");
     }
 
     #[test]

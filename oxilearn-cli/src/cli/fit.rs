@@ -7,9 +7,19 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use ndarray::{Array1, Array2};
-use oxilearn::persist::{Persist, fingerprint};
+use ndarray::{Array1, Array2, ArrayView1};
+use oxilearn::compose::{self, Features, FittedEstimator, Label, Target};
+use oxilearn::logistic::FittedLogisticRegression;
+use oxilearn::outlier::{
+    Contamination, FittedIsolationForest, IsolationForest, MaxFeatures, MaxSamples,
+};
+use oxilearn::persist::fingerprint;
 use oxilearn::prelude::*;
+use oxilearn::preprocessing::{
+    ImputeStrategy, MaxAbsScaler, MinMaxScaler, Norm, Normalizer, RobustScaler, SimpleImputer,
+    StandardScaler,
+};
+use oxilearn::svm::{FittedSvc, FittedSvr};
 use serde::Deserialize;
 
 use super::Failure;
@@ -28,6 +38,22 @@ Hyperparameters (--set KEY=VALUE, or [params] in --config), scikit-learn's names
             cache_size=200 max_iter=<n> random_state=<seed>
   svr       C=1.0 epsilon=0.1 kernel=… gamma=… degree=3 coef0=0 tol=1e-3 shrinking=true
             cache_size=200 max_iter=<n>
+  isolation-forest  n_estimators=100 max_samples=auto|<count>|<fraction>
+            contamination=auto|<fraction> max_features=<count>|<fraction> bootstrap=false
+            random_state=<seed>   (no target: every column is a feature unless --target
+            names one to leave out; predict gives 1 for inliers, -1 for outliers)
+
+Preprocessing (--preprocess KIND, repeatable, or [[preprocess]] tables in --config, in order):
+the model file is then a pipeline (steps → estimator), served and predicted as one model.
+  standard_scaler (standard)  with_mean=true with_std=true
+  minmax_scaler (minmax)      feature_range=[0, 1] clip=false
+  robust_scaler (robust)      with_centering=true with_scaling=true quantile_range=[25, 75]
+                              unit_variance=false
+  maxabs_scaler (maxabs)
+  normalizer                  norm=l2|l1|max
+  simple_imputer (imputer)    strategy=mean|median|most_frequent|constant fill_value=<number>
+                              add_indicator=false   (as the first step, empty cells and
+                              NA/N/A/NaN/nan/null/? in the data become missing values)
 
 Config file (TOML), every key optional; flags override it:
   model = \"svc\"
@@ -38,6 +64,11 @@ Config file (TOML), every key optional; flags override it:
   C = 10.0
   gamma = \"scale\"
   probability = true
+  [[preprocess]]
+  kind = \"simple_imputer\"
+  strategy = \"median\"
+  [[preprocess]]
+  kind = \"standard_scaler\"
   [metadata]
   tag = \"v1\"
 
@@ -47,6 +78,8 @@ names as user metadata (see `oxilearn inspect`).
 
 Examples:
   oxilearn fit svc --data spam.csv --target spam --set C=10 --set probability=true -o models/spam/1/model.safetensors
+  oxilearn fit svc --data spam.csv --target spam --preprocess standard -o models/spam/1/model.safetensors
+  oxilearn fit isolation-forest --data readings.csv --set contamination=0.01 -o models/anomaly/1/model.safetensors
   oxilearn fit --config fit.toml")]
 pub struct FitArgs {
     /// The estimator (or `model` in --config).
@@ -70,6 +103,10 @@ pub struct FitArgs {
     /// A hyperparameter, KEY=VALUE (repeatable).
     #[arg(long = "set", short = 's', value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// A preprocessing step before the estimator, with its defaults (repeatable, in order;
+    /// replaces `[[preprocess]]` of --config). Kinds: see below.
+    #[arg(long = "preprocess", short = 'p', value_name = "KIND")]
+    pub preprocess: Vec<String>,
     /// User metadata stored in the file, KEY=VALUE (repeatable).
     #[arg(long = "meta", value_name = "KEY=VALUE")]
     pub meta: Vec<String>,
@@ -92,6 +129,24 @@ pub enum Estimator {
     Svc,
     /// Kernel support vector regression (libsvm's ε-SVR).
     Svr,
+    /// Isolation forest outlier detector (no target).
+    #[value(name = "isolation-forest", alias = "isolation_forest")]
+    #[serde(rename = "isolation_forest", alias = "isolation-forest")]
+    IsolationForest,
+}
+
+impl Estimator {
+    /// The estimator's step name in a pipeline and in messages.
+    fn name(self) -> &'static str {
+        match self {
+            Estimator::Linear => "linear",
+            Estimator::Ridge => "ridge",
+            Estimator::Logistic => "logistic",
+            Estimator::Svc => "svc",
+            Estimator::Svr => "svr",
+            Estimator::IsolationForest => "isolation_forest",
+        }
+    }
 }
 
 /// The `--config` file.
@@ -106,7 +161,29 @@ struct Config {
     #[serde(default)]
     params: toml::Table,
     #[serde(default)]
+    preprocess: Vec<toml::Table>,
+    #[serde(default)]
     metadata: BTreeMap<String, String>,
+}
+
+/// A number or a name (`max_samples = "auto"` or `256` or `0.5`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Numberish {
+    Int(i64),
+    Float(f64),
+    Name(String),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IsolationParams {
+    n_estimators: Option<usize>,
+    max_samples: Option<Numberish>,
+    contamination: Option<Numberish>,
+    max_features: Option<Numberish>,
+    bootstrap: Option<bool>,
+    random_state: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -261,7 +338,7 @@ fn progress(quiet: bool, est: Estimator) -> ProgressBar {
         ProgressStyle::with_template("{spinner} {elapsed_precise} fitting {prefix}: {msg}")
             .expect("valid template"),
     );
-    pb.set_prefix(format!("{est:?}").to_lowercase());
+    pb.set_prefix(est.name());
     pb.enable_steady_tick(Duration::from_millis(120));
     pb
 }
@@ -299,44 +376,39 @@ fn int_labels(y: &Array1<f64>) -> Result<Array1<i64>, Failure> {
         .collect()
 }
 
-/// Saves a fitted model with user metadata.
-type Saver = Box<dyn Fn(&Path, &BTreeMap<String, String>) -> oxilearn::Result<()>>;
-
-struct Fitted {
-    save: Saver,
-    summary: String,
+/// The SVM settings Svc and Svr share (one builder chain for both).
+macro_rules! svm_common {
+    ($m:expr, $p:expr, $pb:expr) => {{
+        let mut m = $m.kernel(kernel(kernel_params!($p))?);
+        if let Some(c) = $p.c {
+            m = m.c(c);
+        }
+        if let Some(t) = $p.tol {
+            m = m.tol(t);
+        }
+        if let Some(b) = $p.shrinking {
+            m = m.shrinking(b);
+        }
+        if let Some(mb) = $p.cache_size {
+            m = m.cache_size(mb);
+        }
+        if $p.max_iter.is_some() {
+            m = m.max_iter($p.max_iter);
+        }
+        m.progress(svm_progress($pb))
+    }};
 }
 
-fn fitted<M: Persist + 'static>(model: M, summary: String) -> Fitted {
-    Fitted {
-        save: Box::new(move |p, user| model.save_with(p, user)),
-        summary,
-    }
-}
-
-fn fit_classifier<L>(
+/// A classifier from its hyperparameters.
+fn classifier<L: Label>(
     est: Estimator,
     table: &toml::Table,
-    x: &Array2<f64>,
-    y: Array1<L>,
     pb: &ProgressBar,
-) -> Result<Fitted, Failure>
-where
-    L: Clone
-        + Eq
-        + std::hash::Hash
-        + Ord
-        + std::fmt::Debug
-        + serde::Serialize
-        + serde::de::DeserializeOwned
-        + Send
-        + Sync
-        + 'static,
-{
-    match est {
+) -> Result<Box<dyn compose::Estimator<L>>, Failure> {
+    Ok(match est {
         Estimator::Logistic => {
             let p: LogisticParams = params(est, table)?;
-            let mut m = LogisticRegression::new();
+            let mut m = LogisticRegression::<L>::new();
             if let Some(c) = p.c {
                 m = m.c(c);
             }
@@ -372,35 +444,13 @@ where
                 }
             }
             pb.set_message("optimising");
-            let model = m.fit(x.view(), y.view())?;
-            let acc = model.score(x.view(), y.view())?;
-            let summary = format!(
-                "{} iterations (converged: {}), training accuracy {acc:.4}",
-                model.n_iter(),
-                model.converged()
-            );
-            Ok(fitted(model, summary))
+            Box::new(m)
         }
         Estimator::Svc => {
             let p: SvcParams = params(est, table)?;
-            let mut m = Svc::new().kernel(kernel(kernel_params!(p))?);
-            if let Some(c) = p.c {
-                m = m.c(c);
-            }
-            if let Some(t) = p.tol {
-                m = m.tol(t);
-            }
+            let mut m = Svc::<L>::new();
             if let Some(b) = p.probability {
                 m = m.probability(b);
-            }
-            if let Some(b) = p.shrinking {
-                m = m.shrinking(b);
-            }
-            if let Some(mb) = p.cache_size {
-                m = m.cache_size(mb);
-            }
-            if p.max_iter.is_some() {
-                m = m.max_iter(p.max_iter);
             }
             if let Some(s) = p.random_state {
                 m = m.seed(s);
@@ -412,37 +462,22 @@ where
                     return Err(Failure(format!("class_weight must be balanced, got `{o}`")));
                 }
             }
-            let m = m.progress(svm_progress(pb));
-            let model = m.fit(x.view(), y.view())?;
-            pb.set_message("scoring on the training data");
-            let pred = model.predict(x.view())?;
-            let acc = pred.iter().zip(&y).filter(|(a, b)| a == b).count() as f64 / y.len() as f64;
-            let summary = format!(
-                "{} support vectors (converged: {}), training accuracy {acc:.4}",
-                model.support().len(),
-                model.converged()
-            );
-            Ok(fitted(model, summary))
+            Box::new(svm_common!(m, p, pb))
         }
         _ => unreachable!("classifiers only"),
-    }
+    })
 }
 
-fn fit_regressor(
+/// A regressor from its hyperparameters.
+fn regressor(
     est: Estimator,
     table: &toml::Table,
-    x: &Array2<f64>,
-    y: &Array1<f64>,
     pb: &ProgressBar,
-) -> Result<Fitted, Failure> {
-    match est {
+) -> Result<Box<dyn compose::Estimator<f64>>, Failure> {
+    Ok(match est {
         Estimator::Linear => {
             let p: LinearParams = params(est, table)?;
-            let model = LinearRegression::new()
-                .fit_intercept(p.fit_intercept.unwrap_or(true))
-                .fit(x.view(), y.view())?;
-            let r2 = model.score(x.view(), y.view())?;
-            Ok(fitted(model, format!("training R² {r2:.4}")))
+            Box::new(LinearRegression::new().fit_intercept(p.fit_intercept.unwrap_or(true)))
         }
         Estimator::Ridge => {
             let p: RidgeParams = params(est, table)?;
@@ -460,43 +495,433 @@ fn fit_regressor(
                     )));
                 }
             }
-            let model = m.fit(x.view(), y.view())?;
-            let r2 = model.score(x.view(), y.view())?;
-            Ok(fitted(model, format!("training R² {r2:.4}")))
+            Box::new(m)
         }
         Estimator::Svr => {
             let p: SvrParams = params(est, table)?;
-            let mut m = Svr::new().kernel(kernel(kernel_params!(p))?);
-            if let Some(c) = p.c {
-                m = m.c(c);
-            }
+            let mut m = Svr::new();
             if let Some(e) = p.epsilon {
                 m = m.epsilon(e);
             }
-            if let Some(t) = p.tol {
-                m = m.tol(t);
-            }
-            if let Some(b) = p.shrinking {
-                m = m.shrinking(b);
-            }
-            if let Some(mb) = p.cache_size {
-                m = m.cache_size(mb);
-            }
-            if p.max_iter.is_some() {
-                m = m.max_iter(p.max_iter);
-            }
-            let model = m.progress(svm_progress(pb)).fit(x.view(), y.view())?;
-            pb.set_message("scoring on the training data");
-            let r2 = oxilearn::metrics::r2_score(y.view(), model.predict(x.view())?.view())?;
-            let summary = format!(
-                "{} support vectors (converged: {}), training R² {r2:.4}",
-                model.support().len(),
-                model.converged()
-            );
-            Ok(fitted(model, summary))
+            Box::new(svm_common!(m, p, pb))
         }
         _ => unreachable!("regressors only"),
+    })
+}
+
+/// An isolation forest from its hyperparameters.
+fn isolation_forest(table: &toml::Table) -> Result<IsolationForest, Failure> {
+    let p: IsolationParams = params(Estimator::IsolationForest, table)?;
+    let mut m = IsolationForest::new();
+    if let Some(n) = p.n_estimators {
+        m = m.n_estimators(n);
     }
+    match p.max_samples {
+        None => {}
+        Some(Numberish::Name(n)) if n == "auto" => m = m.max_samples(MaxSamples::Auto),
+        Some(Numberish::Int(n)) => {
+            let n = usize::try_from(n)
+                .map_err(|_| Failure(format!("max_samples must be a positive count, got {n}")))?;
+            m = m.max_samples(MaxSamples::Count(n));
+        }
+        Some(Numberish::Float(f)) => m = m.max_samples(MaxSamples::Fraction(f)),
+        Some(Numberish::Name(n)) => {
+            return Err(Failure(format!(
+                "max_samples must be `auto`, a count or a fraction, got `{n}`"
+            )));
+        }
+    }
+    match p.contamination {
+        None => {}
+        Some(Numberish::Name(n)) if n == "auto" => m = m.contamination(Contamination::Auto),
+        Some(Numberish::Float(f)) => m = m.contamination(Contamination::Fraction(f)),
+        Some(other) => {
+            return Err(Failure(format!(
+                "contamination must be `auto` or a fraction in (0, 0.5], got {other:?}"
+            )));
+        }
+    }
+    match p.max_features {
+        None => {}
+        Some(Numberish::Int(n)) => {
+            let n = usize::try_from(n)
+                .map_err(|_| Failure(format!("max_features must be a positive count, got {n}")))?;
+            m = m.max_features(MaxFeatures::Count(n));
+        }
+        Some(Numberish::Float(f)) => m = m.max_features(MaxFeatures::Fraction(f)),
+        Some(Numberish::Name(n)) => {
+            return Err(Failure(format!(
+                "max_features must be a count or a fraction, got `{n}`"
+            )));
+        }
+    }
+    if let Some(b) = p.bootstrap {
+        m = m.bootstrap(b);
+    }
+    if let Some(s) = p.random_state {
+        m = m.seed(s);
+    }
+    Ok(m)
+}
+
+/// The kinds `--preprocess` / `[[preprocess]]` know (name, aliases).
+const TRANSFORMERS: &[(&str, &[&str])] = &[
+    ("standard_scaler", &["standard"]),
+    ("minmax_scaler", &["minmax"]),
+    ("robust_scaler", &["robust"]),
+    ("maxabs_scaler", &["maxabs"]),
+    ("normalizer", &[]),
+    ("simple_imputer", &["imputer"]),
+];
+
+/// The canonical name of a preprocessing kind.
+fn transformer_kind(name: &str) -> Result<&'static str, Failure> {
+    let n = name.trim().replace('-', "_").to_lowercase();
+    TRANSFORMERS
+        .iter()
+        .find(|(k, aliases)| *k == n || aliases.contains(&n.as_str()))
+        .map(|(k, _)| *k)
+        .ok_or_else(|| {
+            Failure(format!(
+                "unknown preprocessing step `{name}`; one of {}",
+                TRANSFORMERS
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+}
+
+/// Two numbers, `[a, b]`.
+fn pair(v: Option<[f64; 2]>) -> Option<(f64, f64)> {
+    v.map(|[a, b]| (a, b))
+}
+
+/// One preprocessing step from its table (`kind`, optional `name`, the
+/// transformer's hyperparameters).
+fn transformer<Y: Target>(
+    spec: &toml::Table,
+    index: usize,
+) -> Result<(String, Box<dyn compose::Transformer<Y>>), Failure> {
+    let mut spec = spec.clone();
+    let kind = match spec.remove("kind") {
+        Some(toml::Value::String(k)) => transformer_kind(&k)?,
+        _ => {
+            return Err(Failure(format!(
+                "preprocessing step {}: give its `kind` (a string)",
+                index + 1
+            )));
+        }
+    };
+    let name = match spec.remove("name") {
+        None => kind.to_string(),
+        Some(toml::Value::String(n)) => n,
+        Some(v) => return Err(Failure(format!("step name must be a string, got {v}"))),
+    };
+    let bad = |e: toml::de::Error| {
+        Failure(format!(
+            "preprocessing step `{name}` ({kind}): {}; see `oxilearn fit --help`",
+            e.to_string().trim()
+        ))
+    };
+    let value = toml::Value::Table(spec);
+    let step: Box<dyn compose::Transformer<Y>> = match kind {
+        "standard_scaler" => {
+            let p = StandardParams::deserialize(value).map_err(bad)?;
+            Box::new(
+                StandardScaler::new()
+                    .with_mean(p.with_mean.unwrap_or(true))
+                    .with_std(p.with_std.unwrap_or(true)),
+            )
+        }
+        "minmax_scaler" => {
+            let p = MinMaxParams::deserialize(value).map_err(bad)?;
+            let mut m = MinMaxScaler::new();
+            if let Some((a, b)) = pair(p.feature_range) {
+                m = m.feature_range(a, b);
+            }
+            Box::new(m.clip(p.clip.unwrap_or(false)))
+        }
+        "robust_scaler" => {
+            let p = RobustParams::deserialize(value).map_err(bad)?;
+            let mut m = RobustScaler::new()
+                .with_centering(p.with_centering.unwrap_or(true))
+                .with_scaling(p.with_scaling.unwrap_or(true))
+                .unit_variance(p.unit_variance.unwrap_or(false));
+            if let Some((a, b)) = pair(p.quantile_range) {
+                m = m.quantile_range(a, b);
+            }
+            Box::new(m)
+        }
+        "maxabs_scaler" => {
+            NoParams::deserialize(value).map_err(bad)?;
+            Box::new(MaxAbsScaler::new())
+        }
+        "normalizer" => {
+            let p = NormalizerParams::deserialize(value).map_err(bad)?;
+            let norm = match p.norm.as_deref() {
+                None | Some("l2") => Norm::L2,
+                Some("l1") => Norm::L1,
+                Some("max") => Norm::Max,
+                Some(o) => {
+                    return Err(Failure(format!("norm must be l1, l2 or max, got `{o}`")));
+                }
+            };
+            Box::new(Normalizer::new().norm(norm))
+        }
+        "simple_imputer" => {
+            let p = ImputerParams::deserialize(value).map_err(bad)?;
+            let strategy = match p.strategy.as_deref() {
+                None | Some("mean") => ImputeStrategy::Mean,
+                Some("median") => ImputeStrategy::Median,
+                Some("most_frequent") => ImputeStrategy::MostFrequent,
+                Some("constant") => ImputeStrategy::Constant,
+                Some(o) => {
+                    return Err(Failure(format!(
+                        "strategy must be mean, median, most_frequent or constant, got `{o}`"
+                    )));
+                }
+            };
+            let mut m = SimpleImputer::new().strategy(strategy);
+            if let Some(v) = p.fill_value {
+                m = m.fill_value(v);
+            }
+            Box::new(m.add_indicator(p.add_indicator.unwrap_or(false)))
+        }
+        _ => unreachable!("kinds come from TRANSFORMERS"),
+    };
+    Ok((name, step))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoParams {}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StandardParams {
+    with_mean: Option<bool>,
+    with_std: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MinMaxParams {
+    feature_range: Option<[f64; 2]>,
+    clip: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RobustParams {
+    with_centering: Option<bool>,
+    with_scaling: Option<bool>,
+    quantile_range: Option<[f64; 2]>,
+    unit_variance: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NormalizerParams {
+    norm: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImputerParams {
+    strategy: Option<String>,
+    fill_value: Option<f64>,
+    add_indicator: Option<bool>,
+}
+
+/// A fitted model (a pipeline when there are preprocessing steps) and what
+/// to print about it.
+struct Fitted {
+    file: oxilearn::persist::ModelFile,
+    summary: String,
+}
+
+/// The model a pipeline ends in, or the model itself.
+fn final_model<Y: Target>(m: &dyn FittedEstimator<Y>) -> &dyn FittedEstimator<Y> {
+    m.as_any()
+        .downcast_ref::<FittedPipeline<Y>>()
+        .and_then(FittedPipeline::final_estimator)
+        .unwrap_or(m)
+}
+
+/// What the fitted model's own diagnostics say (iterations, support vectors …).
+fn diagnostics<Y: Target>(m: &dyn FittedEstimator<Y>) -> Option<String> {
+    let any = final_model(m).as_any();
+    if let Some(s) = any.downcast_ref::<FittedSvr<f64>>() {
+        return Some(format!(
+            "{} support vectors (converged: {})",
+            s.support().len(),
+            s.converged()
+        ));
+    }
+    if let Some(l) = any.downcast_ref::<FittedLogisticRegression<f64, Y>>() {
+        return Some(format!(
+            "{} iterations (converged: {})",
+            l.n_iter(),
+            l.converged()
+        ));
+    }
+    None
+}
+
+/// Fits `est` on `x`, `y`, behind the preprocessing `steps` (a pipeline)
+/// when there are any.
+fn fit_model<Y: Target>(
+    steps: Vec<(String, Box<dyn compose::Transformer<Y>>)>,
+    est_name: &str,
+    est: Box<dyn compose::Estimator<Y>>,
+    x: &Array2<f64>,
+    y: ArrayView1<'_, Y>,
+) -> Result<Box<dyn FittedEstimator<Y>>, Failure> {
+    if steps.is_empty() {
+        return Ok(est.fit(Features::from(x), y)?);
+    }
+    let mut pipe = Pipeline::<Y>::new();
+    for (name, step) in steps {
+        pipe = pipe.transform_boxed(name, step);
+    }
+    let fitted = pipe.estimator_boxed(est_name, est).fit(x, y)?;
+    Ok(Box::new(fitted))
+}
+
+/// The steps' text for the summary (`standard_scaler → svc`).
+fn chain(steps: &[String], est: Estimator) -> String {
+    steps
+        .iter()
+        .map(String::as_str)
+        .chain([est.name()])
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+fn fit_classifier<L: Label>(
+    est: Estimator,
+    table: &toml::Table,
+    preprocess: &[toml::Table],
+    x: &Array2<f64>,
+    y: Array1<L>,
+    pb: &ProgressBar,
+) -> Result<Fitted, Failure> {
+    let steps = preprocess
+        .iter()
+        .enumerate()
+        .map(|(i, s)| transformer::<L>(s, i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let names: Vec<String> = steps.iter().map(|(n, _)| n.clone()).collect();
+    let model = fit_model(
+        steps,
+        est.name(),
+        classifier::<L>(est, table, pb)?,
+        x,
+        y.view(),
+    )?;
+    pb.set_message("scoring on the training data");
+    let acc = model.score(Features::from(x), y.view())?;
+    let svc = final_model(model.as_ref())
+        .as_any()
+        .downcast_ref::<FittedSvc<f64, L>>()
+        .map(|s| {
+            format!(
+                "{} support vectors (converged: {})",
+                s.support().len(),
+                s.converged()
+            )
+        });
+    let mut summary = svc
+        .or_else(|| diagnostics(model.as_ref()))
+        .map_or_else(String::new, |d| d + ", ");
+    summary.push_str(&format!("training accuracy {acc:.4}"));
+    if !names.is_empty() {
+        summary = format!("pipeline {}; {summary}", chain(&names, est));
+    }
+    Ok(Fitted {
+        file: model.to_model_file()?,
+        summary,
+    })
+}
+
+fn fit_regressor(
+    est: Estimator,
+    table: &toml::Table,
+    preprocess: &[toml::Table],
+    x: &Array2<f64>,
+    y: &Array1<f64>,
+    pb: &ProgressBar,
+) -> Result<Fitted, Failure> {
+    let steps = preprocess
+        .iter()
+        .enumerate()
+        .map(|(i, s)| transformer::<f64>(s, i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let names: Vec<String> = steps.iter().map(|(n, _)| n.clone()).collect();
+    let model = fit_model(steps, est.name(), regressor(est, table, pb)?, x, y.view())?;
+    pb.set_message("scoring on the training data");
+    let r2 = model.score(Features::from(x), y.view())?;
+    let mut summary = diagnostics(model.as_ref()).map_or_else(String::new, |d| d + ", ");
+    summary.push_str(&format!("training R² {r2:.4}"));
+    if !names.is_empty() {
+        summary = format!("pipeline {}; {summary}", chain(&names, est));
+    }
+    Ok(Fitted {
+        file: model.to_model_file()?,
+        summary,
+    })
+}
+
+/// An outlier detector: no target; `predict` gives +1 (inlier) / −1 (outlier).
+fn fit_outlier_detector(
+    table: &toml::Table,
+    preprocess: &[toml::Table],
+    x: &Array2<f64>,
+    pb: &ProgressBar,
+) -> Result<Fitted, Failure> {
+    let est = Estimator::IsolationForest;
+    let steps = preprocess
+        .iter()
+        .enumerate()
+        .map(|(i, s)| transformer::<i64>(s, i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let names: Vec<String> = steps.iter().map(|(n, _)| n.clone()).collect();
+    pb.set_message("growing trees");
+    let ignored = Array1::<i64>::zeros(x.nrows());
+    let model = fit_model(
+        steps,
+        est.name(),
+        Box::new(isolation_forest(table)?),
+        x,
+        ignored.view(),
+    )?;
+    let flags = model.predict(Features::from(x))?;
+    let outliers = flags.iter().filter(|&&v| v == -1).count();
+    let mut summary = String::new();
+    if let Some(f) = final_model(model.as_ref())
+        .as_any()
+        .downcast_ref::<FittedIsolationForest>()
+    {
+        summary.push_str(&format!(
+            "{} trees of {} samples, ",
+            f.n_estimators(),
+            f.max_samples()
+        ));
+    }
+    summary.push_str(&format!(
+        "{outliers} of {} training rows flagged as outliers ({:.2} %)",
+        x.nrows(),
+        100.0 * outliers as f64 / x.nrows().max(1) as f64
+    ));
+    if !names.is_empty() {
+        summary = format!("pipeline {}; {summary}", chain(&names, est));
+    }
+    Ok(Fitted {
+        file: model.to_model_file()?,
+        summary,
+    })
 }
 
 /// Fits and saves.
@@ -528,12 +953,14 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         .clone()
         .or(config.out.clone())
         .ok_or_else(|| Failure("where to save? give --out (or `out` in --config)".into()))?;
+    let outlier = est == Estimator::IsolationForest;
     let target = match args.target.clone().or(config.target.clone()) {
         Some(t) => TargetColumn::Named(t),
+        None if outlier => TargetColumn::None,
         None => TargetColumn::Last,
     };
     let labels = args.labels.clone().or(config.labels.clone());
-    if is_npy_without_labels(&data_path, labels.as_deref()) {
+    if !outlier && is_npy_without_labels(&data_path, labels.as_deref()) {
         return Err(Failure(format!(
             "{} is a .npy feature file: give its targets with --labels y.npy",
             data_path.display()
@@ -544,6 +971,23 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         let (k, v) = key_value(s, "--set")?;
         table.insert(k, v);
     }
+    let preprocess: Vec<toml::Table> = if args.preprocess.is_empty() {
+        config.preprocess.clone()
+    } else {
+        args.preprocess
+            .iter()
+            .map(|k| {
+                let mut t = toml::Table::new();
+                t.insert("kind".into(), toml::Value::String(k.clone()));
+                t
+            })
+            .collect()
+    };
+    // an imputer first: missing cells are read as NaN for it to fill
+    let missing_ok = match preprocess.first().and_then(|t| t.get("kind")) {
+        Some(toml::Value::String(k)) => transformer_kind(k)? == "simple_imputer",
+        _ => false,
+    };
     let mut user = config.metadata.clone();
     for s in &args.meta {
         let (k, v) = key_value(s, "--meta")?;
@@ -551,19 +995,26 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
     }
 
     let t0 = Instant::now();
-    let data = data::read(&data_path, &target, labels.as_deref())?;
-    let targets = data.targets.clone().expect("a target was selected");
+    let data = data::read_with(&data_path, &target, labels.as_deref(), missing_ok)?;
     let (n, d) = data.x.dim();
     let pb = progress(args.quiet, est);
+    let targets = data.targets.clone();
+    let x = &data.x;
     let result = match (est, targets) {
-        (Estimator::Logistic | Estimator::Svc, Targets::Labels(y)) => {
-            fit_classifier(est, &table, &data.x, y, &pb)
+        (Estimator::IsolationForest, _) => fit_outlier_detector(&table, &preprocess, x, &pb),
+        (_, None) => Err(Failure(format!(
+            "{} needs targets: name the target column with --target (a .npy feature file: \
+             --labels)",
+            est.name()
+        ))),
+        (Estimator::Logistic | Estimator::Svc, Some(Targets::Labels(y))) => {
+            fit_classifier(est, &table, &preprocess, x, y, &pb)
         }
-        (Estimator::Logistic | Estimator::Svc, Targets::Numbers(y)) => {
-            fit_classifier(est, &table, &data.x, int_labels(&y)?, &pb)
+        (Estimator::Logistic | Estimator::Svc, Some(Targets::Numbers(y))) => {
+            fit_classifier(est, &table, &preprocess, x, int_labels(&y)?, &pb)
         }
-        (_, Targets::Numbers(y)) => fit_regressor(est, &table, &data.x, &y, &pb),
-        (_, Targets::Labels(_)) => Err(Failure(format!(
+        (_, Some(Targets::Numbers(y))) => fit_regressor(est, &table, &preprocess, x, &y, &pb),
+        (_, Some(Targets::Labels(_))) => Err(Failure(format!(
             "{est:?} is a regressor but the target column `{}` holds strings; \
              use logistic or svc for class labels",
             data.target_name.as_deref().unwrap_or("target")
@@ -589,7 +1040,10 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure(format!("cannot create {}: {e}", dir.display())))?;
     }
-    (fitted.save)(&out, &user).map_err(|e| Failure(format!("cannot save the model: {e}")))?;
+    let mut file = fitted.file;
+    file.metadata.user.extend(user);
+    file.write(&out)
+        .map_err(|e| Failure(format!("cannot save the model: {e}")))?;
     eprintln!(
         "fitted {est:?} on {n} rows × {d} features in {:.2} s: {}\nsaved {}",
         t0.elapsed().as_secs_f64(),

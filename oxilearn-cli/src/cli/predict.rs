@@ -135,7 +135,15 @@ fn input(args: &PredictArgs, model: &ServedModel) -> Result<(Numbers, Vec<usize>
         .filter(|names: &Vec<String>| Some(names.len()) == n_features);
     // columns by name when the model knows its feature names and the CSV has them all
     let by_name = names.filter(|n| data::csv_has_columns(&args.data, n));
-    let table = data::read_columns(&args.data, &target, None, by_name.as_deref())?;
+    // a pipeline that starts with an imputer takes missing values
+    let missing_ok = model.metadata().kind == oxilearn::compose::PIPELINE_KIND
+        && model
+            .metadata()
+            .steps()
+            .ok()
+            .and_then(|s| s.first().map(|f| f.kind == "SimpleImputer"))
+            .unwrap_or(false);
+    let table = data::read_columns(&args.data, &target, None, by_name.as_deref(), missing_ok)?;
     let x = table.x;
     if Some(x.ncols()) != n_features {
         return Err(Failure(format!(

@@ -306,3 +306,236 @@ fn health_exits_zero_when_ready_and_one_otherwise() {
     let out = oxilearn(&["health", "--timeout=0"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// `predict` output as lines after the header.
+fn predicted(model: &std::path::Path, data: &std::path::Path) -> Vec<String> {
+    let out = oxilearn(&[
+        "predict",
+        "-m",
+        model.to_str().unwrap(),
+        "-d",
+        data.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines().skip(1).map(str::to_string).collect()
+}
+
+#[test]
+fn fit_pipelines_from_flags_and_from_a_config_equal_the_library() {
+    use oxilearn::compose::Pipeline;
+    use oxilearn::prelude::{LogisticRegression, Svc};
+    use oxilearn::preprocessing::{ImputeStrategy, RobustScaler, SimpleImputer, StandardScaler};
+    let dir = TempDir::new("fit-pipeline");
+    let csv = iris_csv(dir.path());
+    let d = oxilearn::datasets::iris();
+    let names = d.targets.mapv(|t| d.target_names[t].clone());
+
+    // flags: standard scaler → svc
+    let model = dir.path().join("svc.safetensors");
+    let out = oxilearn(&[
+        "fit",
+        "svc",
+        "-d",
+        csv.to_str().unwrap(),
+        "-t",
+        "species",
+        "--preprocess",
+        "standard",
+        "--set",
+        "C=10",
+        "-o",
+        model.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("pipeline standard_scaler → svc;"), "{err}");
+    let meta = oxilearn::persist::inspect(&model).unwrap();
+    assert_eq!(meta.kind, "Pipeline");
+    let steps: Vec<String> = meta.steps().unwrap().into_iter().map(|s| s.kind).collect();
+    assert_eq!(steps, ["StandardScaler", "Svc"]);
+    let lib = Pipeline::<String>::new()
+        .transform("standard_scaler", StandardScaler::new())
+        .estimator("svc", Svc::<String>::new().c(10.0))
+        .fit(&d.records, names.view())
+        .unwrap();
+    assert_eq!(
+        predicted(&model, &csv),
+        lib.predict(&d.records).unwrap().to_vec()
+    );
+
+    // config: median imputer → robust scaler → logistic, on a table with missing cells
+    let mut x = d.records.clone();
+    let mut text = String::from("sepal_length,sepal_width,petal_length,petal_width,species\n");
+    for (i, (row, name)) in d.records.rows().into_iter().zip(&names).enumerate() {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(j, v)| {
+                if (i + j) % 11 == 0 {
+                    x[[i, j]] = f64::NAN;
+                    if i % 2 == 0 {
+                        String::new()
+                    } else {
+                        "NA".into()
+                    }
+                } else {
+                    v.to_string()
+                }
+            })
+            .collect();
+        text.push_str(&format!("{},{name}\n", cells.join(",")));
+    }
+    let gappy = dir.path().join("gappy.csv");
+    std::fs::write(&gappy, text).unwrap();
+    let model = dir.path().join("logistic.safetensors");
+    let cfg = dir.path().join("fit.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "model = \"logistic\"\ndata = \"{}\"\ntarget = \"species\"\nout = \"{}\"\n\
+             [params]\nmax_iter = 500\n\
+             [[preprocess]]\nkind = \"simple_imputer\"\nstrategy = \"median\"\n\
+             [[preprocess]]\nkind = \"robust\"\nname = \"scale\"\nquantile_range = [10, 90]\n",
+            gappy.display(),
+            model.display()
+        ),
+    )
+    .unwrap();
+    let out = oxilearn(&["fit", "--config", cfg.to_str().unwrap(), "--quiet"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lib = Pipeline::<String>::new()
+        .transform(
+            "simple_imputer",
+            SimpleImputer::new().strategy(ImputeStrategy::Median),
+        )
+        .transform("scale", RobustScaler::new().quantile_range(10.0, 90.0))
+        .estimator(
+            "logistic",
+            LogisticRegression::<String>::new().max_iter(500),
+        )
+        .fit(&x, names.view())
+        .unwrap();
+    // predict reads the missing cells too, since the pipeline starts with an imputer
+    assert_eq!(predicted(&model, &gappy), lib.predict(&x).unwrap().to_vec());
+    // without an imputer first, a missing cell is refused with a hint
+    let out = oxilearn(&[
+        "fit",
+        "logistic",
+        "-d",
+        gappy.to_str().unwrap(),
+        "-t",
+        "species",
+        "-p",
+        "standard",
+        "-o",
+        dir.path().join("no.safetensors").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("missing value") && err.contains("simple_imputer"),
+        "{err}"
+    );
+    // an unknown step names the known ones
+    let out = oxilearn(&[
+        "fit",
+        "svc",
+        "-d",
+        csv.to_str().unwrap(),
+        "-t",
+        "species",
+        "-p",
+        "pca",
+        "-o",
+        dir.path().join("no.safetensors").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown preprocessing step `pca`") && err.contains("robust_scaler"),
+        "{err}"
+    );
+    assert!(!dir.path().join("no.safetensors").exists());
+}
+
+#[test]
+fn fit_an_isolation_forest_without_a_target() {
+    use oxilearn::outlier::{Contamination, IsolationForest};
+    let dir = TempDir::new("fit-iforest");
+    let csv = iris_csv(dir.path());
+    let model = dir.path().join("if.safetensors");
+    // the species column is left out by naming it; the forest takes no target
+    let out = oxilearn(&[
+        "fit",
+        "isolation-forest",
+        "-d",
+        csv.to_str().unwrap(),
+        "-t",
+        "species",
+        "--set",
+        "contamination=0.05",
+        "--set",
+        "random_state=7",
+        "--set",
+        "n_estimators=50",
+        "-o",
+        model.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("50 trees") && err.contains("flagged as outliers"),
+        "{err}"
+    );
+    assert_eq!(
+        oxilearn::persist::inspect(&model).unwrap().kind,
+        "IsolationForest"
+    );
+    let d = oxilearn::datasets::iris();
+    let lib = IsolationForest::new()
+        .contamination(Contamination::Fraction(0.05))
+        .seed(7)
+        .n_estimators(50)
+        .fit(d.records.view())
+        .unwrap();
+    let want: Vec<String> = lib
+        .predict(d.records.view())
+        .unwrap()
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    assert_eq!(predicted(&model, &csv), want);
+    assert!(want.iter().any(|v| v == "-1") && want.iter().any(|v| v == "1"));
+    // a bad hyperparameter value is refused with what is allowed
+    let out = oxilearn(&[
+        "fit",
+        "isolation-forest",
+        "-d",
+        csv.to_str().unwrap(),
+        "-t",
+        "species",
+        "--set",
+        "max_samples=lots",
+        "-o",
+        dir.path().join("no.safetensors").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("max_samples must be"));
+}
