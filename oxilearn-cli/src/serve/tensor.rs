@@ -139,8 +139,6 @@ pub struct JsonData {
     pub numbers: Vec<f64>,
     /// Strings, in order (for `BYTES`).
     pub strings: Vec<String>,
-    /// Index of the first element that is a non-integral number, if any.
-    pub first_fraction: Option<usize>,
     /// Index of the first boolean, if any.
     pub first_bool: Option<usize>,
     /// Index of the first number, if any.
@@ -152,11 +150,18 @@ pub struct JsonData {
 }
 
 impl JsonData {
-    fn push_number(&mut self, v: f64, integral: bool) {
-        if !integral && self.first_fraction.is_none() {
-            self.first_fraction = Some(self.len);
+    /// Index of the first element that is not an integer, if any (checked
+    /// only for integer datatypes, not on every number while parsing).
+    pub fn first_fraction(&self) -> Option<usize> {
+        self.numbers
+            .iter()
+            .position(|v| !(v.is_finite() && v.fract() == 0.0))
+    }
+
+    fn push_number(&mut self, v: f64) {
+        if self.first_number.is_none() {
+            self.first_number = Some(self.len);
         }
-        self.first_number.get_or_insert(self.len);
         self.numbers.push(v);
         self.len += 1;
     }
@@ -219,17 +224,17 @@ impl<'de> Visitor<'de> for FlattenSeed<'_> {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.out.push_number(v, v.fract() == 0.0 && v.is_finite());
+        self.out.push_number(v);
         Ok(())
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.out.push_number(v as f64, true);
+        self.out.push_number(v as f64);
         Ok(())
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.out.push_number(v as f64, true);
+        self.out.push_number(v as f64);
         Ok(())
     }
 
@@ -339,7 +344,7 @@ pub fn numbers_from_json(name: &str, dt: DataType, data: JsonData) -> Result<Num
             if let Some(i) = data.first_bool {
                 return Err(element_error(name, dt, i, "a boolean"));
             }
-            if let Some(i) = data.first_fraction {
+            if let Some(i) = data.first_fraction() {
                 return Err(element_error(
                     name,
                     dt,
@@ -552,7 +557,7 @@ mod tests {
     fn flattens_nested_data_in_row_major_order() {
         let d = parse("[[1, 2.5], [3, -4]]");
         assert_eq!(d.numbers, vec![1.0, 2.5, 3.0, -4.0]);
-        assert_eq!((d.len, d.first_fraction), (4, Some(1)));
+        assert_eq!((d.len, d.first_fraction()), (4, Some(1)));
     }
 
     #[test]
