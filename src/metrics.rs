@@ -4,7 +4,8 @@
 //!   (and `_weighted` variants taking sample weights).
 //! - Classification on labels of any ordered type: [`accuracy_score`]
 //!   ([`accuracy_score_weighted`]), [`precision_score`], [`recall_score`],
-//!   [`f1_score`] with an [`Average`], [`confusion_matrix`].
+//!   [`f1_score`] with an [`Average`], [`confusion_matrix`], and all of them
+//!   per class in a [`classification_report`].
 //! - Probabilistic: [`log_loss`] (class probabilities), [`roc_auc_score`]
 //!   (binary, from scores) and [`roc_auc_ovr_score`] (multiclass, one vs
 //!   rest).
@@ -552,6 +553,197 @@ pub fn confusion_matrix<T: Clone + Ord>(
     }
     let labels = index.keys().map(|t| (*t).clone()).collect();
     Ok((cm, labels))
+}
+
+/// Precision, recall, F1 and support of one class or one average in a
+/// [`ClassificationReport`].
+///
+/// # Example
+/// ```
+/// use oxilearn::metrics::ReportRow;
+/// let row = ReportRow { precision: 0.5, recall: 1.0, f1: 2.0 / 3.0, support: 1 };
+/// assert_eq!(row.support, 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReportRow {
+    /// tp / (tp + fp) (0 when the class is never predicted).
+    pub precision: f64,
+    /// tp / (tp + fn) (0 when the class is absent from `y_true`).
+    pub recall: f64,
+    /// Harmonic mean of precision and recall (0 when both are 0).
+    pub f1: f64,
+    /// Rows of this class in `y_true` (all rows for the averages).
+    pub support: usize,
+}
+
+/// Per-class precision, recall, F1 and support with their macro and weighted
+/// averages and the accuracy: scikit-learn's `classification_report`, as a
+/// struct ([`classification_report`]) and as text ([`Display`](std::fmt::Display)
+/// with 2 digits, [`ClassificationReport::text`] with any number), laid out
+/// character for character as scikit-learn's.
+///
+/// # Example
+/// ```
+/// use oxilearn::ndarray::array;
+/// use oxilearn::metrics::classification_report;
+/// let report = classification_report(array![0, 1, 2, 2, 2].view(), array![0, 0, 2, 2, 1].view())?;
+/// assert_eq!(report.rows()[2].1.support, 3);
+/// assert_eq!(report.accuracy(), 0.6);
+/// print!("{report}");
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassificationReport<T> {
+    rows: Vec<(T, ReportRow)>,
+    accuracy: f64,
+    macro_avg: ReportRow,
+    weighted_avg: ReportRow,
+}
+
+impl<T> ClassificationReport<T> {
+    /// One row per label of `y_true ∪ y_pred`, in sorted label order.
+    pub fn rows(&self) -> &[(T, ReportRow)] {
+        &self.rows
+    }
+
+    /// The row of `label`, if it occurs in `y_true` or `y_pred`.
+    pub fn row(&self, label: &T) -> Option<&ReportRow>
+    where
+        T: PartialEq,
+    {
+        self.rows.iter().find(|(l, _)| l == label).map(|(_, r)| r)
+    }
+
+    /// Fraction of rows predicted correctly.
+    pub fn accuracy(&self) -> f64 {
+        self.accuracy
+    }
+
+    /// Unweighted means of the per-class scores.
+    pub fn macro_avg(&self) -> ReportRow {
+        self.macro_avg
+    }
+
+    /// Means of the per-class scores weighted by support.
+    pub fn weighted_avg(&self) -> ReportRow {
+        self.weighted_avg
+    }
+
+    /// The report as text with `digits` decimals (scikit-learn's
+    /// `classification_report(..., digits=digits)`).
+    pub fn text(&self, digits: usize) -> String
+    where
+        T: std::fmt::Display,
+    {
+        use std::fmt::Write as _;
+        let names: Vec<String> = self.rows.iter().map(|(l, _)| l.to_string()).collect();
+        let name_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        let width = name_width.max("weighted avg".len()).max(digits);
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = write!(out, "{:>width$} ", "");
+        for h in ["precision", "recall", "f1-score", "support"] {
+            let _ = write!(out, " {h:>9}");
+        }
+        out.push_str("\n\n");
+        let mut line = |out: &mut String, name: &str, r: &ReportRow| {
+            let _ = writeln!(
+                out,
+                "{name:>width$}  {:>9.digits$} {:>9.digits$} {:>9.digits$} {:>9}",
+                r.precision, r.recall, r.f1, r.support
+            );
+        };
+        for (name, (_, r)) in names.iter().zip(&self.rows) {
+            line(&mut out, name, r);
+        }
+        out.push('\n');
+        let total = self.macro_avg.support;
+        let _ = writeln!(
+            out,
+            "{:>width$}  {:>9} {:>9} {:>9.digits$} {:>9}",
+            "accuracy", "", "", self.accuracy, total
+        );
+        line(&mut out, "macro avg", &self.macro_avg);
+        line(&mut out, "weighted avg", &self.weighted_avg);
+        out
+    }
+}
+
+impl<T: std::fmt::Display> std::fmt::Display for ClassificationReport<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(2))
+    }
+}
+
+/// Builds the [`ClassificationReport`] of predictions `y_pred` against
+/// `y_true`: one row per label of `y_true ∪ y_pred` (sorted), accuracy,
+/// macro and weighted averages — scikit-learn's `classification_report`
+/// (scores of a class never predicted or never present are 0, its
+/// `zero_division` default without the warning).
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] when the lengths differ, [`Error::EmptyInput`].
+///
+/// # Example
+/// ```
+/// use oxilearn::ndarray::array;
+/// use oxilearn::metrics::classification_report;
+/// let y_true = array!["cat", "dog", "dog", "bird"];
+/// let y_pred = array!["cat", "dog", "cat", "bird"];
+/// let report = classification_report(y_true.view(), y_pred.view())?;
+/// assert_eq!(report.row(&"cat").unwrap().precision, 0.5);
+/// assert_eq!(report.weighted_avg().recall, 0.75);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+pub fn classification_report<T: Clone + Ord>(
+    y_true: ArrayView1<'_, T>,
+    y_pred: ArrayView1<'_, T>,
+) -> Result<ClassificationReport<T>> {
+    let c = counts(y_true, y_pred)?;
+    let k = c.labels.len();
+    let rows: Vec<(T, ReportRow)> = (0..k)
+        .map(|i| {
+            let (tp, fp, fn_) = (c.tp[i], c.fp[i], c.fn_[i]);
+            let row = ReportRow {
+                precision: precision_of(tp, fp, fn_),
+                recall: recall_of(tp, fp, fn_),
+                f1: f1_of(tp, fp, fn_),
+                support: c.support[i] as usize,
+            };
+            (c.labels[i].clone(), row)
+        })
+        .collect();
+    let n = y_true.len();
+    let total: f64 = c.support.iter().sum();
+    let avg = |weight: &dyn Fn(usize) -> f64, den: f64| ReportRow {
+        precision: rows
+            .iter()
+            .enumerate()
+            .map(|(i, (_, r))| weight(i) * r.precision)
+            .sum::<f64>()
+            / den,
+        recall: rows
+            .iter()
+            .enumerate()
+            .map(|(i, (_, r))| weight(i) * r.recall)
+            .sum::<f64>()
+            / den,
+        f1: rows
+            .iter()
+            .enumerate()
+            .map(|(i, (_, r))| weight(i) * r.f1)
+            .sum::<f64>()
+            / den,
+        support: n,
+    };
+    let macro_avg = avg(&|_| 1.0, k as f64);
+    let weighted_avg = avg(&|i| c.support[i], total);
+    Ok(ClassificationReport {
+        accuracy: c.tp.iter().sum::<f64>() / n as f64,
+        rows,
+        macro_avg,
+        weighted_avg,
+    })
 }
 
 // ---------------------------------------------------------------------------

@@ -382,3 +382,58 @@ fn roc_auc_reference() {
         "auc strings",
     );
 }
+
+// from sklearn.metrics import classification_report
+// y_true = ["cat", "dog", "dog", "bird", "fish", "cat", "dog", "bird"]
+// y_pred = ["cat", "dog", "cat", "bird", "dog", "cat", "bird", "emu"]
+// print(repr(classification_report(y_true, y_pred)))
+// print(repr(classification_report(y_true, y_pred, digits=4)))
+// print(repr(classification_report([0, 1, 2, 2, 2], [0, 0, 2, 2, 1])))
+// d = classification_report(y_true, y_pred, output_dict=True)
+// print(d["dog"], d["macro avg"], d["weighted avg"], d["accuracy"])
+#[test]
+fn classification_report_reference() {
+    use oxilearn::metrics::classification_report;
+    let y_true = array!["cat", "dog", "dog", "bird", "fish", "cat", "dog", "bird"];
+    let y_pred = array!["cat", "dog", "cat", "bird", "dog", "cat", "bird", "emu"];
+    let report = classification_report(y_true.view(), y_pred.view()).unwrap();
+    assert_eq!(
+        report.to_string(),
+        "              precision    recall  f1-score   support\n\n        bird       0.50      0.50      0.50         2\n         cat       0.67      1.00      0.80         2\n         dog       0.50      0.33      0.40         3\n         emu       0.00      0.00      0.00         0\n        fish       0.00      0.00      0.00         1\n\n    accuracy                           0.50         8\n   macro avg       0.33      0.37      0.34         8\nweighted avg       0.48      0.50      0.48         8\n"
+    );
+    assert_eq!(
+        report.text(4),
+        "              precision    recall  f1-score   support\n\n        bird     0.5000    0.5000    0.5000         2\n         cat     0.6667    1.0000    0.8000         2\n         dog     0.5000    0.3333    0.4000         3\n         emu     0.0000    0.0000    0.0000         0\n        fish     0.0000    0.0000    0.0000         1\n\n    accuracy                         0.5000         8\n   macro avg     0.3333    0.3667    0.3400         8\nweighted avg     0.4792    0.5000    0.4750         8\n"
+    );
+    let dog = report.row(&"dog").unwrap();
+    assert_close(dog.precision, 0.5, 1e-15, "dog precision");
+    assert_close(dog.recall, 0.3333333333333333, 1e-15, "dog recall");
+    assert_close(dog.f1, 0.4, 1e-15, "dog f1");
+    assert_eq!(dog.support, 3);
+    let m = report.macro_avg();
+    assert_close(m.precision, 0.3333333333333333, 1e-15, "macro precision");
+    assert_close(m.recall, 0.36666666666666664, 1e-15, "macro recall");
+    assert_close(m.f1, 0.34, 1e-15, "macro f1");
+    let w = report.weighted_avg();
+    assert_close(
+        w.precision,
+        0.47916666666666663,
+        1e-15,
+        "weighted precision",
+    );
+    assert_close(w.recall, 0.5, 1e-15, "weighted recall");
+    assert_close(w.f1, 0.47500000000000003, 1e-15, "weighted f1");
+    assert_eq!((m.support, w.support), (8, 8));
+    assert_eq!(report.accuracy(), 0.5);
+
+    let ints =
+        classification_report(array![0, 1, 2, 2, 2].view(), array![0, 0, 2, 2, 1].view()).unwrap();
+    assert_eq!(
+        ints.to_string(),
+        "              precision    recall  f1-score   support\n\n           0       0.50      1.00      0.67         1\n           1       0.00      0.00      0.00         1\n           2       1.00      0.67      0.80         3\n\n    accuracy                           0.60         5\n   macro avg       0.50      0.56      0.49         5\nweighted avg       0.70      0.60      0.61         5\n"
+    );
+    assert!(matches!(
+        classification_report(array![1, 2].view(), array![1].view()),
+        Err(oxilearn::Error::ShapeMismatch { .. })
+    ));
+}
