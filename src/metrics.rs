@@ -646,7 +646,7 @@ impl<T> ClassificationReport<T> {
             let _ = write!(out, " {h:>9}");
         }
         out.push_str("\n\n");
-        let mut line = |out: &mut String, name: &str, r: &ReportRow| {
+        let line = |out: &mut String, name: &str, r: &ReportRow| {
             let _ = writeln!(
                 out,
                 "{name:>width$}  {:>9.digits$} {:>9.digits$} {:>9.digits$} {:>9}",

@@ -184,10 +184,10 @@ pub(crate) fn evaluate<Y: Target>(
 pub struct CrossValidate<Y: Target> {
     cv: Option<Box<dyn Splitter>>,
     groups: Option<Vec<usize>>,
-    scorers: Vec<Scorer<Y>>,
+    pub(super) scorers: Vec<Scorer<Y>>,
     return_train_score: bool,
     return_estimator: bool,
-    error_score: ErrorScore,
+    pub(super) error_score: ErrorScore,
 }
 
 impl<Y: Target> Default for CrossValidate<Y> {
@@ -256,7 +256,7 @@ impl<Y: Target> CrossValidate<Y> {
         self
     }
 
-    fn folds(&self, x: Features<'_>, y: ArrayView1<'_, Y>) -> Result<Vec<Fold>> {
+    pub(super) fn folds(&self, x: Features<'_>, y: ArrayView1<'_, Y>) -> Result<Vec<Fold>> {
         if y.len() != x.n_rows() {
             return Err(Error::ShapeMismatch {
                 what: "y (one target per row of x)",

@@ -17,6 +17,8 @@
 //!   candidates ([`ParamGrid`], [`ParamDistributions`]: builder closures, no
 //!   parameter names as strings), rank them ([`CvTable`], printable and CSV)
 //!   and refit the best.
+//! - [`validation_curve`] and [`learning_curve`] cross-validate train and
+//!   test scores as one parameter or the training-set size varies.
 //!
 //! # Example
 //! ```
@@ -32,6 +34,7 @@
 //! ```
 
 mod cross_val;
+mod curves;
 mod scoring;
 mod search;
 mod split;
@@ -39,6 +42,7 @@ mod split;
 pub use cross_val::{
     CrossValidate, CvResults, ErrorScore, FoldModel, cross_val_predict, cross_val_score,
 };
+pub use curves::{LearningCurve, ValidationCurve, learning_curve, validation_curve};
 pub use scoring::{SCORER_NAMES, ScoreFn, Scorer, scorers};
 pub use search::{
     Choice, CvTable, Distribution, GridSearchCV, IntUniform, LogUniform, ParamDistributions,

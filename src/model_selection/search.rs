@@ -77,8 +77,8 @@ impl<E> Clone for GridAxis<E> {
 
 /// One candidate: its printable parameters and the estimator.
 pub(crate) struct Candidate<Y: Target> {
-    params: Vec<(String, String)>,
-    estimator: Box<dyn Estimator<Y>>,
+    pub(super) params: Vec<(String, String)>,
+    pub(super) estimator: Box<dyn Estimator<Y>>,
 }
 
 /// A typed parameter grid: a base estimator and, per parameter, the values
@@ -193,8 +193,17 @@ impl<E: Clone + Send + Sync + 'static> ParamGrid<E> {
             .sum()
     }
 
+    /// The name of the grid's only parameter, if it has exactly one grid
+    /// with exactly one axis.
+    pub(super) fn single_axis(&self) -> Option<&str> {
+        match self.grids.as_slice() {
+            [(_, axes)] if axes.len() == 1 => Some(axes[0].name.as_str()),
+            _ => None,
+        }
+    }
+
     /// Every candidate, in scikit-learn's order.
-    fn build<Y: Target>(&self) -> Result<Vec<Candidate<Y>>>
+    pub(super) fn build<Y: Target>(&self) -> Result<Vec<Candidate<Y>>>
     where
         E: Estimator<Y>,
     {

@@ -515,3 +515,125 @@ fn model_selection_new_metrics_match_sklearn() {
         0.0
     );
 }
+
+// from sklearn.datasets import load_diabetes
+// from sklearn.linear_model import Ridge
+// from sklearn.model_selection import KFold, validation_curve, learning_curve
+// X, y = load_diabetes(return_X_y=True)
+// tr, te = validation_curve(Ridge(), X, y, param_name="alpha", param_range=[0.01, 1.0, 100.0], cv=KFold(3), scoring="r2")
+// print("VC_TRAIN", tr.tolist()); print("VC_TEST", te.tolist())
+// sizes, tr, te = learning_curve(Ridge(alpha=0.1), X, y, cv=KFold(3), scoring="neg_mean_squared_error")
+// print("LC_SIZES", sizes.tolist()); print("LC_TRAIN", tr.tolist()); print("LC_TEST", te.tolist())
+#[test]
+fn model_selection_validation_and_learning_curves_match_sklearn() {
+    use oxilearn::model_selection::{LearningCurve, ParamGrid, learning_curve, validation_curve};
+    let d = datasets::diabetes();
+    let close = |got: &ndarray::Array2<f64>, want: &[[f64; 3]], what: &str| {
+        assert_eq!(got.nrows(), want.len(), "{what}");
+        for (g, w) in got.rows().into_iter().zip(want) {
+            for (a, b) in g.iter().zip(w) {
+                assert!(
+                    (a - b).abs() <= 1e-9 * (1.0 + b.abs()),
+                    "{what}: {a} vs {b}"
+                );
+            }
+        }
+    };
+    let grid =
+        ParamGrid::new(Ridge::new()).axis("alpha", [0.01, 1.0, 100.0], |r: Ridge, a| r.alpha(a));
+    let cv = CrossValidate::new()
+        .cv(KFold::new(3))
+        .scorer(Scorer::named("r2").unwrap());
+    let vc = validation_curve(&grid, &d.records, d.targets.view(), &cv).unwrap();
+    assert_eq!(vc.param_name, "alpha");
+    assert_eq!(vc.param_values, ["0.01", "1", "100"]);
+    close(
+        &vc.train_scores,
+        &[
+            [0.526129403538101, 0.5235335047245462, 0.514008989347014],
+            [0.4387738141575426, 0.4144501596051636, 0.410000234707681],
+            [0.020654646079750982, 0.0177169502193949, 0.0179728355952955],
+        ],
+        "validation train",
+    );
+    close(
+        &vc.test_scores,
+        &[
+            [0.4689150962748445, 0.490881693130093, 0.5062923216663616],
+            [
+                0.37001651699562454,
+                0.41844572639973576,
+                0.43981789813437644,
+            ],
+            [
+                0.011641592265900447,
+                0.01825045339474607,
+                0.013909476212429328,
+            ],
+        ],
+        "validation test",
+    );
+    assert!(vc.to_string().lines().count() == 4);
+
+    let cv = CrossValidate::new()
+        .cv(KFold::new(3))
+        .scorer(Scorer::named("neg_mean_squared_error").unwrap());
+    let lc = learning_curve(
+        &Ridge::new().alpha(0.1),
+        &d.records,
+        d.targets.view(),
+        &LearningCurve::default_sizes(),
+        &cv,
+    )
+    .unwrap();
+    assert_eq!(lc.train_sizes, [29, 95, 161, 227, 294]);
+    close(
+        &lc.train_scores,
+        &[
+            [
+                -2793.3346930918856,
+                -1936.9759236038656,
+                -1936.9759236038656,
+            ],
+            [-3031.17780232969, -2658.9477003843244, -2658.9477003843244],
+            [-3070.3855885643816, -2823.990862189374, -2858.4795545867873],
+            [-2958.832878917743, -2831.479142895026, -2908.0802044829297],
+            [-2891.6560436197406, -2780.427876424151, -2969.4965955160574],
+        ],
+        "learning train",
+    );
+    close(
+        &lc.test_scores,
+        &[
+            [-3969.7166537325547, -4747.527163896442, -4268.179845636505],
+            [-3472.9302765417037, -3655.3093151183643, -3121.51002432239],
+            [-3206.079818988216, -3293.588970478856, -2812.7214103733713],
+            [-3182.9874224190758, -3228.111061786184, -2817.6948548465734],
+            [-3095.6269315652307, -3202.9601236659128, -2776.676867937736],
+        ],
+        "learning test",
+    );
+
+    // One parameter, one scorer.
+    let two = grid
+        .clone()
+        .axis("fit_intercept", [true], |r: Ridge, b| r.fit_intercept(b));
+    assert!(matches!(
+        validation_curve(&two, &d.records, d.targets.view(), &cv),
+        Err(Error::InvalidParameter { name: "grid", .. })
+    ));
+    let both = CrossValidate::new().scoring(scorers(&["r2", "explained_variance"]).unwrap());
+    assert!(matches!(
+        learning_curve(
+            &Ridge::new(),
+            &d.records,
+            d.targets.view(),
+            &[0.5.into()],
+            &both
+        ),
+        Err(Error::InvalidParameter {
+            name: "scoring",
+            ..
+        })
+    ));
+}
