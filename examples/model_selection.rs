@@ -88,7 +88,7 @@ fn main() -> oxilearn::Result<()> {
     write_svg(&curve, &svg)?;
     println!("plot: {}", svg.display());
 
-    let model = out_dir.join("oxilearn_best_pipeline.oxl");
+    let model = out_dir.join("oxilearn_best_pipeline.safetensors");
     search.save_best(&model)?;
     let AnyModel::Classifier(back) = load_any(&model)? else {
         unreachable!("integer labels load as a Classifier");
