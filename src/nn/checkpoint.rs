@@ -110,9 +110,10 @@ impl Checkpoint {
     /// Sets `net` and `optimizer` to the captured state.
     ///
     /// # Errors
-    /// [`Error::Format`] if `net` has other parameters than the
-    /// checkpoint's network or `optimizer` is of another kind; nothing is
-    /// changed then.
+    /// [`Error::Format`] if `net` has other parameters or layers than the
+    /// checkpoint's network, a layer refuses its saved state (a dropout
+    /// stream that is not one), or `optimizer` is of another kind or refuses
+    /// its saved state; neither `net` nor `optimizer` is changed then.
     pub fn restore(&self, net: &mut Sequential, optimizer: &mut dyn Optimizer) -> Result<()> {
         let kind = optimizer.state_dict().kind;
         if kind != self.optimizer.kind {
@@ -142,9 +143,17 @@ impl Checkpoint {
                 ));
             }
         }
-        net.load_state_dict(self.model.clone())?;
-        net.set_extra_states(&self.layers)?;
-        optimizer.load_state_dict(self.optimizer.clone())
+        // Everything is checked before anything is applied: the network's
+        // state goes into a copy first (load_state_dict and the layers'
+        // set_extra_state can each refuse part of it), the optimizer's
+        // load_state_dict changes nothing when it refuses, and the copy
+        // replaces `net` only once both have succeeded.
+        let mut restored = net.clone();
+        restored.load_state_dict(self.model.clone())?;
+        restored.set_extra_states(&self.layers)?;
+        optimizer.load_state_dict(self.optimizer.clone())?;
+        *net = restored;
+        Ok(())
     }
 
     /// Writes the checkpoint to `path` atomically.
@@ -233,5 +242,60 @@ impl Checkpoint {
             train: meta.train,
             best: (!best.is_empty()).then_some(best),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{Adam, Dropout, Flatten, Linear};
+
+    fn net(seed: u64) -> Sequential {
+        Sequential::new()
+            .seed(seed)
+            .add("flatten", Flatten::new())
+            .add("fc", Linear::lazy(3).unwrap())
+            .add("drop", Dropout::unseeded(0.5).unwrap())
+            .with_input_shape(&[1, 2, 2])
+            .unwrap()
+    }
+
+    /// A checkpoint whose network state is valid but whose dropout state or
+    /// optimizer state is refused leaves both the network and the optimizer
+    /// exactly as they were (the network state is checked in full first).
+    #[test]
+    fn a_refused_restore_changes_nothing() {
+        let source = net(1);
+        let ckpt = Checkpoint::capture(&source, &Adam::new(1e-3), 2).unwrap();
+        let mut bad_layer = ckpt.clone();
+        bad_layer.layers.insert(
+            "drop".into(),
+            serde_json::json!({ "seed": "zz", "word_pos": "0" }),
+        );
+        let mut bad_optimizer = ckpt.clone();
+        bad_optimizer.optimizer.hyperparameters = serde_json::json!("not Adam's");
+        let mut unknown_layer = ckpt.clone();
+        unknown_layer
+            .layers
+            .insert("nope".into(), serde_json::json!({}));
+        for bad in [&bad_layer, &bad_optimizer, &unknown_layer] {
+            let mut target = net(2);
+            let mut opt = Adam::new(0.5);
+            let (weights, streams, opt_state) =
+                (target.state_dict(), target.extra_states(), opt.state_dict());
+            assert_ne!(weights, source.state_dict());
+            let e = bad.restore(&mut target, &mut opt).unwrap_err();
+            assert!(matches!(e, Error::Format { .. }), "{e}");
+            assert_eq!(target.state_dict(), weights);
+            assert_eq!(target.extra_states(), streams);
+            assert_eq!(opt.state_dict(), opt_state);
+        }
+        // The intact checkpoint restores both.
+        let mut target = net(2);
+        let mut opt = Adam::new(0.5);
+        ckpt.restore(&mut target, &mut opt).unwrap();
+        assert_eq!(target.state_dict(), source.state_dict());
+        assert_eq!(target.extra_states(), source.extra_states());
+        assert_eq!(opt.state_dict(), Adam::new(1e-3).state_dict());
     }
 }
