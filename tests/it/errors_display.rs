@@ -18,6 +18,7 @@ use oxilearn::compose::Pipeline;
 use oxilearn::data::CsvReader;
 use oxilearn::linear::{FittedLinearRegression, FittedRidge, LinearRegression, Ridge};
 use oxilearn::logistic::LogisticRegression;
+use oxilearn::model_selection::{SplitData, Splitter, StratifiedKFold};
 use oxilearn::nn::LeNet5;
 use oxilearn::persist::{Persist, inspect};
 use oxilearn::preprocessing::{OneHotEncoder, StandardScaler};
@@ -230,6 +231,14 @@ fn cases() -> Vec<(Error, String)> {
         err(enc.transform_table(&csv("island,mass\nTorgersen,3.9\n", "new.csv"))),
         &["Torgersen", "new.csv", "line 2", "island"],
     );
+
+    // ClassTooSmall: stratified folds with a class of one member.
+    let labels = array![0usize, 0, 1, 1, 2, 0, 1];
+    let data = SplitData::new(7).with_targets(labels.view()).unwrap();
+    push(
+        err(StratifiedKFold::new(2).split(&data)),
+        &["class 2", "1 member", "2"],
+    );
     out
 }
 
@@ -277,11 +286,12 @@ fn every_variant_is_covered() {
             Error::ColumnType { .. } => "ColumnType",
             Error::MissingValue { .. } => "MissingValue",
             Error::UnknownCategory { .. } => "UnknownCategory",
+            Error::ClassTooSmall { .. } => "ClassTooSmall",
             other => panic!("no case in errors_display for a new variant: {other}"),
         };
         seen.insert(name);
     }
-    assert_eq!(seen.len(), 15, "variants with a case: {seen:?}");
+    assert_eq!(seen.len(), 16, "variants with a case: {seen:?}");
 }
 
 #[test]
