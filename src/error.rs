@@ -4,6 +4,8 @@
 //! parameter-dependent failures are `Err`, never a panic; each variant carries
 //! typed fields that say what and where, never a free-form catch-all string.
 
+#![forbid(unsafe_code)]
+
 use std::path::PathBuf;
 
 /// `std::result::Result` with this crate's [`Error`].

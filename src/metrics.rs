@@ -37,6 +37,8 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::collections::BTreeMap;
 
 use ndarray::{Array2, ArrayView1, ArrayView2};

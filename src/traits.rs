@@ -8,6 +8,8 @@
 //! consumes data and returns the fitted type, and only fitted types implement
 //! [`Predict`].
 
+#![forbid(unsafe_code)]
+
 use crate::error::Result;
 
 /// Learns a fitted model from records `X` and targets `Y`.

@@ -4,6 +4,8 @@
 //! these helpers, so every model reports the same typed errors for the same
 //! mistakes.
 
+#![forbid(unsafe_code)]
+
 use std::collections::BTreeMap;
 
 use ndarray::{Array1, ArrayView1, ArrayView2};

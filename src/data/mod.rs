@@ -48,6 +48,8 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod bytes;
 mod cifar;
 mod csv;

@@ -52,6 +52,8 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod fitted;
 mod input;
 mod normal;

@@ -33,6 +33,8 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod cross_val;
 mod curves;
 mod scoring;

@@ -19,6 +19,8 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod clipper;
 mod isolation;
 

@@ -124,6 +124,8 @@
 //!
 //! [safetensors]: https://github.com/huggingface/safetensors
 
+#![forbid(unsafe_code)]
+
 mod checksum;
 mod encoding;
 mod file;

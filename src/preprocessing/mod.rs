@@ -46,6 +46,8 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod encode;
 mod impute;
 mod label;
