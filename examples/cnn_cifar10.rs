@@ -7,6 +7,9 @@
 //! CIFAR-format dataset (class-dependent colour patterns plus noise), writes
 //! it with the data module's CIFAR-10 writer to a temporary directory and
 //! reads it back with the reader, so the whole pipeline runs offline.
+//!
+//! The progress bar uses `indicatif`, a dev-dependency of this repository, not a
+//! dependency of oxilearn: add `indicatif = "0.18"` to your `Cargo.toml` when copying this.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -19,7 +22,18 @@ use oxilearn::nn::{LeNet5, Mode, Progress, Sgd, TrainConfig};
 mod cifar_synthetic;
 use cifar_synthetic::synthetic_dir;
 
-fn main() -> oxilearn::Result<()> {
+/// Prints the error with `Display` (what a user reads), not `Debug`.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> oxilearn::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (dir, synthetic) = match args.get(1).map(String::as_str) {
         Some(d) if d != "synthetic" => (PathBuf::from(d), false),

@@ -2,6 +2,9 @@
 //! reports test accuracy; draws a progress bar with indicatif.
 //!
 //! Run: `cargo run --release --example cnn_digits`
+//!
+//! The progress bar uses `indicatif`, a dev-dependency of this repository, not a
+//! dependency of oxilearn: add `indicatif = "0.18"` to your `Cargo.toml` when copying this.
 
 use std::time::Instant;
 
@@ -19,7 +22,18 @@ fn to_images(x: &oxilearn::ndarray::Array2<f64>) -> Array4<f32> {
         .expect("64 pixels per image")
 }
 
-fn main() -> oxilearn::Result<()> {
+/// Prints the error with `Display` (what a user reads), not `Debug`.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> oxilearn::Result<()> {
     let digits = datasets::digits();
     let split = stratified_train_test_split(digits.records.view(), digits.targets.view(), 0.25, 0)?;
     let (x_train, x_test) = (to_images(&split.x_train), to_images(&split.x_test));

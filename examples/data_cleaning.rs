@@ -13,7 +13,18 @@ use oxilearn::outlier::{Contamination, IsolationForest, OutlierClipper};
 use oxilearn::prelude::*;
 use oxilearn::preprocessing::{HandleUnknown, ImputeStrategy, OneHotEncoder, SimpleImputer};
 
-fn main() -> oxilearn::Result<()> {
+/// Prints the error with `Display` (what a user reads), not `Debug`.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> oxilearn::Result<()> {
     // 1. The raw table.
     let raw = oxilearn::datasets::penguins();
     println!(

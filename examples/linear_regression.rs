@@ -8,7 +8,18 @@ use oxilearn::datasets::diabetes;
 use oxilearn::linear::{FittedLinearRegression, LinearRegression, Ridge};
 use oxilearn::persist::{self, Persist};
 
-fn main() -> oxilearn::Result<()> {
+/// Prints the error with `Display` (what a user reads), not `Debug`.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> oxilearn::Result<()> {
     let data = diabetes();
     let split = train_test_split(data.records.view(), data.targets.view(), 0.2, 0)?;
     println!(

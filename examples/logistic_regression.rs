@@ -10,7 +10,18 @@ use oxilearn::metrics::{accuracy_score, confusion_matrix, log_loss};
 use oxilearn::persist::Persist;
 use oxilearn::preprocessing::StandardScaler;
 
-fn main() -> oxilearn::Result<()> {
+/// Prints the error with `Display` (what a user reads), not `Debug`.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> oxilearn::Result<()> {
     let data = datasets::breast_cancer();
     println!(
         "breast_cancer: {} samples × {} features, classes {:?}",

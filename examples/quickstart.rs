@@ -13,7 +13,18 @@ use oxilearn::persist::inspect;
 use oxilearn::prelude::*;
 use oxilearn::svm::{FittedSvc, Svc};
 
-fn main() -> Result<()> {
+/// Prints the error with `Display` (what a user reads), not `Debug`.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
     println!(
         "oxilearn {} — linalg backend: {}",
         env!("CARGO_PKG_VERSION"),

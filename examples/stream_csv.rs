@@ -16,7 +16,18 @@ use rayon::prelude::*;
 const N_FEATURES: usize = 8;
 const CHUNK_ROWS: usize = 10_000;
 
-fn main() -> oxilearn::Result<()> {
+/// Prints the error with `Display` (what a user reads), not `Debug`.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> oxilearn::Result<()> {
     let n: usize = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())

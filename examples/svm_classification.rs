@@ -2,13 +2,27 @@
 //! one-vs-one RBF SVC with Platt probabilities and a progress bar.
 //!
 //! `cargo run --release --example svm_classification`
+//!
+//! The progress bar uses `indicatif`, a dev-dependency of this repository, not a
+//! dependency of oxilearn: add `indicatif = "0.18"` to your `Cargo.toml` when copying this.
 
 use indicatif::{ProgressBar, ProgressStyle};
 use oxilearn::data::stratified_train_test_split;
 use oxilearn::datasets;
 use oxilearn::svm::{Gamma, Kernel, Svc};
 
-fn main() -> oxilearn::Result<()> {
+/// Prints the error with `Display` (what a user reads), not `Debug`.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> oxilearn::Result<()> {
     let d = datasets::digits();
     let split = stratified_train_test_split(d.records.view(), d.targets.view(), 0.25, 0)?;
     // pixels are 0..16: scale to [0, 1]

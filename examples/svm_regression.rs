@@ -7,7 +7,18 @@ use oxilearn::data::train_test_split;
 use oxilearn::datasets;
 use oxilearn::svm::{Gamma, Kernel, Svr};
 
-fn main() -> oxilearn::Result<()> {
+/// Prints the error with `Display` (what a user reads), not `Debug`.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> oxilearn::Result<()> {
     let d = datasets::diabetes();
     let split = train_test_split(d.records.view(), d.targets.view(), 0.2, 0)?;
     // standardise with the training statistics
