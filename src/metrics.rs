@@ -37,7 +37,7 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 use std::collections::BTreeMap;
 

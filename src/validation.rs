@@ -4,7 +4,7 @@
 //! these helpers, so every model reports the same typed errors for the same
 //! mistakes.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 use std::collections::BTreeMap;
 

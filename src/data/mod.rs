@@ -48,7 +48,7 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod bytes;
 mod cifar;

@@ -52,7 +52,7 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod fitted;
 mod input;

@@ -33,7 +33,7 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod cross_val;
 mod curves;

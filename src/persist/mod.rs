@@ -124,7 +124,7 @@
 //!
 //! [safetensors]: https://github.com/huggingface/safetensors
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod checksum;
 mod encoding;

@@ -46,7 +46,7 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod encode;
 mod impute;
