@@ -43,6 +43,8 @@
 //! ```
 
 #![warn(missing_docs)]
+// Modules that need no `unsafe` say `#![deny(unsafe_code)]` rather than `forbid`: several
+// derive macros expand to `#[allow(unsafe_code)]`, which `forbid` rejects (error E0453).
 
 mod class_weight;
 pub mod compose;
