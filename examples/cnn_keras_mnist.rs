@@ -70,7 +70,18 @@ fn load(dir: Option<&str>) -> oxilearn::Result<Split> {
     }
 }
 
-fn main() -> oxilearn::Result<()> {
+/// Prints the error with `Display` (what a user reads), not `Debug`.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> oxilearn::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let dir = args.get(1).map(String::as_str);
     let epochs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);

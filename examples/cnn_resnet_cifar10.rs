@@ -28,7 +28,18 @@ use cifar_synthetic::synthetic_dir;
 const MEAN: [f32; 3] = [0.4914, 0.4822, 0.4465];
 const STD: [f32; 3] = [0.2470, 0.2435, 0.2616];
 
-fn main() -> oxilearn::Result<()> {
+/// Prints the error with `Display` (what a user reads), not `Debug`.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> oxilearn::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (dir, synthetic) = match args.get(1).map(String::as_str) {
         Some(d) if d != "synthetic" => (PathBuf::from(d), false),

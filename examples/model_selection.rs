@@ -26,7 +26,18 @@ fn rbf(gamma: Gamma) -> Kernel {
     Kernel::Rbf { gamma }
 }
 
-fn main() -> oxilearn::Result<()> {
+/// Prints the error with `Display` (what a user reads), not `Debug`.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> oxilearn::Result<()> {
     let out_dir = std::env::args()
         .nth(1)
         .map(PathBuf::from)
