@@ -56,6 +56,7 @@ pub mod logistic;
 pub mod metrics;
 pub mod model_selection;
 pub mod nn;
+pub(crate) mod numerics;
 pub mod outlier;
 pub mod persist;
 pub mod preprocessing;

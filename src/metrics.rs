@@ -45,7 +45,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2};
 
 use crate::error::{Error, Result};
 use crate::linalg::Float;
-use crate::validation;
+use crate::{numerics, validation};
 
 // ---------------------------------------------------------------------------
 // Input checks
@@ -71,12 +71,30 @@ fn check_regression<F: Float>(y_true: ArrayView1<'_, F>, y_pred: ArrayView1<'_, 
     validation::check_finite1(y_pred, "y_pred")
 }
 
-/// Validated weights as `f64` (ones when `None`).
+/// Validated weights as `f64` (ones when `None`), divided by the power of
+/// two nearest their maximum: every metric is a ratio of weighted sums, so
+/// this exact rescaling changes no result, and weights up to `f64::MAX` sum
+/// without overflow.
 fn weights<F: Float>(w: Option<ArrayView1<'_, F>>, n: usize) -> Result<Vec<f64>> {
-    Ok(validation::sample_weights(w, n)?
+    let w: Vec<f64> = validation::sample_weights(w, n)?
         .iter()
         .map(|v| v.to_f64_exact())
-        .collect())
+        .collect();
+    let s = numerics::pow2_scale(numerics::max_abs(w.iter().copied()));
+    Ok(w.into_iter().map(|v| v / s).collect())
+}
+
+/// `y_true` and `y_pred` as `f64`, divided by the power of two nearest their
+/// largest magnitude, and that power: squares and differences of values near
+/// `f64::MAX` stay finite.
+fn scaled_pair<F: Float>(
+    y_true: ArrayView1<'_, F>,
+    y_pred: ArrayView1<'_, F>,
+) -> (Vec<f64>, Vec<f64>, f64) {
+    let all = y_true.iter().chain(&y_pred).map(|v| v.to_f64_exact());
+    let s = numerics::pow2_scale(numerics::max_abs(all));
+    let scaled = |y: ArrayView1<'_, F>| y.iter().map(|v| v.to_f64_exact() / s).collect();
+    (scaled(y_true), scaled(y_pred), s)
 }
 
 // ---------------------------------------------------------------------------
@@ -96,16 +114,13 @@ fn r2_impl<F: Float>(
         ));
     }
     let w = weights(w, y_true.len())?;
+    // R² is invariant to a common scale of y_true and y_pred: computed on
+    // values of order 1, sums of squares cannot overflow.
+    let (yt, yp, _) = scaled_pair(y_true, y_pred);
     let sw: f64 = w.iter().sum();
-    let mean = y_true
-        .iter()
-        .zip(&w)
-        .map(|(y, w)| w * y.to_f64_exact())
-        .sum::<f64>()
-        / sw;
+    let mean = yt.iter().zip(&w).map(|(y, w)| w * y).sum::<f64>() / sw;
     let (mut ss_res, mut ss_tot) = (0.0, 0.0);
-    for ((t, p), w) in y_true.iter().zip(&y_pred).zip(&w) {
-        let (t, p) = (t.to_f64_exact(), p.to_f64_exact());
+    for ((&t, &p), w) in yt.iter().zip(&yp).zip(&w) {
         ss_res += w * (t - p) * (t - p);
         ss_tot += w * (t - mean) * (t - mean);
     }
@@ -163,28 +178,46 @@ pub fn r2_score_weighted<F: Float>(
     r2_impl(y_true, y_pred, Some(sample_weight))
 }
 
+/// Weighted mean of `|y − ŷ|ᵖ` (`power` 1 or 2), computed on values scaled
+/// to order 1 and scaled back once: `NumericalFailure` only when the mean
+/// itself exceeds the `f64` range.
 fn mean_error<F: Float>(
     y_true: ArrayView1<'_, F>,
     y_pred: ArrayView1<'_, F>,
     w: Option<ArrayView1<'_, F>>,
-    loss: fn(f64) -> f64,
+    power: i32,
+    operation: &'static str,
 ) -> Result<f64> {
     check_regression(y_true, y_pred)?;
     let w = weights(w, y_true.len())?;
+    let (yt, yp, s) = scaled_pair(y_true, y_pred);
     let sw: f64 = w.iter().sum();
-    let total: f64 = y_true
+    let total: f64 = yt
         .iter()
-        .zip(&y_pred)
+        .zip(&yp)
         .zip(&w)
-        .map(|((t, p), w)| w * loss(t.to_f64_exact() - p.to_f64_exact()))
+        .map(|((t, p), w)| w * (t - p).abs().powi(power))
         .sum();
-    Ok(total / sw)
+    let mut mean = total / sw;
+    for _ in 0..power {
+        mean *= s;
+    }
+    if !mean.is_finite() {
+        return Err(Error::NumericalFailure {
+            operation,
+            reason: "the mean exceeds the f64 range; scale the targets".to_string(),
+        });
+    }
+    Ok(mean)
 }
 
 /// Mean squared error: mean of (y − ŷ)².
 ///
 /// # Errors
-/// [`Error::ShapeMismatch`], [`Error::EmptyInput`], [`Error::NonFinite`].
+/// [`Error::ShapeMismatch`], [`Error::EmptyInput`], [`Error::NonFinite`];
+/// [`Error::NumericalFailure`] when the mean itself exceeds the `f64` range
+/// (errors of magnitude beyond ~1e154; values near the limit are otherwise
+/// handled exactly).
 ///
 /// # Example
 /// ```
@@ -198,7 +231,7 @@ pub fn mean_squared_error<F: Float>(
     y_true: ArrayView1<'_, F>,
     y_pred: ArrayView1<'_, F>,
 ) -> Result<f64> {
-    mean_error(y_true, y_pred, None, |d| d * d)
+    mean_error(y_true, y_pred, None, 2, "mean_squared_error")
 }
 
 /// [`mean_squared_error`] with sample weights.
@@ -219,13 +252,15 @@ pub fn mean_squared_error_weighted<F: Float>(
     y_pred: ArrayView1<'_, F>,
     sample_weight: ArrayView1<'_, F>,
 ) -> Result<f64> {
-    mean_error(y_true, y_pred, Some(sample_weight), |d| d * d)
+    mean_error(y_true, y_pred, Some(sample_weight), 2, "mean_squared_error")
 }
 
 /// Mean absolute error: mean of |y − ŷ|.
 ///
 /// # Errors
-/// [`Error::ShapeMismatch`], [`Error::EmptyInput`], [`Error::NonFinite`].
+/// [`Error::ShapeMismatch`], [`Error::EmptyInput`], [`Error::NonFinite`];
+/// [`Error::NumericalFailure`] when the mean exceeds the `f64` range (it
+/// cannot for finite inputs below `f64::MAX / 2`).
 ///
 /// # Example
 /// ```
@@ -239,7 +274,7 @@ pub fn mean_absolute_error<F: Float>(
     y_true: ArrayView1<'_, F>,
     y_pred: ArrayView1<'_, F>,
 ) -> Result<f64> {
-    mean_error(y_true, y_pred, None, f64::abs)
+    mean_error(y_true, y_pred, None, 1, "mean_absolute_error")
 }
 
 /// [`mean_absolute_error`] with sample weights.
@@ -260,7 +295,13 @@ pub fn mean_absolute_error_weighted<F: Float>(
     y_pred: ArrayView1<'_, F>,
     sample_weight: ArrayView1<'_, F>,
 ) -> Result<f64> {
-    mean_error(y_true, y_pred, Some(sample_weight), f64::abs)
+    mean_error(
+        y_true,
+        y_pred,
+        Some(sample_weight),
+        1,
+        "mean_absolute_error",
+    )
 }
 
 // ---------------------------------------------------------------------------

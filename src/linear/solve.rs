@@ -11,6 +11,7 @@ use super::normal::{
 use super::ridge::RidgeSolver;
 use crate::error::{Error, Result};
 use crate::linalg::{self, Float};
+use crate::numerics;
 use crate::validation::check_records;
 
 /// A solved linear model: `coef` is `k × d`, `intercept` has `k` entries.
@@ -65,6 +66,80 @@ fn finish<F: Float>(sol_dk: Array2<F>, xo: &Array1<F>, yo: &Array1<F>, rank: usi
     }
 }
 
+/// Power-of-two scales of an extreme design (`sx` for the records, `sy`
+/// for the targets; 1 when not needed).
+///
+/// Records or targets of magnitude beyond `⁴√MAX` (~1e77 in `f64`, ~4e9 in
+/// `f32`) overflow the gram; below its inverse (`1e-77`) they underflow it
+/// and a full-rank design looks rank-deficient (coefficients of zero). Both
+/// are solved exactly on rescaled data: with `X = sx·X̃`, `y = sy·ỹ` and
+/// `w = (sy/sx)·w̃`, `‖y − Xw‖² + α‖w‖² = sy²·(‖ỹ − X̃w̃‖² + (α/sx²)‖w̃‖²)`.
+/// Small records are rescaled only without a penalty (`α/sx²` would
+/// overflow; the penalty then rightly dominates).
+fn extreme_scales<F: Float>(design: &Design<'_, F>, penalised: bool) -> (f64, f64) {
+    let limit = F::max_value().to_f64_exact().sqrt().sqrt();
+    let pick = |m: f64, small_too: bool| {
+        if m.is_finite() && (m > limit || (small_too && m > 0.0 && m < 1.0 / limit)) {
+            numerics::pow2_scale(m)
+        } else {
+            1.0
+        }
+    };
+    let mx = numerics::max_abs(design.x.iter().map(|v| v.to_f64_exact()));
+    let my = numerics::max_abs(design.y.iter().map(|v| v.to_f64_exact()));
+    (pick(mx, !penalised), pick(my, true))
+}
+
+/// Runs `solve` on the design rescaled by [`extreme_scales`] (with the
+/// record scale `sx` passed on, for the penalty) and scales the solution
+/// back; `Err(NumericalFailure)` if the coefficients themselves exceed the
+/// float range. Ordinary designs go straight to `solve`.
+fn solve_rescaled<'a, F: Float, T>(
+    design: Design<'a, F>,
+    penalised: bool,
+    solve: impl FnOnce(Design<'_, F>, f64) -> Result<(Solved<F>, T)>,
+) -> Result<(Solved<F>, T)> {
+    let (sx, sy) = extreme_scales(&design, penalised);
+    if sx == 1.0 && sy == 1.0 {
+        return solve(design, 1.0);
+    }
+    let x = design.x.mapv(|v| F::from_f64_lossy(v.to_f64_exact() / sx));
+    let y = design.y.mapv(|v| F::from_f64_lossy(v.to_f64_exact() / sy));
+    let (mut solved, extra) = solve(
+        Design {
+            x: x.view(),
+            y: y.view(),
+            ..design
+        },
+        sx,
+    )?;
+    let unscale = |v: F, f: f64| F::from_f64_lossy(v.to_f64_exact() * f);
+    solved.coef.mapv_inplace(|c| unscale(c, sy / sx));
+    solved.intercept.mapv_inplace(|b| unscale(b, sy));
+    if let Some((at, v)) = solved
+        .coef
+        .indexed_iter()
+        .find(|(_, v)| !v.is_finite())
+        .map(|((t, j), v)| (format!("coef[{t}, {j}]"), *v))
+        .or_else(|| {
+            solved
+                .intercept
+                .indexed_iter()
+                .find(|(_, v)| !v.is_finite())
+                .map(|(t, v)| (format!("intercept[{t}]"), *v))
+        })
+    {
+        return Err(Error::NumericalFailure {
+            operation: "linear least squares",
+            reason: format!(
+                "{at} = {v} exceeds the float range (records up to {sx:e}, targets up to {sy:e} \
+                 in magnitude); scale the features or targets"
+            ),
+        });
+    }
+    Ok((solved, extra))
+}
+
 /// The normal equations of the design, with `Err(NonFinite)` (first
 /// offending entry) when `x` holds a NaN or an infinity, and
 /// `Err(NumericalFailure)` when finite values overflowed them.
@@ -86,6 +161,10 @@ fn checked_normal_equations<F: Float>(design: Design<'_, F>) -> Result<Normal<F>
 /// gram, or the minimum-norm `lstsq` on the centred, `√w`-scaled design when
 /// the gram is not safely positive definite.
 pub(crate) fn ols<F: Float>(design: Design<'_, F>) -> Result<Solved<F>> {
+    solve_rescaled(design, false, |d, _| ols_plain(d).map(|s| (s, ()))).map(|(s, ())| s)
+}
+
+fn ols_plain<F: Float>(design: Design<'_, F>) -> Result<Solved<F>> {
     let normal = checked_normal_equations(design)?;
     if let CholOutcome::Solved(sol) = cholesky_checked(normal.a.view(), normal.b.view())? {
         let d = design.x.ncols();
@@ -164,6 +243,24 @@ fn cholesky_per_alpha<F: Float>(
 /// `Z = √W(X − x̄)`. `Auto` falls back to the SVD when the Cholesky
 /// factorisation fails (only possible with `α = 0`).
 pub(crate) fn ridge<F: Float>(
+    design: Design<'_, F>,
+    alphas: &[F],
+    solver: RidgeSolver,
+) -> Result<(Solved<F>, RidgeRun)> {
+    solve_rescaled(design, true, |d, sx| {
+        if sx == 1.0 {
+            ridge_plain(d, alphas, solver)
+        } else {
+            let scaled: Vec<F> = alphas
+                .iter()
+                .map(|a| F::from_f64_lossy(a.to_f64_exact() / sx / sx))
+                .collect();
+            ridge_plain(d, &scaled, solver)
+        }
+    })
+}
+
+fn ridge_plain<F: Float>(
     design: Design<'_, F>,
     alphas: &[F],
     solver: RidgeSolver,

@@ -12,7 +12,7 @@ pub use crate::class_weight::ClassWeight;
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::traits::Fit;
-use crate::validation;
+use crate::{numerics, validation};
 
 /// The penalty on the coefficients (never on the intercept).
 ///
@@ -272,6 +272,12 @@ impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
     /// for bad data or warm-start shapes; [`Error::SingleClass`] when `y`
     /// holds one label; [`Error::NotConverged`] in strict mode;
     /// [`Error::NumericalFailure`] if the objective becomes non-finite.
+    ///
+    /// Records of extreme magnitude (beyond `⁴√MAX`: ~1e77 in `f64`, ~4e9 in
+    /// `f32`) are divided internally by a power of two, exactly, with the
+    /// penalty scaled to match: the fit solves the same problem and returns
+    /// coefficients in the records' units (on records near 1e300 the L2
+    /// penalty becomes negligible, as it mathematically is).
     pub fn fit<F: Float>(
         &self,
         x: ArrayView2<'_, F>,
@@ -342,9 +348,34 @@ impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
         let k = if n_classes == 2 { 1 } else { n_classes };
         let d = x.ncols();
         let p = d + usize::from(self.fit_intercept);
-        let theta0 = self.initial_theta::<F>(k, d, p)?;
+        // Records of extreme magnitude are divided by a power of two `s`
+        // (exact): with `x = s·x̃` and `v = s·w`, `x·w = x̃·v` and the penalty
+        // `½λ‖w‖² = ½(λ/s²)‖v‖²`, so solving for `v` on `x̃` with `λ/s²` is the
+        // same problem, and `w = v/s`. Without it, products and Hessian
+        // entries of records near 1e300 overflow and the solvers stop on
+        // zeros.
+        let amax = numerics::max_abs(x.iter().map(|v| v.to_f64_exact()));
+        let limit = F::max_value().to_f64_exact().sqrt().sqrt();
+        let sx = if amax > limit {
+            numerics::pow2_scale(amax)
+        } else {
+            1.0
+        };
+        let x_rescaled;
+        let x = if sx == 1.0 {
+            x
+        } else {
+            x_rescaled = x.mapv(|v| F::from_f64_lossy(v.to_f64_exact() / sx));
+            x_rescaled.view()
+        };
+        let mut theta0 = self.initial_theta::<F>(k, d, p)?;
+        if sx != 1.0 {
+            theta0
+                .slice_mut(s![.., ..d])
+                .mapv_inplace(|w| F::from_f64_lossy(w.to_f64_exact() * sx).min(F::max_value()));
+        }
         let l2 = match self.penalty {
-            Penalty::L2 => 1.0 / (self.c * sw_sum),
+            Penalty::L2 => 1.0 / (self.c * sw_sum) / sx / sx,
             Penalty::None => 0.0,
         };
         let problem = Problem {
@@ -364,7 +395,10 @@ impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
                 n_iter: outcome.n_iter,
             });
         }
-        let coef = outcome.theta.slice(s![.., ..d]).to_owned();
+        let coef = outcome
+            .theta
+            .slice(s![.., ..d])
+            .mapv(|v| F::from_f64_lossy(v.to_f64_exact() / sx));
         let intercept = if self.fit_intercept {
             outcome.theta.column(d).to_owned()
         } else {

@@ -88,13 +88,20 @@ impl MinMaxScaler {
             data_min[j] = mn;
             data_max[j] = mx;
         }
-        let (lo_f, hi_f) = (F::from_f64_lossy(lo), F::from_f64_lossy(hi));
-        let ten_eps = F::from_f64_lossy(10.0) * F::epsilon();
-        let data_range = &data_max - &data_min;
-        let scale = data_range.mapv(|r| (hi_f - lo_f) / if r < ten_eps { F::one() } else { r });
+        // In f64 with the range halved: `max − min` of values near the
+        // float limit (±1.7e308) overflows, half of it does not.
+        let ten_eps = 10.0 * F::epsilon().to_f64_exact();
+        let scale = Zip::from(&data_min).and(&data_max).map_collect(|&mn, &mx| {
+            let half = mx.to_f64_exact() * 0.5 - mn.to_f64_exact() * 0.5;
+            F::from_f64_lossy(if 2.0 * half < ten_eps {
+                hi - lo
+            } else {
+                (hi * 0.5 - lo * 0.5) / half
+            })
+        });
         let min = Zip::from(&data_min)
             .and(&scale)
-            .map_collect(|&m, &s| lo_f - m * s);
+            .map_collect(|&m, &s| F::from_f64_lossy(lo - m.to_f64_exact() * s.to_f64_exact()));
         Ok(FittedMinMaxScaler {
             params: *self,
             data_min,
@@ -146,7 +153,9 @@ impl<F: Float> FittedMinMaxScaler<F> {
         &self.data_max
     }
 
-    /// Per-column `data_max - data_min`.
+    /// Per-column `data_max - data_min` (`+∞` where the range exceeds the
+    /// float range, e.g. a column spanning ±1.7e308; `scale` and `min`
+    /// are exact there).
     pub fn data_range(&self) -> Array1<F> {
         &self.data_max - &self.data_min
     }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{check_loaded_finite, check_loaded_scale, take_count};
 use crate::error::Result;
 use crate::linalg::Float;
+use crate::numerics;
 use crate::persist::{ModelFile, Persist};
 use crate::traits::{Fit, Transform};
 use crate::validation;
@@ -77,18 +78,26 @@ impl StandardScaler {
         let mut var = Array1::<F>::zeros(p);
         let mut scale = Array1::<F>::ones(p);
         for (j, col) in x.axis_iter(Axis(1)).enumerate() {
-            let m = col.iter().map(|v| v.to_f64_exact()).sum::<f64>() / nf;
+            // The column divided by the power of two nearest its largest
+            // magnitude (exact): sums and squares of values near f64::MAX
+            // then stay finite, and mean and σ are scaled back once. For
+            // ordinary data every step is the unscaled one times 2ᵏ, so
+            // the results are bit-identical.
+            let s = numerics::pow2_scale(numerics::max_abs(col.iter().map(|v| v.to_f64_exact())));
+            let m = col.iter().map(|v| v.to_f64_exact() / s).sum::<f64>() / nf;
             // Two-pass variance with the compensating term (Chan, Golub, LeVeque).
             let (sq, lin) = col.iter().fold((0.0, 0.0), |(sq, lin), v| {
-                let d = v.to_f64_exact() - m;
+                let d = v.to_f64_exact() / s - m;
                 (sq + d * d, lin + d)
             });
             let v = ((sq - lin * lin / nf) / nf).max(0.0);
-            mean[j] = F::from_f64_lossy(m);
-            var[j] = F::from_f64_lossy(v);
+            mean[j] = F::from_f64_lossy(m * s);
+            // σ² may exceed the float range while σ does not: it then
+            // saturates at the largest finite value (`scale` stays exact).
+            var[j] = F::from_f64_lossy(v * s * s).min(F::max_value());
             let constant = v <= nf * eps * v + (nf * m * eps).powi(2);
             if self.with_std && !constant {
-                scale[j] = F::from_f64_lossy(v.sqrt());
+                scale[j] = F::from_f64_lossy(v.sqrt() * s);
             }
         }
         Ok(FittedStandardScaler {
@@ -139,7 +148,10 @@ impl<F: Float> FittedStandardScaler<F> {
         &self.mean
     }
 
-    /// Per-column population variance (ddof = 0).
+    /// Per-column population variance (ddof = 0). Where `σ²` exceeds the
+    /// float range (columns of magnitude beyond ~1e154 in `f64`, ~1e19 in
+    /// `f32`) it saturates at the largest finite value; [`scale`](Self::scale)
+    /// (`σ`) is exact there too.
     pub fn var(&self) -> &Array1<F> {
         &self.var
     }
@@ -187,7 +199,10 @@ impl<F: Float> FittedStandardScaler<F> {
             Zip::from(&mut row)
                 .and(&offset)
                 .and(&self.scale)
-                .for_each(|v, &m, &s| *v = (*v - m) / s);
+                .for_each(|v, &m, &s| {
+                    let z = numerics::sub_div(v.to_f64_exact(), m.to_f64_exact(), s.to_f64_exact());
+                    *v = F::from_f64_lossy(z);
+                });
         }
         Ok(out)
     }
@@ -204,7 +219,10 @@ impl<F: Float> FittedStandardScaler<F> {
             Zip::from(&mut row)
                 .and(&offset)
                 .and(&self.scale)
-                .for_each(|v, &m, &s| *v = *v * s + m);
+                .for_each(|v, &m, &s| {
+                    let x = numerics::mul_add(v.to_f64_exact(), s.to_f64_exact(), m.to_f64_exact());
+                    *v = F::from_f64_lossy(x);
+                });
         }
         Ok(out)
     }

@@ -113,15 +113,150 @@ fn resolve_gamma<F: Float>(g: Gamma, x: ArrayView2<'_, F>) -> Result<f64> {
         }
         Gamma::Auto => Ok(1.0 / d),
         Gamma::Scale => {
+            // On the records divided by the power of two nearest their
+            // largest magnitude (exact; bit-identical for ordinary data):
+            // Var(X) of records near 1e300 overflows, the scaled one does not.
+            let s = crate::numerics::pow2_scale(crate::numerics::max_abs(
+                x.iter().map(|v| v.to_f64_exact()),
+            ));
             let n = (x.len()) as f64;
-            let mean = x.iter().map(|v| v.to_f64_exact()).sum::<f64>() / n;
+            let mean = x.iter().map(|v| v.to_f64_exact() / s).sum::<f64>() / n;
             let var = x
                 .iter()
-                .map(|v| (v.to_f64_exact() - mean).powi(2))
+                .map(|v| (v.to_f64_exact() / s - mean).powi(2))
                 .sum::<f64>()
                 / n;
-            Ok(if var > 0.0 { 1.0 / (d * var) } else { 1.0 })
+            if !(var > 0.0) {
+                return Ok(1.0);
+            }
+            let gamma = 1.0 / (d * var) / s / s;
+            if !(gamma.is_finite() && gamma > 0.0) {
+                return Err(Error::NumericalFailure {
+                    operation: "kernel gamma='scale'",
+                    reason: format!(
+                        "1 / (n_features · Var(X)) is not representable (Var(X) = {var:e} · {s:e}²); \
+                         scale the features (e.g. StandardScaler)"
+                    ),
+                });
+            }
+            Ok(gamma)
         }
+    }
+}
+
+/// Largest kernel value the solver's `f32` row cache holds.
+const CACHE_MAX: f64 = f32::MAX as f64;
+
+/// Checks, before any solver work, that every kernel value on the training
+/// records is finite and fits the solver's `f32` row cache, so that no fit
+/// runs on (or reports convergence over) overflowed kernel values:
+/// `Err(NumericalFailure)` naming the kernel, the offending quantity and
+/// suggesting feature scaling.
+///
+/// Bounds, all from the squared norms `‖xᵢ‖²` (Cauchy–Schwarz bounds every
+/// dot product and partial sum by their maximum): linear `max ‖xᵢ‖²`;
+/// polynomial `(γ·max ‖xᵢ‖² + |coef0|)^degree`; RBF the centred squared
+/// norms (distances are formed as `‖a‖² + ‖b‖² − 2a·b` in `f32`) and `γ`
+/// itself (an `f32` in the hot loop); sigmoid only finite norms (`tanh`
+/// saturates); precomputed the largest entry.
+pub(crate) fn check_numeric_range<F: Float>(kf: &KernelFn, x: ArrayView2<'_, F>) -> Result<()> {
+    let fail = |operation: &'static str, reason: String| {
+        Err(Error::NumericalFailure {
+            operation,
+            reason: format!("{reason}; scale the features (e.g. StandardScaler)"),
+        })
+    };
+    if let KernelFn::Precomputed = kf {
+        let m = crate::numerics::max_abs(x.iter().map(|v| v.to_f64_exact()));
+        if m > CACHE_MAX {
+            return fail(
+                "precomputed kernel",
+                format!("kernel values up to {m:e} exceed the f32 range of the kernel cache"),
+            );
+        }
+        return Ok(());
+    }
+    let centred = matches!(kf, KernelFn::Rbf { .. });
+    let mean: Vec<f64> = if centred {
+        let n = x.nrows().max(1) as f64;
+        x.axis_iter(ndarray::Axis(1))
+            .map(|c| c.iter().map(|v| v.to_f64_exact() / n).sum())
+            .collect()
+    } else {
+        vec![0.0; x.ncols()]
+    };
+    let max_sq = x
+        .rows()
+        .into_iter()
+        .map(|r| {
+            r.iter()
+                .zip(&mean)
+                .map(|(v, m)| (v.to_f64_exact() - m).powi(2))
+                .sum::<f64>()
+        })
+        .fold(
+            0.0f64,
+            |a, b| if b.is_nan() { f64::INFINITY } else { a.max(b) },
+        );
+    let name = match kf {
+        KernelFn::Linear => "linear kernel",
+        KernelFn::Poly { .. } => "polynomial kernel",
+        KernelFn::Rbf { .. } => "rbf kernel",
+        KernelFn::Sigmoid { .. } => "sigmoid kernel",
+        KernelFn::Precomputed => unreachable!("handled above"),
+    };
+    if !max_sq.is_finite() {
+        return fail(
+            name,
+            "squared norms of the records overflow f64".to_string(),
+        );
+    }
+    match *kf {
+        KernelFn::Linear if max_sq > CACHE_MAX => fail(
+            name,
+            format!("kernel values up to {max_sq:e} exceed the f32 range of the kernel cache"),
+        ),
+        KernelFn::Poly {
+            degree,
+            gamma,
+            coef0,
+        } => {
+            let bound = (gamma * max_sq + coef0.abs()).powi(degree as i32);
+            if bound.is_finite() && bound <= CACHE_MAX {
+                Ok(())
+            } else {
+                fail(
+                    name,
+                    format!(
+                        "(gamma·x·z + coef0)^{degree} reaches {bound:e}, beyond the f32 range \
+                         of the kernel cache (lower the degree or gamma)"
+                    ),
+                )
+            }
+        }
+        KernelFn::Rbf { gamma } => {
+            if gamma > CACHE_MAX || (gamma as f32) < f32::MIN_POSITIVE {
+                return fail(
+                    name,
+                    format!(
+                        "gamma = {gamma:e} is outside the f32 range of the kernel evaluation \
+                         (every kernel value would round to 0 or 1)"
+                    ),
+                );
+            }
+            if 4.0 * max_sq > CACHE_MAX {
+                return fail(
+                    name,
+                    format!(
+                        "squared distances between records reach {:e}, beyond the f32 range \
+                         of the kernel evaluation",
+                        4.0 * max_sq
+                    ),
+                );
+            }
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }
 

@@ -278,6 +278,7 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
         };
         let h = &h;
         let kf = h.kernel.resolve(x)?;
+        super::kernel::check_numeric_range(&kf, x)?;
         let xs = x.as_standard_layout();
         let eval = RowEval::new(xs.as_slice().expect("standard layout"), n, kf);
 
@@ -307,6 +308,20 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
         let mut models = Vec::with_capacity(pairs.len());
         let mut prob_a = Vec::new();
         let mut prob_b = Vec::new();
+        // Each class must carry weight: a pair whose class has zero total
+        // C·class_weight·sample_weight has no feasible non-zero dual (as
+        // logistic regression, an `InvalidParameter`, not 0 support vectors).
+        for (c, members) in by_class.iter().enumerate() {
+            if members.iter().all(|&t| cw[c] * sw[t] == 0.0) {
+                return Err(Error::invalid(
+                    "class_weight",
+                    format!(
+                        "class weight times sample weights of class {c} (in sorted order) \
+                         sum to zero"
+                    ),
+                ));
+            }
+        }
         for (p, &(a, b)) in pairs.iter().enumerate() {
             // Progress task: the pair's cross-validation folds, then its fit.
             let mut task = p * per_pair;
@@ -342,6 +357,7 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
                 report(task, it, g, ac, false)
             });
             report(task, model.n_iter, 0.0, 0, true);
+            model.check_finite()?;
             models.push((samples, yv, model));
         }
 
@@ -421,6 +437,12 @@ pub(crate) struct PairModel {
 }
 
 impl PairModel {
+    /// `Err(NumericalFailure)` unless `α`, `ρ` and the objective are finite
+    /// (a fit never reports success on overflowed values).
+    pub(crate) fn check_finite(&self) -> Result<()> {
+        check_solution(&self.alpha, self.rho, self.objective)
+    }
+
     /// `(samples with α > 0, yα)`.
     pub(crate) fn sparse(&self, samples: &[usize], y: &[f64]) -> (Vec<usize>, Vec<f64>) {
         self.alpha
@@ -431,6 +453,29 @@ impl PairModel {
             .map(|((a, &s), yv)| (s, a * yv))
             .unzip()
     }
+}
+
+/// `Err(NumericalFailure)` unless the dual solution is finite.
+pub(crate) fn check_solution(alpha: &[f64], rho: f64, objective: f64) -> Result<()> {
+    if let Some(t) = alpha.iter().position(|a| !a.is_finite()) {
+        return Err(Error::NumericalFailure {
+            operation: "svm solver",
+            reason: format!(
+                "dual coefficient {t} is {}; scale the features (e.g. StandardScaler)",
+                alpha[t]
+            ),
+        });
+    }
+    if !(rho.is_finite() && objective.is_finite()) {
+        return Err(Error::NumericalFailure {
+            operation: "svm solver",
+            reason: format!(
+                "intercept {} / objective {objective} overflowed; scale the features or targets",
+                -rho
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Solves the C-SVC dual on `samples` (labels `y = ±1`, bounds `c`).

@@ -156,6 +156,7 @@ impl Svr {
         validation::check_n_targets(n, y.len())?;
         validation::check_finite1(y, "y")?;
         let kf = h.kernel.resolve(x)?;
+        super::kernel::check_numeric_range(&kf, x)?;
         let xs = x.as_standard_layout();
         let eval = RowEval::new(xs.as_slice().expect("standard layout"), n, kf);
         let z: Vec<f64> = y.iter().map(|v| v.to_f64_exact()).collect();
@@ -193,6 +194,7 @@ impl Svr {
             report(i, g, a, false)
         });
         report(sol.n_iter, 0.0, 0, true);
+        super::svc::check_solution(&sol.alpha, sol.rho, sol.objective)?;
         let coef: Vec<f64> = (0..n).map(|t| sol.alpha[t] - sol.alpha[t + n]).collect();
         let support: Vec<usize> = (0..n).filter(|&t| coef[t] != 0.0).collect();
         let dual_coef: Array1<F> = support

@@ -17,6 +17,7 @@
 //! | float type is checked on load  | an `f64` model file loaded as the `f32` model (and back) → `Error::Format` |
 //! | Send + Sync                    | the fitted type is `Send + Sync + 'static` (compile time)              |
 //! | classifier sanity              | predictions are labels seen in `y`; ≥ 80 % training accuracy on separated blobs |
+//! | extreme but finite values      | records scaled by 1e±300 (f32: 1e±30), and regression targets too: a typed error (`NumericalFailure`, `InvalidParameter`, `NotConverged`) or a model whose predictions/outputs are finite (regressors: within the targets' range ± 10×; classifiers: labels seen in `y`) — never NaN/inf ([`check_extreme_values`]) |
 //!
 //! Default data: seeded synthetic sets from this module ([`regression_data`],
 //! [`blobs`], [`transformer_data`]); pass `data = <expr>` to use another
@@ -332,8 +333,15 @@ pub trait Elem: Clone + PartialEq + Debug {
     fn finite(&self) -> bool {
         true
     }
+    /// The value as `f64` (`None` for labels).
+    fn number(&self) -> Option<f64> {
+        None
+    }
 }
 impl Elem for f64 {
+    fn number(&self) -> Option<f64> {
+        Some(*self)
+    }
     fn close(&self, o: &Self, tol: f64) -> bool {
         (self - o).abs() <= tol * (1.0 + self.abs().max(o.abs()))
     }
@@ -342,6 +350,9 @@ impl Elem for f64 {
     }
 }
 impl Elem for f32 {
+    fn number(&self) -> Option<f64> {
+        Some(*self as f64)
+    }
     fn close(&self, o: &Self, tol: f64) -> bool {
         (*self as f64).close(&(*o as f64), tol)
     }
@@ -363,6 +374,8 @@ pub trait Prediction: PartialEq + Debug {
     fn n_rows(&self) -> usize;
     fn close_to(&self, other: &Self, tol: f64) -> bool;
     fn all_finite(&self) -> bool;
+    /// The numeric values (empty for labels).
+    fn values(&self) -> Vec<f64>;
 }
 impl<A: Elem, D: Dimension> Prediction for Array<A, D> {
     fn n_rows(&self) -> usize {
@@ -374,6 +387,9 @@ impl<A: Elem, D: Dimension> Prediction for Array<A, D> {
     fn all_finite(&self) -> bool {
         self.iter().all(Elem::finite)
     }
+    fn values(&self) -> Vec<f64> {
+        self.iter().filter_map(Elem::number).collect()
+    }
 }
 impl<A: Elem> Prediction for Vec<A> {
     fn n_rows(&self) -> usize {
@@ -384,6 +400,9 @@ impl<A: Elem> Prediction for Vec<A> {
     }
     fn all_finite(&self) -> bool {
         self.iter().all(Elem::finite)
+    }
+    fn values(&self) -> Vec<f64> {
+        self.iter().filter_map(Elem::number).collect()
     }
 }
 
@@ -658,6 +677,93 @@ where
         fit(x.view(), yb.view()).map(|_| ()),
         is_non_finite,
     );
+    // Extreme records, then extreme records and targets.
+    check_extreme_values(
+        name,
+        &x,
+        |xs, _| fit(xs, y.view())?.predict(xs),
+        |pred, _| regression_output_ok(pred, &y),
+    );
+    check_extreme_values(
+        name,
+        &x,
+        |xs, scale| {
+            let ys = y.mapv(|v| v * F::from_f64_lossy(scale));
+            fit(xs, ys.view())?.predict(xs)
+        },
+        |pred, scale| regression_output_ok(pred, &y.mapv(|v| v * F::from_f64_lossy(scale))),
+    );
+}
+
+/// The scales of the "extreme but finite values" check for `F`: 1e±300
+/// for `f64`, 1e±30 for `f32` (eight decades inside the range).
+pub fn extreme_scales<F: Float>() -> [f64; 2] {
+    let big = 10f64.powi(F::max_value().to_f64_exact().log10().floor() as i32 - 8);
+    [big, 1.0 / big]
+}
+
+/// What an estimator may answer to extreme but finite input instead of a
+/// model: a typed numerical or parameter error.
+fn is_extreme_refusal(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::NumericalFailure { .. }
+            | Error::InvalidParameter { .. }
+            | Error::NotConverged { .. }
+    )
+}
+
+/// The "extreme but finite values" check (#19): `fit` on `x` scaled by each
+/// of [`extreme_scales`] (and, with `y_scale`, the targets too) must give a
+/// typed refusal ([`is_extreme_refusal`]) or a model whose output on the
+/// same records passes `output_ok`. Reusable by any estimator or transformer
+/// outside the macros: `fit_output` fits and returns the output on the
+/// records (predictions or transformed values).
+pub fn check_extreme_values<F, O>(
+    name: &str,
+    x: &Array2<F>,
+    fit_output: impl Fn(ArrayView2<'_, F>, f64) -> Result<O>,
+    output_ok: impl Fn(&O, f64) -> std::result::Result<(), String>,
+) where
+    F: Float,
+{
+    for scale in extreme_scales::<F>() {
+        let xs = x.mapv(|v| v * F::from_f64_lossy(scale));
+        assert!(
+            xs.iter().all(|v| v.is_finite()),
+            "[{name}] scaled records are finite"
+        );
+        match fit_output(xs.view(), scale) {
+            Ok(out) => {
+                if let Err(why) = output_ok(&out, scale) {
+                    panic!("[{name}] extreme values (×{scale:e}): {why}");
+                }
+            }
+            Err(e) if is_extreme_refusal(&e) => {}
+            Err(e) => panic!("[{name}] extreme values (×{scale:e}): untyped refusal {e:?}"),
+        }
+    }
+}
+
+/// Regressor predictions must be finite and within the targets' range ± 10×.
+fn regression_output_ok<F: Float, O: Prediction>(
+    pred: &O,
+    y: &Array1<F>,
+) -> std::result::Result<(), String> {
+    let v = pred.values();
+    let (lo, hi) = y
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| {
+            (a.min(t.to_f64_exact()), b.max(t.to_f64_exact()))
+        });
+    let r = (hi - lo).max(hi.abs().max(lo.abs()));
+    match v
+        .iter()
+        .find(|p| !(p.is_finite() && **p >= lo - 10.0 * r && **p <= hi + 10.0 * r))
+    {
+        Some(p) => Err(format!("prediction {p} outside [{lo}, {hi}] ± 10×")),
+        None => Ok(()),
+    }
 }
 
 /// The classifier suite on `(x, y)` (x converted to `F`, labels `usize`).
@@ -696,6 +802,15 @@ where
         ),
         Err(e) => panic!("[{name}] single class: wrong error {e:?}"),
     }
+    check_extreme_values(
+        name,
+        &x,
+        |xs, _| fit(xs, y.view())?.predict(xs),
+        |pred: &Array1<usize>, _| match pred.iter().find(|p| !seen.contains(p)) {
+            Some(p) => Err(format!("predicted label {p} not in y")),
+            None => Ok(()),
+        },
+    );
 }
 
 /// `predict_proba` checks: shape `n × n_classes`, values in `[0, 1]`, rows
@@ -787,6 +902,15 @@ where
         .unwrap_or_else(|e| panic!("[{name}] transform: {e}"));
     assert_eq!(out.nrows(), n, "[{name}] one output row per input row");
     assert!(out.all_finite(), "[{name}] output is finite");
+    check_extreme_values(
+        name,
+        &x,
+        |xs, _| fit(xs)?.transform(xs),
+        |z: &Array2<F>, _| match z.iter().find(|v| !v.is_finite()) {
+            Some(v) => Err(format!("transformed value {v}")),
+            None => Ok(()),
+        },
+    );
     let none = model
         .transform(Array2::<F>::zeros((0, p)).view())
         .unwrap_or_else(|e| panic!("[{name}] transform zero rows: {e}"));

@@ -77,6 +77,14 @@ fn fit_regressor<F: Float>(x: ArrayView2<'_, F>, y: ArrayView1<'_, F>) -> Result
             .sum_axis(Axis(0))
             .mapv(|v| v.max(F::epsilon()));
     let p = F::from_f64_lossy(x.ncols() as f64);
+    // Sums of squares of extreme records overflow: refuse, as the common
+    // "extreme but finite values" check requires.
+    if slope.iter().chain([&mean_y]).any(|v| !v.is_finite()) {
+        return Err(Error::NumericalFailure {
+            operation: "toy regressor",
+            reason: "sums of squares overflow; scale the features".into(),
+        });
+    }
     Ok(ToyRegressor {
         mean_x,
         slope: slope / p,
