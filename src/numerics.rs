@@ -81,7 +81,7 @@ mod tests {
 
     #[test]
     fn sub_div_and_mul_add_survive_the_range_limit() {
-        let (a, b) = (1.7e308, -1.7e308);
+        let (a, b): (f64, f64) = (1.7e308, -1.7e308);
         assert!((a - b).is_infinite());
         assert_eq!(sub_div(a, b, 1.7e308), 2.0);
         assert_eq!(sub_div(3.0, 1.0, 2.0), 1.0);

@@ -126,7 +126,7 @@ fn resolve_gamma<F: Float>(g: Gamma, x: ArrayView2<'_, F>) -> Result<f64> {
                 .map(|v| (v.to_f64_exact() / s - mean).powi(2))
                 .sum::<f64>()
                 / n;
-            if !(var > 0.0) {
+            if var <= 0.0 {
                 return Ok(1.0);
             }
             let gamma = 1.0 / (d * var) / s / s;
