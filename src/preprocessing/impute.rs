@@ -12,6 +12,7 @@ use super::robust::{check_no_inf, check_transform_nan_ok};
 use super::stats::{median_sorted, sorted_non_nan};
 use crate::data::{Column, ColumnType, Table};
 use crate::error::{Error, Result};
+use crate::numerics;
 use crate::persist::{ModelFile, Persist};
 
 /// How a [`SimpleImputer`] fills a column.
@@ -221,7 +222,16 @@ impl SimpleImputer {
                 } else {
                     // numpy's nanmean: pairwise sum over the present values.
                     let present: Array1<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-                    Fill::Number(present.sum() / present.len() as f64)
+                    let mean = present.sum() / present.len() as f64;
+                    if mean.is_finite() {
+                        Fill::Number(mean)
+                    } else {
+                        // The sum overflowed (values near f64::MAX): the
+                        // mean of the values divided by a power of two
+                        // (exact), scaled back.
+                        let s = numerics::pow2_scale(numerics::max_abs(present.iter().copied()));
+                        Fill::Number(present.mapv(|x| x / s).sum() / present.len() as f64 * s)
+                    }
                 }
             }
             ImputeStrategy::MostFrequent => match col {

@@ -4,6 +4,7 @@ use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::numerics;
 use crate::persist::{ModelFile, Persist};
 use crate::traits::{Fit, Transform};
 use crate::validation;
@@ -121,6 +122,15 @@ impl FittedNormalizer {
         validation::check_predict_input(x, self.n_features)?;
         let mut out = x.to_owned();
         for mut row in out.rows_mut() {
+            // Rows whose L1 sum or squares would overflow or underflow
+            // (|v| beyond 1e±100) are first divided by a power of two near
+            // their largest |v| (exact), so `[1e300; 4]` and `[1e-310; 4]`
+            // both normalize to 0.5s under L2 (scikit-learn: 0s / unchanged).
+            let m = numerics::max_abs(row.iter().copied());
+            if !(1e-100..=1e100).contains(&m) {
+                let s = numerics::pow2_scale(m);
+                row.mapv_inplace(|v| v / s);
+            }
             let norm = match self.params.norm {
                 Norm::L1 => row.iter().map(|v| v.abs()).sum::<f64>(),
                 Norm::L2 => row.iter().map(|v| v * v).sum::<f64>().sqrt(),

@@ -43,7 +43,10 @@ pub(crate) fn median_sorted(v: &[f64]) -> f64 {
         v[n / 2]
     } else {
         // numpy takes the mean of the two middle elements.
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
+        // (Halves first when the sum would overflow.)
+        let (a, b) = (v[n / 2 - 1], v[n / 2]);
+        let m = (a + b) / 2.0;
+        if m.is_finite() { m } else { a / 2.0 + b / 2.0 }
     }
 }
 

@@ -42,6 +42,7 @@ mod persist_compat;
 mod persist_crafted;
 mod preprocessing_common;
 mod preprocessing_reference;
+mod reliability_extreme_data;
 mod reliability_numerics;
 mod svm_api;
 mod svm_common;

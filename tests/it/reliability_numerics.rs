@@ -181,14 +181,14 @@ fn zero_total_class_or_sample_weight_is_an_invalid_parameter() {
     };
     invalid(
         Svc::new()
-            .class_weight(ClassWeight::PerClass(vec![0.0, 0.0]))
+            .class_weight(ClassWeight::explicit([(0, 0.0), (1, 0.0)]))
             .fit(x.view(), y.view())
             .map(drop),
         "svc class weights 0, 0",
     );
     invalid(
         Svc::new()
-            .class_weight(ClassWeight::PerClass(vec![1.0, 0.0]))
+            .class_weight(ClassWeight::explicit([(0, 1.0), (1, 0.0)]))
             .fit(x.view(), y.view())
             .map(drop),
         "svc class weights 1, 0",
