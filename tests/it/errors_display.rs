@@ -185,16 +185,14 @@ fn cases() -> Vec<(Error, String)> {
     .unwrap();
     push(err(inspect(&newer)), &["99"]);
 
-    // NumericalFailure: finite values whose squares overflow the normal
-    // equations — the message says so and suggests scaling, not `a`.
+    // NumericalFailure: finite records whose squared norms overflow the
+    // kernel (LinearRegression now solves such data by exact rescaling) —
+    // the message says so and suggests scaling.
     let big = x.mapv(|v| (v + 1.0) * 1e300);
+    let labels = Array1::from_shape_fn(big.nrows(), |i| i % 2);
     push(
-        err(LinearRegression::new().fit(big.view(), y.view())),
-        &["overflow", "in x", "scale"],
-    );
-    push(
-        err(Ridge::new().fit(x.mapv(|v| v * 100.0).view(), y.mapv(|v| v * 1e307).view())),
-        &["overflow", "in y"],
+        err(Svc::new().fit(big.view(), labels.view())),
+        &["gamma", "Var(X)", "not representable", "scale the features"],
     );
 
     // Unsupported: class probabilities of a regression pipeline.
