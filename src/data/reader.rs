@@ -62,7 +62,7 @@ pub const DEFAULT_MISSING: [&str; 6] = ["", "NA", "N/A", "NaN", "null", "?"];
 pub const DEFAULT_INFER_ROWS: usize = 10_000;
 
 /// Options for reading delimited text into a [`Table`] (see the
-/// [module docs](self) for the rules).
+/// [module docs](crate::data) for the rules).
 ///
 /// # Example
 /// ```

@@ -27,7 +27,7 @@
 //! scikit-learn's, treat NaN as a missing value: skipped at fit, kept at
 //! transform); transforming checks the feature count
 //! ([`Error::ShapeMismatch`]). Fitted scalers and encoders save and load
-//! through [`Persist`].
+//! through [`Persist`](crate::persist::Persist).
 //!
 //! # Example
 //! ```

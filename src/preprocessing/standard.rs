@@ -66,7 +66,7 @@ impl StandardScaler {
     /// Learns each column's mean and standard deviation.
     ///
     /// # Errors
-    /// [`Error::EmptyInput`] without rows or columns, [`Error::NonFinite`]
+    /// [`Error::EmptyInput`](crate::Error::EmptyInput) without rows or columns, [`Error::NonFinite`](crate::Error::NonFinite)
     /// on NaN/inf.
     pub fn fit<F: Float>(&self, x: ArrayView2<'_, F>) -> Result<FittedStandardScaler<F>> {
         validation::check_records(x)?;
@@ -189,7 +189,7 @@ impl<F: Float> FittedStandardScaler<F> {
     /// `with_mean`). Zero rows give an empty result.
     ///
     /// # Errors
-    /// [`Error::ShapeMismatch`] on another feature count, [`Error::NonFinite`]
+    /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) on another feature count, [`Error::NonFinite`](crate::Error::NonFinite)
     /// on NaN/inf.
     pub fn transform(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
         validation::check_predict_input(x, self.n_features())?;

@@ -625,7 +625,7 @@ macro_rules! batchnorm_layer {
 }
 
 /// Batch normalisation over the channels of images (PyTorch's
-/// `nn.BatchNorm2d`); see the [module documentation](self) for the maths.
+/// `nn.BatchNorm2d`).
 /// `state_dict` names: `weight`, `bias`, `running_mean`, `running_var`,
 /// `num_batches_tracked`.
 ///
