@@ -75,9 +75,24 @@ pub(crate) struct FoldOutcome<Y: Target> {
     pub test: Vec<f64>,
     pub train: Option<Vec<f64>>,
     pub model: Option<Box<dyn FittedEstimator<Y>>>,
-    #[allow(dead_code)] // read by the searches
-    pub fit_failed: bool,
     pub error: Option<Error>,
+}
+
+/// The outcomes back, or the first error: with [`ErrorScore::Raise`] any
+/// failure is fatal; otherwise only every evaluation failing is, since that
+/// is a configuration error (a scorer the model cannot serve, invalid
+/// hyperparameters) rather than one unlucky fold.
+pub(super) fn raise_failures<Y: Target>(
+    mut outcomes: Vec<FoldOutcome<Y>>,
+    error_score: ErrorScore,
+) -> Result<Vec<FoldOutcome<Y>>> {
+    let all_failed = outcomes.iter().all(|o| o.error.is_some());
+    if (error_score == ErrorScore::Raise || all_failed)
+        && let Some(k) = outcomes.iter().position(|o| o.error.is_some())
+    {
+        return Err(outcomes.swap_remove(k).error.expect("found above"));
+    }
+    Ok(outcomes)
 }
 
 /// Shared settings of one evaluation.
@@ -115,7 +130,6 @@ pub(crate) fn evaluate<Y: Target>(
                 test: vec![fill; s.scorers.len()],
                 train: s.train_score.then(|| vec![fill; s.scorers.len()]),
                 model: None,
-                fit_failed: true,
                 error: Some(e),
             };
         }
@@ -147,7 +161,6 @@ pub(crate) fn evaluate<Y: Target>(
         test: test_scores,
         train: train_scores,
         model: s.keep_model.then_some(model),
-        fit_failed: false,
         error,
     }
 }
@@ -295,18 +308,7 @@ impl<Y: Target> CrossValidate<Y> {
             .par_iter()
             .map(|fold| evaluate(estimator, x, y, fold, &settings))
             .collect();
-        // Every fold failing is a configuration error (a scorer the model
-        // cannot serve, invalid hyperparameters): report it.
-        let all_failed = outcomes.iter().all(|o| o.error.is_some());
-        if (self.error_score == ErrorScore::Raise || all_failed)
-            && let Some(e) = outcomes.iter().position(|o| o.error.is_some())
-        {
-            return Err(outcomes
-                .into_iter()
-                .nth(e)
-                .and_then(|o| o.error)
-                .expect("found above"));
-        }
+        let outcomes = raise_failures(outcomes, self.error_score)?;
         let (nf, ns) = (folds.len(), self.scorers.len());
         let mut test = Array2::zeros((nf, ns));
         let mut train = self.return_train_score.then(|| Array2::zeros((nf, ns)));

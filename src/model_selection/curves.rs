@@ -7,7 +7,7 @@ use std::fmt;
 use ndarray::{Array1, Array2, ArrayView1, Axis};
 use rayon::prelude::*;
 
-use super::cross_val::{CrossValidate, ErrorScore, EvalSettings, FoldOutcome, evaluate};
+use super::cross_val::{CrossValidate, EvalSettings, FoldOutcome, evaluate, raise_failures};
 use super::search::ParamGrid;
 use super::split::SplitSize;
 use crate::compose::{Estimator, Features, Target};
@@ -305,16 +305,7 @@ pub fn learning_curve<'a, Y: Target>(
             evaluate(estimator, x.reborrow(), y, &fold, &settings)
         })
         .collect();
-    let all_failed = outcomes.iter().all(|o| o.error.is_some());
-    if (cv.error_score == ErrorScore::Raise || all_failed)
-        && let Some(e) = outcomes.iter().position(|o| o.error.is_some())
-    {
-        return Err(outcomes
-            .into_iter()
-            .nth(e)
-            .and_then(|o| o.error)
-            .expect("found above"));
-    }
+    let outcomes = raise_failures(outcomes, cv.error_score)?;
     let mut train_scores = Array2::zeros((sizes.len(), folds.len()));
     let mut test_scores = Array2::zeros((sizes.len(), folds.len()));
     for (&(s, f), o) in jobs.iter().zip(&outcomes) {

@@ -14,7 +14,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use super::cross_val::{ErrorScore, EvalSettings, FoldOutcome, evaluate, group_codes, make_folds};
+use super::cross_val::{
+    ErrorScore, EvalSettings, FoldOutcome, evaluate, group_codes, make_folds, raise_failures,
+};
 use super::scoring::{Scorer, check_scorers};
 use super::split::{Fold, Splitter};
 use crate::compose::{Estimator, Features, FittedEstimator, Pipeline, Target, Transformer};
@@ -904,18 +906,7 @@ fn run_search<Y: Target>(
             evaluate(candidates[c].estimator.as_ref(), x, y, &folds[f], &settings)
         })
         .collect();
-    let raise = s.error_score == ErrorScore::Raise;
-    let every_fit_failed = outcomes.iter().all(|o| o.fit_failed);
-    let every_fold_erred = outcomes.iter().all(|o| o.error.is_some());
-    if (raise || every_fit_failed || every_fold_erred)
-        && let Some(k) = outcomes.iter().position(|o| o.error.is_some())
-    {
-        return Err(outcomes
-            .into_iter()
-            .nth(k)
-            .and_then(|o| o.error)
-            .expect("found above"));
-    }
+    let outcomes = raise_failures(outcomes, s.error_score)?;
     let mut test = vec![Array2::zeros((nc, nf)); ns];
     let mut train = s
         .return_train_score

@@ -204,6 +204,24 @@ fn folds_from_assignment(assign: &[usize], n_splits: usize) -> Vec<Fold> {
         .collect()
 }
 
+/// `0..len` cut into `k` consecutive runs, the first `len % k` one longer
+/// (how scikit-learn's `KFold` sizes its folds).
+fn consecutive_runs(len: usize, k: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    let (q, r) = (len / k, len % k);
+    (0..k).scan(0, move |start, f| {
+        let run = *start..*start + q + usize::from(f < r);
+        *start = run.end;
+        Some(run)
+    })
+}
+
+/// A random split's fold: both index lists sorted.
+fn sorted_fold(mut train: Vec<usize>, mut test: Vec<usize>) -> Fold {
+    train.sort_unstable();
+    test.sort_unstable();
+    (train, test)
+}
+
 fn rng(seed: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed)
 }
@@ -270,15 +288,8 @@ impl Splitter for KFold {
         if let Some(seed) = self.shuffle {
             order.shuffle(&mut rng(seed));
         }
-        let (q, r) = (n / self.n_splits, n % self.n_splits);
-        let mut start = 0;
-        Ok((0..self.n_splits)
-            .map(|f| {
-                let size = q + usize::from(f < r);
-                let test = order[start..start + size].to_vec();
-                start += size;
-                fold_from_test(n, test)
-            })
+        Ok(consecutive_runs(n, self.n_splits)
+            .map(|run| fold_from_test(n, order[run].to_vec()))
             .collect())
     }
 
@@ -483,15 +494,27 @@ fn repeat_seed(seed: u64, r: usize) -> u64 {
     seed ^ (r as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// The folds of `n_repeats` runs of the splitter `once(seed)`, each with its
+/// own seed.
+fn repeated<S: Splitter>(
+    data: &SplitData,
+    n_repeats: usize,
+    seed: u64,
+    once: impl Fn(u64) -> S,
+) -> Result<Vec<Fold>> {
+    check_repeats(n_repeats)?;
+    let mut out = Vec::new();
+    for r in 0..n_repeats {
+        out.extend(once(repeat_seed(seed, r)).split(data)?);
+    }
+    Ok(out)
+}
+
 impl Splitter for RepeatedKFold {
     fn split(&self, data: &SplitData) -> Result<Vec<Fold>> {
-        check_repeats(self.n_repeats)?;
-        let mut out = Vec::with_capacity(self.n_splits());
-        for r in 0..self.n_repeats {
-            let kf = KFold::new(self.n_splits).shuffle(Some(repeat_seed(self.seed, r)));
-            out.extend(kf.split(data)?);
-        }
-        Ok(out)
+        repeated(data, self.n_repeats, self.seed, |seed| {
+            KFold::new(self.n_splits).shuffle(Some(seed))
+        })
     }
 
     fn n_splits(&self) -> usize {
@@ -541,13 +564,9 @@ impl RepeatedStratifiedKFold {
 
 impl Splitter for RepeatedStratifiedKFold {
     fn split(&self, data: &SplitData) -> Result<Vec<Fold>> {
-        check_repeats(self.n_repeats)?;
-        let mut out = Vec::with_capacity(self.n_splits());
-        for r in 0..self.n_repeats {
-            let skf = StratifiedKFold::new(self.n_splits).shuffle(Some(repeat_seed(self.seed, r)));
-            out.extend(skf.split(data)?);
-        }
-        Ok(out)
+        repeated(data, self.n_repeats, self.seed, |seed| {
+            StratifiedKFold::new(self.n_splits).shuffle(Some(seed))
+        })
     }
 
     fn n_splits(&self) -> usize {
@@ -715,11 +734,10 @@ impl Splitter for ShuffleSplit {
             .map(|_| {
                 let mut order: Vec<usize> = (0..n).collect();
                 order.shuffle(&mut rng);
-                let mut test = order[..n_test].to_vec();
-                let mut train = order[n_test..n_test + n_train].to_vec();
-                test.sort_unstable();
-                train.sort_unstable();
-                (train, test)
+                sorted_fold(
+                    order[n_test..n_test + n_train].to_vec(),
+                    order[..n_test].to_vec(),
+                )
             })
             .collect())
     }
@@ -857,9 +875,7 @@ impl Splitter for StratifiedShuffleSplit {
                     train.extend_from_slice(&perm[..n_i[c]]);
                     test.extend_from_slice(&perm[n_i[c]..n_i[c] + t_i[c]]);
                 }
-                train.sort_unstable();
-                test.sort_unstable();
-                (train, test)
+                sorted_fold(train, test)
             })
             .collect())
     }
@@ -938,15 +954,11 @@ impl Splitter for GroupKFold {
         if let Some(seed) = self.shuffle {
             let mut order: Vec<usize> = (0..n_groups).collect();
             order.shuffle(&mut rng(seed));
-            let (q, r) = (n_groups / self.n_splits, n_groups % self.n_splits);
             let mut group_fold = vec![0; n_groups];
-            let mut start = 0;
-            for f in 0..self.n_splits {
-                let size = q + usize::from(f < r);
-                for &g in &order[start..start + size] {
+            for (f, run) in consecutive_runs(n_groups, self.n_splits).enumerate() {
+                for &g in &order[run] {
                     group_fold[g] = f;
                 }
-                start += size;
             }
             let assign: Vec<usize> = groups.iter().map(|&g| group_fold[g]).collect();
             return Ok(folds_from_assignment(&assign, self.n_splits));
