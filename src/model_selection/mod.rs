@@ -16,7 +16,9 @@
 //! - [`GridSearchCV`] and [`RandomizedSearchCV`] cross-validate typed
 //!   candidates ([`ParamGrid`], [`ParamDistributions`]: builder closures, no
 //!   parameter names as strings), rank them ([`CvTable`], printable and CSV)
-//!   and refit the best.
+//!   and refit the best; [`HalvingGridSearchCV`] and
+//!   [`HalvingRandomSearchCV`] do it by successive halving (every candidate
+//!   on few samples, the best on more).
 //! - [`validation_curve`] and [`learning_curve`] cross-validate train and
 //!   test scores as one parameter or the training-set size varies.
 //!
@@ -37,6 +39,7 @@
 
 mod cross_val;
 mod curves;
+mod halving;
 mod scoring;
 mod search;
 mod split;
@@ -45,6 +48,9 @@ pub use cross_val::{
     CrossValidate, CvResults, ErrorScore, FoldModel, cross_val_predict, cross_val_score,
 };
 pub use curves::{LearningCurve, ValidationCurve, learning_curve, validation_curve};
+pub use halving::{
+    HalvingGridSearchCV, HalvingRandomSearchCV, HalvingSchedule, MinResources, NCandidates,
+};
 pub use scoring::{SCORER_NAMES, ScoreFn, Scorer, scorers};
 pub use search::{
     Choice, CvTable, Distribution, GridSearchCV, IntUniform, LogUniform, ParamDistributions,

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use super::cross_val::{
     ErrorScore, EvalSettings, FoldOutcome, evaluate, group_codes, make_folds, raise_failures,
 };
+use super::halving::HalvingSchedule;
 use super::scoring::{Scorer, check_scorers};
 use super::split::{Fold, Splitter};
 use crate::compose::{Estimator, Features, FittedEstimator, Pipeline, Target, Transformer};
@@ -603,7 +604,7 @@ impl<E: Clone + Send + Sync + 'static> ParamDistributions<E> {
     /// `n_iter` candidates drawn with `seed` (parameters in the sorted
     /// order of their names); without replacement when every parameter is
     /// a finite [`Choice`].
-    fn build<Y: Target>(&self, n_iter: usize, seed: u64) -> Result<Vec<Candidate<Y>>>
+    pub(super) fn build<Y: Target>(&self, n_iter: usize, seed: u64) -> Result<Vec<Candidate<Y>>>
     where
         E: Estimator<Y>,
     {
@@ -669,14 +670,14 @@ impl<E: Clone + Send + Sync + 'static> ParamDistributions<E> {
 
 /// Settings shared by the searches.
 #[derive(Clone, Debug)]
-struct SearchSettings<Y: Target> {
-    cv: Option<Box<dyn Splitter>>,
-    groups: Option<Vec<usize>>,
-    scorers: Vec<Scorer<Y>>,
-    refit: Option<String>,
-    no_refit: bool,
-    return_train_score: bool,
-    error_score: ErrorScore,
+pub(super) struct SearchSettings<Y: Target> {
+    pub(super) cv: Option<Box<dyn Splitter>>,
+    pub(super) groups: Option<Vec<usize>>,
+    pub(super) scorers: Vec<Scorer<Y>>,
+    pub(super) refit: Option<String>,
+    pub(super) no_refit: bool,
+    pub(super) return_train_score: bool,
+    pub(super) error_score: ErrorScore,
 }
 
 impl<Y: Target> Default for SearchSettings<Y> {
@@ -747,6 +748,7 @@ macro_rules! search_settings {
         }
     };
 }
+pub(super) use search_settings;
 
 /// Exhaustive search over a [`ParamGrid`] (scikit-learn's `GridSearchCV`):
 /// every candidate on every fold (in parallel; results identical on any
@@ -870,29 +872,114 @@ fn run_search<Y: Target>(
     x: Features<'_>,
     y: ArrayView1<'_, Y>,
 ) -> Result<SearchResults<Y>> {
-    check_scorers(&s.scorers)?;
-    let refit_index = match &s.refit {
-        None => 0,
-        Some(name) => s
-            .scorers
-            .iter()
-            .position(|sc| sc.name() == name)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "refit",
-                    format!("{name:?} is not one of the search's scorers"),
-                )
-            })?,
-    };
-    if y.len() != x.n_rows() {
-        return Err(Error::ShapeMismatch {
-            what: "y (one target per row of x)",
-            expected: vec![x.n_rows()],
-            got: vec![y.len()],
-        });
-    }
+    let refit_index = s.check(x, y)?;
     let folds: Vec<Fold> = make_folds(s.cv.as_deref(), x.n_rows(), y, s.groups.as_deref())?;
-    let (nc, nf, ns) = (candidates.len(), folds.len(), s.scorers.len());
+    let estimators: Vec<&dyn Estimator<Y>> =
+        candidates.iter().map(|c| c.estimator.as_ref()).collect();
+    let rows = score_candidates(&estimators, &folds, s, x, y)?;
+    let params = candidates.iter().map(|c| c.params.clone()).collect();
+    let table = CvTable::new(params, s, rows, None);
+    let best_index = table.ranks[refit_index]
+        .iter()
+        .enumerate()
+        .min_by_key(|(i, r)| (**r, *i))
+        .map(|(i, _)| i)
+        .expect("at least one candidate");
+    let best_candidate = candidates
+        .into_iter()
+        .nth(best_index)
+        .expect("best index in range")
+        .estimator;
+    finish(
+        table,
+        best_index,
+        refit_index,
+        best_candidate,
+        s,
+        x,
+        y,
+        None,
+    )
+}
+
+impl<Y: Target> SearchSettings<Y> {
+    /// Checks the scorers and the shapes; the index of the scorer that
+    /// picks the best candidate.
+    pub(super) fn check(&self, x: Features<'_>, y: ArrayView1<'_, Y>) -> Result<usize> {
+        check_scorers(&self.scorers)?;
+        let refit_index = match &self.refit {
+            None => 0,
+            Some(name) => self
+                .scorers
+                .iter()
+                .position(|sc| sc.name() == name)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "refit",
+                        format!("{name:?} is not one of the search's scorers"),
+                    )
+                })?,
+        };
+        if y.len() != x.n_rows() {
+            return Err(Error::ShapeMismatch {
+                what: "y (one target per row of x)",
+                expected: vec![x.n_rows()],
+                got: vec![y.len()],
+            });
+        }
+        Ok(refit_index)
+    }
+}
+
+/// The scores of candidates on folds, one row per candidate.
+pub(super) struct ScoreRows {
+    /// Per scorer: candidates × folds.
+    test: Vec<Array2<f64>>,
+    train: Option<Vec<Array2<f64>>>,
+    fit_time: Array2<f64>,
+    score_time: Array2<f64>,
+    errors: Vec<Vec<Option<String>>>,
+}
+
+impl ScoreRows {
+    /// The mean test score of scorer `j`, per row.
+    pub(super) fn mean_test(&self, j: usize) -> Array1<f64> {
+        self.test[j].mean_axis(ndarray::Axis(1)).expect("folds")
+    }
+
+    /// These rows followed by `other`'s (same folds and scorers).
+    pub(super) fn append(self, other: ScoreRows) -> ScoreRows {
+        let cat = |a: &Array2<f64>, b: &Array2<f64>| {
+            ndarray::concatenate(ndarray::Axis(0), &[a.view(), b.view()]).expect("same folds")
+        };
+        let cat_all = |a: &[Array2<f64>], b: &[Array2<f64>]| -> Vec<Array2<f64>> {
+            a.iter().zip(b).map(|(a, b)| cat(a, b)).collect()
+        };
+        let mut errors = self.errors;
+        errors.extend(other.errors);
+        ScoreRows {
+            test: cat_all(&self.test, &other.test),
+            train: match (self.train, other.train) {
+                (Some(a), Some(b)) => Some(cat_all(&a, &b)),
+                _ => None,
+            },
+            fit_time: cat(&self.fit_time, &other.fit_time),
+            score_time: cat(&self.score_time, &other.score_time),
+            errors,
+        }
+    }
+}
+
+/// Every estimator on every fold, in parallel (results independent of the
+/// thread count).
+pub(super) fn score_candidates<Y: Target>(
+    estimators: &[&dyn Estimator<Y>],
+    folds: &[Fold],
+    s: &SearchSettings<Y>,
+    x: Features<'_>,
+    y: ArrayView1<'_, Y>,
+) -> Result<ScoreRows> {
+    let (nc, nf, ns) = (estimators.len(), folds.len(), s.scorers.len());
     let settings = EvalSettings {
         scorers: &s.scorers,
         train_score: s.return_train_score,
@@ -903,7 +990,7 @@ fn run_search<Y: Target>(
         .into_par_iter()
         .map(|k| {
             let (c, f) = (k / nf, k % nf);
-            evaluate(candidates[c].estimator.as_ref(), x, y, &folds[f], &settings)
+            evaluate(estimators[c], x, y, &folds[f], &settings)
         })
         .collect();
     let outcomes = raise_failures(outcomes, s.error_score)?;
@@ -926,38 +1013,33 @@ fn run_search<Y: Target>(
         score_time[[c, f]] = o.score_time;
         errors[c][f] = o.error.map(|e| e.to_string());
     }
-    let ranks: Vec<Vec<usize>> = test
-        .iter()
-        .map(|t| rank_min(&t.mean_axis(ndarray::Axis(1)).expect("folds")))
-        .collect();
-    let best_index = ranks[refit_index]
-        .iter()
-        .enumerate()
-        .min_by_key(|(i, r)| (**r, *i))
-        .map(|(i, _)| i)
-        .expect("at least one candidate");
-    let table = CvTable {
-        params: candidates.iter().map(|c| c.params.clone()).collect(),
-        scorer_names: s.scorers.iter().map(|sc| sc.name().to_string()).collect(),
+    Ok(ScoreRows {
         test,
         train,
-        ranks,
         fit_time,
         score_time,
         errors,
-    };
+    })
+}
+
+/// Refits the best candidate (unless `no_refit`) and assembles the results.
+pub(super) fn finish<Y: Target>(
+    table: CvTable,
+    best_index: usize,
+    refit_index: usize,
+    best_candidate: Box<dyn Estimator<Y>>,
+    s: &SearchSettings<Y>,
+    x: Features<'_>,
+    y: ArrayView1<'_, Y>,
+    halving: Option<HalvingSchedule>,
+) -> Result<SearchResults<Y>> {
     let (best_estimator, refit_time) = if s.no_refit {
         (None, 0.0)
     } else {
         let start = Instant::now();
-        let m = candidates[best_index].estimator.fit(x, y)?;
+        let m = best_candidate.fit(x, y)?;
         (Some(m), start.elapsed().as_secs_f64())
     };
-    let best_candidate = candidates
-        .into_iter()
-        .nth(best_index)
-        .expect("best index in range")
-        .estimator;
     Ok(SearchResults {
         table,
         best_index,
@@ -965,6 +1047,7 @@ fn run_search<Y: Target>(
         best_candidate,
         best_estimator,
         refit_time,
+        halving,
     })
 }
 
@@ -1007,9 +1090,49 @@ pub struct CvTable {
     fit_time: Array2<f64>,
     score_time: Array2<f64>,
     errors: Vec<Vec<Option<String>>>,
+    /// Successive halving: the iteration and the number of samples of
+    /// every row.
+    halving: Option<(Vec<usize>, Vec<usize>)>,
 }
 
 impl CvTable {
+    /// The table of `rows` (ranked over all of them), with the parameters
+    /// of each row and, for successive halving, each row's iteration and
+    /// resources.
+    pub(super) fn new<Y: Target>(
+        params: Vec<Vec<(String, String)>>,
+        s: &SearchSettings<Y>,
+        rows: ScoreRows,
+        halving: Option<(Vec<usize>, Vec<usize>)>,
+    ) -> CvTable {
+        let ranks = (0..rows.test.len())
+            .map(|j| rank_min(&rows.mean_test(j)))
+            .collect();
+        CvTable {
+            params,
+            scorer_names: s.scorers.iter().map(|sc| sc.name().to_string()).collect(),
+            test: rows.test,
+            train: rows.train,
+            ranks,
+            fit_time: rows.fit_time,
+            score_time: rows.score_time,
+            errors: rows.errors,
+            halving,
+        }
+    }
+
+    /// Successive halving's iteration of every row (`None` for the other
+    /// searches).
+    pub fn iter(&self) -> Option<&[usize]> {
+        self.halving.as_ref().map(|(it, _)| it.as_slice())
+    }
+
+    /// Successive halving's number of samples of every row (`None` for the
+    /// other searches).
+    pub fn n_resources(&self) -> Option<&[usize]> {
+        self.halving.as_ref().map(|(_, r)| r.as_slice())
+    }
+
     /// Number of candidates.
     pub fn n_candidates(&self) -> usize {
         self.params.len()
@@ -1123,16 +1246,18 @@ impl CvTable {
         for p in &self.params {
             names.extend(p.iter().map(|(n, _)| n.as_str()));
         }
-        let mut header = vec![
+        let mut header: Vec<String> = Vec::new();
+        if self.halving.is_some() {
+            header.extend(["iter".to_string(), "n_resources".into()]);
+        }
+        header.extend([
             "mean_fit_time".to_string(),
             "std_fit_time".into(),
             "mean_score_time".into(),
             "std_score_time".into(),
-        ];
+        ]);
         header.extend(names.iter().map(|n| format!("param_{n}")));
         header.push("params".into());
-        let kinds: Vec<(&str, Option<&Vec<Array2<f64>>>)> =
-            vec![("test", Some(&self.test)), ("train", self.train.as_ref())];
         for s in &self.scorer_names {
             for k in 0..self.n_splits() {
                 header.push(format!("split{k}_test_{s}"));
@@ -1148,7 +1273,6 @@ impl CvTable {
                 header.push(format!("std_train_{s}"));
             }
         }
-        let _ = kinds;
         writeln!(
             w,
             "{}",
@@ -1162,12 +1286,16 @@ impl CvTable {
         let st_std = self.score_time.std_axis(ndarray::Axis(1), 0.0);
         let (ft, st) = (self.mean_fit_time(), self.mean_score_time());
         for i in 0..self.n_candidates() {
-            let mut row = vec![
+            let mut row: Vec<String> = Vec::new();
+            if let Some((it, r)) = &self.halving {
+                row.extend([it[i].to_string(), r[i].to_string()]);
+            }
+            row.extend([
                 ft[i].to_string(),
                 ft_std[i].to_string(),
                 st[i].to_string(),
                 st_std[i].to_string(),
-            ];
+            ]);
             for n in &names {
                 row.push(
                     self.params[i]
@@ -1206,6 +1334,9 @@ impl CvTable {
             write!(f, " {:>22}", format!("mean_test_{s}"))?;
             write!(f, " {:>10}", "std")?;
         }
+        if self.halving.is_some() {
+            write!(f, " {:>4} {:>11}", "iter", "n_resources")?;
+        }
         writeln!(f, " {:>9}  params", "fit_time")?;
         let ft = self.mean_fit_time();
         for i in self.order().into_iter().take(n) {
@@ -1218,6 +1349,9 @@ impl CvTable {
                     t.mean().unwrap_or(f64::NAN),
                     t.std(0.0)
                 )?;
+            }
+            if let Some((it, r)) = &self.halving {
+                write!(f, " {:>4} {:>11}", it[i], r[i])?;
             }
             write!(f, " {:>9.4}  {}", ft[i], params_text(&self.params[i]))?;
             if let Some(e) = self.errors[i].iter().flatten().next() {
@@ -1268,6 +1402,7 @@ pub struct SearchResults<Y: Target> {
     best_candidate: Box<dyn Estimator<Y>>,
     best_estimator: Option<Box<dyn FittedEstimator<Y>>>,
     refit_time: f64,
+    halving: Option<HalvingSchedule>,
 }
 
 impl<Y: Target> SearchResults<Y> {
@@ -1308,6 +1443,11 @@ impl<Y: Target> SearchResults<Y> {
     /// Takes the refit best model out.
     pub fn into_best_estimator(self) -> Option<Box<dyn FittedEstimator<Y>>> {
         self.best_estimator
+    }
+
+    /// Successive halving's schedule (`None` for the other searches).
+    pub fn halving(&self) -> Option<&HalvingSchedule> {
+        self.halving.as_ref()
     }
 
     /// Seconds spent refitting the best candidate.

@@ -31,6 +31,7 @@ mod logistic_common;
 mod logistic_reference;
 mod metrics_reference;
 mod model_selection_cv;
+mod model_selection_halving;
 mod model_selection_search;
 mod model_selection_split;
 mod nn_gradcheck;
