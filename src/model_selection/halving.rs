@@ -330,16 +330,7 @@ fn run_halving<Y: Target>(
         rows.expect("at least one iteration"),
         Some((iters, resources)),
     );
-    finish(
-        table,
-        best_index,
-        refit_index,
-        best_candidate,
-        s,
-        x,
-        y,
-        Some(schedule),
-    )
+    finish(table, best_index, best_candidate, s, x, y, Some(schedule))
 }
 
 macro_rules! halving_settings {

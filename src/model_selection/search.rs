@@ -890,16 +890,7 @@ fn run_search<Y: Target>(
         .nth(best_index)
         .expect("best index in range")
         .estimator;
-    finish(
-        table,
-        best_index,
-        refit_index,
-        best_candidate,
-        s,
-        x,
-        y,
-        None,
-    )
+    finish(table, best_index, best_candidate, s, x, y, None)
 }
 
 impl<Y: Target> SearchSettings<Y> {
@@ -907,8 +898,23 @@ impl<Y: Target> SearchSettings<Y> {
     /// picks the best candidate.
     pub(super) fn check(&self, x: Features<'_>, y: ArrayView1<'_, Y>) -> Result<usize> {
         check_scorers(&self.scorers)?;
-        let refit_index = match &self.refit {
-            None => 0,
+        let refit_index = self.refit_index()?;
+        if y.len() != x.n_rows() {
+            return Err(Error::ShapeMismatch {
+                what: "y (one target per row of x)",
+                expected: vec![x.n_rows()],
+                got: vec![y.len()],
+            });
+        }
+        Ok(refit_index)
+    }
+}
+
+impl<Y: Target> SearchSettings<Y> {
+    /// The index of the scorer that picks the best candidate.
+    fn refit_index(&self) -> Result<usize> {
+        match &self.refit {
+            None => Ok(0),
             Some(name) => self
                 .scorers
                 .iter()
@@ -918,16 +924,8 @@ impl<Y: Target> SearchSettings<Y> {
                         "refit",
                         format!("{name:?} is not one of the search's scorers"),
                     )
-                })?,
-        };
-        if y.len() != x.n_rows() {
-            return Err(Error::ShapeMismatch {
-                what: "y (one target per row of x)",
-                expected: vec![x.n_rows()],
-                got: vec![y.len()],
-            });
+                }),
         }
-        Ok(refit_index)
     }
 }
 
@@ -1026,13 +1024,13 @@ pub(super) fn score_candidates<Y: Target>(
 pub(super) fn finish<Y: Target>(
     table: CvTable,
     best_index: usize,
-    refit_index: usize,
     best_candidate: Box<dyn Estimator<Y>>,
     s: &SearchSettings<Y>,
     x: Features<'_>,
     y: ArrayView1<'_, Y>,
     halving: Option<HalvingSchedule>,
 ) -> Result<SearchResults<Y>> {
+    let refit_index = s.refit_index()?;
     let (best_estimator, refit_time) = if s.no_refit {
         (None, 0.0)
     } else {
