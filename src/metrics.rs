@@ -923,6 +923,113 @@ pub fn roc_auc_score<T: Clone + Ord, F: Float>(
     Ok((rank_sum_pos - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg))
 }
 
+/// A receiver operating characteristic curve ([`roc_curve`]): false and
+/// true positive rates at decreasing score thresholds.
+///
+/// # Example
+/// See [`roc_curve`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RocCurve {
+    /// False positive rate at each threshold (ascending, from 0 to 1).
+    pub fpr: Vec<f64>,
+    /// True positive rate at each threshold (ascending, from 0 to 1).
+    pub tpr: Vec<f64>,
+    /// The thresholds, decreasing; the first is `+∞` (nothing predicted
+    /// positive).
+    pub thresholds: Vec<f64>,
+}
+
+impl RocCurve {
+    /// The area under the curve (trapezoids; equals [`roc_auc_score`]).
+    pub fn auc(&self) -> f64 {
+        self.fpr
+            .windows(2)
+            .zip(self.tpr.windows(2))
+            .map(|(f, t)| (f[1] - f[0]) * (t[1] + t[0]) / 2.0)
+            .sum()
+    }
+}
+
+/// The ROC curve of binary scores (scikit-learn's `roc_curve` with
+/// `drop_intermediate=True`): one point per distinct score, collinear
+/// points dropped, and a first point `(0, 0)` at threshold `+∞`. The
+/// positive class is the larger of the two labels of `y_true`, as in
+/// [`roc_auc_score`].
+///
+/// # Errors
+/// [`Error::ShapeMismatch`], [`Error::EmptyInput`], [`Error::NonFinite`];
+/// [`Error::SingleClass`] when `y_true` holds one label (a rate would be
+/// 0/0); [`Error::InvalidParameter`] (`"y_true"`) for more than two labels.
+///
+/// # Example
+/// ```
+/// use oxilearn::ndarray::array;
+/// use oxilearn::metrics::roc_curve;
+/// let roc = roc_curve(array![0, 0, 1, 1].view(), array![0.1, 0.4, 0.35, 0.8].view())?;
+/// assert_eq!(roc.fpr, vec![0.0, 0.0, 0.5, 0.5, 1.0]);
+/// assert_eq!(roc.tpr, vec![0.0, 0.5, 0.5, 1.0, 1.0]);
+/// assert_eq!(roc.thresholds, vec![f64::INFINITY, 0.8, 0.4, 0.35, 0.1]);
+/// assert_eq!(roc.auc(), 0.75);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+pub fn roc_curve<T: Clone + Ord, F: Float>(
+    y_true: ArrayView1<'_, T>,
+    y_score: ArrayView1<'_, F>,
+) -> Result<RocCurve> {
+    check_lengths(y_true.len(), y_score.len(), "y_score (one per y_true)")?;
+    validation::check_finite1(y_score, "y_score")?;
+    let (classes, codes) = validation::encode_labels(y_true, 2)?;
+    if classes.len() > 2 {
+        return Err(Error::invalid(
+            "y_true",
+            format!("roc_curve is binary; y_true holds {} labels", classes.len()),
+        ));
+    }
+    let score = |i: usize| y_score[i].to_f64().unwrap_or(f64::NAN);
+    let n = y_score.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| score(b).total_cmp(&score(a)));
+    // Cumulative true and false positives at the last row of each
+    // distinct score.
+    let (mut tps, mut fps, mut thresholds) = (Vec::new(), Vec::new(), Vec::new());
+    let mut tp = 0usize;
+    for (k, &i) in order.iter().enumerate() {
+        tp += codes[i];
+        if k + 1 == n || score(order[k + 1]) != score(i) {
+            tps.push(tp as f64);
+            fps.push((k + 1 - tp) as f64);
+            thresholds.push(score(i));
+        }
+    }
+    // Drop the points collinear with their neighbours (a zero second
+    // difference of both counts).
+    if tps.len() > 2 {
+        let m = tps.len();
+        let keep: Vec<usize> = (0..m)
+            .filter(|&k| {
+                k == 0
+                    || k == m - 1
+                    || fps[k + 1] - 2.0 * fps[k] + fps[k - 1] != 0.0
+                    || tps[k + 1] - 2.0 * tps[k] + tps[k - 1] != 0.0
+            })
+            .collect();
+        tps = keep.iter().map(|&k| tps[k]).collect();
+        fps = keep.iter().map(|&k| fps[k]).collect();
+        thresholds = keep.iter().map(|&k| thresholds[k]).collect();
+    }
+    let (p, q) = (tps[tps.len() - 1], fps[fps.len() - 1]);
+    let rate = |v: &[f64], total: f64| -> Vec<f64> {
+        std::iter::once(0.0)
+            .chain(v.iter().map(|x| x / total))
+            .collect()
+    };
+    Ok(RocCurve {
+        fpr: rate(&fps, q),
+        tpr: rate(&tps, p),
+        thresholds: std::iter::once(f64::INFINITY).chain(thresholds).collect(),
+    })
+}
+
 /// Explained variance 1 − Var(y − ŷ) / Var(y) (scikit-learn's
 /// `explained_variance_score`); equals [`r2_score`] when the residuals have
 /// zero mean. Constant `y_true`: 1.0 for perfect predictions, else 0.0 (as

@@ -5,7 +5,7 @@ use oxilearn::metrics::{
     Average, accuracy_score, accuracy_score_weighted, confusion_matrix, f1_score, log_loss,
     mean_absolute_error, mean_absolute_error_weighted, mean_squared_error,
     mean_squared_error_weighted, precision_score, r2_score, r2_score_weighted, recall_score,
-    roc_auc_score,
+    roc_auc_score, roc_curve,
 };
 use oxilearn::ndarray::{Array1, array};
 
@@ -435,5 +435,56 @@ fn classification_report_reference() {
     assert!(matches!(
         classification_report(array![1, 2].view(), array![1].view()),
         Err(oxilearn::Error::ShapeMismatch { .. })
+    ));
+}
+
+/// ```python
+/// import numpy as np
+/// from sklearn.metrics import roc_curve
+/// i = np.arange(60)
+/// y = np.where((i * 7) % 3 == 0, "yes", "no")
+/// s = ((i * 37) % 17) / 17.0
+/// f, t, th = roc_curve(y, s, pos_label="yes")
+/// print(f.tolist()); print(t.tolist()); print(th.tolist())
+/// ```
+#[test]
+fn metrics_roc_curve_matches_sklearn() {
+    let y: Array1<&str> = (0..60)
+        .map(|i| if (i * 7) % 3 == 0 { "yes" } else { "no" })
+        .collect();
+    let s: Array1<f64> = (0..60).map(|i| ((i * 37) % 17) as f64 / 17.0).collect();
+    let roc = roc_curve(y.view(), s.view()).unwrap();
+    let fpr = [
+        0.0, 0.05, 0.125, 0.225, 0.3, 0.4, 0.45, 0.5, 0.65, 0.7, 0.85, 0.9, 1.0,
+    ];
+    let tpr = [
+        0.0, 0.05, 0.1, 0.2, 0.25, 0.35, 0.45, 0.5, 0.6, 0.65, 0.75, 0.8, 1.0,
+    ];
+    let thresholds = [
+        f64::INFINITY,
+        0.9411764705882353,
+        0.8823529411764706,
+        0.7647058823529411,
+        0.7058823529411765,
+        0.5882352941176471,
+        0.5294117647058824,
+        0.47058823529411764,
+        0.35294117647058826,
+        0.29411764705882354,
+        0.17647058823529413,
+        0.11764705882352941,
+        0.0,
+    ];
+    assert_eq!(roc.fpr.len(), fpr.len());
+    for (g, w) in roc.fpr.iter().zip(fpr).chain(roc.tpr.iter().zip(tpr)) {
+        assert!((g - w).abs() < 1e-15, "{g} vs {w}");
+    }
+    assert_eq!(roc.thresholds, thresholds);
+    // roc_auc_score(y == "yes", s) = 0.45999999999999996
+    assert!((roc.auc() - 0.46).abs() < 1e-12);
+    assert!((roc.auc() - roc_auc_score(y.view(), s.view()).unwrap()).abs() < 1e-12);
+    assert!(matches!(
+        roc_curve(array![1, 1].view(), array![0.5, 0.2].view()),
+        Err(oxilearn::Error::SingleClass)
     ));
 }
