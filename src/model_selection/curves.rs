@@ -259,7 +259,7 @@ fn absolute_sizes(sizes: &[SplitSize], n_max: usize) -> Result<Vec<usize>> {
 /// [`Error::InvalidParameter`] (`"train_sizes"`) for no sizes, a fraction
 /// outside `(0, 1]` or a count outside `[1, n_train]`, (`"scoring"`) unless
 /// `cv` has exactly one scorer; the splitter's errors; with
-/// [`ErrorScore::Raise`] the first failing fit's error, otherwise the first
+/// [`ErrorScore::Raise`](super::ErrorScore::Raise) the first failing fit's error, otherwise the first
 /// error when every fit fails.
 ///
 /// # Example
