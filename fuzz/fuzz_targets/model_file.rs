@@ -4,6 +4,11 @@
 //! abort, another error kind, or an allocation far beyond the input's size
 //! (run with `-rss_limit_mb` / `-malloc_limit_mb`).
 //!
+//! `compose::load_any_bytes` reaches every kind's loader through the
+//! registry (pipelines, column transformers, data steps, outlier models,
+//! and the kinds added later); the concrete loaders below also run on files
+//! of another kind, where only the kind check stands in the way.
+//!
 //! Run: `cargo +nightly fuzz run model_file` (from the repository root).
 //! Seed corpus: the kept model files of every version and kind:
 //! `mkdir -p fuzz/corpus/model_file && cp tests/fixtures/persist/v*/* fuzz/corpus/model_file/`.
@@ -14,13 +19,19 @@
 
 use libfuzzer_sys::fuzz_target;
 use oxilearn::Error;
+use oxilearn::compose::{FittedColumnTransformer, FittedPipeline, load_any_bytes};
 use oxilearn::linear::{
     FittedLinearRegression, FittedLinearRegressionMulti, FittedRidge, FittedRidgeMulti,
 };
 use oxilearn::logistic::FittedLogisticRegression;
 use oxilearn::nn::Sequential;
+use oxilearn::outlier::{FittedIsolationForest, FittedOutlierClipper};
 use oxilearn::persist::{ModelFile, Persist};
-use oxilearn::preprocessing::{FittedLabelEncoder, FittedMinMaxScaler, FittedStandardScaler};
+use oxilearn::preprocessing::{
+    FittedLabelEncoder, FittedMaxAbsScaler, FittedMinMaxScaler, FittedMissingIndicator,
+    FittedNormalizer, FittedOneHotEncoder, FittedOrdinalEncoder, FittedRobustScaler,
+    FittedSimpleImputer, FittedStandardScaler,
+};
 use oxilearn::svm::{FittedSvc, FittedSvr};
 
 fn typed<T>(r: oxilearn::Result<T>) {
@@ -56,4 +67,17 @@ fuzz_target!(|data: &[u8]| {
     load::<FittedSvr<f32>>(data);
     load::<FittedSvr<f64>>(data);
     load::<Sequential>(data);
+    load::<FittedRobustScaler>(data);
+    load::<FittedMaxAbsScaler>(data);
+    load::<FittedNormalizer>(data);
+    load::<FittedSimpleImputer>(data);
+    load::<FittedMissingIndicator>(data);
+    load::<FittedOneHotEncoder>(data);
+    load::<FittedOrdinalEncoder>(data);
+    load::<FittedOutlierClipper>(data);
+    load::<FittedIsolationForest>(data);
+    load::<FittedPipeline<i64>>(data);
+    load::<FittedPipeline<f64>>(data);
+    load::<FittedColumnTransformer>(data);
+    typed(load_any_bytes(data));
 });

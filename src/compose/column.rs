@@ -20,9 +20,6 @@ use crate::persist::{ModelFile, Persist, TensorData};
 /// The kind of a column-transformer model file.
 pub const COLUMN_TRANSFORMER_KIND: &str = "ColumnTransformer";
 
-/// Source name of errors about column-transformer files.
-const SOURCE: &str = "ColumnTransformer model file";
-
 /// Which input columns a part of a [`ColumnTransformer`] takes.
 ///
 /// Names and types select the columns of a [`Table`]; a matrix's columns are
@@ -257,24 +254,7 @@ impl<Y: Target> ColumnTransformer<Y> {
     }
 
     fn validate(&self) -> Result<()> {
-        let mut seen = HashSet::new();
-        for (name, _, _) in &self.parts {
-            if name.is_empty() || name.contains("__") || name == "remainder" {
-                return Err(Error::invalid(
-                    "transformers",
-                    format!(
-                        "part name {name:?} must be non-empty, must not contain \"__\" and must not be \"remainder\""
-                    ),
-                ));
-            }
-            if !seen.insert(name) {
-                return Err(Error::invalid(
-                    "transformers",
-                    format!("part name {name:?} is used twice"),
-                ));
-            }
-        }
-        Ok(())
+        check_part_names(self.parts.iter().map(|(name, _, _)| name.as_str()))
     }
 
     /// Fits each part's transformer on its columns of `x` (and `y`, for
@@ -744,6 +724,29 @@ struct PartMeta {
     hyperparameters: serde_json::Value,
 }
 
+/// The part-name rules `fit` and the loader share: non-empty, without
+/// `"__"`, not `"remainder"`, unique.
+fn check_part_names<'a>(names: impl Iterator<Item = &'a str>) -> Result<()> {
+    let mut seen = HashSet::new();
+    for name in names {
+        if name.is_empty() || name.contains("__") || name == "remainder" {
+            return Err(Error::invalid(
+                "transformers",
+                format!(
+                    "part name {name:?} must be non-empty, must not contain \"__\" and must not be \"remainder\""
+                ),
+            ));
+        }
+        if !seen.insert(name) {
+            return Err(Error::invalid(
+                "transformers",
+                format!("part name {name:?} is used twice"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The hyperparameters of a column-transformer file.
 #[derive(Debug, Serialize, Deserialize)]
 struct ColumnMeta {
@@ -814,13 +817,12 @@ impl Persist for FittedColumnTransformer {
     }
 
     fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        let bad = |reason: String| Error::format(SOURCE, reason);
-        let meta: ColumnMeta = file
-            .hyperparameters()
-            .map_err(|e| bad(format!("part list: {e}")))?;
+        let bad = |file: &ModelFile, reason: String| file.format_error(reason);
+        let meta: ColumnMeta = file.hyperparameters()?;
         let n = meta.names_in.len();
         if n == 0 || meta.types_in.len() != n || file.metadata.n_features != Some(n) {
             return Err(bad(
+                &file,
                 "names_in, types_in and n_features must agree (one per input column)".into(),
             ));
         }
@@ -829,26 +831,26 @@ impl Persist for FittedColumnTransformer {
             .iter()
             .map(|t| {
                 crate::preprocessing::parse_column_type(t)
-                    .ok_or_else(|| bad(format!("unknown column type {t:?}")))
+                    .ok_or_else(|| bad(&file, format!("unknown column type {t:?}")))
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut seen = HashSet::new();
+        // The same rules as `fit`: names `fit` refuses mean a crafted file.
+        file.check_hyperparameters(check_part_names(
+            meta.transformers.iter().map(|p| p.name.as_str()),
+        ))?;
         for p in &meta.transformers {
-            if p.name.is_empty() || p.name.contains("__") || !seen.insert(p.name.clone()) {
-                return Err(bad(format!(
-                    "part name {:?} is malformed or repeated",
-                    p.name
-                )));
-            }
             if p.columns.is_empty() || p.columns.iter().any(|&j| j >= n) {
-                return Err(bad(format!(
-                    "part {:?} selects no column or a column out of range",
-                    p.name
-                )));
+                return Err(bad(
+                    &file,
+                    format!(
+                        "part {:?} selects no column or a column out of range",
+                        p.name
+                    ),
+                ));
             }
         }
         if meta.remainder.iter().any(|&j| j >= n) {
-            return Err(bad("a remainder column is out of range".into()));
+            return Err(bad(&file, "a remainder column is out of range".into()));
         }
         let mut per_part: Vec<Vec<(String, TensorData)>> =
             vec![Vec::new(); meta.transformers.len()];
@@ -856,25 +858,24 @@ impl Persist for FittedColumnTransformer {
         for name in names {
             let (j, tensor) = part_tensor(&name)
                 .filter(|(j, _)| *j < meta.transformers.len())
-                .ok_or_else(|| bad(format!("tensor `{name}` belongs to no part")))?;
+                .ok_or_else(|| bad(&file, format!("tensor `{name}` belongs to no part")))?;
             let tensor = tensor.to_string();
             per_part[j].push((tensor, file.take(&name)?));
         }
-        let version = file.metadata.format_version;
-        let crate_version = file.metadata.crate_version.clone();
         let mut parts = Vec::with_capacity(meta.transformers.len());
-        for (p, tensors) in meta.transformers.into_iter().zip(per_part) {
+        for (j, (p, tensors)) in meta.transformers.into_iter().zip(per_part).enumerate() {
             let part = match p.kind {
                 None => {
                     if !tensors.is_empty() {
-                        return Err(bad(format!("passthrough part {:?} has tensors", p.name)));
+                        return Err(bad(
+                            &file,
+                            format!("passthrough part {:?} has tensors", p.name),
+                        ));
                     }
                     Part::Passthrough
                 }
                 Some(kind) => {
-                    let mut sub = ModelFile::new(&kind, &p.dtype);
-                    sub.metadata.format_version = version;
-                    sub.metadata.crate_version = crate_version.clone();
+                    let mut sub = file.part(&kind, &p.dtype, &format!("part {j} `{}`", p.name));
                     sub.metadata.n_features = p.n_features;
                     sub.metadata.hyperparameters = p.hyperparameters;
                     sub.metadata.user = BTreeMap::new();
@@ -883,12 +884,15 @@ impl Persist for FittedColumnTransformer {
                     }
                     let t = registry::load_transformer(sub)?;
                     if t.n_features_in() != p.columns.len() {
-                        return Err(bad(format!(
-                            "part {:?} expects {} input columns but selects {}",
-                            p.name,
-                            t.n_features_in(),
-                            p.columns.len()
-                        )));
+                        return Err(bad(
+                            &file,
+                            format!(
+                                "part {:?} expects {} input columns but selects {}",
+                                p.name,
+                                t.n_features_in(),
+                                p.columns.len()
+                            ),
+                        ));
                     }
                     Part::Fitted(t)
                 }
@@ -906,7 +910,9 @@ impl Persist for FittedColumnTransformer {
             remainder: meta.remainder,
             verbose: meta.verbose_feature_names_out,
         };
-        fitted.check_names_out().map_err(|e| bad(e.to_string()))?;
+        fitted
+            .check_names_out()
+            .map_err(|e| bad(&file, e.to_string()))?;
         Ok(fitted)
     }
 }

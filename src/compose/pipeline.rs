@@ -215,29 +215,11 @@ impl<Y: Target> Pipeline<Y> {
     /// without `"__"` (the separator of [`params`](Estimator::params)), and
     /// an estimator only as the last step.
     fn validate(&self) -> Result<()> {
-        let bad = |reason: String| Err(Error::invalid("steps", reason));
-        if self.steps.is_empty() {
-            return bad("a pipeline needs at least one step".into());
-        }
-        let mut seen = HashSet::new();
-        for (i, (name, step)) in self.steps.iter().enumerate() {
-            if name.is_empty() || name.contains("__") {
-                return bad(format!(
-                    "step name {name:?} must be non-empty and must not contain \"__\""
-                ));
-            }
-            if !seen.insert(name) {
-                return bad(format!("step name {name:?} is used twice"));
-            }
-            if matches!(step, Step::Estimator(_)) && i + 1 != self.steps.len() {
-                return bad(format!(
-                    "estimator step {name:?} must be the last step (it is step {} of {})",
-                    i + 1,
-                    self.steps.len()
-                ));
-            }
-        }
-        Ok(())
+        check_steps(
+            self.steps
+                .iter()
+                .map(|(name, step)| (name.as_str(), matches!(step, Step::Estimator(_)))),
+        )
     }
 
     /// Fits every step in order on `x` (and `y`, which the final estimator
@@ -699,6 +681,36 @@ pub struct StepMetadata {
     pub classes: Option<serde_json::Value>,
 }
 
+/// The step-list rules `fit` and the loader share: at least one step,
+/// unique non-empty names without `"__"` (the separator of
+/// [`params`](Estimator::params)), and an estimator (`true`) only as the
+/// last step.
+fn check_steps<'a>(steps: impl ExactSizeIterator<Item = (&'a str, bool)>) -> Result<()> {
+    let bad = |reason: String| Err(Error::invalid("steps", reason));
+    let n = steps.len();
+    if n == 0 {
+        return bad("a pipeline needs at least one step".into());
+    }
+    let mut seen = HashSet::new();
+    for (i, (name, estimator)) in steps.enumerate() {
+        if name.is_empty() || name.contains("__") {
+            return bad(format!(
+                "step name {name:?} must be non-empty and must not contain \"__\""
+            ));
+        }
+        if !seen.insert(name) {
+            return bad(format!("step name {name:?} is used twice"));
+        }
+        if estimator && i + 1 != n {
+            return bad(format!(
+                "estimator step {name:?} must be the last step (it is step {} of {n})",
+                i + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The hyperparameters of a pipeline file.
 #[derive(Serialize, Deserialize)]
 struct PipelineMeta {
@@ -780,41 +792,32 @@ impl<Y: Target> Persist for FittedPipeline<Y> {
     }
 
     fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        let steps = file.metadata.steps()?;
-        let bad = |reason: String| Error::format(SOURCE, reason);
-        if steps.is_empty() {
-            return Err(bad("the pipeline has no steps".into()));
-        }
-        let mut seen = HashSet::new();
-        for (i, s) in steps.iter().enumerate() {
-            if !seen.insert(&s.name) {
-                return Err(bad(format!("step name {:?} is used twice", s.name)));
-            }
-            if s.role == StepRole::Estimator && i + 1 != steps.len() {
-                return Err(bad(format!(
-                    "estimator step {:?} is not the last step",
-                    s.name
-                )));
-            }
-        }
+        let steps = file
+            .metadata
+            .steps()
+            .map_err(|e| file.format_error(e.to_string()))?;
+        // The same rules as `fit`: a step list `fit` refuses is a crafted file.
+        file.check_hyperparameters(check_steps(
+            steps
+                .iter()
+                .map(|s| (s.name.as_str(), s.role == StepRole::Estimator)),
+        ))?;
+        let bad = |file: &ModelFile, reason: String| file.format_error(reason);
         let mut per_step: Vec<Vec<(String, TensorData)>> = vec![Vec::new(); steps.len()];
         let names: Vec<String> = file.tensor_names().iter().map(|s| s.to_string()).collect();
         for name in names {
             let (i, tensor) = step_tensor(&name)
                 .filter(|(i, _)| *i < steps.len())
-                .ok_or_else(|| bad(format!("tensor `{name}` belongs to no step")))?;
+                .ok_or_else(|| bad(&file, format!("tensor `{name}` belongs to no step")))?;
             let tensor = tensor.to_string();
             per_step[i].push((tensor, file.take(&name)?));
         }
-        let version = file.metadata.format_version;
-        let crate_version = file.metadata.crate_version.clone();
         let mut fitted_steps = Vec::new();
         let mut estimator = None;
         let mut width: Option<usize> = None;
-        for (s, tensors) in steps.into_iter().zip(per_step) {
-            let mut sub = ModelFile::new(&s.kind, &s.dtype);
-            sub.metadata.format_version = version;
-            sub.metadata.crate_version = crate_version.clone();
+        for (i, (s, tensors)) in steps.into_iter().zip(per_step).enumerate() {
+            let part = format!("step {i} `{}`", s.name);
+            let mut sub = file.part(&s.kind, &s.dtype, &part);
             sub.metadata.n_features = s.n_features;
             sub.metadata.hyperparameters = s.hyperparameters;
             sub.metadata.classes = s.classes;
@@ -838,10 +841,13 @@ impl<Y: Target> Persist for FittedPipeline<Y> {
             };
             let expected = width.or(file.metadata.n_features);
             if expected.is_some_and(|w| w != n_in) {
-                return Err(bad(format!(
-                    "a step expects {n_in} input features, the previous step gives {}",
-                    expected.unwrap_or_default()
-                )));
+                return Err(bad(
+                    &file,
+                    format!(
+                        "{part} expects {n_in} input features, the previous step gives {}",
+                        expected.unwrap_or_default()
+                    ),
+                ));
             }
             width = Some(n_out);
         }

@@ -228,20 +228,17 @@ impl Persist for FittedOutlierClipper {
     }
 
     fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        // Format version 1 is the only one so far.
+        // Versions 1 and 2 share this layout (2 adds the file checksum).
         let p = Some(file.n_features()?);
         let params: OutlierClipper = file.hyperparameters()?;
         let lower = file.take_array1::<f64>("lower", p)?;
         let upper = file.take_array1::<f64>("upper", p)?;
-        let ok = params.check().is_ok()
-            && lower
-                .iter()
-                .zip(&upper)
-                .all(|(l, u)| l.is_finite() && u.is_finite() && l <= u);
-        if !ok {
-            return Err(Error::format(
-                "model file",
-                "OutlierClipper bounds must be finite with lower <= upper",
+        file.check_hyperparameters(params.check())?;
+        // `take` refused non-finite bounds.
+        if let Some(j) = (0..lower.len()).find(|&j| lower[j] > upper[j]) {
+            return Err(file.format_error_at(
+                format!("tensors `lower`/`upper` at index [{j}]"),
+                format!("lower bound {} > upper bound {}", lower[j], upper[j]),
             ));
         }
         Ok(FittedOutlierClipper {

@@ -138,6 +138,19 @@ impl ModelFile {
         }
     }
 
+    /// An empty file for one part of this composite file (a pipeline step,
+    /// a column-transformer part) of model `kind` and dtype `dtype`, at this
+    /// file's format and crate versions. Its errors name this file's source
+    /// and `part` (e.g. ``"model.safetensors, step 1 `svc`"``), so a part's
+    /// refused tensor or hyperparameter is located in the composite file.
+    pub(crate) fn part(&self, kind: &str, dtype: &str, part: &str) -> ModelFile {
+        let mut sub = ModelFile::new(kind, dtype);
+        sub.metadata.format_version = self.metadata.format_version;
+        sub.metadata.crate_version = self.metadata.crate_version.clone();
+        sub.source = format!("{}, {part}", self.source);
+        sub
+    }
+
     /// An [`Error::Format`] about this file (named by its path when it was
     /// read from one), for loaders that find an inconsistent value.
     pub fn format_error(&self, reason: impl Into<String>) -> Error {

@@ -635,12 +635,16 @@ struct EncoderState<P, F> {
     features: Vec<F>,
 }
 
-fn parse_types(types: &[String], kind: &str) -> Result<Vec<ColumnType>> {
+fn parse_types(types: &[String], file: &ModelFile) -> Result<Vec<ColumnType>> {
     types
         .iter()
-        .map(|t| {
+        .enumerate()
+        .map(|(j, t)| {
             parse_type(t).ok_or_else(|| {
-                Error::format("model file", format!("{kind}: unknown column type {t:?}"))
+                file.format_error_at(
+                    format!("hyperparameter `types` at index [{j}]"),
+                    format!("unknown column type {t:?}"),
+                )
             })
         })
         .collect()
@@ -662,17 +666,18 @@ impl Persist for FittedOneHotEncoder {
     }
 
     fn from_model_file(file: ModelFile) -> Result<Self> {
-        // Format version 1 is the only one so far.
+        // Versions 1 and 2 share this layout (2 adds the file checksum).
         let n = file.n_features()?;
         let s: EncoderState<OneHotEncoder, OneHotFeature> = file.hyperparameters()?;
-        let bad = |r: &str| Error::format("model file", format!("OneHotEncoder: {r}"));
+        let bad = |r: &str| file.format_error(r.to_string());
         if n == 0 || s.names.len() != n || s.types.len() != n || s.features.len() != n {
             return Err(bad(
                 "names, types and features must have one entry per feature",
             ));
         }
-        let types = parse_types(&s.types, Self::KIND)?;
-        for f in &s.features {
+        let types = parse_types(&s.types, &file)?;
+        file.check_hyperparameters(s.params.check())?;
+        for (j, f) in s.features.iter().enumerate() {
             let sorted = f.infrequent.windows(2).all(|w| w[0] < w[1]);
             if !f.cats.is_valid()
                 || f.cats.len() == 0
@@ -680,10 +685,12 @@ impl Persist for FittedOneHotEncoder {
                 || f.infrequent.iter().any(|&k| k >= f.cats.len())
                 || f.drop.is_some_and(|d| d >= f.n_outputs())
             {
-                return Err(bad("invalid categories, infrequent set or dropped column"));
+                return Err(file.format_error_at(
+                    format!("hyperparameter `features` at index [{j}]"),
+                    "invalid categories, infrequent set or dropped column",
+                ));
             }
         }
-        s.params.check().map_err(|e| bad(&e.to_string()))?;
         Ok(FittedOneHotEncoder {
             params: s.params,
             names: s.names,
@@ -902,19 +909,26 @@ impl Persist for FittedOrdinalEncoder {
     }
 
     fn from_model_file(file: ModelFile) -> Result<Self> {
-        // Format version 1 is the only one so far.
+        // Versions 1 and 2 share this layout (2 adds the file checksum).
         let n = file.n_features()?;
         let s: EncoderState<OrdinalEncoder, Categories> = file.hyperparameters()?;
-        let bad = |r: &str| Error::format("model file", format!("OrdinalEncoder: {r}"));
+        let bad = |r: &str| file.format_error(r.to_string());
         if n == 0 || s.names.len() != n || s.types.len() != n || s.features.len() != n {
             return Err(bad(
                 "names, types and categories must have one entry per feature",
             ));
         }
-        if s.features.iter().any(|c| !c.is_valid() || c.len() == 0) {
-            return Err(bad("categories must be sorted, distinct and finite"));
+        for (j, c) in s.features.iter().enumerate() {
+            if !c.is_valid() || c.len() == 0 {
+                return Err(file.format_error_at(
+                    format!("hyperparameter `features` at index [{j}]"),
+                    "categories must be non-empty, sorted, distinct and finite",
+                ));
+            }
+            // The same check as `fit`: the unknown code is no known code.
+            file.check_hyperparameters(s.params.check(c.len() - usize::from(c.missing)))?;
         }
-        let types = parse_types(&s.types, Self::KIND)?;
+        let types = parse_types(&s.types, &file)?;
         Ok(FittedOrdinalEncoder {
             params: s.params,
             names: s.names,

@@ -572,10 +572,10 @@ impl Persist for FittedSimpleImputer {
     }
 
     fn from_model_file(file: ModelFile) -> Result<Self> {
-        // Format version 1 is the only one so far.
+        // Versions 1 and 2 share this layout (2 adds the file checksum).
         let n = file.n_features()?;
         let s: ImputerState = file.hyperparameters()?;
-        let bad = |reason: &str| Error::format("model file", format!("SimpleImputer: {reason}"));
+        let bad = |reason: &str| file.format_error(reason.to_string());
         if s.names.len() != n || s.types.len() != n || s.fills.len() != n || n == 0 {
             return Err(bad(
                 "names, types and fills must have one entry per feature",
@@ -586,7 +586,7 @@ impl Persist for FittedSimpleImputer {
             .iter()
             .map(|t| parse_type(t).ok_or_else(|| bad(&format!("unknown column type {t:?}"))))
             .collect::<Result<Vec<_>>>()?;
-        for (f, t) in s.fills.iter().zip(&types) {
+        for (j, (f, t)) in s.fills.iter().zip(&types).enumerate() {
             let ok = match (f, t) {
                 (Fill::Drop, _) => true,
                 (Fill::Number(v), ColumnType::Numeric) => v.is_finite(),
@@ -596,8 +596,9 @@ impl Persist for FittedSimpleImputer {
                 _ => false,
             };
             if !ok {
-                return Err(bad(
-                    "a fill does not match its column type (or is not finite)",
+                return Err(file.format_error_at(
+                    format!("hyperparameter `fills` at index [{j}]"),
+                    format!("fill {f:?} does not match column type {t:?} (or is not finite)"),
                 ));
             }
         }
@@ -821,16 +822,15 @@ impl Persist for FittedMissingIndicator {
     }
 
     fn from_model_file(file: ModelFile) -> Result<Self> {
-        // Format version 1 is the only one so far.
+        // Versions 1 and 2 share this layout (2 adds the file checksum).
         let n = file.n_features()?;
         let (names, features): (Vec<String>, Vec<usize>) = file.hyperparameters()?;
         if names.len() != n
             || features.iter().any(|&j| j >= n)
             || !features.windows(2).all(|w| w[0] < w[1])
         {
-            return Err(Error::format(
-                "model file",
-                "MissingIndicator: names must match n_features; features sorted and in range",
+            return Err(file.format_error(
+                "names must match n_features; features sorted, distinct and in range",
             ));
         }
         Ok(FittedMissingIndicator { names, features })

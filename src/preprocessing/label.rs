@@ -154,10 +154,9 @@ impl<T: Clone + Ord + Serialize + DeserializeOwned> Persist for FittedLabelEncod
     fn from_model_file(file: ModelFile) -> Result<Self> {
         let classes: Vec<T> = file.classes()?;
         if classes.is_empty() || !classes.windows(2).all(|w| w[0] < w[1]) {
-            return Err(Error::format(
-                "model file",
-                "LabelEncoder classes must be non-empty, sorted and distinct",
-            ));
+            return Err(
+                file.format_error("LabelEncoder classes must be non-empty, sorted and distinct")
+            );
         }
         Ok(FittedLabelEncoder { classes })
     }

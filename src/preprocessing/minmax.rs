@@ -3,7 +3,7 @@
 use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
 use serde::{Deserialize, Serialize};
 
-use super::{check_loaded_finite, check_loaded_scale};
+use super::check_loaded_scale;
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::persist::{ModelFile, Persist};
@@ -63,12 +63,8 @@ impl MinMaxScaler {
         self
     }
 
-    /// Learns each column's minimum and maximum.
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] (`"feature_range"`) unless finite
-    /// `min < max`; [`Error::EmptyInput`], [`Error::NonFinite`] for bad data.
-    pub fn fit<F: Float>(&self, x: ArrayView2<'_, F>) -> Result<FittedMinMaxScaler<F>> {
+    /// The rules `fit` and the loader share.
+    fn check(&self) -> Result<()> {
         let (lo, hi) = self.feature_range;
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
             return Err(Error::invalid(
@@ -76,6 +72,17 @@ impl MinMaxScaler {
                 format!("must be finite with min < max, got ({lo}, {hi})"),
             ));
         }
+        Ok(())
+    }
+
+    /// Learns each column's minimum and maximum.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] (`"feature_range"`) unless finite
+    /// `min < max`; [`Error::EmptyInput`], [`Error::NonFinite`] for bad data.
+    pub fn fit<F: Float>(&self, x: ArrayView2<'_, F>) -> Result<FittedMinMaxScaler<F>> {
+        self.check()?;
+        let (lo, hi) = self.feature_range;
         validation::check_records(x)?;
         let p = x.ncols();
         let mut data_min = Array1::<F>::zeros(p);
@@ -252,24 +259,21 @@ impl<F: Float> Persist for FittedMinMaxScaler<F> {
     }
 
     fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        // Format version 1 is the only one so far.
+        // Versions 1 and 2 share this layout (2 adds the file checksum).
         let p = Some(file.n_features()?);
         let params: MinMaxScaler = file.hyperparameters()?;
-        let (lo, hi) = params.feature_range;
-        if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-            return Err(Error::format(
-                "model file",
-                format!("MinMaxScaler feature_range ({lo}, {hi}) is invalid"),
-            ));
-        }
+        file.check_hyperparameters(params.check())?;
         let data_min = file.take_array1::<F>("data_min", p)?;
         let data_max = file.take_array1::<F>("data_max", p)?;
         let scale = file.take_array1::<F>("scale", p)?;
         let min = file.take_array1::<F>("min", p)?;
-        check_loaded_finite(Self::KIND, "data_min", &data_min)?;
-        check_loaded_finite(Self::KIND, "data_max", &data_max)?;
-        check_loaded_scale(Self::KIND, "scale", &scale)?;
-        check_loaded_finite(Self::KIND, "min", &min)?;
+        if let Some(j) = (0..data_min.len()).find(|&j| data_min[j] > data_max[j]) {
+            return Err(file.format_error_at(
+                format!("tensors `data_min`/`data_max` at index [{j}]"),
+                format!("data_min {} > data_max {}", data_min[j], data_max[j]),
+            ));
+        }
+        check_loaded_scale(&file, "scale", &scale)?;
         Ok(FittedMinMaxScaler {
             params,
             data_min,

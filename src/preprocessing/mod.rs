@@ -22,11 +22,11 @@
 //! - [`LabelEncoder`] → [`FittedLabelEncoder`]: labels of any ordered type to
 //!   codes `0..n_classes` (classes sorted) and back.
 //!
-//! Fitting validates the data once (empty → [`Error::EmptyInput`], NaN/inf →
-//! [`Error::NonFinite`]; the robust and max-abs scalers, like
+//! Fitting validates the data once (empty → [`Error::EmptyInput`](crate::Error::EmptyInput), NaN/inf →
+//! [`Error::NonFinite`](crate::Error::NonFinite); the robust and max-abs scalers, like
 //! scikit-learn's, treat NaN as a missing value: skipped at fit, kept at
 //! transform); transforming checks the feature count
-//! ([`Error::ShapeMismatch`]). Fitted scalers and encoders save and load
+//! ([`Error::ShapeMismatch`](crate::Error::ShapeMismatch)). Fitted scalers and encoders save and load
 //! through [`Persist`](crate::persist::Persist).
 //!
 //! # Example
@@ -77,32 +77,30 @@ pub(crate) use robust::{check_no_inf, check_transform_nan_ok};
 
 use ndarray::Array1;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::linalg::Float;
 use crate::persist::ModelFile;
 
 // Checks shared by the loaders of the fitted scalers.
 
-/// `Err(Format)` unless every value is finite and `> 0`.
-pub(crate) fn check_loaded_scale<F: Float>(kind: &str, name: &str, a: &Array1<F>) -> Result<()> {
-    if a.iter().all(|v| v.is_finite() && *v > F::zero()) {
-        return Ok(());
+/// `Err(Format)` unless every value of the scale tensor `name` is `> 0`
+/// (finiteness is checked by [`ModelFile::take`]); the error names the
+/// tensor and the index of the first bad value.
+pub(crate) fn check_loaded_scale<F: Float>(
+    file: &ModelFile,
+    name: &str,
+    a: &Array1<F>,
+) -> Result<()> {
+    match a.iter().position(|v| !(v.is_finite() && *v > F::zero())) {
+        None => Ok(()),
+        Some(i) => Err(file.format_error_at(
+            format!("tensor `{name}` at index [{i}]"),
+            format!(
+                "{} in a {} scale (scales must be finite positive values)",
+                a[i], file.metadata.kind
+            ),
+        )),
     }
-    Err(Error::format(
-        "model file",
-        format!("{kind} tensor `{name}` must hold finite positive values"),
-    ))
-}
-
-/// `Err(Format)` unless every value is finite.
-pub(crate) fn check_loaded_finite<F: Float>(kind: &str, name: &str, a: &Array1<F>) -> Result<()> {
-    if a.iter().all(|v| v.is_finite()) {
-        return Ok(());
-    }
-    Err(Error::format(
-        "model file",
-        format!("{kind} tensor `{name}` must hold finite values"),
-    ))
 }
 
 /// Takes a one-element non-negative `i64` tensor.
@@ -110,9 +108,9 @@ pub(crate) fn take_count(file: &mut ModelFile, name: &str) -> Result<usize> {
     let a = file.take_i64(name)?;
     file.check_shape(name, a.shape(), &[Some(1)])?;
     usize::try_from(a[[0]]).map_err(|_| {
-        Error::format(
-            "model file",
-            format!("tensor `{name}` must be non-negative, got {}", a[[0]]),
+        file.format_error_at(
+            format!("tensor `{name}`"),
+            format!("must be non-negative, got {}", a[[0]]),
         )
     })
 }
@@ -120,6 +118,7 @@ pub(crate) fn take_count(file: &mut ModelFile, name: &str) -> Result<usize> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::error::Error;
     use crate::persist::{ModelFile, Persist};
     use ndarray::{Array2, array};
 

@@ -3,7 +3,7 @@
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::numerics;
 use crate::persist::{ModelFile, Persist};
 use crate::traits::{Fit, Transform};
@@ -66,7 +66,7 @@ impl Normalizer {
     /// Records the feature count.
     ///
     /// # Errors
-    /// [`Error::EmptyInput`] without rows or columns, [`Error::NonFinite`] on
+    /// [`Error::EmptyInput`](crate::Error::EmptyInput) without rows or columns, [`Error::NonFinite`](crate::Error::NonFinite) on
     /// NaN/inf.
     pub fn fit(&self, x: ArrayView2<'_, f64>) -> Result<FittedNormalizer> {
         validation::check_records(x)?;
@@ -116,7 +116,7 @@ impl FittedNormalizer {
     /// Divides each row by its norm (rows of norm 0 unchanged).
     ///
     /// # Errors
-    /// [`Error::ShapeMismatch`] on another feature count, [`Error::NonFinite`]
+    /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) on another feature count, [`Error::NonFinite`](crate::Error::NonFinite)
     /// on NaN/inf.
     pub fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         validation::check_predict_input(x, self.n_features)?;
@@ -168,13 +168,10 @@ impl Persist for FittedNormalizer {
     }
 
     fn from_model_file(file: ModelFile) -> Result<Self> {
-        // Format version 1 is the only one so far.
+        // Versions 1 and 2 share this layout (2 adds the file checksum).
         let n_features = file.n_features()?;
         if n_features == 0 {
-            return Err(Error::format(
-                "model file",
-                "Normalizer n_features must be >= 1",
-            ));
+            return Err(file.format_error("Normalizer n_features must be >= 1"));
         }
         Ok(FittedNormalizer {
             params: file.hyperparameters()?,
@@ -186,6 +183,7 @@ impl Persist for FittedNormalizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
     use ndarray::array;
 
     #[test]

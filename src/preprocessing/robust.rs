@@ -5,8 +5,8 @@
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
+use super::check_loaded_scale;
 use super::stats::{median_sorted, norm_ppf, percentile_sorted, sorted_non_nan};
-use super::{check_loaded_finite, check_loaded_scale};
 use crate::error::{Error, Result};
 use crate::persist::{ModelFile, Persist};
 use crate::traits::{Fit, Transform};
@@ -290,16 +290,13 @@ impl Persist for FittedRobustScaler {
     }
 
     fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        // Format version 1 is the only one so far.
+        // Versions 1 and 2 share this layout (2 adds the file checksum).
         let p = Some(file.n_features()?);
         let params: RobustScaler = file.hyperparameters()?;
-        params
-            .check()
-            .map_err(|e| Error::format("model file", format!("RobustScaler: {e}")))?;
+        file.check_hyperparameters(params.check())?;
         let center = file.take_array1::<f64>("center", p)?;
         let scale = file.take_array1::<f64>("scale", p)?;
-        check_loaded_finite(Self::KIND, "center", &center)?;
-        check_loaded_scale(Self::KIND, "scale", &scale)?;
+        check_loaded_scale(&file, "scale", &scale)?;
         Ok(FittedRobustScaler {
             params,
             center,
@@ -444,17 +441,17 @@ impl Persist for FittedMaxAbsScaler {
     }
 
     fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        // Format version 1 is the only one so far.
+        // Versions 1 and 2 share this layout (2 adds the file checksum).
         let p = Some(file.n_features()?);
         let max_abs = file.take_array1::<f64>("max_abs", p)?;
         let scale = file.take_array1::<f64>("scale", p)?;
-        if max_abs.iter().any(|v| !v.is_finite() || *v < 0.0) {
-            return Err(Error::format(
-                "model file",
-                "MaxAbsScaler tensor `max_abs` must hold finite non-negative values",
+        if let Some(j) = max_abs.iter().position(|v| *v < 0.0) {
+            return Err(file.format_error_at(
+                format!("tensor `max_abs` at index [{j}]"),
+                format!("negative maximum absolute value {}", max_abs[j]),
             ));
         }
-        check_loaded_scale(Self::KIND, "scale", &scale)?;
+        check_loaded_scale(&file, "scale", &scale)?;
         Ok(FittedMaxAbsScaler { max_abs, scale })
     }
 }

@@ -3,7 +3,7 @@
 use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
 use serde::{Deserialize, Serialize};
 
-use super::{check_loaded_finite, check_loaded_scale, take_count};
+use super::{check_loaded_scale, take_count};
 use crate::error::Result;
 use crate::linalg::Float;
 use crate::numerics;
@@ -260,16 +260,21 @@ impl<F: Float> Persist for FittedStandardScaler<F> {
     }
 
     fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        // Format version 1 is the only one so far.
+        // Versions 1 and 2 share this layout (2 adds the file checksum).
         let p = Some(file.n_features()?);
         let params: StandardScaler = file.hyperparameters()?;
         let mean = file.take_array1::<F>("mean", p)?;
         let var = file.take_array1::<F>("var", p)?;
         let scale = file.take_array1::<F>("scale", p)?;
         let n_seen = take_count(&mut file, "n_samples_seen")?;
-        check_loaded_finite(Self::KIND, "mean", &mean)?;
-        check_loaded_finite(Self::KIND, "var", &var)?;
-        check_loaded_scale(Self::KIND, "scale", &scale)?;
+        // `take` refused non-finite values; a variance is never negative.
+        if let Some(i) = var.iter().position(|v| *v < F::zero()) {
+            return Err(file.format_error_at(
+                format!("tensor `var` at index [{i}]"),
+                format!("negative variance {}", var[i]),
+            ));
+        }
+        check_loaded_scale(&file, "scale", &scale)?;
         Ok(FittedStandardScaler {
             params,
             mean,

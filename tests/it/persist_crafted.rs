@@ -63,7 +63,7 @@ fn no_single_bit_flip_of_an_svc_file_loads() {
     );
 }
 
-/// Every loader, on any bytes: `Ok` or a typed file error (the `model_file`
+/// Every loader (each kind's through `load_any_bytes`), on any bytes: `Ok` or a typed file error (the `model_file`
 /// fuzz target's property, run on every `cargo test`).
 fn every_loader_is_typed(bytes: &[u8]) -> Result<(), String> {
     use oxilearn::linear::{FittedLinearRegression, FittedRidgeMulti};
@@ -90,7 +90,14 @@ fn every_loader_is_typed(bytes: &[u8]) -> Result<(), String> {
     typed::<FittedLogisticRegression<f64, String>>(bytes)?;
     typed::<FittedSvc<f64, i64>>(bytes)?;
     typed::<FittedSvr<f32>>(bytes)?;
-    typed::<Sequential>(bytes)
+    typed::<Sequential>(bytes)?;
+    match oxilearn::compose::load_any_bytes(bytes) {
+        Ok(_)
+        | Err(
+            Error::Format { .. } | Error::UnsupportedVersion { .. } | Error::WrongModelKind { .. },
+        ) => Ok(()),
+        Err(e) => Err(format!("load_any_bytes: {e:?}")),
+    }
 }
 
 /// The kept files of every version and kind (`tests/fixtures/persist/`).

@@ -12,13 +12,22 @@
 //! `memory_cap` test binary (`tests/memory_cap.rs`).
 
 use oxilearn::Error;
+use oxilearn::compose::{
+    ColumnTransformer, Columns, FittedColumnTransformer, FittedPipeline, Pipeline,
+};
 use oxilearn::linear::{FittedLinearRegression, FittedRidge, LinearRegression, Ridge};
 use oxilearn::logistic::{FittedLogisticRegression, LogisticRegression};
 use oxilearn::ndarray::{Array1, Array2, array};
 use oxilearn::nn::{LeNet5, Sequential};
+use oxilearn::outlier::{
+    FittedIsolationForest, FittedOutlierClipper, IsolationForest, OutlierClipper,
+};
 use oxilearn::persist::{ModelFile, Persist};
 use oxilearn::preprocessing::{
-    FittedMinMaxScaler, FittedStandardScaler, MinMaxScaler, StandardScaler,
+    FittedMaxAbsScaler, FittedMinMaxScaler, FittedMissingIndicator, FittedNormalizer,
+    FittedOneHotEncoder, FittedOrdinalEncoder, FittedRobustScaler, FittedSimpleImputer,
+    FittedStandardScaler, MaxAbsScaler, MinMaxScaler, MissingIndicator, Normalizer, OneHotEncoder,
+    OrdinalEncoder, RobustScaler, SimpleImputer, StandardScaler,
 };
 use oxilearn::svm::{FittedSvc, FittedSvr, Gamma, Kernel, Svc, Svr};
 use serde_json::json;
@@ -124,8 +133,340 @@ fn poison(f: &mut ModelFile, name: &str, index: &[usize], value: f64) {
     }
 }
 
+/// Replaces one element of the `i64` tensor `name`.
+fn poison_i64(f: &mut ModelFile, name: &str, index: usize, value: i64) {
+    use oxilearn::persist::TensorData;
+    let Some(TensorData::I64(mut a)) = f.tensor(name).cloned() else {
+        panic!("`{name}` is not an i64 tensor");
+    };
+    a[[index]] = value;
+    f.push_i64(name, a);
+}
+
+/// Sets the hyperparameter at `path` (object keys, or array indices).
+fn hyper(f: &mut ModelFile, path: &[&str], v: serde_json::Value) {
+    let mut h = &mut f.metadata.hyperparameters;
+    for p in path {
+        h = match p.parse::<usize>() {
+            Ok(i) if h.is_array() => &mut h[i],
+            _ => &mut h[*p],
+        };
+    }
+    *h = v;
+}
+
+/// Records with a categorical-looking column (small integer codes) and a
+/// missing value, for the imputers and encoders.
+fn x_cat() -> Array2<f64> {
+    array![
+        [1.0, 0.5, 2.0],
+        [2.0, f64::NAN, 1.0],
+        [1.0, 1.5, 2.0],
+        [3.0, 2.5, 1.0],
+        [2.0, 0.0, 3.0],
+        [1.0, 1.0, 2.0]
+    ]
+}
+
 /// Every crafted case.
 pub fn corpus() -> Vec<Case> {
+    let mut cases = corpus_models();
+    cases.extend(corpus_data_steps());
+    cases.extend(corpus_composites());
+    cases
+}
+
+/// Crafted files of the data steps: the newer scalers, imputers, encoders
+/// and outlier models.
+fn corpus_data_steps() -> Vec<Case> {
+    let x = x();
+    let xc = x_cat();
+    let robust = RobustScaler::new().fit(x.view()).unwrap();
+    let maxabs = MaxAbsScaler::new().fit(x.view()).unwrap();
+    let normalizer = Normalizer::new().fit(x.view()).unwrap();
+    let imputer = SimpleImputer::new().fit(xc.view()).unwrap();
+    let indicator = MissingIndicator::new().fit(xc.view()).unwrap();
+    let onehot = OneHotEncoder::new().fit(xc.view()).unwrap();
+    let ordinal = OrdinalEncoder::new().fit(xc.view()).unwrap();
+    let clipper = OutlierClipper::new().fit(x.view()).unwrap();
+    let forest = IsolationForest::new()
+        .n_estimators(3)
+        .seed(0)
+        .fit(x.view())
+        .unwrap();
+    vec![
+        Case {
+            name: "robust_scaler_inverted_quantile_range",
+            file: edited(&robust, |f| {
+                hyper(f, &["quantile_range"], json!([75.0, 25.0]))
+            }),
+            load: loader::<FittedRobustScaler>,
+            expect: "hyperparameter `quantile_range`",
+        },
+        Case {
+            name: "robust_scaler_zero_scale",
+            file: edited(&robust, |f| poison(f, "scale", &[1], 0.0)),
+            load: loader::<FittedRobustScaler>,
+            expect: "tensor `scale` at index [1]",
+        },
+        Case {
+            name: "robust_scaler_nan_center",
+            file: edited(&robust, |f| poison(f, "center", &[2], f64::NAN)),
+            load: loader::<FittedRobustScaler>,
+            expect: "tensor `center` at index [2]",
+        },
+        Case {
+            name: "max_abs_scaler_negative_max_abs",
+            file: edited(&maxabs, |f| poison(f, "max_abs", &[0], -1.0)),
+            load: loader::<FittedMaxAbsScaler>,
+            expect: "tensor `max_abs` at index [0]",
+        },
+        Case {
+            name: "max_abs_scaler_inf_scale",
+            file: edited(&maxabs, |f| poison(f, "scale", &[2], f64::INFINITY)),
+            load: loader::<FittedMaxAbsScaler>,
+            expect: "tensor `scale` at index [2]",
+        },
+        Case {
+            name: "normalizer_zero_features",
+            file: edited(&normalizer, |f| f.metadata.n_features = Some(0)),
+            load: loader::<FittedNormalizer>,
+            expect: "n_features must be >= 1",
+        },
+        Case {
+            name: "normalizer_unknown_norm",
+            file: edited(&normalizer, |f| hyper(f, &["norm"], json!("l3"))),
+            load: loader::<FittedNormalizer>,
+            expect: "hyperparameters",
+        },
+        Case {
+            name: "simple_imputer_fill_of_another_type",
+            file: edited(&imputer, |f| {
+                hyper(f, &["fills", "1"], json!({"text": "a"}))
+            }),
+            load: loader::<FittedSimpleImputer>,
+            expect: "hyperparameter `fills` at index [1]",
+        },
+        Case {
+            name: "simple_imputer_indicator_out_of_range",
+            file: edited(&imputer, |f| hyper(f, &["indicator"], json!([7]))),
+            load: loader::<FittedSimpleImputer>,
+            expect: "indicator features",
+        },
+        Case {
+            name: "simple_imputer_fills_count",
+            file: edited(&imputer, |f| hyper(f, &["fills"], json!([{"number": 1.0}]))),
+            load: loader::<FittedSimpleImputer>,
+            expect: "one entry per feature",
+        },
+        Case {
+            name: "missing_indicator_feature_out_of_range",
+            file: edited(&indicator, |f| hyper(f, &["1"], json!([9]))),
+            load: loader::<FittedMissingIndicator>,
+            expect: "in range",
+        },
+        Case {
+            name: "one_hot_encoder_zero_max_categories",
+            file: edited(&onehot, |f| {
+                hyper(f, &["params", "max_categories"], json!(0))
+            }),
+            load: loader::<FittedOneHotEncoder>,
+            expect: "hyperparameter `max_categories`",
+        },
+        Case {
+            name: "one_hot_encoder_dropped_column_out_of_range",
+            file: edited(&onehot, |f| hyper(f, &["features", "2", "drop"], json!(99))),
+            load: loader::<FittedOneHotEncoder>,
+            expect: "hyperparameter `features` at index [2]",
+        },
+        Case {
+            name: "one_hot_encoder_unsorted_categories",
+            file: edited(&onehot, |f| {
+                hyper(
+                    f,
+                    &["features", "0", "cats", "values"],
+                    json!({"number": [3.0, 1.0]}),
+                )
+            }),
+            load: loader::<FittedOneHotEncoder>,
+            expect: "hyperparameter `features` at index [0]",
+        },
+        Case {
+            name: "one_hot_encoder_unknown_column_type",
+            file: edited(&onehot, |f| hyper(f, &["types", "1"], json!("complex"))),
+            load: loader::<FittedOneHotEncoder>,
+            expect: "hyperparameter `types` at index [1]",
+        },
+        Case {
+            // The unknown code 0 is also the code of the first category:
+            // unknown cells would silently become that category.
+            name: "ordinal_encoder_unknown_value_is_a_known_code",
+            file: edited(&ordinal, |f| {
+                hyper(
+                    f,
+                    &["params", "handle_unknown"],
+                    json!({"use_encoded_value": 0.0}),
+                )
+            }),
+            load: loader::<FittedOrdinalEncoder>,
+            expect: "hyperparameter `handle_unknown`",
+        },
+        Case {
+            name: "ordinal_encoder_duplicate_categories",
+            file: edited(&ordinal, |f| {
+                hyper(
+                    f,
+                    &["features", "2", "values"],
+                    json!({"number": [1.0, 1.0]}),
+                )
+            }),
+            load: loader::<FittedOrdinalEncoder>,
+            expect: "hyperparameter `features` at index [2]",
+        },
+        Case {
+            name: "outlier_clipper_negative_multiplier",
+            file: edited(&clipper, |f| hyper(f, &["rule"], json!({"iqr": -1.0}))),
+            load: loader::<FittedOutlierClipper>,
+            expect: "hyperparameter `rule`",
+        },
+        Case {
+            name: "outlier_clipper_inverted_bounds",
+            file: edited(&clipper, |f| poison(f, "lower", &[1], 1e9)),
+            load: loader::<FittedOutlierClipper>,
+            expect: "tensors `lower`/`upper` at index [1]",
+        },
+        Case {
+            name: "outlier_clipper_nan_upper",
+            file: edited(&clipper, |f| poison(f, "upper", &[0], f64::NAN)),
+            load: loader::<FittedOutlierClipper>,
+            expect: "tensor `upper` at index [0]",
+        },
+        Case {
+            name: "isolation_forest_zero_estimators",
+            file: edited(&forest, |f| hyper(f, &["params", "n_estimators"], json!(0))),
+            load: loader::<FittedIsolationForest>,
+            expect: "hyperparameter `n_estimators`",
+        },
+        Case {
+            name: "isolation_forest_nan_split",
+            file: edited(&forest, |f| poison(f, "value", &[0], f64::NAN)),
+            load: loader::<FittedIsolationForest>,
+            expect: "tensor `value` at index [0]",
+        },
+        Case {
+            // A child pointing back at its parent: a walk that never ends.
+            name: "isolation_forest_cyclic_tree",
+            file: edited(&forest, |f| poison_i64(f, "left", 0, 0)),
+            load: loader::<FittedIsolationForest>,
+            expect: "tree 0, node 0",
+        },
+    ]
+}
+
+/// Crafted files of the composites: a pipeline and a column transformer,
+/// whose parts' errors name the part.
+fn corpus_composites() -> Vec<Case> {
+    let x = x();
+    let pipe: FittedPipeline<i64> = Pipeline::new()
+        .transform("std", StandardScaler::new())
+        .estimator("svc", Svc::new().kernel(rbf(0.3)))
+        .fit(&x, y_cls().view())
+        .unwrap();
+    let column: FittedColumnTransformer = ColumnTransformer::<f64>::new()
+        .transform("std", StandardScaler::new(), Columns::indices([0, 1]))
+        .transform("abs", MaxAbsScaler::new(), Columns::indices([2]))
+        .fit(&x, None)
+        .unwrap();
+    let pl = loader::<FittedPipeline<i64>>;
+    let ct = loader::<FittedColumnTransformer>;
+    vec![
+        Case {
+            name: "pipeline_duplicate_step_name",
+            file: edited(&pipe, |f| hyper(f, &["steps", "1", "name"], json!("std"))),
+            load: pl,
+            expect: "hyperparameter `steps`",
+        },
+        Case {
+            name: "pipeline_estimator_not_last",
+            file: edited(&pipe, |f| {
+                hyper(f, &["steps", "0", "role"], json!("estimator"))
+            }),
+            load: pl,
+            expect: "hyperparameter `steps`",
+        },
+        Case {
+            name: "pipeline_step_name_with_separator",
+            file: edited(&pipe, |f| hyper(f, &["steps", "0", "name"], json!("a__b"))),
+            load: pl,
+            expect: "hyperparameter `steps`",
+        },
+        Case {
+            name: "pipeline_nan_step_tensor",
+            file: edited(&pipe, |f| poison(f, "steps.0.mean", &[1], f64::NAN)),
+            load: pl,
+            expect: "tensor `steps.0.mean` at index [1]",
+        },
+        Case {
+            name: "pipeline_step_hyperparameter_fit_refuses",
+            file: edited(&pipe, |f| {
+                hyper(
+                    f,
+                    &["steps", "1", "hyperparameters", "hyper", "c"],
+                    json!(-1.0),
+                )
+            }),
+            load: pl,
+            expect: "step 1 `svc` at hyperparameter `C`",
+        },
+        Case {
+            name: "pipeline_step_zero_scale",
+            file: edited(&pipe, |f| poison(f, "steps.0.scale", &[2], 0.0)),
+            load: pl,
+            expect: "step 0 `std` at tensor `scale` at index [2]",
+        },
+        Case {
+            name: "pipeline_tensor_of_no_step",
+            file: edited(&pipe, |f| {
+                f.push_f64("steps.7.mean", array![1.0].into_dyn())
+            }),
+            load: pl,
+            expect: "belongs to no step",
+        },
+        Case {
+            name: "column_transformer_part_named_remainder",
+            file: edited(&column, |f| {
+                hyper(f, &["transformers", "1", "name"], json!("remainder"))
+            }),
+            load: ct,
+            expect: "hyperparameter `transformers`",
+        },
+        Case {
+            name: "column_transformer_column_out_of_range",
+            file: edited(&column, |f| {
+                hyper(f, &["transformers", "0", "columns"], json!([0, 9]))
+            }),
+            load: ct,
+            expect: "out of range",
+        },
+        Case {
+            name: "column_transformer_part_inf_scale",
+            file: edited(&column, |f| {
+                poison(f, "transformers.1.scale", &[0], f64::INFINITY)
+            }),
+            load: ct,
+            expect: "tensor `transformers.1.scale` at index [0]",
+        },
+        Case {
+            name: "column_transformer_part_negative_max_abs",
+            file: edited(&column, |f| poison(f, "transformers.1.max_abs", &[0], -2.0)),
+            load: ct,
+            expect: "part 1 `abs` at tensor `max_abs` at index [0]",
+        },
+    ]
+}
+
+/// Crafted files of the linear, SVM, scaler and network models.
+fn corpus_models() -> Vec<Case> {
     let x = x();
     let x32 = x.mapv(|v| v as f32);
     let ols = LinearRegression::new()
@@ -157,18 +498,6 @@ pub fn corpus() -> Vec<Case> {
     let ss = loader::<FittedStandardScaler<f64>>;
     let mm = loader::<FittedMinMaxScaler<f32>>;
     let sq = loader::<Sequential>;
-
-    // Sets the hyperparameter at `path` (object keys, or array indices).
-    let hyper = |f: &mut ModelFile, path: &[&str], v: serde_json::Value| {
-        let mut h = &mut f.metadata.hyperparameters;
-        for p in path {
-            h = match p.parse::<usize>() {
-                Ok(i) if h.is_array() => &mut h[i],
-                _ => &mut h[*p],
-            };
-        }
-        *h = v;
-    };
 
     vec![
         // LinearRegression
