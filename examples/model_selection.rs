@@ -1,22 +1,23 @@
 //! The tuning loop on the bundled breast_cancer data: `Pipeline(StandardScaler
 //! → Svc)` tuned by `GridSearchCV` (C × γ, 5 stratified folds) on a training
 //! split; the top 5 rows of `cv_results`; the classification report of the
-//! refit model on the held-out test split; the validation curve along C
-//! (printed, and written as an SVG plot); the best model saved as one model
-//! file and loaded back.
+//! refit model on the held-out test split; the validation curve along C and
+//! the learning curve (printed); with the `plots` feature, SVG plots of the
+//! validation curve, the learning curve, the test split's ROC curve and
+//! confusion matrix; the best model saved as one model file and loaded back.
 //!
-//! `cargo run --release --example model_selection [OUT_DIR]` (default: the
-//! system's temporary directory). Finishes in a few seconds.
+//! `cargo run --release --features plots --example model_selection [OUT_DIR]`
+//! (default: the system's temporary directory; without `--features plots`
+//! it prints everything but writes no plots). Finishes in a few seconds.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use oxilearn::compose::{AnyModel, Features, Pipeline, load_any};
 use oxilearn::data::stratified_train_test_split;
 use oxilearn::datasets;
-use oxilearn::metrics::classification_report;
+use oxilearn::metrics::{classification_report, confusion_matrix, roc_curve};
 use oxilearn::model_selection::{
-    CrossValidate, GridSearchCV, ParamGrid, Scorer, StratifiedKFold, ValidationCurve,
+    CrossValidate, GridSearchCV, LearningCurve, ParamGrid, Scorer, StratifiedKFold, learning_curve,
     validation_curve,
 };
 use oxilearn::preprocessing::StandardScaler;
@@ -74,6 +75,7 @@ fn run() -> oxilearn::Result<()> {
     );
 
     let best = search.best_estimator().expect("refit is on by default");
+    let best_pipe = search.best_candidate();
     let predicted = best.predict(Features::from(&split.x_test))?;
     let names = &d.target_names;
     let named = |y: &oxilearn::ndarray::Array1<usize>| y.mapv(|c| names[c].clone());
@@ -95,9 +97,16 @@ fn run() -> oxilearn::Result<()> {
         .scorer(Scorer::named("accuracy")?);
     let curve = validation_curve(&along_c, &split.x_train, split.y_train.view(), &cv)?;
     println!("validation curve (accuracy, mean ± std over 5 folds):\n{curve}");
-    let svg = out_dir.join("oxilearn_validation_curve.svg");
-    write_svg(&curve, &svg)?;
-    println!("plot: {}", svg.display());
+    let sizes = LearningCurve::default_sizes();
+    let learning = learning_curve(best_pipe, &split.x_train, split.y_train.view(), &sizes, &cv)?;
+    println!("learning curve of the best candidate:\n{learning}");
+
+    // Plots (feature `plots`).
+    let scores = best.decision_function(Features::from(&split.x_test))?;
+    let roc = roc_curve(split.y_test.view(), scores.column(0))?;
+    println!("test split ROC AUC {:.4}", roc.auc());
+    let (cm, labels) = confusion_matrix(named(&split.y_test).view(), named(&predicted).view())?;
+    write_plots(&out_dir, &curve, &learning, &roc, cm.view(), &labels)?;
 
     let model = out_dir.join("oxilearn_best_pipeline.safetensors");
     search.save_best(&model)?;
@@ -110,105 +119,50 @@ fn run() -> oxilearn::Result<()> {
     Ok(())
 }
 
-/// The validation curve as a small SVG line plot (C on a log axis; mean
-/// train and test accuracy with ±1 std bands).
-fn write_svg(curve: &ValidationCurve, path: &Path) -> oxilearn::Result<()> {
-    let xs: Vec<f64> = curve
-        .param_values
-        .iter()
-        .map(|v| v.parse::<f64>().map(f64::log10).unwrap_or(0.0))
-        .collect();
-    let (w, h, m) = (640.0, 400.0, 56.0);
-    let (x0, x1) = (xs[0], xs[xs.len() - 1]);
-    let (train, train_sd) = curve.train_mean_std();
-    let (test, test_sd) = curve.test_mean_std();
-    let lo = test
-        .iter()
-        .zip(&test_sd)
-        .map(|(m, s)| m - s)
-        .fold(1.0f64, f64::min)
-        .min(train.iter().fold(1.0, |a, &b| a.min(b)));
-    let lo = (lo * 10.0).floor() / 10.0;
-    let px = |x: f64| m + (x - x0) / (x1 - x0) * (w - 2.0 * m);
-    let py = |y: f64| h - m - (y - lo) / (1.0 - lo) * (h - 2.0 * m);
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(
-        s,
-        r#"<text x="{}" y="20" text-anchor="middle" font-size="14">Validation curve: Pipeline(StandardScaler → SVC), γ = scale</text>"#,
-        w / 2.0
-    );
-    // Axes, ticks and labels.
-    let _ = writeln!(
-        s,
-        r#"<path d="M{m} {} V{} H{}" stroke="black" fill="none"/>"#,
-        m,
-        h - m,
-        w - m
-    );
-    for (x, label) in xs.iter().zip(&curve.param_values) {
-        let _ = writeln!(
-            s,
-            r#"<text x="{:.1}" y="{}" text-anchor="middle">{label}</text>"#,
-            px(*x),
-            h - m + 16.0
-        );
+/// Writes the four plots as SVG files into `out_dir`.
+#[cfg(feature = "plots")]
+fn write_plots(
+    out_dir: &Path,
+    validation: &oxilearn::model_selection::ValidationCurve,
+    learning: &LearningCurve,
+    roc: &oxilearn::metrics::RocCurve,
+    cm: oxilearn::ndarray::ArrayView2<'_, usize>,
+    labels: &[String],
+) -> oxilearn::Result<()> {
+    use oxilearn::plots;
+    let files = [
+        (
+            "oxilearn_validation_curve.svg",
+            plots::validation_curve(validation)?,
+        ),
+        (
+            "oxilearn_learning_curve.svg",
+            plots::learning_curve(learning)?,
+        ),
+        ("oxilearn_roc_curve.svg", plots::roc_curve(roc)?),
+        (
+            "oxilearn_confusion_matrix.svg",
+            plots::confusion_matrix(cm, labels)?,
+        ),
+    ];
+    for (name, svg) in files {
+        let path = out_dir.join(name);
+        svg.save(&path)?;
+        println!("plot: {}", path.display());
     }
-    let mut y = lo;
-    while y <= 1.0 + 1e-9 {
-        let _ = writeln!(
-            s,
-            r#"<text x="{}" y="{:.1}" text-anchor="end">{y:.1}</text><path d="M{m} {:.1} H{}" stroke="lightgray"/>"#,
-            m - 6.0,
-            py(y) + 4.0,
-            py(y),
-            w - m
-        );
-        y += 0.1;
-    }
-    let _ = writeln!(
-        s,
-        r#"<text x="{}" y="{}" text-anchor="middle">C</text>"#,
-        w / 2.0,
-        h - 12.0
-    );
-    for (mean, sd, colour, name, dy) in [
-        (&train, &train_sd, "#1f77b4", "train", 0.0),
-        (&test, &test_sd, "#d62728", "cross-validation", 16.0),
-    ] {
-        let band: Vec<String> = xs
-            .iter()
-            .zip(mean.iter().zip(sd))
-            .map(|(&x, (&mu, &sd))| format!("{:.1},{:.1}", px(x), py(mu + sd)))
-            .chain(
-                xs.iter()
-                    .zip(mean.iter().zip(sd))
-                    .rev()
-                    .map(|(&x, (&mu, &sd))| format!("{:.1},{:.1}", px(x), py(mu - sd))),
-            )
-            .collect();
-        let line: Vec<String> = xs
-            .iter()
-            .zip(mean)
-            .map(|(&x, &mu)| format!("{:.1},{:.1}", px(x), py(mu)))
-            .collect();
-        let _ = writeln!(
-            s,
-            r#"<polygon points="{}" fill="{colour}" fill-opacity="0.2"/><polyline points="{}" stroke="{colour}" stroke-width="2" fill="none"/>"#,
-            band.join(" "),
-            line.join(" ")
-        );
-        let _ = writeln!(
-            s,
-            r#"<text x="{}" y="{}" fill="{colour}">— {name}</text>"#,
-            w - m - 120.0,
-            h - m - 40.0 + dy
-        );
-    }
-    s.push_str("</svg>\n");
-    std::fs::write(path, s).map_err(|e| oxilearn::Error::io(path, e))
+    Ok(())
+}
+
+/// Without the `plots` feature: say how to get the plots.
+#[cfg(not(feature = "plots"))]
+fn write_plots(
+    _out_dir: &Path,
+    _validation: &oxilearn::model_selection::ValidationCurve,
+    _learning: &LearningCurve,
+    _roc: &oxilearn::metrics::RocCurve,
+    _cm: oxilearn::ndarray::ArrayView2<'_, usize>,
+    _labels: &[String],
+) -> oxilearn::Result<()> {
+    println!("no plots written: run with `--features plots` to get the SVG files");
+    Ok(())
 }

@@ -18,8 +18,8 @@
 //! - **Around the models** — bundled real [`datasets`], [`data`] readers (CSV,
 //!   MNIST IDX, CIFAR-10, typed tables of raw CSV) and splitting,
 //!   [`preprocessing`] (scalers, imputers, encoders), [`outlier`] detection,
-//!   [`metrics`], and
-//!   versioned model files in [`persist`].
+//!   [`metrics`], SVG plots of curves and confusion matrices (module `plots`,
+//!   feature `plots`), and versioned model files in [`persist`].
 //! - **Composition** — [`compose`]: object-safe model traits, `Pipeline`
 //!   (preprocessing + model, fitted and saved as one), and loading any model
 //!   file by its kind.
@@ -59,6 +59,8 @@ pub mod nn;
 pub(crate) mod numerics;
 pub mod outlier;
 pub mod persist;
+#[cfg(feature = "plots")]
+pub mod plots;
 pub mod preprocessing;
 pub mod svm;
 pub mod traits;
