@@ -22,8 +22,8 @@ use crate::outlier::{FittedIsolationForest, FittedOutlierClipper};
 use crate::persist::{ModelFile, ModelMetadata, Persist};
 use crate::preprocessing::{
     FittedMaxAbsScaler, FittedMinMaxScaler, FittedMissingIndicator, FittedNormalizer,
-    FittedOneHotEncoder, FittedOrdinalEncoder, FittedRobustScaler, FittedSimpleImputer,
-    FittedStandardScaler,
+    FittedOneHotEncoder, FittedOrdinalEncoder, FittedPowerTransformer, FittedRobustScaler,
+    FittedSimpleImputer, FittedStandardScaler,
 };
 use crate::svm::{FittedSvc, FittedSvr};
 
@@ -58,6 +58,7 @@ pub fn role_of_kind(kind: &str) -> Option<Role> {
         | "RobustScaler"
         | "MaxAbsScaler"
         | "Normalizer"
+        | "PowerTransformer"
         | "SimpleImputer"
         | "MissingIndicator"
         | "OneHotEncoder"
@@ -152,6 +153,7 @@ pub fn load_transformer(file: ModelFile) -> Result<Box<dyn FittedTransformer>> {
         "RobustScaler" => Box::new(FittedRobustScaler::from_model_file(file)?),
         "MaxAbsScaler" => Box::new(FittedMaxAbsScaler::from_model_file(file)?),
         "Normalizer" => Box::new(FittedNormalizer::from_model_file(file)?),
+        "PowerTransformer" => Box::new(FittedPowerTransformer::from_model_file(file)?),
         "SimpleImputer" => Box::new(FittedSimpleImputer::from_model_file(file)?),
         "MissingIndicator" => Box::new(FittedMissingIndicator::from_model_file(file)?),
         "OneHotEncoder" => Box::new(FittedOneHotEncoder::from_model_file(file)?),

@@ -11,6 +11,8 @@
 //!   without shifting.
 //! - [`Normalizer`] → [`FittedNormalizer`]: each row to unit L1, L2 or max
 //!   norm.
+//! - [`PowerTransformer`] → [`FittedPowerTransformer`]: Yeo-Johnson or
+//!   Box-Cox with λ fitted by maximum likelihood, then standardised.
 //! - [`SimpleImputer`] → [`FittedSimpleImputer`]: fills missing values (NaN,
 //!   or missing cells of a [`Table`](crate::data::Table)) with the mean,
 //!   median, most frequent value or a constant; [`MissingIndicator`] marks
@@ -53,6 +55,7 @@ mod impute;
 mod label;
 mod minmax;
 mod normalizer;
+mod power;
 mod robust;
 mod standard;
 pub(crate) mod stats;
@@ -69,6 +72,7 @@ pub use impute::{
 pub use label::{FittedLabelEncoder, LabelEncoder};
 pub use minmax::{FittedMinMaxScaler, MinMaxScaler};
 pub use normalizer::{FittedNormalizer, Norm, Normalizer};
+pub use power::{FittedPowerTransformer, PowerMethod, PowerTransformer};
 pub use robust::{FittedMaxAbsScaler, FittedRobustScaler, MaxAbsScaler, RobustScaler};
 pub use standard::{FittedStandardScaler, StandardScaler};
 

@@ -14,9 +14,10 @@ use ndarray::{Array2, ArrayView1};
 use super::FillValue;
 use super::{
     DropCategory, FittedMaxAbsScaler, FittedMissingIndicator, FittedNormalizer,
-    FittedOneHotEncoder, FittedOrdinalEncoder, FittedRobustScaler, FittedSimpleImputer,
-    HandleUnknown, ImputeStrategy, IndicatorFeatures, MaxAbsScaler, MinFrequency, MissingIndicator,
-    Norm, Normalizer, OneHotEncoder, OrdinalEncoder, OrdinalUnknown, RobustScaler, SimpleImputer,
+    FittedOneHotEncoder, FittedOrdinalEncoder, FittedPowerTransformer, FittedRobustScaler,
+    FittedSimpleImputer, HandleUnknown, ImputeStrategy, IndicatorFeatures, MaxAbsScaler,
+    MinFrequency, MissingIndicator, Norm, Normalizer, OneHotEncoder, OrdinalEncoder,
+    OrdinalUnknown, PowerMethod, PowerTransformer, RobustScaler, SimpleImputer,
 };
 use crate::compose::{Features, FittedTransformer, OwnedFeatures, Target, Transformer};
 use crate::error::{Error, Result};
@@ -135,6 +136,16 @@ numeric_step!(Normalizer, FittedNormalizer, |s| vec![p(
         Norm::Max => "max",
     }
 )]);
+numeric_step!(PowerTransformer, FittedPowerTransformer, |s| vec![
+    p(
+        "method",
+        match s.method {
+            PowerMethod::YeoJohnson => "yeo-johnson",
+            PowerMethod::BoxCox => "box-cox",
+        }
+    ),
+    p("standardize", s.standardize),
+]);
 numeric_step!(OutlierClipper, FittedOutlierClipper, |s| match s.rule {
     OutlierRule::Iqr(k) => vec![p("rule", "iqr"), p("k", k)],
     OutlierRule::ZScore(k) => vec![p("rule", "z_score"), p("k", k)],
@@ -359,6 +370,7 @@ mod tests {
             Box::new(RobustScaler::new()),
             Box::new(MaxAbsScaler::new()),
             Box::new(Normalizer::new()),
+            Box::new(PowerTransformer::new()),
             Box::new(OutlierClipper::new()),
             Box::new(SimpleImputer::new().add_indicator(true)),
             Box::new(MissingIndicator::new()),

@@ -9,7 +9,7 @@ use ndarray::Array2;
 use oxilearn::outlier::{IsolationForest, OutlierClipper, OutlierRule};
 use oxilearn::preprocessing::{
     ImputeStrategy, MaxAbsScaler, MissingIndicator, Norm, Normalizer, OneHotEncoder,
-    OrdinalEncoder, RobustScaler, SimpleImputer,
+    OrdinalEncoder, PowerMethod, PowerTransformer, RobustScaler, SimpleImputer,
 };
 
 /// Every transformed value is finite.
@@ -45,6 +45,48 @@ fn robust_scaler_extreme_values() {
         ),
     ] {
         common::check_extreme_values(name, &x, |xs, _| p.fit(xs)?.transform(xs), finite);
+    }
+}
+
+#[test]
+fn power_transformer_extreme_values() {
+    // Yeo-Johnson on any data (with missing cells); Box-Cox on positive data.
+    let x = with_missing();
+    let positive = common::transformer_data().mapv(|v| v.abs() + 0.5);
+    for (name, p, x) in [
+        ("yeo_johnson", PowerTransformer::new(), &x),
+        (
+            "yeo_johnson_raw",
+            PowerTransformer::new().standardize(false),
+            &x,
+        ),
+        (
+            "box_cox",
+            PowerTransformer::new().method(PowerMethod::BoxCox),
+            &positive,
+        ),
+        (
+            "box_cox_raw",
+            PowerTransformer::new()
+                .method(PowerMethod::BoxCox)
+                .standardize(false),
+            &positive,
+        ),
+    ] {
+        common::check_extreme_values(
+            name,
+            x,
+            |xs, _| p.fit(xs)?.transform(xs),
+            |z: &Array2<f64>, _| match z.iter().find(|v| v.is_infinite()) {
+                Some(v) => Err(format!("transformed value {v}")),
+                None if z.iter().filter(|v| v.is_nan()).count()
+                    == x.iter().filter(|v| v.is_nan()).count() =>
+                {
+                    Ok(())
+                }
+                None => Err("NaN beyond the missing cells".into()),
+            },
+        );
     }
 }
 

@@ -25,9 +25,10 @@ use oxilearn::outlier::{
 use oxilearn::persist::{ModelFile, Persist};
 use oxilearn::preprocessing::{
     FittedMaxAbsScaler, FittedMinMaxScaler, FittedMissingIndicator, FittedNormalizer,
-    FittedOneHotEncoder, FittedOrdinalEncoder, FittedRobustScaler, FittedSimpleImputer,
-    FittedStandardScaler, MaxAbsScaler, MinMaxScaler, MissingIndicator, Normalizer, OneHotEncoder,
-    OrdinalEncoder, RobustScaler, SimpleImputer, StandardScaler,
+    FittedOneHotEncoder, FittedOrdinalEncoder, FittedPowerTransformer, FittedRobustScaler,
+    FittedSimpleImputer, FittedStandardScaler, MaxAbsScaler, MinMaxScaler, MissingIndicator,
+    Normalizer, OneHotEncoder, OrdinalEncoder, PowerTransformer, RobustScaler, SimpleImputer,
+    StandardScaler,
 };
 use oxilearn::svm::{FittedSvc, FittedSvr, Gamma, Kernel, Svc, Svr};
 use serde_json::json;
@@ -489,6 +490,7 @@ fn corpus_models() -> Vec<Case> {
     let standard = StandardScaler::new().fit(x.view()).unwrap();
     let minmax = MinMaxScaler::new().fit(x32.view()).unwrap();
     let net = LeNet5::digits().seed(1).build().unwrap();
+    let power = PowerTransformer::new().fit(x.view()).unwrap();
 
     let lr = loader::<FittedLinearRegression<f64>>;
     let rg = loader::<FittedRidge<f32>>;
@@ -498,6 +500,7 @@ fn corpus_models() -> Vec<Case> {
     let ss = loader::<FittedStandardScaler<f64>>;
     let mm = loader::<FittedMinMaxScaler<f32>>;
     let sq = loader::<Sequential>;
+    let pw = loader::<FittedPowerTransformer>;
 
     vec![
         // LinearRegression
@@ -695,6 +698,31 @@ fn corpus_models() -> Vec<Case> {
             file: edited(&net, |f| poison(f, "fc1.weight", &[3, 5], f64::NAN)),
             load: sq,
             expect: "tensor `fc1.weight` at index [3, 5]",
+        },
+        // PowerTransformer
+        Case {
+            name: "power_transformer_nan_lambda",
+            file: edited(&power, |f| poison(f, "lambdas", &[1], f64::NAN)),
+            load: pw,
+            expect: "tensor `lambdas` at index [1]",
+        },
+        Case {
+            name: "power_transformer_unknown_method",
+            file: edited(&power, |f| hyper(f, &["method"], json!("cube-root"))),
+            load: pw,
+            expect: "cube-root",
+        },
+        Case {
+            name: "power_transformer_feature_count",
+            file: edited(&power, |f| f.metadata.n_features = Some(1 << 40)),
+            load: pw,
+            expect: "tensor `lambdas`",
+        },
+        Case {
+            name: "power_transformer_zero_scale",
+            file: edited(&power, |f| poison(f, "scale", &[2], 0.0)),
+            load: pw,
+            expect: "finite positive",
         },
     ]
 }
