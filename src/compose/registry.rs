@@ -21,9 +21,9 @@ use crate::nn::Sequential;
 use crate::outlier::{FittedIsolationForest, FittedOutlierClipper};
 use crate::persist::{ModelFile, ModelMetadata, Persist};
 use crate::preprocessing::{
-    FittedMaxAbsScaler, FittedMinMaxScaler, FittedMissingIndicator, FittedNormalizer,
-    FittedOneHotEncoder, FittedOrdinalEncoder, FittedPowerTransformer, FittedRobustScaler,
-    FittedSimpleImputer, FittedStandardScaler,
+    FittedKnnImputer, FittedMaxAbsScaler, FittedMinMaxScaler, FittedMissingIndicator,
+    FittedNormalizer, FittedOneHotEncoder, FittedOrdinalEncoder, FittedPowerTransformer,
+    FittedQuantileTransformer, FittedRobustScaler, FittedSimpleImputer, FittedStandardScaler,
 };
 use crate::svm::{FittedSvc, FittedSvr};
 
@@ -59,6 +59,8 @@ pub fn role_of_kind(kind: &str) -> Option<Role> {
         | "MaxAbsScaler"
         | "Normalizer"
         | "PowerTransformer"
+        | "QuantileTransformer"
+        | "KnnImputer"
         | "SimpleImputer"
         | "MissingIndicator"
         | "OneHotEncoder"
@@ -154,6 +156,8 @@ pub fn load_transformer(file: ModelFile) -> Result<Box<dyn FittedTransformer>> {
         "MaxAbsScaler" => Box::new(FittedMaxAbsScaler::from_model_file(file)?),
         "Normalizer" => Box::new(FittedNormalizer::from_model_file(file)?),
         "PowerTransformer" => Box::new(FittedPowerTransformer::from_model_file(file)?),
+        "QuantileTransformer" => Box::new(FittedQuantileTransformer::from_model_file(file)?),
+        "KnnImputer" => Box::new(FittedKnnImputer::from_model_file(file)?),
         "SimpleImputer" => Box::new(FittedSimpleImputer::from_model_file(file)?),
         "MissingIndicator" => Box::new(FittedMissingIndicator::from_model_file(file)?),
         "OneHotEncoder" => Box::new(FittedOneHotEncoder::from_model_file(file)?),

@@ -13,6 +13,10 @@
 //!   norm.
 //! - [`PowerTransformer`] → [`FittedPowerTransformer`]: Yeo-Johnson or
 //!   Box-Cox with λ fitted by maximum likelihood, then standardised.
+//! - [`QuantileTransformer`] → [`FittedQuantileTransformer`]: each feature
+//!   through its quantiles onto a uniform or normal distribution.
+//! - [`KnnImputer`] → [`FittedKnnImputer`]: missing values from the nearest
+//!   rows by the NaN-aware Euclidean distance.
 //! - [`SimpleImputer`] → [`FittedSimpleImputer`]: fills missing values (NaN,
 //!   or missing cells of a [`Table`](crate::data::Table)) with the mean,
 //!   median, most frequent value or a constant; [`MissingIndicator`] marks
@@ -52,10 +56,12 @@
 
 mod encode;
 mod impute;
+mod knn_impute;
 mod label;
 mod minmax;
 mod normalizer;
 mod power;
+mod quantile;
 mod robust;
 mod standard;
 pub(crate) mod stats;
@@ -69,10 +75,12 @@ pub use impute::{
     FillValue, FittedMissingIndicator, FittedSimpleImputer, ImputeStrategy, IndicatorFeatures,
     MissingIndicator, SimpleImputer,
 };
+pub use knn_impute::{FittedKnnImputer, KnnImputer, KnnWeights};
 pub use label::{FittedLabelEncoder, LabelEncoder};
 pub use minmax::{FittedMinMaxScaler, MinMaxScaler};
 pub use normalizer::{FittedNormalizer, Norm, Normalizer};
 pub use power::{FittedPowerTransformer, PowerMethod, PowerTransformer};
+pub use quantile::{FittedQuantileTransformer, QuantileOutput, QuantileTransformer};
 pub use robust::{FittedMaxAbsScaler, FittedRobustScaler, MaxAbsScaler, RobustScaler};
 pub use standard::{FittedStandardScaler, StandardScaler};
 

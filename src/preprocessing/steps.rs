@@ -13,11 +13,12 @@ use ndarray::{Array2, ArrayView1};
 
 use super::FillValue;
 use super::{
-    DropCategory, FittedMaxAbsScaler, FittedMissingIndicator, FittedNormalizer,
-    FittedOneHotEncoder, FittedOrdinalEncoder, FittedPowerTransformer, FittedRobustScaler,
-    FittedSimpleImputer, HandleUnknown, ImputeStrategy, IndicatorFeatures, MaxAbsScaler,
-    MinFrequency, MissingIndicator, Norm, Normalizer, OneHotEncoder, OrdinalEncoder,
-    OrdinalUnknown, PowerMethod, PowerTransformer, RobustScaler, SimpleImputer,
+    DropCategory, FittedKnnImputer, FittedMaxAbsScaler, FittedMissingIndicator, FittedNormalizer,
+    FittedOneHotEncoder, FittedOrdinalEncoder, FittedPowerTransformer, FittedQuantileTransformer,
+    FittedRobustScaler, FittedSimpleImputer, HandleUnknown, ImputeStrategy, IndicatorFeatures,
+    KnnImputer, KnnWeights, MaxAbsScaler, MinFrequency, MissingIndicator, Norm, Normalizer,
+    OneHotEncoder, OrdinalEncoder, OrdinalUnknown, PowerMethod, PowerTransformer, QuantileOutput,
+    QuantileTransformer, RobustScaler, SimpleImputer,
 };
 use crate::compose::{Features, FittedTransformer, OwnedFeatures, Target, Transformer};
 use crate::error::{Error, Result};
@@ -146,10 +147,74 @@ numeric_step!(PowerTransformer, FittedPowerTransformer, |s| vec![
     ),
     p("standardize", s.standardize),
 ]);
+numeric_step!(QuantileTransformer, FittedQuantileTransformer, |s| vec![
+    p("n_quantiles", s.n_quantiles),
+    p(
+        "output_distribution",
+        match s.output {
+            QuantileOutput::Uniform => "uniform",
+            QuantileOutput::Normal => "normal",
+        }
+    ),
+    p(
+        "subsample",
+        s.subsample.map_or("none".into(), |n| n.to_string())
+    ),
+    p("seed", s.seed),
+]);
 numeric_step!(OutlierClipper, FittedOutlierClipper, |s| match s.rule {
     OutlierRule::Iqr(k) => vec![p("rule", "iqr"), p("k", k)],
     OutlierRule::ZScore(k) => vec![p("rule", "z_score"), p("k", k)],
 });
+
+impl<Y: Target> Transformer<Y> for KnnImputer {
+    fn fit(
+        &self,
+        x: Features<'_>,
+        _y: Option<ArrayView1<'_, Y>>,
+    ) -> Result<Box<dyn FittedTransformer>> {
+        let x = x.to_matrix()?;
+        Ok(Box::new(KnnImputer::fit(self, x.view())?))
+    }
+
+    fn params(&self) -> Params {
+        vec![
+            p("n_neighbors", self.n_neighbors),
+            p(
+                "weights",
+                match self.weights {
+                    KnnWeights::Uniform => "uniform",
+                    KnnWeights::Distance => "distance",
+                },
+            ),
+            p("add_indicator", self.add_indicator),
+            p("keep_empty_features", self.keep_empty_features),
+        ]
+    }
+
+    common_transformer!(KnnImputer);
+}
+
+impl FittedTransformer for FittedKnnImputer {
+    fn n_features_in(&self) -> usize {
+        FittedKnnImputer::n_features_in(self)
+    }
+
+    fn n_features_out(&self) -> usize {
+        FittedKnnImputer::n_features_out(self)
+    }
+
+    fn transform(&self, x: Features<'_>) -> Result<Array2<f64>> {
+        let x = x.to_matrix()?;
+        FittedKnnImputer::transform(self, x.view())
+    }
+
+    fn feature_names_out(&self, input: &[String]) -> Result<Vec<String>> {
+        FittedKnnImputer::feature_names_out(self, input)
+    }
+
+    common_fitted!(FittedKnnImputer);
+}
 
 /// A step that fits and transforms tables by column name (matrices by
 /// position, their columns named `x0, x1, …`).
@@ -371,6 +436,8 @@ mod tests {
             Box::new(MaxAbsScaler::new()),
             Box::new(Normalizer::new()),
             Box::new(PowerTransformer::new()),
+            Box::new(QuantileTransformer::new()),
+            Box::new(KnnImputer::new().add_indicator(true)),
             Box::new(OutlierClipper::new()),
             Box::new(SimpleImputer::new().add_indicator(true)),
             Box::new(MissingIndicator::new()),

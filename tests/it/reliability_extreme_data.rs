@@ -8,8 +8,9 @@ use crate::common;
 use ndarray::Array2;
 use oxilearn::outlier::{IsolationForest, OutlierClipper, OutlierRule};
 use oxilearn::preprocessing::{
-    ImputeStrategy, MaxAbsScaler, MissingIndicator, Norm, Normalizer, OneHotEncoder,
-    OrdinalEncoder, PowerMethod, PowerTransformer, RobustScaler, SimpleImputer,
+    ImputeStrategy, KnnImputer, KnnWeights, MaxAbsScaler, MissingIndicator, Norm, Normalizer,
+    OneHotEncoder, OrdinalEncoder, PowerMethod, PowerTransformer, QuantileOutput,
+    QuantileTransformer, RobustScaler, SimpleImputer,
 };
 
 /// Every transformed value is finite.
@@ -86,6 +87,38 @@ fn power_transformer_extreme_values() {
                 }
                 None => Err("NaN beyond the missing cells".into()),
             },
+        );
+    }
+}
+
+#[test]
+fn quantile_transformer_extreme_values() {
+    let x = with_missing();
+    for out in [QuantileOutput::Uniform, QuantileOutput::Normal] {
+        let p = QuantileTransformer::new()
+            .n_quantiles(10)
+            .output_distribution(out);
+        common::check_extreme_values(
+            &format!("quantile_transformer {out:?}"),
+            &x,
+            |xs, _| p.fit(xs)?.transform(xs),
+            |z: &Array2<f64>, _| match z.iter().find(|v| v.is_infinite()) {
+                Some(v) => Err(format!("transformed value {v}")),
+                None => Ok(()),
+            },
+        );
+    }
+}
+
+#[test]
+fn knn_imputer_extreme_values() {
+    let x = with_missing();
+    for w in [KnnWeights::Uniform, KnnWeights::Distance] {
+        common::check_extreme_values(
+            &format!("knn_imputer {w:?}"),
+            &x,
+            |xs, _| KnnImputer::new().weights(w).fit(xs)?.transform(xs),
+            finite,
         );
     }
 }

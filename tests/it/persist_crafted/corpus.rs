@@ -24,10 +24,11 @@ use oxilearn::outlier::{
 };
 use oxilearn::persist::{ModelFile, Persist};
 use oxilearn::preprocessing::{
-    FittedMaxAbsScaler, FittedMinMaxScaler, FittedMissingIndicator, FittedNormalizer,
-    FittedOneHotEncoder, FittedOrdinalEncoder, FittedPowerTransformer, FittedRobustScaler,
-    FittedSimpleImputer, FittedStandardScaler, MaxAbsScaler, MinMaxScaler, MissingIndicator,
-    Normalizer, OneHotEncoder, OrdinalEncoder, PowerTransformer, RobustScaler, SimpleImputer,
+    FittedKnnImputer, FittedMaxAbsScaler, FittedMinMaxScaler, FittedMissingIndicator,
+    FittedNormalizer, FittedOneHotEncoder, FittedOrdinalEncoder, FittedPowerTransformer,
+    FittedQuantileTransformer, FittedRobustScaler, FittedSimpleImputer, FittedStandardScaler,
+    KnnImputer, MaxAbsScaler, MinMaxScaler, MissingIndicator, Normalizer, OneHotEncoder,
+    OrdinalEncoder, PowerTransformer, QuantileTransformer, RobustScaler, SimpleImputer,
     StandardScaler,
 };
 use oxilearn::svm::{FittedSvc, FittedSvr, Gamma, Kernel, Svc, Svr};
@@ -491,6 +492,11 @@ fn corpus_models() -> Vec<Case> {
     let minmax = MinMaxScaler::new().fit(x32.view()).unwrap();
     let net = LeNet5::digits().seed(1).build().unwrap();
     let power = PowerTransformer::new().fit(x.view()).unwrap();
+    let quantile = QuantileTransformer::new()
+        .n_quantiles(4)
+        .fit(x.view())
+        .unwrap();
+    let knn = KnnImputer::new().n_neighbors(2).fit(x.view()).unwrap();
 
     let lr = loader::<FittedLinearRegression<f64>>;
     let rg = loader::<FittedRidge<f32>>;
@@ -501,6 +507,8 @@ fn corpus_models() -> Vec<Case> {
     let mm = loader::<FittedMinMaxScaler<f32>>;
     let sq = loader::<Sequential>;
     let pw = loader::<FittedPowerTransformer>;
+    let qt = loader::<FittedQuantileTransformer>;
+    let kn = loader::<FittedKnnImputer>;
 
     vec![
         // LinearRegression
@@ -723,6 +731,64 @@ fn corpus_models() -> Vec<Case> {
             file: edited(&power, |f| poison(f, "scale", &[2], 0.0)),
             load: pw,
             expect: "finite positive",
+        },
+        // QuantileTransformer
+        Case {
+            name: "quantile_transformer_unsorted_quantiles",
+            file: edited(&quantile, |f| poison(f, "quantiles", &[2, 1], -100.0)),
+            load: qt,
+            expect: "tensor `quantiles` at index [2, 1]",
+        },
+        Case {
+            name: "quantile_transformer_zero_n_quantiles",
+            file: edited(&quantile, |f| hyper(f, &["n_quantiles"], json!(0))),
+            load: qt,
+            expect: "hyperparameter `n_quantiles`",
+        },
+        Case {
+            name: "quantile_transformer_more_quantiles_than_asked",
+            file: edited(&quantile, |f| hyper(f, &["n_quantiles"], json!(2))),
+            load: qt,
+            expect: "4 quantiles for n_quantiles = 2",
+        },
+        Case {
+            name: "quantile_transformer_inf_quantile",
+            file: edited(&quantile, |f| {
+                poison(f, "quantiles", &[3, 0], f64::INFINITY)
+            }),
+            load: qt,
+            expect: "tensor `quantiles` at index [3, 0]",
+        },
+        // KnnImputer
+        Case {
+            name: "knn_imputer_zero_neighbors",
+            file: edited(&knn, |f| hyper(f, &["n_neighbors"], json!(0))),
+            load: kn,
+            expect: "hyperparameter `n_neighbors`",
+        },
+        Case {
+            name: "knn_imputer_nan_fit_value",
+            file: edited(&knn, |f| poison(f, "fit_x", &[1, 2], f64::NAN)),
+            load: kn,
+            expect: "tensor `fit_x` at index [1, 2]",
+        },
+        Case {
+            name: "knn_imputer_mask_shape",
+            file: edited(&knn, |f| {
+                f.push_i64("fit_missing", Array2::<i64>::zeros((2, 3)).into_dyn())
+            }),
+            load: kn,
+            expect: "tensor `fit_missing`",
+        },
+        Case {
+            name: "knn_imputer_mask_value",
+            file: edited(&knn, |f| {
+                let mut m = Array2::<i64>::zeros((6, 3));
+                m[[4, 1]] = 7;
+                f.push_i64("fit_missing", m.into_dyn())
+            }),
+            load: kn,
+            expect: "tensor `fit_missing` at index [4, 1]",
         },
     ]
 }
