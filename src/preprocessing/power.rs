@@ -673,7 +673,7 @@ impl Persist for FittedPowerTransformer {
         let p = Some(lambdas.len());
         let mean = file.take_array1::<f64>("mean", p)?;
         let scale = file.take_array1::<f64>("scale", p)?;
-        super::check_loaded_scale(Self::KIND, "scale", &scale)?;
+        super::check_loaded_scale(&file, "scale", &scale)?;
         if !params.standardize
             && (mean.iter().any(|&m| m != 0.0) || scale.iter().any(|&s| s != 1.0))
         {
