@@ -50,6 +50,7 @@ mod class_weight;
 pub mod compose;
 pub mod data;
 pub mod error;
+mod float;
 pub mod linalg;
 pub mod linear;
 pub mod logistic;
@@ -69,7 +70,7 @@ pub(crate) mod validation;
 pub use class_weight::ClassWeight;
 pub use data::datasets;
 pub use error::{Error, Result};
-pub use linalg::Float;
+pub use float::Float;
 pub use ndarray;
 
 /// The names most programs need: `use oxilearn::prelude::*;`.
@@ -77,7 +78,7 @@ pub mod prelude {
     pub use crate::compose::{FittedPipeline, Pipeline};
     pub use crate::data::{Dataset, stratified_train_test_split, train_test_split};
     pub use crate::error::{Error, Result};
-    pub use crate::linalg::Float;
+    pub use crate::float::Float;
     pub use crate::linear::{LinearRegression, Ridge};
     pub use crate::logistic::LogisticRegression;
     pub use crate::persist::Persist;

@@ -43,8 +43,8 @@ use std::collections::BTreeMap;
 
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
+use crate::Float;
 use crate::error::{Error, Result};
-use crate::linalg::Float;
 use crate::{numerics, validation};
 
 // ---------------------------------------------------------------------------

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use ndarray::{Array1, ArrayView1, ArrayView2};
 
+use crate::Float;
 use crate::error::{Error, Result};
-use crate::linalg::Float;
 
 /// Elements from which [`all_finite2`] splits its scan across the rayon pool.
 const PAR_SCAN: usize = 1 << 16;

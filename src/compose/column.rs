@@ -499,7 +499,25 @@ impl FittedPart {
 /// order than at fit), a matrix by position.
 ///
 /// # Example
-/// See [`ColumnTransformer`].
+/// Building and fitting: see [`ColumnTransformer`]. Saving and loading:
+/// ```
+/// use oxilearn::compose::{ColumnTransformer, Columns, FittedColumnTransformer};
+/// use oxilearn::data::{Column, Table};
+/// use oxilearn::ndarray::array;
+/// use oxilearn::persist::Persist;
+/// use oxilearn::preprocessing::StandardScaler;
+///
+/// let t = Table::new(vec![("mass".into(), Column::Numeric(array![3000.0, 4000.0, 5000.0]))])?;
+/// let fitted = ColumnTransformer::<f64>::new()
+///     .transform("num", StandardScaler::new(), Columns::names(["mass"]))
+///     .fit(&t, None)?;
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-columns-{}.safetensors", std::process::id()));
+/// fitted.save(&path)?;
+/// let back = FittedColumnTransformer::load(&path)?;
+/// assert_eq!(back.transform(&t)?, fitted.transform(&t)?);
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct FittedColumnTransformer {
     names_in: Vec<String>,

@@ -5,9 +5,9 @@ use std::any::{Any, TypeId};
 
 use ndarray::{Array, Array2, ArrayView, ArrayView2, Axis, CowArray, Dimension, Ix2};
 
+use crate::Float;
 use crate::data::Table;
 use crate::error::Result;
-use crate::linalg::Float;
 
 /// The rows a dynamic step receives: a numeric `f64` matrix (one row per
 /// sample, one column per feature), or a typed [`Table`] (named numeric,

@@ -392,8 +392,13 @@ impl<Y: Target> Transformer<Y> for Pipeline<Y> {
 /// (listed by [`ModelMetadata::steps`]); loading dispatches each step on its
 /// kind and validates it as a stand-alone file of that kind would be.
 ///
+/// Load one with `FittedPipeline::<Y>::load(path)`, `Y` the target type it
+/// was fitted with (a label type such as `usize`, `bool` or `String` for a
+/// classifier, `f64` or `f32` for a regressor); or with
+/// [`load_any`](crate::compose::load_any) when the kind of file is not known.
+///
 /// # Example
-/// See [`Pipeline`].
+/// [`Pipeline`]'s example fits, saves and loads one.
 #[derive(Debug)]
 pub struct FittedPipeline<Y: Target> {
     steps: Vec<(String, Box<dyn FittedTransformer>)>,

@@ -16,7 +16,8 @@ use ndarray_linalg::{
     UPLO,
 };
 
-use super::{Float, cholesky_error, no_convergence};
+use super::{cholesky_error, no_convergence};
+use crate::Float;
 use crate::error::{Error, Result};
 
 /// The element types this backend runs on (`f32`, `f64`).

@@ -15,7 +15,7 @@ use faer::traits::RealField;
 use faer::{Accum, MatMut, MatRef, Par};
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, ShapeBuilder, Zip};
 
-use super::Float;
+use crate::Float;
 
 /// Zero-copy faer view of an ndarray view.
 pub(super) fn mat_ref<'a, T>(a: &ArrayView2<'a, T>) -> MatRef<'a, T> {

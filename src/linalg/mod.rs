@@ -18,6 +18,17 @@
 //! | SPD solves | [`cholesky_solve`], [`Cholesky`] (factor once, solve many) |
 //! | least squares (minimum norm, rank) | [`lstsq`] → [`Lstsq`] |
 //! | decompositions | [`svd_thin`], [`eigh`] |
+//! | which backend runs | [`backend`] |
+//!
+//! # Public API
+//! The functions and types in this table are the public, stable surface of
+//! the module: each validates its inputs (shapes, finite values) and returns
+//! typed errors, and each is tested on both backends. Everything else here
+//! (the per-type backend kernels, the single-threaded blocked products the
+//! solvers use inside parallel loops, the AVX-512 `XᵀX` kernel, the faer and
+//! LAPACK backends) is crate-internal and may change without notice.
+//! [`Float`] is defined at the crate root ([`crate::Float`]) and re-exported
+//! here for convenience.
 //!
 //! # Example
 //! ```
@@ -38,7 +49,8 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
-pub use self::float::Float;
+#[doc(no_inline)]
+pub use crate::float::Float;
 
 // Link the BLAS/LAPACK provider selected by the features (e.g. OpenBLAS from
 // the system), even where no symbol of these crates is named in Rust code.
@@ -47,7 +59,6 @@ extern crate blas_src as _;
 #[cfg(feature = "openblas-system")]
 extern crate openblas_src as _;
 
-mod float;
 mod kernels;
 #[cfg(feature = "blas")]
 mod lapack;

@@ -22,7 +22,8 @@ use ndarray::{
 use rayon::prelude::*;
 
 use super::local::{self, SimdGram, mat_mut, mat_ref};
-use super::{Float, cholesky_error, no_convergence};
+use super::{cholesky_error, no_convergence};
+use crate::Float;
 use crate::error::Result;
 
 /// The element types this backend runs on (`f32`, `f64`).

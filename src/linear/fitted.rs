@@ -9,8 +9,8 @@ use std::fmt::Debug;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use super::solve::{self, Solved};
+use crate::Float;
 use crate::error::Result;
-use crate::linalg::Float;
 use crate::validation;
 
 /// How a model stores its parameters: one target or several.

@@ -3,8 +3,8 @@
 
 use ndarray::{Array1, ArrayView1, ArrayView2};
 
+use crate::Float;
 use crate::error::{Error, Result};
-use crate::linalg::Float;
 use crate::validation;
 
 /// Validates the shape of `x` (non-empty), an `n × k` target matrix and

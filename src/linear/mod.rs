@@ -64,5 +64,6 @@ mod solve;
 mod stats;
 
 pub use self::ols::{FittedLinearRegression, FittedLinearRegressionMulti, LinearRegression};
-pub use self::ridge::{Alpha, FittedRidge, FittedRidgeMulti, Ridge, RidgeSolver};
+pub use self::ridge::{Alpha, FittedRidge, FittedRidgeMulti, Ridge};
+pub use self::solve::RidgeSolver;
 pub use self::stats::SufficientStats;

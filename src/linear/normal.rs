@@ -15,8 +15,9 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
 
+use crate::Float;
 use crate::error::{Error, Result};
-use crate::linalg::{self, Float};
+use crate::linalg;
 
 /// The normal equations of a (weighted, optionally centred) least-squares
 /// problem, plus what is needed to recover the intercept.

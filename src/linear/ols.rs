@@ -8,8 +8,8 @@ use super::fitted::{Core, Many, One, fitted_linear_api};
 use super::input::{check_fit, r2_multi, r2_one, single_target};
 use super::solve::{self, Design, Solved};
 use super::stats::SufficientStats;
+use crate::Float;
 use crate::error::Result;
-use crate::linalg::Float;
 use crate::traits::{Fit, Predict};
 use crate::validation;
 
@@ -201,6 +201,8 @@ impl LinearRegression {
 ///
 /// # Example
 /// ```
+/// use oxilearn::linear::FittedLinearRegression;
+/// use oxilearn::persist::Persist;
 /// use oxilearn::linear::LinearRegression;
 /// use oxilearn::ndarray::array;
 ///
@@ -209,6 +211,14 @@ impl LinearRegression {
 /// let model = LinearRegression::new().fit(x.view(), y.view())?;
 /// assert!((model.coef()[0] - 2.0).abs() < 1e-5);
 /// assert!(model.score(x.view(), y.view())? > 0.999);
+///
+/// // Save to a model file; load it back by naming the fitted type
+/// // (its float type).
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-ols-{}.safetensors", std::process::id()));
+/// model.save(&path)?;
+/// let back = FittedLinearRegression::<f32>::load(&path)?;
+/// assert_eq!(back, model);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -239,6 +249,8 @@ impl<F: Float> FittedLinearRegression<F> {
 ///
 /// # Example
 /// ```
+/// use oxilearn::linear::FittedLinearRegressionMulti;
+/// use oxilearn::persist::Persist;
 /// use oxilearn::linear::LinearRegression;
 /// use oxilearn::ndarray::array;
 ///
@@ -249,6 +261,14 @@ impl<F: Float> FittedLinearRegression<F> {
 /// assert!((model.coef()[[0, 0]] - 2.0).abs() < 1e-10);
 /// assert!((model.intercept()[0] - 1.0).abs() < 1e-10);
 /// assert_eq!(model.predict(x.view())?.dim(), (3, 2));
+///
+/// // Save to a model file; load it back by naming the fitted type
+/// // (its float type).
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-ols-multi-{}.safetensors", std::process::id()));
+/// model.save(&path)?;
+/// let back = FittedLinearRegressionMulti::<f64>::load(&path)?;
+/// assert_eq!(back, model);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]

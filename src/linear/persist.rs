@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use super::fitted::{Core, Many, One, Targets};
 use super::ols::{FittedLinearRegression, FittedLinearRegressionMulti, LinearRegression};
-use super::ridge::{FittedRidge, FittedRidgeMulti, Ridge, RidgeSolver};
+use super::ridge::{FittedRidge, FittedRidgeMulti, Ridge};
+use super::solve::RidgeSolver;
+use crate::Float;
 use crate::error::{Error, Result};
-use crate::linalg::Float;
 use crate::persist::{ModelFile, Persist};
 
 /// Hyperparameters of a LinearRegression file (`P` is borrowed when writing).

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use super::fitted::{Core, Many, One, fitted_linear_api};
 use super::input::{check_fit, r2_multi, r2_one, single_target};
-use super::solve::{self, Design, RidgeRun, Solved};
+use super::solve::{self, Design, RidgeRun, RidgeSolver, Solved};
 use super::stats::SufficientStats;
+use crate::Float;
 use crate::error::{Error, Result};
-use crate::linalg::Float;
 use crate::traits::{Fit, Predict};
 use crate::validation;
 
@@ -68,28 +68,6 @@ impl Alpha {
         }
         Ok(values.into_iter().map(F::from_f64_lossy).collect())
     }
-}
-
-/// How [`Ridge`] solves its linear system.
-///
-/// # Example
-/// ```
-/// use oxilearn::linear::{Ridge, RidgeSolver};
-/// let ridge = Ridge::new().solver(RidgeSolver::Svd);
-/// assert_eq!(ridge.get_solver(), RidgeSolver::Svd);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum RidgeSolver {
-    /// Cholesky, falling back to the SVD if the factorisation fails (which
-    /// only happens with `alpha = 0` on a singular design). The default.
-    #[default]
-    Auto,
-    /// Cholesky on `XᵀX + αI` (or on the dual `XXᵀ + αI` when there are more
-    /// features than samples); a failed factorisation is an error.
-    Cholesky,
-    /// Thin SVD of the centred design: slower, most robust, and any number of
-    /// per-target penalties at the cost of one decomposition.
-    Svd,
 }
 
 /// Ridge regression (scikit-learn's `Ridge`): minimises
@@ -291,6 +269,8 @@ impl Ridge {
 ///
 /// # Example
 /// ```
+/// use oxilearn::linear::FittedRidge;
+/// use oxilearn::persist::Persist;
 /// use oxilearn::linear::{Ridge, RidgeSolver};
 /// use oxilearn::ndarray::array;
 ///
@@ -299,6 +279,14 @@ impl Ridge {
 /// let model = Ridge::new().alpha(0.0).fit(x.view(), y.view())?;
 /// assert!((model.coef()[0] - 1.0).abs() < 1e-12);
 /// assert_eq!(model.solver_used(), RidgeSolver::Cholesky);
+///
+/// // Save to a model file; load it back by naming the fitted type
+/// // (its float type).
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-ridge-{}.safetensors", std::process::id()));
+/// model.save(&path)?;
+/// let back = FittedRidge::<f64>::load(&path)?;
+/// assert_eq!(back, model);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -328,6 +316,8 @@ impl<F: Float> FittedRidge<F> {
 ///
 /// # Example
 /// ```
+/// use oxilearn::linear::FittedRidgeMulti;
+/// use oxilearn::persist::Persist;
 /// use oxilearn::linear::Ridge;
 /// use oxilearn::ndarray::array;
 ///
@@ -337,6 +327,14 @@ impl<F: Float> FittedRidge<F> {
 /// let model = Ridge::new().alpha(vec![1e-9, 1e9]).fit_multi(x.view(), y.view())?;
 /// assert!((model.coef()[[0, 0]] - 1.0).abs() < 1e-6);
 /// assert!(model.coef()[[1, 0]].abs() < 1e-6);
+///
+/// // Save to a model file; load it back by naming the fitted type
+/// // (its float type).
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-ridge-multi-{}.safetensors", std::process::id()));
+/// model.save(&path)?;
+/// let back = FittedRidgeMulti::<f64>::load(&path)?;
+/// assert_eq!(back, model);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]

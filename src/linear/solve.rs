@@ -3,16 +3,39 @@
 //! from accumulated normal equations.
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
+use serde::{Deserialize, Serialize};
 
 use super::normal::{
     CholOutcome, Normal, add_diag, centred_scaled, check_moments_finite, cholesky_checked,
     gram_svd_filtered, intercepts, normal_equations, svd_filtered, weighted_mean,
 };
-use super::ridge::RidgeSolver;
+use crate::Float;
 use crate::error::{Error, Result};
-use crate::linalg::{self, Float};
+use crate::linalg;
 use crate::numerics;
 use crate::validation::check_records;
+
+/// How [`Ridge`](super::Ridge) solves its linear system.
+///
+/// # Example
+/// ```
+/// use oxilearn::linear::{Ridge, RidgeSolver};
+/// let ridge = Ridge::new().solver(RidgeSolver::Svd);
+/// assert_eq!(ridge.get_solver(), RidgeSolver::Svd);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum RidgeSolver {
+    /// Cholesky, falling back to the SVD if the factorisation fails (which
+    /// only happens with `alpha = 0` on a singular design). The default.
+    #[default]
+    Auto,
+    /// Cholesky on `XᵀX + αI` (or on the dual `XXᵀ + αI` when there are more
+    /// features than samples); a failed factorisation is an error.
+    Cholesky,
+    /// Thin SVD of the centred design: slower, most robust, and any number of
+    /// per-target penalties at the cost of one decomposition.
+    Svd,
+}
 
 /// A solved linear model: `coef` is `k × d`, `intercept` has `k` entries.
 #[derive(Debug, Clone)]

@@ -7,8 +7,8 @@ use super::LinearRegression;
 use super::normal::{Normal, check_moments_finite, normal_equations};
 use super::ols::FittedLinearRegression;
 use super::ridge::{FittedRidge, Ridge};
+use crate::Float;
 use crate::error::{Error, Result};
-use crate::linalg::Float;
 use crate::validation;
 
 /// Mergeable sufficient statistics of a least-squares problem: the weighted

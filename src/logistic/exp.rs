@@ -7,7 +7,7 @@
 //! overflow come out right. Every lane does the same work: no branch, no
 //! table. Accuracy (tested against `std`): a few ulp.
 
-use crate::linalg::Float;
+use crate::Float;
 
 /// Round-to-nearest shifter `1.5·2⁵²`: `(v + S) − S` rounds `v` to an integer
 /// and the low mantissa bits of `v + S` hold that integer.

@@ -6,8 +6,9 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
 use super::loss::sigmoid;
 use super::params::Hyperparameters;
+use crate::Float;
 use crate::error::Result;
-use crate::linalg::{self, Float};
+use crate::linalg;
 use crate::traits::{Predict, PredictProba};
 use crate::validation;
 
@@ -18,6 +19,8 @@ use crate::validation;
 ///
 /// # Example
 /// ```
+/// use oxilearn::logistic::FittedLogisticRegression;
+/// use oxilearn::persist::Persist;
 /// use oxilearn::logistic::LogisticRegression;
 /// use oxilearn::ndarray::array;
 ///
@@ -30,6 +33,14 @@ use crate::validation;
 /// let proba = model.predict_proba(x.view())?;
 /// assert!((proba.row(0).sum() - 1.0).abs() < 1e-12);
 /// assert!(model.score(x.view(), y.view())? >= 4.0 / 6.0);
+///
+/// // Save to a model file; load it back by naming the fitted type
+/// // (its float type, and label type).
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-logistic-{}.safetensors", std::process::id()));
+/// model.save(&path)?;
+/// let back = FittedLogisticRegression::<f64, bool>::load(&path)?;
+/// assert_eq!(back.predict(x.view())?, model.predict(x.view())?);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone)]

@@ -14,11 +14,11 @@ use std::collections::VecDeque;
 
 use ndarray::{Array2, ArrayView2};
 
+use super::loss::check_finite_loss;
 use super::loss::{Outcome, Problem, Workspace, dot, max_abs};
-use super::newton::check_finite_loss;
 use super::precond::Precond;
+use crate::Float;
 use crate::error::Result;
-use crate::linalg::Float;
 
 /// Number of correction pairs kept.
 const MEMORY: usize = 10;

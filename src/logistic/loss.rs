@@ -21,7 +21,21 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
 use rayon::prelude::*;
 
 use super::exp::exp_in_place;
-use crate::linalg::{self, Float};
+use crate::Float;
+use crate::error::{Error, Result};
+use crate::linalg;
+
+/// `Err(NumericalFailure)` on a non-finite objective.
+pub(crate) fn check_finite_loss(loss: f64) -> Result<()> {
+    if loss.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::NumericalFailure {
+            operation: "logistic objective",
+            reason: format!("objective is {loss}"),
+        })
+    }
+}
 
 /// Rows per parallel chunk.
 const CHUNK_ROWS: usize = 2048;

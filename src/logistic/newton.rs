@@ -18,9 +18,10 @@
 use ndarray::{Array2, ArrayView2};
 
 use super::lbfgs;
-use super::loss::{Outcome, Problem, dot, max_abs};
-use crate::error::{Error, Result};
-use crate::linalg::{self, Float};
+use super::loss::{Outcome, Problem, check_finite_loss, dot, max_abs};
+use crate::Float;
+use crate::error::Result;
+use crate::linalg;
 
 /// Armijo sufficient-decrease constant.
 const ARMIJO: f64 = 1e-4;
@@ -101,18 +102,6 @@ pub(crate) fn solve<F: Float>(
         converged,
         loss: ev.loss,
     })
-}
-
-/// `Err(NumericalFailure)` on a non-finite objective.
-pub(crate) fn check_finite_loss(loss: f64) -> Result<()> {
-    if loss.is_finite() {
-        Ok(())
-    } else {
-        Err(Error::NumericalFailure {
-            operation: "logistic objective",
-            reason: format!("objective is {loss}"),
-        })
-    }
 }
 
 /// Adds `α·(1/k)·𝟙𝟙ᵀ` on the entries coupling column `j` of every class, for

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::fitted::FittedLogisticRegression;
 use super::loss::Problem;
 use super::{lbfgs, newton};
+use crate::Float;
 pub use crate::class_weight::ClassWeight;
 use crate::error::{Error, Result};
-use crate::linalg::Float;
 use crate::traits::Fit;
 use crate::{numerics, validation};
 

@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 
 use super::fitted::FittedLogisticRegression;
 use super::params::Hyperparameters;
+use crate::Float;
 use crate::error::Result;
-use crate::linalg::Float;
 use crate::persist::{ModelFile, Persist};
 
 impl<F, L> Persist for FittedLogisticRegression<F, L>

@@ -21,7 +21,7 @@
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2};
 
 use super::loss::Problem;
-use crate::linalg::Float;
+use crate::Float;
 
 /// The map `θ = T·u` (see the module documentation).
 pub(crate) struct Precond<F> {

@@ -135,12 +135,20 @@ impl OutlierClipper {
 ///
 /// # Example
 /// ```
+/// use oxilearn::outlier::FittedOutlierClipper;
 /// use oxilearn::prelude::*;
 /// use oxilearn::outlier::OutlierClipper;
 ///
 /// let c = OutlierClipper::new().fit(array![[0.0, 5.0], [1.0, 5.0], [2.0, 5.0]].view())?;
 /// let mask = c.outlier_mask(array![[9.0, 5.0]].view())?;
 /// assert_eq!(mask.row(0).to_vec(), [true, false]);
+///
+/// // Save to a model file; load it back by naming the fitted type.
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-clipper-{}.safetensors", std::process::id()));
+/// c.save(&path)?;
+/// let back = FittedOutlierClipper::load(&path)?;
+/// assert_eq!(back, c);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]

@@ -430,7 +430,21 @@ impl Build<'_> {
 /// A fitted [`IsolationForest`].
 ///
 /// # Example
-/// See [`IsolationForest`].
+/// Fitting and scoring: see [`IsolationForest`]. Saving and loading:
+/// ```
+/// use oxilearn::ndarray::Array2;
+/// use oxilearn::outlier::{FittedIsolationForest, IsolationForest};
+/// use oxilearn::persist::Persist;
+///
+/// let x = Array2::from_shape_fn((40, 2), |(i, j)| ((i * 7 + j * 3) % 10) as f64);
+/// let forest = IsolationForest::new().n_estimators(10).seed(1).fit(x.view())?;
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-iforest-{}.safetensors", std::process::id()));
+/// forest.save(&path)?;
+/// let back = FittedIsolationForest::load(&path)?;
+/// assert_eq!(back, forest);
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct FittedIsolationForest {
     params: IsolationForest,

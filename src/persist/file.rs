@@ -14,8 +14,8 @@ use super::checksum;
 use super::encoding::{TensorData, decode_safetensors, dtype_name, encode_safetensors};
 use super::io::write_atomic;
 use super::{BYTES_SOURCE, FORMAT_NAME, FORMAT_VERSION, MAX_HEADER_BYTES, N_LEN, keys};
+use crate::Float;
 use crate::error::{Error, Result};
-use crate::linalg::Float;
 
 /// Name, dtype and shape of one tensor in a model file (from [`inspect`]).
 ///

@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::Float;
 use crate::error::{Error, Result};
-use crate::linalg::Float;
 
 /// A short, stable fingerprint of an array's dtype, shape and values
 /// (64-bit FNV-1a over the little-endian bytes in logical order), for the

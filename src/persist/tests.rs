@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::encoding::encode_safetensors;
 use super::*;
+use crate::Float;
 use crate::error::{Error, Result};
-use crate::linalg::Float;
 use ndarray::{Array1, Array2, array};
 use proptest::prelude::*;
 

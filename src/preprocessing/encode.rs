@@ -502,6 +502,7 @@ impl OneHotFeature {
 ///
 /// # Example
 /// ```
+/// use oxilearn::preprocessing::FittedOneHotEncoder;
 /// use oxilearn::prelude::*;
 /// use oxilearn::preprocessing::{DropCategory, OneHotEncoder};
 ///
@@ -510,6 +511,13 @@ impl OneHotFeature {
 /// assert_eq!(enc.feature_names_out(), ["x0_2.0"]);
 /// assert_eq!(enc.transform(x.view())?, array![[0.0], [1.0], [0.0]]);
 /// assert_eq!(enc.categories(0), ["1.0", "2.0"]);
+///
+/// // Save to a model file; load it back by naming the fitted type.
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-onehot-{}.safetensors", std::process::id()));
+/// enc.save(&path)?;
+/// let back = FittedOneHotEncoder::load(&path)?;
+/// assert_eq!(back, enc);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -821,12 +829,20 @@ impl OrdinalEncoder {
 ///
 /// # Example
 /// ```
+/// use oxilearn::preprocessing::FittedOrdinalEncoder;
 /// use oxilearn::prelude::*;
 /// use oxilearn::preprocessing::OrdinalEncoder;
 ///
 /// let enc = OrdinalEncoder::new().fit(array![[10.0], [5.0]].view())?;
 /// assert_eq!(enc.transform(array![[5.0], [10.0]].view())?, array![[0.0], [1.0]]);
 /// assert!(enc.transform(array![[7.0]].view()).is_err());
+///
+/// // Save to a model file; load it back by naming the fitted type.
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-ordinal-{}.safetensors", std::process::id()));
+/// enc.save(&path)?;
+/// let back = FittedOrdinalEncoder::load(&path)?;
+/// assert_eq!(back, enc);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]

@@ -362,6 +362,8 @@ pub(crate) fn matrix_table(x: ArrayView2<'_, f64>) -> Table {
 ///
 /// # Example
 /// ```
+/// use oxilearn::preprocessing::FittedSimpleImputer;
+/// use oxilearn::persist::Persist;
 /// use oxilearn::data::{Column, Table};
 /// use oxilearn::preprocessing::{ImputeStrategy, SimpleImputer};
 ///
@@ -371,6 +373,13 @@ pub(crate) fn matrix_table(x: ArrayView2<'_, f64>) -> Table {
 /// let imp = SimpleImputer::new().strategy(ImputeStrategy::MostFrequent).fit_table(&t)?;
 /// let out = imp.transform_table(&t)?;
 /// assert_eq!(out.column("island").unwrap().text(1).as_deref(), Some("Dream"));
+///
+/// // Save to a model file; load it back by naming the fitted type.
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-imputer-{}.safetensors", std::process::id()));
+/// imp.save(&path)?;
+/// let back = FittedSimpleImputer::load(&path)?;
+/// assert_eq!(back, imp);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -738,11 +747,19 @@ impl MissingIndicator {
 ///
 /// # Example
 /// ```
+/// use oxilearn::preprocessing::FittedMissingIndicator;
 /// use oxilearn::prelude::*;
 /// use oxilearn::preprocessing::{IndicatorFeatures, MissingIndicator};
 ///
 /// let m = MissingIndicator::new().features(IndicatorFeatures::All).fit(array![[1.0, 2.0]].view())?;
 /// assert_eq!(m.feature_names_out(), ["missingindicator_x0", "missingindicator_x1"]);
+///
+/// // Save to a model file; load it back by naming the fitted type.
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-indicator-{}.safetensors", std::process::id()));
+/// m.save(&path)?;
+/// let back = FittedMissingIndicator::load(&path)?;
+/// assert_eq!(back, m);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -62,11 +62,20 @@ impl LabelEncoder {
 ///
 /// # Example
 /// ```
+/// use oxilearn::preprocessing::FittedLabelEncoder;
 /// use oxilearn::prelude::*;
 /// use oxilearn::preprocessing::LabelEncoder;
 ///
 /// let enc = LabelEncoder::new().fit(array![3, 1, 3].view())?;
 /// assert_eq!((enc.n_classes(), enc.classes()), (2, &[1, 3][..]));
+///
+/// // Save to a model file; load it back by naming the fitted type
+/// // (its float type).
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-label-{}.safetensors", std::process::id()));
+/// enc.save(&path)?;
+/// let back = FittedLabelEncoder::<i32>::load(&path)?;
+/// assert_eq!(back, enc);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use super::check_loaded_scale;
 use crate::error::{Error, Result};
-use crate::linalg::Float;
 use crate::persist::{ModelFile, Persist};
 use crate::traits::{Fit, Transform};
 use crate::validation;
@@ -131,6 +130,7 @@ impl MinMaxScaler {
 ///
 /// # Example
 /// ```
+/// use oxilearn::preprocessing::FittedMinMaxScaler;
 /// use oxilearn::prelude::*;
 /// use oxilearn::preprocessing::MinMaxScaler;
 ///
@@ -138,6 +138,14 @@ impl MinMaxScaler {
 /// let s = MinMaxScaler::new().fit(x.view())?;
 /// assert_eq!((s.scale()[0], s.min()[0]), (0.25, 0.0));
 /// assert_eq!(s.inverse_transform(array![[0.5f32]].view())?, array![[2.0f32]]);
+///
+/// // Save to a model file; load it back by naming the fitted type
+/// // (its float type).
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-minmax-{}.safetensors", std::process::id()));
+/// s.save(&path)?;
+/// let back = FittedMinMaxScaler::<f32>::load(&path)?;
+/// assert_eq!(back, s);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]

@@ -89,8 +89,8 @@ pub(crate) use robust::{check_no_inf, check_transform_nan_ok};
 
 use ndarray::Array1;
 
+use crate::Float;
 use crate::error::Result;
-use crate::linalg::Float;
 use crate::persist::ModelFile;
 
 // Checks shared by the loaders of the fitted scalers.

@@ -89,11 +89,19 @@ impl Normalizer {
 ///
 /// # Example
 /// ```
+/// use oxilearn::preprocessing::FittedNormalizer;
 /// use oxilearn::prelude::*;
 /// use oxilearn::preprocessing::{Norm, Normalizer};
 ///
 /// let n = Normalizer::new().norm(Norm::L1).fit(array![[1.0, 3.0]].view())?;
 /// assert_eq!(n.transform(array![[2.0, -2.0]].view())?, array![[0.5, -0.5]]);
+///
+/// // Save to a model file; load it back by naming the fitted type.
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-normalizer-{}.safetensors", std::process::id()));
+/// n.save(&path)?;
+/// let back = FittedNormalizer::load(&path)?;
+/// assert_eq!(back, n);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]

@@ -193,6 +193,7 @@ impl RobustScaler {
 ///
 /// # Example
 /// ```
+/// use oxilearn::preprocessing::FittedRobustScaler;
 /// use oxilearn::prelude::*;
 /// use oxilearn::preprocessing::RobustScaler;
 ///
@@ -201,6 +202,13 @@ impl RobustScaler {
 /// let z = s.transform(x.view())?;
 /// assert!(z[[0, 1]].is_nan()); // missing stays missing
 /// assert_eq!(s.inverse_transform(z.view())?[[2, 0]], 4.0);
+///
+/// // Save to a model file; load it back by naming the fitted type.
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-robust-{}.safetensors", std::process::id()));
+/// s.save(&path)?;
+/// let back = FittedRobustScaler::load(&path)?;
+/// assert_eq!(back, s);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -364,12 +372,20 @@ impl MaxAbsScaler {
 ///
 /// # Example
 /// ```
+/// use oxilearn::preprocessing::FittedMaxAbsScaler;
 /// use oxilearn::prelude::*;
 /// use oxilearn::preprocessing::MaxAbsScaler;
 ///
 /// let s = MaxAbsScaler::new().fit(array![[0.0], [-8.0]].view())?;
 /// assert_eq!((s.max_abs()[0], s.scale()[0]), (8.0, 8.0));
 /// assert_eq!(s.inverse_transform(array![[0.5]].view())?, array![[4.0]]);
+///
+/// // Save to a model file; load it back by naming the fitted type.
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-maxabs-{}.safetensors", std::process::id()));
+/// s.save(&path)?;
+/// let back = FittedMaxAbsScaler::load(&path)?;
+/// assert_eq!(back, s);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{check_loaded_scale, take_count};
 use crate::error::Result;
-use crate::linalg::Float;
 use crate::numerics;
 use crate::persist::{ModelFile, Persist};
 use crate::traits::{Fit, Transform};
@@ -122,6 +121,7 @@ impl StandardScaler {
 ///
 /// # Example
 /// ```
+/// use oxilearn::preprocessing::FittedStandardScaler;
 /// use oxilearn::prelude::*;
 /// use oxilearn::preprocessing::StandardScaler;
 ///
@@ -131,6 +131,14 @@ impl StandardScaler {
 /// assert_eq!(s.var(), &array![1.0, 1.0]);
 /// assert_eq!(s.scale(), &array![1.0, 1.0]);
 /// assert_eq!(s.transform(x.view())?, array![[-1.0, -1.0], [1.0, 1.0]]);
+///
+/// // Save to a model file; load it back by naming the fitted type
+/// // (its float type).
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-standard-{}.safetensors", std::process::id()));
+/// s.save(&path)?;
+/// let back = FittedStandardScaler::<f64>::load(&path)?;
+/// assert_eq!(back, s);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]

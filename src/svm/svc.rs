@@ -516,6 +516,7 @@ pub(crate) fn train_pair<F: Float>(
 ///
 /// # Example
 /// ```
+/// use oxilearn::svm::FittedSvc;
 /// use oxilearn::prelude::*;
 /// use oxilearn::svm::{Gamma, Kernel, Svc};
 ///
@@ -525,6 +526,14 @@ pub(crate) fn train_pair<F: Float>(
 /// let d = model.decision_function(array![[0.5, 0.5], [3.5, 3.5]].view())?;
 /// assert!(d[[0, 0]] < 0.0 && d[[1, 0]] > 0.0); // positive favours classes()[1]
 /// assert!(model.converged());
+///
+/// // Save to a model file; load it back by naming the fitted type
+/// // (its float type, and label type).
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-svc-{}.safetensors", std::process::id()));
+/// model.save(&path)?;
+/// let back = FittedSvc::<f64, bool>::load(&path)?;
+/// assert_eq!(back.predict(x.view())?, model.predict(x.view())?);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone)]

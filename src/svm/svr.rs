@@ -226,6 +226,7 @@ impl Svr {
 ///
 /// # Example
 /// ```
+/// use oxilearn::svm::FittedSvr;
 /// use oxilearn::prelude::*;
 /// use oxilearn::svm::Svr;
 ///
@@ -234,6 +235,14 @@ impl Svr {
 /// let model = Svr::new().fit(x.view(), y.view())?;
 /// assert_eq!(model.dual_coef().len(), model.support().len());
 /// assert_eq!(model.predict(x.view())?.len(), 4);
+///
+/// // Save to a model file; load it back by naming the fitted type
+/// // (its float type).
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-svr-{}.safetensors", std::process::id()));
+/// model.save(&path)?;
+/// let back = FittedSvr::<f64>::load(&path)?;
+/// assert_eq!(back.predict(x.view())?, model.predict(x.view())?);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone)]
