@@ -4,6 +4,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
 use serde::{Deserialize, Serialize};
 
 use super::check_loaded_scale;
+use crate::Float;
 use crate::error::{Error, Result};
 use crate::persist::{ModelFile, Persist};
 use crate::traits::{Fit, Transform};

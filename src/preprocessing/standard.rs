@@ -4,6 +4,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
 use serde::{Deserialize, Serialize};
 
 use super::{check_loaded_scale, take_count};
+use crate::Float;
 use crate::error::Result;
 use crate::numerics;
 use crate::persist::{ModelFile, Persist};
