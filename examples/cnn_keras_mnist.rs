@@ -1,6 +1,7 @@
 //! Trains the classic Keras MNIST CNN ([`KerasCnn`]) with Adam(1e-3), early
-//! stopping on the validation loss and a resumable checkpoint, then reports
-//! test accuracy and inference speed.
+//! stopping on the loss of a validation set held out from the training
+//! images and a resumable checkpoint, then reports accuracy on the unseen
+//! test images and inference speed.
 //!
 //! Run: `cargo run --release --example cnn_keras_mnist [MNIST_DIR] [EPOCHS]`
 //!
@@ -85,7 +86,18 @@ fn run() -> oxilearn::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let dir = args.get(1).map(String::as_str);
     let epochs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
-    let (x_train, y_train, x_test, y_test) = load(dir)?;
+    let (x_all, y_all, x_test, y_test) = load(dir)?;
+    // Early stopping watches a validation set held out from the training
+    // images (the last tenth, as Keras' `validation_split = 0.1`), so that
+    // the test images stay unseen until the final accuracy.
+    let n_val = x_all.len_of(Axis(0)) / 10;
+    let n_fit = x_all.len_of(Axis(0)) - n_val;
+    let (x_train, x_val) = x_all.view().split_at(Axis(0), n_fit);
+    let (y_train, y_val) = y_all.view().split_at(Axis(0), n_fit);
+    println!(
+        "{n_fit} training, {n_val} validation and {} test images",
+        x_test.len_of(Axis(0))
+    );
 
     let mut net = KerasCnn::mnist().seed(0).build()?;
     println!("{}", net.summary());
@@ -101,13 +113,13 @@ fn run() -> oxilearn::Result<()> {
     let history = config.fit_with(
         &mut net,
         &mut opt,
-        x_train.view(),
-        y_train.view(),
-        Some((x_test.view(), y_test.view())),
+        x_train,
+        y_train,
+        Some((x_val, y_val)),
         &mut |p| {
             if let Progress::Epoch(s) = p {
                 println!(
-                    "epoch {:>2}: train loss {:.4} acc {:.4} | test loss {:.4} acc {:.4} | {:.0} training images/s",
+                    "epoch {:>2}: train loss {:.4} acc {:.4} | validation loss {:.4} acc {:.4} | {:.0} training images/s",
                     s.epoch,
                     s.loss,
                     s.accuracy,
