@@ -156,6 +156,7 @@ impl KnnImputer {
 ///
 /// # Example
 /// ```
+/// use oxilearn::preprocessing::FittedKnnImputer;
 /// use oxilearn::prelude::*;
 /// use oxilearn::preprocessing::{KnnImputer, KnnWeights};
 ///
@@ -172,6 +173,14 @@ impl KnnImputer {
 /// // Row 1: donors at distances √2·1 and √2·2 → weights 1 and ½.
 /// assert!((z[[1, 1]] - (10.0 + 40.0 / 2.0) / 1.5).abs() < 1e-12);
 /// assert_eq!(z.row(1).to_vec()[2..], [1.0, 1.0]);
+///
+/// // Save to a model file; load it back by naming the fitted type.
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-knn-{}.safetensors", std::process::id()));
+/// imp.save(&path)?;
+/// let back = FittedKnnImputer::load(&path)?;
+/// let r = array![[2.0, 20.0, 0.0]];
+/// assert_eq!(back.transform(r.view())?, imp.transform(r.view())?);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]

@@ -527,6 +527,7 @@ fn brent_minimize(f: impl Fn(f64) -> f64, a: f64, b: f64, rel: f64, abs: f64) ->
 ///
 /// # Example
 /// ```
+/// use oxilearn::preprocessing::FittedPowerTransformer;
 /// use oxilearn::prelude::*;
 /// use oxilearn::preprocessing::PowerTransformer;
 ///
@@ -536,6 +537,14 @@ fn brent_minimize(f: impl Fn(f64) -> f64, a: f64, b: f64, rel: f64, abs: f64) ->
 /// assert!(z[[1, 1]].is_nan()); // missing stays missing
 /// let back = pt.inverse_transform(z.view())?;
 /// assert!((back[[3, 0]] - 9.0).abs() < 1e-9);
+///
+/// // Save to a model file; load it back by naming the fitted type.
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-power-{}.safetensors", std::process::id()));
+/// pt.save(&path)?;
+/// let back = FittedPowerTransformer::load(&path)?;
+/// let r = array![[2.0, 1.0]];
+/// assert_eq!(back.transform(r.view())?, pt.transform(r.view())?);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]

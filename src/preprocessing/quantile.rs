@@ -322,6 +322,7 @@ fn erfc_fraction(x: f64, gauss: f64) -> f64 {
 ///
 /// # Example
 /// ```
+/// use oxilearn::preprocessing::FittedQuantileTransformer;
 /// use oxilearn::prelude::*;
 /// use oxilearn::preprocessing::QuantileTransformer;
 ///
@@ -333,6 +334,14 @@ fn erfc_fraction(x: f64, gauss: f64) -> f64 {
 /// assert!(u[[1, 0]].is_nan());
 /// assert_eq!(u[[2, 0]], 1.0); // beyond the largest quantile
 /// assert_eq!(qt.inverse_transform(array![[0.25]].view())?[[0, 0]], 5.0);
+///
+/// // Save to a model file; load it back by naming the fitted type.
+/// let path = std::env::temp_dir().join(format!("oxilearn-doc-quantile-{}.safetensors", std::process::id()));
+/// qt.save(&path)?;
+/// let back = FittedQuantileTransformer::load(&path)?;
+/// let r = array![[5.0]];
+/// assert_eq!(back.transform(r.view())?, qt.transform(r.view())?);
+/// # std::fs::remove_file(&path)?;
 /// # Ok::<(), oxilearn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
