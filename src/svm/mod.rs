@@ -1,5 +1,5 @@
-//! Kernel support vector machines: classification ([`Svc`]) and ε-regression
-//! ([`Svr`]).
+//! Kernel support vector machines: classification ([`Svc`], [`NuSvc`]),
+//! ε-regression ([`Svr`]) and novelty detection ([`OneClassSvm`]).
 //!
 //! **What.** C-support vector classification (binary and one-vs-one
 //! multiclass, with optional Platt probabilities) and ε-support vector
@@ -41,6 +41,8 @@ use std::sync::Arc;
 
 mod cache;
 mod kernel;
+mod nusvc;
+mod oneclass;
 mod persist;
 mod probability;
 mod solver;
@@ -49,8 +51,10 @@ mod svr;
 
 pub use crate::class_weight::ClassWeight;
 pub use kernel::{Gamma, Kernel};
+pub use nusvc::{FittedNuSvc, NuSvc};
+pub use oneclass::{FittedOneClassSvm, OneClassSvm};
 pub use svc::{DecisionShape, FittedSvc, Svc};
-pub use svr::{FittedSvr, Svr};
+pub use svr::{FittedNuSvr, FittedSvr, NuSvr, Svr};
 
 /// Progress of a running fit, passed to the callback set with
 /// [`Svc::progress`] / [`Svr::progress`] every 1000 solver iterations and

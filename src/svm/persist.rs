@@ -1,5 +1,7 @@
-//! Model files of the kernel SVMs: [`FittedSvc`] (kind `"Svc"`) and
-//! [`FittedSvr`] (kind `"Svr"`).
+//! Model files of the kernel SVMs: [`FittedSvc`] (kind `"Svc"`),
+//! [`FittedNuSvc`] (kind `"NuSvc"`, the same layout with `nu` among the
+//! hyperparameters), [`FittedSvr`] (kind `"Svr"`) and [`FittedNuSvr`]
+//! (kind `"NuSvr"`, likewise).
 //!
 //! Tensors: `support` (i64, training indices of the support vectors),
 //! `support_vectors` (`n_SV × n_features` in the model's float type; `0 ×
@@ -14,8 +16,9 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 use super::kernel::KernelFn;
+use super::nusvc::FittedNuSvc;
 use super::svc::{FittedSvc, SvcHyper};
-use super::svr::{FittedSvr, SvrHyper};
+use super::svr::{FittedNuSvr, FittedSvr, SvrHyper};
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::persist::{ModelFile, Persist};
@@ -30,7 +33,7 @@ struct SvcFileMeta {
 
 /// The hyperparameters pass `fit`'s checks (`hyper`), the stored resolved
 /// kernel is valid and is what the kernel hyperparameter resolves to.
-fn check_kernel(
+pub(crate) fn check_kernel(
     file: &ModelFile,
     hyper: Result<()>,
     resolved: &KernelFn,
@@ -68,12 +71,43 @@ where
     const KIND: &'static str = "Svc";
 
     fn to_model_file(&self) -> Result<ModelFile> {
+        self.model_file(Self::KIND)
+    }
+
+    fn from_model_file(file: ModelFile) -> Result<Self> {
+        Self::from_file_of(file, false)
+    }
+}
+
+impl<F, L> Persist for FittedNuSvc<F, L>
+where
+    F: Float,
+    L: Clone + Eq + Hash + Ord + Serialize + serde::de::DeserializeOwned,
+{
+    const KIND: &'static str = "NuSvc";
+
+    fn to_model_file(&self) -> Result<ModelFile> {
+        self.0.model_file(Self::KIND)
+    }
+
+    fn from_model_file(file: ModelFile) -> Result<Self> {
+        FittedSvc::from_file_of(file, true).map(FittedNuSvc)
+    }
+}
+
+impl<F, L> FittedSvc<F, L>
+where
+    F: Float,
+    L: Clone + Eq + Hash + Ord + Serialize + serde::de::DeserializeOwned,
+{
+    /// The model file of a C-SVC (`kind` `"Svc"`) or ν-SVC (`"NuSvc"`).
+    fn model_file(&self, kind: &str) -> Result<ModelFile> {
         let meta = SvcFileMeta {
             hyper: self.hyper.clone(),
             kernel: self.kernel,
             converged: self.converged,
         };
-        let mut f = ModelFile::new(Self::KIND, F::NAME)
+        let mut f = ModelFile::new(kind, F::NAME)
             .with_n_features(self.n_features)
             .with_hyperparameters(&meta)?
             .with_classes(&self.classes)?;
@@ -89,9 +123,17 @@ where
         Ok(f)
     }
 
-    fn from_model_file(mut file: ModelFile) -> Result<Self> {
+    /// Reads a C-SVC (`nu = false`) or ν-SVC model file.
+    fn from_file_of(mut file: ModelFile, nu: bool) -> Result<Self> {
         file.expect_dtype(F::NAME)?;
         let meta: SvcFileMeta = file.hyperparameters()?;
+        if meta.hyper.nu.is_some() != nu {
+            return Err(file.format_error(if nu {
+                "a NuSvc file must record `nu`"
+            } else {
+                "an Svc file must not record `nu`"
+            }));
+        }
         check_kernel(
             &file,
             meta.hyper.validate(),
@@ -171,6 +213,29 @@ impl<F: Float> Persist for FittedSvr<F> {
     const KIND: &'static str = "Svr";
 
     fn to_model_file(&self) -> Result<ModelFile> {
+        self.model_file(Self::KIND)
+    }
+
+    fn from_model_file(file: ModelFile) -> Result<Self> {
+        Self::from_file_of(file, false)
+    }
+}
+
+impl<F: Float> Persist for FittedNuSvr<F> {
+    const KIND: &'static str = "NuSvr";
+
+    fn to_model_file(&self) -> Result<ModelFile> {
+        self.0.model_file(Self::KIND)
+    }
+
+    fn from_model_file(file: ModelFile) -> Result<Self> {
+        FittedSvr::from_file_of(file, true).map(FittedNuSvr)
+    }
+}
+
+impl<F: Float> FittedSvr<F> {
+    /// The model file of an ε-SVR (`kind` `"Svr"`) or ν-SVR (`"NuSvr"`).
+    fn model_file(&self, kind: &str) -> Result<ModelFile> {
         let meta = SvrFileMeta {
             hyper: self.hyper.clone(),
             kernel: self.kernel,
@@ -178,7 +243,7 @@ impl<F: Float> Persist for FittedSvr<F> {
             n_iter: self.n_iter,
             objective: self.objective,
         };
-        let mut f = ModelFile::new(Self::KIND, F::NAME)
+        let mut f = ModelFile::new(kind, F::NAME)
             .with_n_features(self.n_features)
             .with_hyperparameters(&meta)?;
         f.push_i64(
@@ -191,9 +256,17 @@ impl<F: Float> Persist for FittedSvr<F> {
         Ok(f)
     }
 
-    fn from_model_file(mut file: ModelFile) -> Result<Self> {
+    /// Reads an ε-SVR (`nu = false`) or ν-SVR model file.
+    fn from_file_of(mut file: ModelFile, nu: bool) -> Result<Self> {
         file.expect_dtype(F::NAME)?;
         let meta: SvrFileMeta = file.hyperparameters()?;
+        if meta.hyper.nu.is_some() != nu {
+            return Err(file.format_error(if nu {
+                "a NuSvr file must record `nu`"
+            } else {
+                "an Svr file must not record `nu`"
+            }));
+        }
         check_kernel(
             &file,
             meta.hyper.validate(),

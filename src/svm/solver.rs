@@ -28,6 +28,19 @@
 //!   variables; `Ḡ` covers those at the upper bound) and every
 //!   variable is re-activated, so the final stopping test is on the full set.
 //!
+//! **ν formulations** (Schölkopf et al. 2000; Chang & Lin 2001, "Training
+//! ν-support vector classifiers"): [`solve_from`] also starts from a given
+//! feasible `α` (the gradient `∇f = Qα + p` and `Ḡ` are built from the kernel
+//! rows of its non-zero entries), and in `two_sums` mode keeps *two* equality
+//! constraints, `Σ_{yₜ=+1} αₜ` and `Σ_{yₜ=−1} αₜ` fixed separately: the pair
+//! `(i, j)` is then chosen within one label (`i` the maximal violator of
+//! that label, `j` by the same second-order rule among that label's
+//! `I_low`), stopping when the largest per-label violation is `≤ tol`;
+//! shrinking uses per-label extremes; and the two multipliers
+//! `r₁`, `r₂` (means of `∇f` over the free variables of each label, else
+//! the middle of their feasible range) give `ρ = (r₁ − r₂)/2` and
+//! `r = (r₁ + r₂)/2` ([`Solution::r`]).
+//!
 //! Kernel values come from a [`QRows`] provider (`f32` rows from an LRU
 //! cache); all solver state is `f64`.
 
@@ -81,6 +94,9 @@ pub(crate) struct Solution {
     pub rho: f64,
     /// `f(α)` at the solution.
     pub objective: f64,
+    /// `(r₁ + r₂)/2` of the `two_sums` mode (see the module docs); `0`
+    /// otherwise.
+    pub r: f64,
     pub n_iter: usize,
     pub converged: bool,
     #[allow(dead_code)]
@@ -454,6 +470,14 @@ struct State<'q, Q: QRows> {
     sample: Vec<usize>,
     /// The CPU has AVX2 (the scans run their AVX2 build).
     avx2: bool,
+    /// Two equality constraints, one per label (ν formulations).
+    two_sums: bool,
+}
+
+/// Index of a variable's label in per-label extremes.
+#[inline]
+fn side(y: f64) -> usize {
+    usize::from(y < 0.0)
 }
 
 impl<Q: QRows> State<'_, Q> {
@@ -506,6 +530,79 @@ impl<Q: QRows> State<'_, Q> {
             }
         }
         (m, big_m)
+    }
+
+    /// `[(m, M); 2]` per label (`[+1, −1]`) in `two_sums` mode, else the
+    /// overall `(m, M)` twice.
+    fn extremes_by_side(&self, len: usize) -> [(f64, f64); 2] {
+        if !self.two_sums {
+            let e = self.extremes(len);
+            return [e, e];
+        }
+        let mut e = [(f64::NEG_INFINITY, f64::INFINITY); 2];
+        for t in 0..len {
+            let (v, k) = (self.v[t], side(self.y[t]));
+            if self.in_up(t) && v > e[k].0 {
+                e[k].0 = v;
+            }
+            if self.in_low(t) && v < e[k].1 {
+                e[k].1 = v;
+            }
+        }
+        e
+    }
+
+    /// The working-set selection of the `two_sums` mode: `(Some((i, j)),
+    /// gap)` with `i, j` of one label, `None` when no pair violates the
+    /// optimality conditions; `gap` is the largest per-label violation.
+    fn select_nu(&mut self) -> (Option<(usize, usize)>, f64) {
+        let act = self.active;
+        // i per label: argmax_{I_up} v (last index on ties).
+        let mut top = [(f64::NEG_INFINITY, NO); 2];
+        for t in 0..act {
+            if self.in_up(t) {
+                let k = side(self.y[t]);
+                if self.v[t] >= top[k].0 {
+                    top[k] = (self.v[t], t);
+                }
+            }
+        }
+        let (ip, in_) = (top[0].1, top[1].1);
+        let (kp, kn): (&[f32], &[f32]) = match (ip != NO, in_ != NO) {
+            (true, true) => self.q.rows2(self.sample[ip], self.sample[in_], act),
+            (true, false) => (self.q.row(self.sample[ip], act), &[]),
+            (false, true) => (&[], self.q.row(self.sample[in_], act)),
+            (false, false) => return (None, f64::NEG_INFINITY),
+        };
+        let mut vmin = [f64::INFINITY; 2];
+        let (mut best, mut j) = (f64::INFINITY, NO);
+        for t in 0..act {
+            if self.ml[t] != 0.0 {
+                continue;
+            }
+            let (v, k) = (self.v[t], side(self.y[t]));
+            if v < vmin[k] {
+                vmin[k] = v;
+            }
+            let b = top[k].0 - v;
+            if b > 0.0 {
+                let (i, row) = if k == 0 { (ip, kp) } else { (in_, kn) };
+                let mut a = self.qd[i] + self.qd[t] - 2.0 * row[t] as f64;
+                if a <= 0.0 {
+                    a = TAU;
+                }
+                let obj = -(b * b) / a;
+                if obj <= best {
+                    (best, j) = (obj, t);
+                }
+            }
+        }
+        let gap = (top[0].0 - vmin[0]).max(top[1].0 - vmin[1]);
+        if j == NO {
+            return (None, gap);
+        }
+        let i = if self.y[j] > 0.0 { ip } else { in_ };
+        (Some((i, j)), gap)
     }
 
     /// First half of the working-set selection over the active prefix:
@@ -612,27 +709,29 @@ impl<Q: QRows> State<'_, Q> {
         self.active = self.l;
     }
 
-    fn shrinkable(&self, t: usize, m: f64, big_m: f64) -> bool {
+    fn shrinkable(&self, t: usize, ext: &[(f64, f64); 2]) -> bool {
         let (up, low) = (self.in_up(t), self.in_low(t));
         if up && low {
             return false;
         }
+        let (m, big_m) = ext[side(self.y[t])];
         let v = self.v[t];
         if up { v < big_m } else { v > m }
     }
 
     fn shrink(&mut self, unshrunk: &mut bool, tol: f64) {
-        let (mut m, mut big_m) = self.extremes(self.active);
-        if !*unshrunk && m - big_m <= 10.0 * tol {
+        let mut ext = self.extremes_by_side(self.active);
+        let gap = |e: &[(f64, f64); 2]| (e[0].0 - e[0].1).max(e[1].0 - e[1].1);
+        if !*unshrunk && gap(&ext) <= 10.0 * tol {
             *unshrunk = true;
             self.reconstruct();
-            (m, big_m) = self.extremes(self.l);
+            ext = self.extremes_by_side(self.l);
         }
         let mut k = 0;
         while k < self.active {
-            if self.shrinkable(k, m, big_m) {
+            if self.shrinkable(k, &ext) {
                 self.active -= 1;
-                while self.active > k && self.shrinkable(self.active, m, big_m) {
+                while self.active > k && self.shrinkable(self.active, &ext) {
                     self.active -= 1;
                 }
                 if self.active > k {
@@ -659,14 +758,28 @@ pub(crate) fn solve<Q: QRows>(
     settings: Settings,
     progress: ProgressFn<'_>,
 ) -> Solution {
+    let alpha = vec![0.0; prob.y.len()];
+    solve_from(q, prob, alpha, false, settings, progress)
+}
+
+/// Runs the solver from the feasible `alpha` (`0 ≤ αₜ ≤ Cₜ`; its `yᵀα`, or
+/// with `two_sums` its per-label sums, are kept). See the module docs.
+pub(crate) fn solve_from<Q: QRows>(
+    q: &mut Q,
+    prob: Problem,
+    alpha: Vec<f64>,
+    two_sums: bool,
+    settings: Settings,
+    progress: ProgressFn<'_>,
+) -> Solution {
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { solve_avx2(q, prob, settings, progress) };
+            return unsafe { solve_avx2(q, prob, alpha, two_sums, settings, progress) };
         }
     }
-    solve_body(q, prob, settings, progress)
+    solve_body(q, prob, alpha, two_sums, settings, progress)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -674,26 +787,48 @@ pub(crate) fn solve<Q: QRows>(
 fn solve_avx2<Q: QRows>(
     q: &mut Q,
     prob: Problem,
+    alpha: Vec<f64>,
+    two_sums: bool,
     settings: Settings,
     progress: ProgressFn<'_>,
 ) -> Solution {
-    solve_body(q, prob, settings, progress)
+    solve_body(q, prob, alpha, two_sums, settings, progress)
 }
 
 #[inline(always)]
 fn solve_body<Q: QRows>(
     q: &mut Q,
     prob: Problem,
+    alpha: Vec<f64>,
+    two_sums: bool,
     settings: Settings,
     progress: ProgressFn<'_>,
 ) -> Solution {
     let l = prob.y.len();
-    let v: Vec<f64> = prob.y.iter().zip(&prob.p).map(|(y, p)| -y * p).collect();
+    let mut v: Vec<f64> = prob.y.iter().zip(&prob.p).map(|(y, p)| -y * p).collect();
+    let mut g_bar = vec![0.0; l];
+    q.set_positions(&prob.sample);
+    // vₜ = −yₜpₜ − Σₛ yₛαₛK(s, t); Ḡ from the variables at their bound.
+    for (s, &a) in alpha.iter().enumerate() {
+        if a <= 0.0 {
+            continue;
+        }
+        let (ys, at_c) = (prob.y[s], a >= prob.c[s]);
+        let row = q.row(prob.sample[s], l);
+        for t in 0..l {
+            let k = row[t] as f64;
+            v[t] -= ys * a * k;
+            if at_c {
+                g_bar[t] += prob.c[s] * ys * prob.y[t] * k;
+            }
+        }
+    }
     let (mu, ml) = prob
         .y
         .iter()
         .zip(&prob.c)
-        .map(|(&y, &c)| masks(y, 0.0, c))
+        .zip(&alpha)
+        .map(|((&y, &c), &a)| masks(y, a, c))
         .unzip();
     #[cfg(target_arch = "x86_64")]
     let avx2 = std::is_x86_feature_detected!("avx2");
@@ -704,7 +839,7 @@ fn solve_body<Q: QRows>(
         l,
         active: l,
         perm: (0..l).collect(),
-        alpha: vec![0.0; l],
+        alpha,
         v,
         mu,
         ml,
@@ -712,11 +847,11 @@ fn solve_body<Q: QRows>(
         p: prob.p,
         c: prob.c,
         qd: prob.diag,
-        g_bar: vec![0.0; l],
+        g_bar,
         sample: prob.sample,
         avx2,
+        two_sums,
     };
-    st.q.set_positions(&st.sample);
     let shrink_every = l.clamp(1, 1000);
     let mut countdown = shrink_every;
     let mut unshrunk = false;
@@ -733,13 +868,18 @@ fn solve_body<Q: QRows>(
                 first = None;
             }
         }
-        let (gmax, i) = *first.get_or_insert_with(|| st.select_i());
-        let (j, gap) = if i == NO {
-            (None, f64::NEG_INFINITY)
+        let (pair, gap) = if two_sums {
+            st.select_nu()
         } else {
-            st.select_j(gmax, i)
+            let (gmax, i) = *first.get_or_insert_with(|| st.select_i());
+            if i == NO {
+                (None, f64::NEG_INFINITY)
+            } else {
+                let (j, gap) = st.select_j(gmax, i);
+                (j.map(|j| (i, j)), gap)
+            }
         };
-        let done = j.is_none() || gap <= settings.tol;
+        let done = pair.is_none() || gap <= settings.tol;
         if done {
             if st.active < l {
                 st.reconstruct();
@@ -758,7 +898,10 @@ fn solve_body<Q: QRows>(
         if n_iter % PROGRESS_EVERY == 0 {
             progress(n_iter, gap, st.active);
         }
-        if let Some(next) = st.update(i, j.expect("checked above")) {
+        let (i, j) = pair.expect("checked above");
+        if let Some(next) = st.update(i, j)
+            && !two_sums
+        {
             first = Some(next);
         }
     }
@@ -778,6 +921,7 @@ fn solve_body<Q: QRows>(
         -(m + big_m) / 2.0
     };
     let rho = if rho.is_finite() { rho } else { 0.0 };
+    let (rho, r) = if two_sums { nu_rho(&st) } else { (rho, 0.0) };
     let objective = 0.5
         * (0..l)
             .map(|t| st.alpha[t] * (-st.y[t] * st.v[t] + st.p[t]))
@@ -791,11 +935,44 @@ fn solve_body<Q: QRows>(
         alpha,
         rho,
         objective,
+        r,
         n_iter,
         converged,
         cache_hits,
         cache_misses,
     }
+}
+
+/// `(ρ, r) = ((r₁ − r₂)/2, (r₁ + r₂)/2)` of the `two_sums` mode, with `r_k`
+/// the mean of `∇f` over label `k`'s free variables, else the middle of
+/// the range its bounded variables allow.
+fn nu_rho<Q: QRows>(st: &State<'_, Q>) -> (f64, f64) {
+    let mut sum = [0.0f64; 2];
+    let mut n_free = [0usize; 2];
+    let mut ub = [f64::INFINITY; 2];
+    let mut lb = [f64::NEG_INFINITY; 2];
+    for t in 0..st.l {
+        let k = side(st.y[t]);
+        let g = -st.y[t] * st.v[t];
+        if st.alpha[t] >= st.c[t] {
+            lb[k] = lb[k].max(g);
+        } else if st.alpha[t] <= 0.0 {
+            ub[k] = ub[k].min(g);
+        } else {
+            sum[k] += g;
+            n_free[k] += 1;
+        }
+    }
+    let r: Vec<f64> = (0..2)
+        .map(|k| {
+            if n_free[k] > 0 {
+                sum[k] / n_free[k] as f64
+            } else {
+                (ub[k] + lb[k]) / 2.0
+            }
+        })
+        .collect();
+    ((r[0] - r[1]) / 2.0, (r[0] + r[1]) / 2.0)
 }
 
 #[cfg(test)]

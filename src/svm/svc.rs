@@ -58,13 +58,29 @@ pub(crate) struct SvcHyper {
     pub probability: bool,
     pub seed: u64,
     pub decision_shape: DecisionShape,
+    /// `Some(ν)` for ν-SVC ([`NuSvc`](super::NuSvc)); `C` and the class
+    /// weights are then unused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nu: Option<f64>,
+}
+
+/// `ν ∈ (0, 1]`.
+pub(crate) fn check_nu(nu: f64) -> Result<()> {
+    if nu.is_finite() && nu > 0.0 && nu <= 1.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid("nu", "must be in (0, 1]"))
+    }
 }
 
 impl SvcHyper {
     /// The checks of the hyperparameters alone (fit and loaders make them;
     /// `fit` then checks the class weights against the classes).
     pub(crate) fn validate(&self) -> Result<()> {
-        validation::check_positive("C", self.c)?;
+        match self.nu {
+            Some(nu) => check_nu(nu)?,
+            None => validation::check_positive("C", self.c)?,
+        }
         self.kernel.validate()?;
         if let FileClassWeight::PerClass(w) = &self.class_weight {
             for &v in w {
@@ -111,6 +127,7 @@ impl<L> Default for Svc<L> {
                 probability: false,
                 seed: 0,
                 decision_shape: DecisionShape::Ovr,
+                nu: None,
             },
             class_weight: ClassWeight::None,
             progress: None,
@@ -128,6 +145,11 @@ impl<L> Svc<L> {
     /// The hyperparameters (for `compose`'s `params()` and batch fitting).
     pub(crate) fn hyper(&self) -> &SvcHyper {
         &self.h
+    }
+
+    /// Mutable hyperparameters (for [`NuSvc`](super::NuSvc)'s builder).
+    pub(crate) fn hyper_mut(&mut self) -> &mut SvcHyper {
+        &mut self.h
     }
 
     /// Regularisation `C > 0`; default `1.0`.
@@ -238,7 +260,7 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
         self.fit_impl(x, y, Some(sample_weight))
     }
 
-    fn fit_impl<F: Float>(
+    pub(crate) fn fit_impl<F: Float>(
         &self,
         x: ArrayView2<'_, F>,
         y: ArrayView1<'_, L>,
@@ -270,6 +292,29 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
         // scikit-learn's SVC counts samples for "balanced" (its
         // `compute_class_weight` gets no sample weights there).
         let cw = self.class_weight.resolve(&classes, &codes, None)?;
+        if let Some(nu) = h.nu {
+            // libsvm's feasibility test per class pair, on weight sums.
+            let mass: Vec<f64> = by_class
+                .iter()
+                .map(|v| v.iter().map(|&t| sw[t]).sum())
+                .collect();
+            for a in 0..k {
+                for b in a + 1..k {
+                    if nu * (mass[a] + mass[b]) / 2.0 > mass[a].min(mass[b]) {
+                        return Err(Error::invalid(
+                            "nu",
+                            format!(
+                                "specified nu is infeasible: nu · (n_a + n_b) / 2 > min(n_a, n_b) \
+                                 for the classes at positions {a} and {b} of the sorted labels (weights {} and {}); use nu <= {}",
+                                mass[a],
+                                mass[b],
+                                2.0 * mass[a].min(mass[b]) / (mass[a] + mass[b])
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
         let mut h = h.clone();
         h.class_weight = match &self.class_weight {
             ClassWeight::None => FileClassWeight::Uniform,
@@ -332,7 +377,10 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
                 .collect();
             let cv: Vec<f64> = samples
                 .iter()
-                .map(|&t| h.c * cw[codes[t]] * sw[t])
+                .map(|&t| match h.nu {
+                    Some(_) => sw[t],
+                    None => h.c * cw[codes[t]] * sw[t],
+                })
                 .collect();
             if h.probability {
                 let seed = h.seed ^ (p as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -343,7 +391,7 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
                     seed,
                     &mut |sub, sy, train, progress| {
                         let sc: Vec<f64> = train.iter().map(|&i| cv[i]).collect();
-                        train_pair(&eval, sub, sy, &sc, &h.opts, progress)
+                        train_pair(&eval, sub, sy, &sc, &h.opts, h.nu, progress)
                     },
                     &mut |it, g, ac, done| {
                         report(task, it, g, ac, done);
@@ -353,9 +401,24 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
                 prob_a.push(pa);
                 prob_b.push(pb);
             }
-            let model = train_pair(&eval, &samples, &yv, &cv, &h.opts, &mut |it, g, ac| {
-                report(task, it, g, ac, false)
-            });
+            let model = train_pair(
+                &eval,
+                &samples,
+                &yv,
+                &cv,
+                &h.opts,
+                h.nu,
+                &mut |it, g, ac| report(task, it, g, ac, false),
+            );
+            if !model.scale_ok {
+                return Err(Error::NumericalFailure {
+                    operation: "nu-SVC",
+                    reason: format!(
+                        "the margin scale r = {} of class pair ({a}, {b}) is not positive",
+                        model.r
+                    ),
+                });
+            }
             report(task, model.n_iter, 0.0, 0, true);
             model.check_finite()?;
             models.push((samples, yv, model));
@@ -434,6 +497,10 @@ pub(crate) struct PairModel {
     pub objective: f64,
     pub n_iter: usize,
     pub converged: bool,
+    /// ν-SVC: the solver's `r` (α, ρ and the objective are divided by it).
+    pub r: f64,
+    /// `false` when a ν-SVC's `r` was not positive (nothing was rescaled).
+    pub scale_ok: bool,
 }
 
 impl PairModel {
@@ -478,13 +545,17 @@ pub(crate) fn check_solution(alpha: &[f64], rho: f64, objective: f64) -> Result<
     Ok(())
 }
 
-/// Solves the C-SVC dual on `samples` (labels `y = ±1`, bounds `c`).
+/// Solves the C-SVC dual on `samples` (labels `y = ±1`, bounds `c`), or
+/// with `nu` the ν-SVC dual (bounds `c` = the sample weights; `Σ_{y=±1} α =
+/// ν·Σc/2` each, started greedily in sample order as libsvm) rescaled by
+/// its `r` to the equivalent C-SVC solution.
 pub(crate) fn train_pair<F: Float>(
     eval: &RowEval<'_, F>,
     samples: &[usize],
     y: &[f64],
     c: &[f64],
     opts: &SolverOptions,
+    nu: Option<f64>,
     progress: &mut dyn FnMut(usize, f64, usize),
 ) -> PairModel {
     let l = samples.len();
@@ -492,18 +563,47 @@ pub(crate) fn train_pair<F: Float>(
     let mut rows = SampleRows::new(eval, samples.to_vec(), l, opts.cache_bytes());
     let prob = Problem {
         y: y.to_vec(),
-        p: vec![-1.0; l],
+        p: vec![if nu.is_some() { 0.0 } else { -1.0 }; l],
         c: c.to_vec(),
         diag,
         sample: (0..l).collect(),
     };
-    let sol = solver::solve(&mut rows, prob, opts.settings(), progress);
+    let Some(nu) = nu else {
+        let sol = solver::solve(&mut rows, prob, opts.settings(), progress);
+        return PairModel {
+            alpha: sol.alpha,
+            rho: sol.rho,
+            objective: sol.objective,
+            n_iter: sol.n_iter,
+            converged: sol.converged,
+            r: 1.0,
+            scale_ok: true,
+        };
+    };
+    let half = nu * c.iter().sum::<f64>() / 2.0;
+    let mut left = [half, half];
+    let alpha0: Vec<f64> = y
+        .iter()
+        .zip(c)
+        .map(|(&yt, &ct)| {
+            let k = usize::from(yt < 0.0);
+            let a = ct.min(left[k]);
+            left[k] -= a;
+            a
+        })
+        .collect();
+    let sol = solver::solve_from(&mut rows, prob, alpha0, true, opts.settings(), progress);
+    let r = sol.r;
+    let scale_ok = r.is_finite() && r > 0.0;
+    let s = if scale_ok { r } else { 1.0 };
     PairModel {
-        alpha: sol.alpha,
-        rho: sol.rho,
-        objective: sol.objective,
+        alpha: sol.alpha.iter().map(|a| a / s).collect(),
+        rho: sol.rho / s,
+        objective: sol.objective / (s * s),
         n_iter: sol.n_iter,
         converged: sol.converged,
+        r,
+        scale_ok,
     }
 }
 
@@ -753,6 +853,29 @@ impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
                 self.classes[best].clone()
             })
             .collect())
+    }
+
+    /// Mean accuracy of [`predict`](Self::predict) on `(x, y)`
+    /// (scikit-learn's `score`).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] (`y` not one per row, wrong feature count),
+    /// [`Error::EmptyInput`], [`Error::NonFinite`].
+    ///
+    /// # Example
+    /// ```
+    /// use oxilearn::prelude::*;
+    /// use oxilearn::svm::{Kernel, Svc};
+    /// let x = array![[-2.0], [-1.0], [1.0], [2.0]];
+    /// let y = array![0, 0, 1, 1];
+    /// let model = Svc::new().kernel(Kernel::Linear).fit(x.view(), y.view())?;
+    /// assert_eq!(model.score(x.view(), array![0, 0, 1, 0].view())?, 0.75);
+    /// # Ok::<(), oxilearn::Error>(())
+    /// ```
+    pub fn score(&self, x: ArrayView2<'_, F>, y: ArrayView1<'_, L>) -> Result<f64> {
+        validation::check_n_targets(x.nrows(), y.len())?;
+        let pred = self.predict(x)?;
+        crate::metrics::accuracy_score(y, pred.view())
     }
 
     #[allow(clippy::needless_range_loop)] // r[a][b] and r[b][a] are both written

@@ -21,13 +21,20 @@ pub(crate) struct SvrHyper {
     pub epsilon: f64,
     pub kernel: Kernel,
     pub opts: SolverOptions,
+    /// `Some(ν)` for ν-SVR ([`NuSvr`](super::NuSvr)); `epsilon` is then
+    /// unused (the solver finds the tube width).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nu: Option<f64>,
 }
 
 impl SvrHyper {
     /// The checks of the hyperparameters alone (fit and loaders make them).
     pub(crate) fn validate(&self) -> Result<()> {
         validation::check_positive("C", self.c)?;
-        validation::check_non_negative("epsilon", self.epsilon)?;
+        match self.nu {
+            Some(nu) => super::svc::check_nu(nu)?,
+            None => validation::check_non_negative("epsilon", self.epsilon)?,
+        }
         self.kernel.validate()?;
         self.opts.validate()
     }
@@ -65,6 +72,7 @@ impl Default for Svr {
                 epsilon: 0.1,
                 kernel: Kernel::default(),
                 opts: SolverOptions::default(),
+                nu: None,
             },
             progress: None,
         }
@@ -142,6 +150,33 @@ impl Svr {
         x: ArrayView2<'_, F>,
         y: ArrayView1<'_, F>,
     ) -> Result<FittedSvr<F>> {
+        self.fit_impl(x, y, None)
+    }
+
+    /// As [`Svr::fit`] with one weight `≥ 0` per sample (multiplies `C`).
+    ///
+    /// # Errors
+    /// As [`Svr::fit`]; also invalid weights.
+    pub fn fit_weighted<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, F>,
+        sample_weight: ArrayView1<'_, F>,
+    ) -> Result<FittedSvr<F>> {
+        self.fit_impl(x, y, Some(sample_weight))
+    }
+
+    /// Mutable hyperparameters (for [`NuSvr`](super::NuSvr)'s builder).
+    pub(crate) fn hyper_mut(&mut self) -> &mut SvrHyper {
+        &mut self.h
+    }
+
+    pub(crate) fn fit_impl<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, F>,
+        sample_weight: Option<ArrayView1<'_, F>>,
+    ) -> Result<FittedSvr<F>> {
         let h = &self.h;
         h.validate()?;
         validation::check_records(x)?;
@@ -155,6 +190,10 @@ impl Svr {
         }
         validation::check_n_targets(n, y.len())?;
         validation::check_finite1(y, "y")?;
+        let w: Vec<f64> = validation::sample_weights(sample_weight, n)?
+            .iter()
+            .map(|v| v.to_f64_exact())
+            .collect();
         let kf = h.kernel.resolve(x)?;
         super::kernel::check_numeric_range(&kf, x)?;
         let xs = x.as_standard_layout();
@@ -165,14 +204,12 @@ impl Svr {
             y: (0..2 * n).map(|t| if t < n { 1.0 } else { -1.0 }).collect(),
             p: (0..2 * n)
                 .map(|t| {
-                    if t < n {
-                        h.epsilon - z[t]
-                    } else {
-                        h.epsilon + z[t - n]
-                    }
+                    // ν-SVR: no ε in the linear term (the solver finds it).
+                    let eps = if h.nu.is_some() { 0.0 } else { h.epsilon };
+                    if t < n { eps - z[t] } else { eps + z[t - n] }
                 })
                 .collect(),
-            c: vec![h.c; 2 * n],
+            c: (0..2 * n).map(|t| h.c * w[t % n]).collect(),
             diag: diag1.iter().chain(&diag1).copied().collect(),
             sample: (0..n).chain(0..n).collect(),
         };
@@ -190,9 +227,36 @@ impl Svr {
                 });
             }
         };
-        let sol = solver::solve(&mut rows, prob, h.opts.settings(), &mut |i, g, a| {
-            report(i, g, a, false)
-        });
+        let mut on_progress = |i, g, a| report(i, g, a, false);
+        let sol = match h.nu {
+            None => solver::solve(&mut rows, prob, h.opts.settings(), &mut on_progress),
+            Some(nu) => {
+                // ν-SVR (libsvm): αₜ = αₜ* from the greedy start with
+                // Σαₜ = Σαₜ* = ν·ΣCₜ/2, two equality constraints.
+                let mut left = nu * prob.c[..n].iter().sum::<f64>() / 2.0;
+                let mut alpha0 = vec![0.0; 2 * n];
+                for t in 0..n {
+                    let a = prob.c[t].min(left.max(0.0));
+                    left -= a;
+                    alpha0[t] = a;
+                    alpha0[t + n] = a;
+                }
+                solver::solve_from(
+                    &mut rows,
+                    prob,
+                    alpha0,
+                    true,
+                    h.opts.settings(),
+                    &mut on_progress,
+                )
+            }
+        };
+        if !sol.objective.is_finite() || !sol.rho.is_finite() {
+            return Err(Error::NumericalFailure {
+                operation: "SVR",
+                reason: "non-finite objective or intercept (kernel values overflow)".into(),
+            });
+        }
         report(sol.n_iter, 0.0, 0, true);
         super::svc::check_solution(&sol.alpha, sol.rho, sol.objective)?;
         let coef: Vec<f64> = (0..n).map(|t| sol.alpha[t] - sol.alpha[t + n]).collect();
@@ -325,6 +389,31 @@ impl<F: Float> FittedSvr<F> {
     }
 }
 
+impl<F: Float> FittedSvr<F> {
+    /// Coefficient of determination R² of [`predict`](Self::predict) on
+    /// `(x, y)` (scikit-learn's `score`).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] (`y` not one per row, wrong feature count),
+    /// [`Error::EmptyInput`], [`Error::NonFinite`].
+    ///
+    /// # Example
+    /// ```
+    /// use oxilearn::prelude::*;
+    /// use oxilearn::svm::{Kernel, Svr};
+    /// let x = array![[0.0], [1.0], [2.0], [3.0]];
+    /// let y = array![0.0, 1.0, 2.0, 3.0];
+    /// let model = Svr::new().kernel(Kernel::Linear).c(10.0).epsilon(0.01).fit(x.view(), y.view())?;
+    /// assert!(model.score(x.view(), y.view())? > 0.99);
+    /// # Ok::<(), oxilearn::Error>(())
+    /// ```
+    pub fn score(&self, x: ArrayView2<'_, F>, y: ArrayView1<'_, F>) -> Result<f64> {
+        validation::check_n_targets(x.nrows(), y.len())?;
+        let pred = self.predict(x)?;
+        crate::metrics::r2_score(y, pred.view())
+    }
+}
+
 impl<'a, F: Float> Fit<ArrayView2<'a, F>, ArrayView1<'a, F>> for Svr {
     type Fitted = FittedSvr<F>;
     fn fit(&self, x: ArrayView2<'a, F>, y: ArrayView1<'a, F>) -> Result<FittedSvr<F>> {
@@ -336,5 +425,190 @@ impl<'a, F: Float> Predict<ArrayView2<'a, F>> for FittedSvr<F> {
     type Output = Array1<F>;
     fn predict(&self, x: ArrayView2<'a, F>) -> Result<Array1<F>> {
         FittedSvr::predict(self, x)
+    }
+}
+
+/// ν-support vector regression (scikit-learn's `NuSVR`, libsvm's ν-SVR).
+///
+/// Instead of the tube half-width `ε` of [`Svr`], `ν ∈ (0, 1]` bounds the
+/// fraction of samples outside the tube from above and the fraction of
+/// support vectors from below; the width is found by the solver. The dual
+/// (Schölkopf et al. 2000) keeps `Σ(αᵢ − αᵢ*) = 0` and
+/// `Σ(αᵢ + αᵢ*) = ν·Σ Cᵢ` (`Cᵢ = C·wᵢ`), solved by the shared SMO solver in
+/// its two-constraint mode from libsvm's greedy start. Defaults as
+/// scikit-learn: `nu = 0.5`, `C = 1`, RBF kernel with `gamma = "scale"`.
+///
+/// # Example
+/// ```
+/// use oxilearn::prelude::*;
+/// use oxilearn::svm::{Kernel, NuSvr};
+///
+/// let x = array![[0.0], [1.0], [2.0], [3.0], [4.0]];
+/// let y = array![0.0, 2.0, 4.0, 6.0, 8.0];
+/// let model = NuSvr::new().nu(0.5).c(100.0).kernel(Kernel::Linear).fit(x.view(), y.view())?;
+/// let p = model.predict(array![[5.0]].view())?;
+/// assert!((p[0] - 10.0f64).abs() < 0.1);
+/// assert!(model.score(x.view(), y.view())? > 0.99);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct NuSvr {
+    inner: Svr,
+}
+
+impl Default for NuSvr {
+    fn default() -> Self {
+        let mut inner = Svr::default();
+        inner.hyper_mut().nu = Some(0.5);
+        NuSvr { inner }
+    }
+}
+
+impl NuSvr {
+    /// Default hyperparameters (those of scikit-learn's `NuSVR()`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The underlying hyperparameters (for `compose`'s `params()`).
+    #[allow(dead_code)] // read by the compose impls
+    pub(crate) fn hyper(&self) -> &SvrHyper {
+        self.inner.hyper()
+    }
+
+    /// `ν ∈ (0, 1]`; default `0.5`.
+    pub fn nu(mut self, nu: f64) -> Self {
+        self.inner.hyper_mut().nu = Some(nu);
+        self
+    }
+
+    /// Regularisation `C > 0`; default `1.0`.
+    pub fn c(mut self, c: f64) -> Self {
+        self.inner = self.inner.c(c);
+        self
+    }
+
+    /// Kernel; default `Kernel::Rbf { gamma: Gamma::Scale }`.
+    pub fn kernel(mut self, kernel: Kernel) -> Self {
+        self.inner = self.inner.kernel(kernel);
+        self
+    }
+
+    /// Stopping tolerance on the maximal KKT violation; default `1e-3`.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.inner = self.inner.tol(tol);
+        self
+    }
+
+    /// Shrinking heuristic; default `true`.
+    pub fn shrinking(mut self, on: bool) -> Self {
+        self.inner = self.inner.shrinking(on);
+        self
+    }
+
+    /// Iteration cap; default `None` (run to convergence).
+    pub fn max_iter(mut self, max_iter: Option<usize>) -> Self {
+        self.inner = self.inner.max_iter(max_iter);
+        self
+    }
+
+    /// Kernel-row cache budget in MB; default `200`.
+    pub fn cache_size(mut self, mb: f64) -> Self {
+        self.inner = self.inner.cache_size(mb);
+        self
+    }
+
+    /// Calls `f` with [`Progress`] every 1000 solver iterations and at the
+    /// end; default none.
+    pub fn progress(mut self, f: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.inner = self.inner.progress(f);
+        self
+    }
+
+    /// Fits on records `x` (`n×d`, or the `n×n` kernel for
+    /// [`Kernel::Precomputed`]) and targets `y`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] (`nu` outside `(0, 1]`, `C ≤ 0`,
+    /// `gamma ≤ 0` …), [`Error::EmptyInput`], [`Error::NonFinite`],
+    /// [`Error::ShapeMismatch`].
+    pub fn fit<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, F>,
+    ) -> Result<FittedNuSvr<F>> {
+        self.inner.fit_impl(x, y, None).map(FittedNuSvr)
+    }
+
+    /// As [`NuSvr::fit`] with one weight `≥ 0` per sample (multiplies `C`).
+    ///
+    /// # Errors
+    /// As [`NuSvr::fit`]; also invalid weights.
+    pub fn fit_weighted<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, F>,
+        sample_weight: ArrayView1<'_, F>,
+    ) -> Result<FittedNuSvr<F>> {
+        self.inner
+            .fit_impl(x, y, Some(sample_weight))
+            .map(FittedNuSvr)
+    }
+}
+
+/// A fitted [`NuSvr`]: every method of [`FittedSvr`] (`predict`, `score`,
+/// `support`, `dual_coef`, `intercept` …) through `Deref`; saved and loaded
+/// as kind `"NuSvr"`.
+///
+/// # Example
+/// ```
+/// use oxilearn::prelude::*;
+/// use oxilearn::persist::Persist;
+/// use oxilearn::svm::{FittedNuSvr, NuSvr};
+///
+/// let x = array![[0.0], [1.0], [2.0], [3.0]];
+/// let y = array![0.0, 1.0, 0.5, 1.5];
+/// let model = NuSvr::new().fit(x.view(), y.view())?;
+/// let path = std::env::temp_dir().join("oxilearn_doc_nusvr.safetensors");
+/// model.save(&path)?;
+/// let back = FittedNuSvr::<f64>::load(&path)?;
+/// assert_eq!(back.predict(x.view())?, model.predict(x.view())?);
+/// assert_eq!(back.nu(), 0.5);
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct FittedNuSvr<F: Float>(pub(crate) FittedSvr<F>);
+
+impl<F: Float> FittedNuSvr<F> {
+    /// The `ν` the model was fitted with.
+    pub fn nu(&self) -> f64 {
+        self.0.hyper.nu.unwrap_or(0.5)
+    }
+
+    /// The fitted regressor.
+    pub fn into_inner(self) -> FittedSvr<F> {
+        self.0
+    }
+}
+
+impl<F: Float> std::ops::Deref for FittedNuSvr<F> {
+    type Target = FittedSvr<F>;
+    fn deref(&self) -> &FittedSvr<F> {
+        &self.0
+    }
+}
+
+impl<'a, F: Float> Fit<ArrayView2<'a, F>, ArrayView1<'a, F>> for NuSvr {
+    type Fitted = FittedNuSvr<F>;
+    fn fit(&self, x: ArrayView2<'a, F>, y: ArrayView1<'a, F>) -> Result<FittedNuSvr<F>> {
+        NuSvr::fit(self, x, y)
+    }
+}
+
+impl<'a, F: Float> Predict<ArrayView2<'a, F>> for FittedNuSvr<F> {
+    type Output = Array1<F>;
+    fn predict(&self, x: ArrayView2<'a, F>) -> Result<Array1<F>> {
+        self.0.predict(x)
     }
 }

@@ -47,4 +47,5 @@ mod reliability_extreme_data;
 mod reliability_numerics;
 mod svm_api;
 mod svm_common;
+mod svm_nu;
 mod svm_reference;
