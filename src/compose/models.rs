@@ -1,7 +1,8 @@
 //! The dynamic-step impls of the models that predate `compose`:
 //! [`LinearRegression`], [`Ridge`], [`Svr`] (regressors of `f64`/`f32`),
-//! [`LogisticRegression`], [`Svc`] (classifiers of any [`Label`]) and the
-//! scalers [`StandardScaler`], [`MinMaxScaler`].
+//! [`LogisticRegression`], [`Svc`] (classifiers of any [`Label`]), the
+//! scalers [`StandardScaler`], [`MinMaxScaler`], and the ν-SVMs [`NuSvc`],
+//! [`NuSvr`] and [`OneClassSvm`] (an outlier detector: `i64` labels `±1`).
 //!
 //! Every unfitted model fits in `f64` (pipelines are `f64` end to end); the
 //! fitted impls accept both float types, so an `f32` model loaded from a file
@@ -23,7 +24,10 @@ use crate::persist::{ModelFile, Persist};
 use crate::preprocessing::{
     FittedMinMaxScaler, FittedStandardScaler, MinMaxScaler, StandardScaler,
 };
-use crate::svm::{FittedSvc, FittedSvr, Gamma, Kernel, Svc, Svr};
+use crate::svm::{
+    FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc, FittedSvr, Gamma, Kernel, NuSvc, NuSvr,
+    OneClassSvm, Svc, Svr,
+};
 
 /// `(name, value)` pairs, values as text.
 type Params = Vec<(String, String)>;
@@ -196,7 +200,24 @@ regressor!(
         ]);
         v
     },
-    weighted: false
+    weighted: true
+);
+
+regressor!(
+    NuSvr,
+    |s| {
+        let h = s.hyper();
+        let mut v = vec![p("nu", h.nu.unwrap_or(0.5)), p("C", h.c)];
+        v.extend(kernel_params(&h.kernel));
+        v.extend([
+            p("tol", h.opts.tol),
+            p("shrinking", h.opts.shrinking),
+            p("max_iter", max_iter_text(h.opts.max_iter)),
+            p("cache_size", h.opts.cache_size_mb),
+        ]);
+        v
+    },
+    weighted: true
 );
 
 /// `FittedEstimator<Y>` for a fitted regressor `$ty<F>` of any float type
@@ -232,6 +253,28 @@ macro_rules! fitted_regressor {
 fitted_regressor!(FittedLinearRegression, "LinearRegression");
 fitted_regressor!(FittedRidge, "Ridge");
 fitted_regressor!(FittedSvr, "Svr");
+
+impl<F: Float, Y: Float + Target> FittedEstimator<Y> for FittedNuSvr<F> {
+    fn kind(&self) -> &'static str {
+        "NuSvr"
+    }
+
+    fn n_features_in(&self) -> usize {
+        self.n_features()
+    }
+
+    fn predict(&self, x: Features<'_>) -> Result<Array1<Y>> {
+        FittedEstimator::<Y>::predict(&**self, x)
+    }
+
+    fn to_model_file(&self) -> Result<ModelFile> {
+        Persist::to_model_file(self)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
 
 // ---------------------------------------------------------------------------
 // Classifiers
@@ -410,6 +453,188 @@ impl<F: Float, L: Label> FittedEstimator<L> for FittedSvc<F, L> {
 
     fn classes(&self) -> Option<&[L]> {
         Some(FittedSvc::classes(self))
+    }
+
+    fn to_model_file(&self) -> Result<ModelFile> {
+        Persist::to_model_file(self)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<L: Label> Estimator<L> for NuSvc<L> {
+    fn fit(&self, x: Features<'_>, y: ArrayView1<'_, L>) -> Result<Box<dyn FittedEstimator<L>>> {
+        let x = x.to_matrix()?;
+        Ok(boxed(NuSvc::<L>::fit::<f64>(self, x.view(), y)?))
+    }
+
+    fn fit_weighted(
+        &self,
+        x: Features<'_>,
+        y: ArrayView1<'_, L>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<Box<dyn FittedEstimator<L>>> {
+        let x = x.to_matrix()?;
+        Ok(boxed(NuSvc::<L>::fit_weighted::<f64>(
+            self,
+            x.view(),
+            y,
+            sample_weight,
+        )?))
+    }
+
+    fn params(&self) -> Params {
+        let h = self.hyper();
+        let mut v = vec![p("nu", h.nu.unwrap_or(0.5))];
+        v.extend(kernel_params(&h.kernel));
+        v.extend([
+            p("tol", h.opts.tol),
+            p("shrinking", h.opts.shrinking),
+            p("max_iter", max_iter_text(h.opts.max_iter)),
+            p("cache_size", h.opts.cache_size_mb),
+            p("probability", h.probability),
+            p("seed", h.seed),
+            p(
+                "decision_shape",
+                format!("{:?}", h.decision_shape).to_lowercase(),
+            ),
+        ]);
+        v
+    }
+
+    fn clone_box(&self) -> Box<dyn Estimator<L>> {
+        Box::new(self.clone())
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// The equivalent C-SVC model answers; only the kind (and so the file) is
+/// ν-SVC's.
+impl<F: Float, L: Label> FittedEstimator<L> for FittedNuSvc<F, L> {
+    fn kind(&self) -> &'static str {
+        "NuSvc"
+    }
+
+    fn n_features_in(&self) -> usize {
+        self.n_features()
+    }
+
+    fn predict(&self, x: Features<'_>) -> Result<Array1<L>> {
+        FittedEstimator::<L>::predict(&**self, x)
+    }
+
+    fn predict_proba(&self, x: Features<'_>) -> Result<Array2<f64>> {
+        if self.prob_a().is_empty() {
+            return Err(unsupported(
+                "predict_proba",
+                "NuSvc",
+                "the model was fitted without probability(true)",
+            ));
+        }
+        FittedEstimator::<L>::predict_proba(&**self, x)
+    }
+
+    fn decision_function(&self, x: Features<'_>) -> Result<Array2<f64>> {
+        FittedEstimator::<L>::decision_function(&**self, x)
+    }
+
+    fn classes(&self) -> Option<&[L]> {
+        Some(FittedSvc::classes(self))
+    }
+
+    fn to_model_file(&self) -> Result<ModelFile> {
+        Persist::to_model_file(self)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// An outlier detector as scikit-learn's: `y` is ignored (pass any array of
+/// `x.nrows()` values); predictions are `−1` (outlier) / `+1` (inlier).
+impl Estimator<i64> for OneClassSvm {
+    fn fit(
+        &self,
+        x: Features<'_>,
+        y: ArrayView1<'_, i64>,
+    ) -> Result<Box<dyn FittedEstimator<i64>>> {
+        let x = x.to_matrix()?;
+        crate::validation::check_n_targets(x.nrows(), y.len())?;
+        Ok(Box::new(OneClassSvm::fit::<f64>(self, x.view())?))
+    }
+
+    fn fit_weighted(
+        &self,
+        x: Features<'_>,
+        y: ArrayView1<'_, i64>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<Box<dyn FittedEstimator<i64>>> {
+        let x = x.to_matrix()?;
+        crate::validation::check_n_targets(x.nrows(), y.len())?;
+        Ok(Box::new(OneClassSvm::fit_weighted::<f64>(
+            self,
+            x.view(),
+            sample_weight,
+        )?))
+    }
+
+    fn params(&self) -> Params {
+        let h = self.hyper();
+        let mut v = vec![p("nu", h.nu)];
+        v.extend(kernel_params(&h.kernel));
+        v.extend([
+            p("tol", h.opts.tol),
+            p("shrinking", h.opts.shrinking),
+            p("max_iter", max_iter_text(h.opts.max_iter)),
+            p("cache_size", h.opts.cache_size_mb),
+        ]);
+        v
+    }
+
+    fn clone_box(&self) -> Box<dyn Estimator<i64>> {
+        Box::new(self.clone())
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<F: Float> FittedEstimator<i64> for FittedOneClassSvm<F> {
+    fn kind(&self) -> &'static str {
+        "OneClassSvm"
+    }
+
+    fn n_features_in(&self) -> usize {
+        self.n_features()
+    }
+
+    fn predict(&self, x: Features<'_>) -> Result<Array1<i64>> {
+        let x = x.to_matrix()?;
+        FittedOneClassSvm::predict(self, cast_view::<f64, F, _>(x.view()).view())
+    }
+
+    fn decision_function(&self, x: Features<'_>) -> Result<Array2<f64>> {
+        let x = x.to_matrix()?;
+        let d =
+            FittedOneClassSvm::decision_function(self, cast_view::<f64, F, _>(x.view()).view())?;
+        Ok(cast_owned(d).insert_axis(ndarray::Axis(1)))
+    }
+
+    fn score_samples(&self, x: Features<'_>) -> Result<Array1<f64>> {
+        let x = x.to_matrix()?;
+        let s = FittedOneClassSvm::score_samples(self, cast_view::<f64, F, _>(x.view()).view())?;
+        Ok(cast_owned(s))
+    }
+
+    fn classes(&self) -> Option<&[i64]> {
+        Some(&crate::svm::OUTLIER_CLASSES)
     }
 
     fn to_model_file(&self) -> Result<ModelFile> {

@@ -25,7 +25,7 @@ use crate::preprocessing::{
     FittedNormalizer, FittedOneHotEncoder, FittedOrdinalEncoder, FittedPowerTransformer,
     FittedQuantileTransformer, FittedRobustScaler, FittedSimpleImputer, FittedStandardScaler,
 };
-use crate::svm::{FittedSvc, FittedSvr};
+use crate::svm::{FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc, FittedSvr};
 
 /// What a model kind does.
 ///
@@ -67,8 +67,10 @@ pub fn role_of_kind(kind: &str) -> Option<Role> {
         | "OrdinalEncoder"
         | "OutlierClipper"
         | COLUMN_TRANSFORMER_KIND => Role::Transformer,
-        "LinearRegression" | "Ridge" | "Svr" => Role::Regressor,
-        "LogisticRegression" | "Svc" | "IsolationForest" => Role::Classifier,
+        "LinearRegression" | "Ridge" | "Svr" | "NuSvr" => Role::Regressor,
+        "LogisticRegression" | "Svc" | "NuSvc" | "IsolationForest" | "OneClassSvm" => {
+            Role::Classifier
+        }
         "Sequential" => Role::Network,
         _ => return None,
     })
@@ -201,6 +203,7 @@ pub fn load_regressor<Y: Float + Target>(file: ModelFile) -> Result<Box<dyn Fitt
         "LinearRegression" => by_dtype!(file, FittedLinearRegression),
         "Ridge" => by_dtype!(file, FittedRidge),
         "Svr" => by_dtype!(file, FittedSvr),
+        "NuSvr" => by_dtype!(file, FittedNuSvr),
         PIPELINE_KIND => Box::new(FittedPipeline::<Y>::from_model_file(file)?),
         other if role_of_kind(other).is_some() => return Err(wrong(other, "regressor")),
         other => return Err(unknown(other)),
@@ -232,6 +235,8 @@ pub fn load_classifier<L: Label>(file: ModelFile) -> Result<Box<dyn FittedEstima
     Ok(match kind.as_str() {
         "LogisticRegression" => by_dtype!(file, FittedLogisticRegression, L),
         "Svc" => by_dtype!(file, FittedSvc, L),
+        "NuSvc" => by_dtype!(file, FittedNuSvc, L),
+        "OneClassSvm" => outlier_detector::<L>(by_dtype!(file, FittedOneClassSvm))?,
         "IsolationForest" => {
             outlier_detector::<L>(Box::new(FittedIsolationForest::from_model_file(file)?))?
         }

@@ -52,6 +52,7 @@ mod svr;
 pub use crate::class_weight::ClassWeight;
 pub use kernel::{Gamma, Kernel};
 pub use nusvc::{FittedNuSvc, NuSvc};
+pub(crate) use oneclass::OUTLIER_CLASSES;
 pub use oneclass::{FittedOneClassSvm, OneClassSvm};
 pub use svc::{DecisionShape, FittedSvc, Svc};
 pub use svr::{FittedNuSvr, FittedSvr, NuSvr, Svr};

@@ -70,7 +70,6 @@ impl<L> NuSvc<L> {
     }
 
     /// The underlying hyperparameters (for `compose`'s `params()`).
-    #[allow(dead_code)] // read by the compose impls
     pub(crate) fn hyper(&self) -> &super::svc::SvcHyper {
         self.inner.hyper()
     }

@@ -98,7 +98,6 @@ impl OneClassSvm {
     }
 
     /// The hyperparameters (for `compose`'s `params()`).
-    #[allow(dead_code)] // read by the compose impls
     pub(crate) fn hyper(&self) -> &OneClassHyper {
         &self.h
     }
@@ -425,6 +424,10 @@ struct OneClassFileMeta {
     objective: f64,
 }
 
+/// The labels of [`FittedOneClassSvm::predict`] (outliers, inliers), as the
+/// model file's `classes` (so registries load it as an `i64` classifier).
+pub(crate) const OUTLIER_CLASSES: [i64; 2] = [-1, 1];
+
 impl<F: Float> Persist for FittedOneClassSvm<F> {
     const KIND: &'static str = "OneClassSvm";
 
@@ -438,6 +441,7 @@ impl<F: Float> Persist for FittedOneClassSvm<F> {
         };
         let mut f = ModelFile::new(Self::KIND, F::NAME)
             .with_n_features(self.n_features)
+            .with_classes(&OUTLIER_CLASSES)?
             .with_hyperparameters(&meta)?;
         f.push_i64(
             "support",

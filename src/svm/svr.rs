@@ -471,7 +471,6 @@ impl NuSvr {
     }
 
     /// The underlying hyperparameters (for `compose`'s `params()`).
-    #[allow(dead_code)] // read by the compose impls
     pub(crate) fn hyper(&self) -> &SvrHyper {
         self.inner.hyper()
     }

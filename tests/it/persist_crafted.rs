@@ -70,7 +70,7 @@ fn every_loader_is_typed(bytes: &[u8]) -> Result<(), String> {
     use oxilearn::logistic::FittedLogisticRegression;
     use oxilearn::nn::Sequential;
     use oxilearn::preprocessing::{FittedLabelEncoder, FittedMinMaxScaler, FittedStandardScaler};
-    use oxilearn::svm::FittedSvr;
+    use oxilearn::svm::{FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvr};
     fn typed<M: Persist>(bytes: &[u8]) -> Result<(), String> {
         match M::from_bytes(bytes) {
             Ok(_)
@@ -90,6 +90,9 @@ fn every_loader_is_typed(bytes: &[u8]) -> Result<(), String> {
     typed::<FittedLogisticRegression<f64, String>>(bytes)?;
     typed::<FittedSvc<f64, i64>>(bytes)?;
     typed::<FittedSvr<f32>>(bytes)?;
+    typed::<FittedNuSvc<f32, String>>(bytes)?;
+    typed::<FittedNuSvr<f64>>(bytes)?;
+    typed::<FittedOneClassSvm<f64>>(bytes)?;
     typed::<Sequential>(bytes)?;
     match oxilearn::compose::load_any_bytes(bytes) {
         Ok(_)

@@ -422,3 +422,84 @@ fn nusvr_linear_weighted_matches_libsvm() {
         .unwrap();
     check_nusvr(&r["nusvr_linear_weighted"], &model, &x, 1e-4);
 }
+
+#[test]
+fn nu_models_are_compose_estimators_and_load_through_the_registry() {
+    use oxilearn::compose::registry::{Role, role_of_kind};
+    use oxilearn::compose::{AnyModel, Estimator, Features, load_any_bytes};
+    let (x, y) = iris();
+    let xf = Features::from(&x);
+    for (kind, role) in [
+        ("NuSvc", Role::Classifier),
+        ("NuSvr", Role::Regressor),
+        ("OneClassSvm", Role::Classifier),
+    ] {
+        assert_eq!(role_of_kind(kind), Some(role), "{kind}");
+    }
+
+    // NuSvc as a boxed classifier, saved, loaded back as what it is.
+    let est: Box<dyn Estimator<i64>> = Box::new(NuSvc::new().nu(0.3).probability(true));
+    assert!(
+        est.params()
+            .contains(&("nu".to_string(), "0.3".to_string()))
+    );
+    let fitted = est.fit(xf, y.view()).unwrap();
+    assert_eq!(fitted.kind(), "NuSvc");
+    assert_eq!(fitted.classes(), Some(&[0i64, 1, 2][..]));
+    let proba = fitted.predict_proba(xf).unwrap();
+    assert_eq!(proba.dim(), (150, 3));
+    let bytes = fitted.to_model_file().unwrap().to_bytes().unwrap();
+    match load_any_bytes(&bytes).unwrap() {
+        AnyModel::Classifier(m) => {
+            assert_eq!(m.kind(), "NuSvc");
+            assert_eq!(m.predict(xf).unwrap(), fitted.predict(xf).unwrap());
+            assert_eq!(m.predict_proba(xf).unwrap(), proba);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+
+    // NuSvr: a weighted regressor.
+    let yr = x.column(3).to_owned();
+    let est: Box<dyn Estimator<f64>> = Box::new(oxilearn::svm::NuSvr::new().nu(0.4));
+    let w = Array1::from_iter((0..150).map(|i| 1.0 + (i % 2) as f64));
+    let fitted = est.fit_weighted(xf, yr.view(), w.view()).unwrap();
+    assert_eq!(fitted.kind(), "NuSvr");
+    assert!(fitted.score(xf, yr.view()).unwrap() > 0.8);
+    let bytes = fitted.to_model_file().unwrap().to_bytes().unwrap();
+    match load_any_bytes(&bytes).unwrap() {
+        AnyModel::Regressor(m) => assert_eq!(m.predict(xf).unwrap(), fitted.predict(xf).unwrap()),
+        other => panic!("unexpected {other:?}"),
+    }
+
+    // OneClassSvm: an outlier detector with labels -1/+1, y ignored.
+    let est: Box<dyn Estimator<i64>> = Box::new(OneClassSvm::new().nu(0.1));
+    let fitted = est.fit(xf, Array1::<i64>::zeros(150).view()).unwrap();
+    assert_eq!(fitted.classes(), Some(&[-1i64, 1][..]));
+    let direct = OneClassSvm::new().nu(0.1).fit(x.view()).unwrap();
+    assert_eq!(
+        fitted.predict(xf).unwrap(),
+        direct.predict(x.view()).unwrap()
+    );
+    assert_eq!(
+        fitted.score_samples(xf).unwrap(),
+        direct.score_samples(x.view()).unwrap()
+    );
+    assert_eq!(
+        fitted.decision_function(xf).unwrap().column(0).to_owned(),
+        direct.decision_function(x.view()).unwrap()
+    );
+    let bytes = direct.to_bytes().unwrap();
+    match load_any_bytes(&bytes).unwrap() {
+        AnyModel::Classifier(m) => {
+            assert_eq!(m.kind(), "OneClassSvm");
+            assert_eq!(m.predict(xf).unwrap(), direct.predict(x.view()).unwrap());
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(
+        oxilearn::compose::registry::load_classifier::<String>(
+            oxilearn::persist::ModelFile::from_bytes(&bytes).unwrap()
+        )
+        .is_err()
+    );
+}

@@ -31,7 +31,10 @@ use oxilearn::preprocessing::{
     OrdinalEncoder, PowerTransformer, QuantileTransformer, RobustScaler, SimpleImputer,
     StandardScaler,
 };
-use oxilearn::svm::{FittedSvc, FittedSvr, Gamma, Kernel, Svc, Svr};
+use oxilearn::svm::{
+    FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc, FittedSvr, Gamma, Kernel, NuSvc, NuSvr,
+    OneClassSvm, Svc, Svr,
+};
 use serde_json::json;
 
 /// Loads bytes as one model type, dropping the model.
@@ -488,6 +491,20 @@ fn corpus_models() -> Vec<Case> {
         .kernel(rbf(0.3))
         .fit(x32.view(), y_reg().mapv(|v| v as f32).view())
         .unwrap();
+    let nusvc: FittedNuSvc<f64, i64> = NuSvc::new()
+        .nu(0.5)
+        .kernel(rbf(0.3))
+        .fit(x.view(), y_cls().view())
+        .unwrap();
+    let nusvr: FittedNuSvr<f64> = NuSvr::new()
+        .kernel(rbf(0.3))
+        .fit(x.view(), y_reg().view())
+        .unwrap();
+    let oneclass: FittedOneClassSvm<f32> = OneClassSvm::new()
+        .nu(0.5)
+        .kernel(rbf(0.3))
+        .fit(x32.view())
+        .unwrap();
     let standard = StandardScaler::new().fit(x.view()).unwrap();
     let minmax = MinMaxScaler::new().fit(x32.view()).unwrap();
     let net = LeNet5::digits().seed(1).build().unwrap();
@@ -503,6 +520,9 @@ fn corpus_models() -> Vec<Case> {
     let lg = loader::<FittedLogisticRegression<f64, i64>>;
     let sc = loader::<FittedSvc<f64, i64>>;
     let sr = loader::<FittedSvr<f32>>;
+    let nc = loader::<FittedNuSvc<f64, i64>>;
+    let nr = loader::<FittedNuSvr<f64>>;
+    let oc = loader::<FittedOneClassSvm<f32>>;
     let ss = loader::<FittedStandardScaler<f64>>;
     let mm = loader::<FittedMinMaxScaler<f32>>;
     let sq = loader::<Sequential>;
@@ -661,6 +681,55 @@ fn corpus_models() -> Vec<Case> {
             file: edited(&svr, |f| hyper(f, &["kernel", "Rbf", "gamma"], json!(0.0))),
             load: sr,
             expect: "hyperparameter `gamma`",
+        },
+        // NuSvc, NuSvr, OneClassSvm
+        Case {
+            name: "nusvc_nu_above_one",
+            file: edited(&nusvc, |f| hyper(f, &["hyper", "nu"], json!(1.5))),
+            load: nc,
+            expect: "hyperparameter `nu`",
+        },
+        Case {
+            name: "nusvc_nan_dual_coef",
+            file: edited(&nusvc, |f| poison(f, "dual_coef", &[0, 1], f64::NAN)),
+            load: nc,
+            expect: "tensor `dual_coef` at index [0, 1]",
+        },
+        Case {
+            name: "nusvr_zero_nu",
+            file: edited(&nusvr, |f| hyper(f, &["hyper", "nu"], json!(0.0))),
+            load: nr,
+            expect: "hyperparameter `nu`",
+        },
+        Case {
+            name: "nusvr_inf_intercept",
+            file: edited(&nusvr, |f| poison(f, "intercept", &[0], f64::INFINITY)),
+            load: nr,
+            expect: "tensor `intercept` at index [0]",
+        },
+        Case {
+            name: "oneclass_negative_nu",
+            file: edited(&oneclass, |f| hyper(f, &["hyper", "nu"], json!(-0.1))),
+            load: oc,
+            expect: "hyperparameter `nu`",
+        },
+        Case {
+            name: "oneclass_nan_offset",
+            file: edited(&oneclass, |f| poison(f, "offset", &[0], f64::NAN)),
+            load: oc,
+            expect: "tensor `offset` at index [0]",
+        },
+        Case {
+            name: "oneclass_unsorted_support",
+            file: edited(&oneclass, |f| {
+                let n = f.tensor("support").unwrap().shape()[0];
+                f.push_i64(
+                    "support",
+                    oxilearn::ndarray::Array1::from_iter((0..n as i64).rev()).into_dyn(),
+                );
+            }),
+            load: oc,
+            expect: "ascending",
         },
         // Scalers
         Case {
