@@ -281,7 +281,7 @@ impl OneClassSvm {
 /// use oxilearn::persist::Persist;
 /// use oxilearn::svm::{FittedOneClassSvm, OneClassSvm};
 ///
-/// let x = array![[0.0], [0.1], [0.2], [0.3], [5.0]];
+/// let x: oxilearn::ndarray::Array2<f64> = array![[0.0], [0.1], [0.2], [0.3], [5.0]];
 /// let model = OneClassSvm::new().nu(0.3).fit(x.view())?;
 /// let s = model.score_samples(x.view())?;
 /// let d = model.decision_function(x.view())?;
