@@ -199,6 +199,7 @@ impl OneClassSvm {
             ));
         }
         let kf = h.kernel.resolve(x)?;
+        kernel::check_numeric_range(&kf, x)?;
         let xs = x.as_standard_layout();
         let eval = RowEval::new(xs.as_slice().expect("standard layout"), n, kf);
         let mut left = h.nu * total;
@@ -240,12 +241,7 @@ impl OneClassSvm {
             &mut |i, g, a| report(i, g, a, false),
         );
         report(sol.n_iter, 0.0, 0, true);
-        if !sol.objective.is_finite() || !sol.rho.is_finite() {
-            return Err(Error::NumericalFailure {
-                operation: "one-class SVM",
-                reason: "non-finite objective or offset (kernel values overflow)".into(),
-            });
-        }
+        super::svc::check_solution(&sol.alpha, sol.rho, sol.objective)?;
         let support: Vec<usize> = (0..n).filter(|&t| sol.alpha[t] > 0.0).collect();
         let dual_coef: Array1<F> = support
             .iter()

@@ -1,9 +1,10 @@
 //! The common estimator checks (tests/it/common.rs) applied to the SVMs:
-//! binary and one-vs-one SVC (with probabilities), and ε-SVR.
+//! binary and one-vs-one SVC (with probabilities), ε-SVR, ν-SVC, ν-SVR, and
+//! the one-class SVM's extreme-values check (it has no labels to check).
 
 use crate::common;
 
-use oxilearn::svm::{Kernel, Svc, Svr};
+use oxilearn::svm::{Kernel, NuSvc, NuSvr, OneClassSvm, Svc, Svr};
 
 common::classifier_checks!(svc_rbf_ovo, |x, y| Svc::new().fit(x, y));
 common::classifier_checks!(
@@ -20,3 +21,40 @@ common::classifier_checks!(
     proba
 );
 common::regressor_checks!(svr_rbf, |x, y| Svr::new().fit(x, y));
+common::classifier_checks!(nusvc_rbf_ovo, |x, y| NuSvc::new().nu(0.3).fit(x, y));
+common::classifier_checks!(
+    nusvc_linear_proba,
+    |x, y| NuSvc::new()
+        .nu(0.3)
+        .kernel(Kernel::Linear)
+        .probability(true)
+        .fit(x, y),
+    proba
+);
+common::regressor_checks!(nusvr_rbf, |x, y| NuSvr::new().fit(x, y));
+
+/// Records scaled by 1e±300: a typed refusal or finite scores/decisions and
+/// `±1` predictions, never NaN.
+#[test]
+fn one_class_svm_extreme_values() {
+    let x = common::transformer_data();
+    for kernel in [Kernel::default(), Kernel::Linear] {
+        common::check_extreme_values(
+            &format!("one_class_svm {kernel:?}"),
+            &x,
+            |xs, _| {
+                let m = OneClassSvm::new().kernel(kernel).fit(xs)?;
+                Ok((m.decision_function(xs)?, m.predict(xs)?))
+            },
+            |(d, p), _| {
+                if let Some(v) = d.iter().find(|v| !v.is_finite()) {
+                    return Err(format!("decision {v}"));
+                }
+                match p.iter().find(|&&l| l != 1 && l != -1) {
+                    Some(l) => Err(format!("label {l}")),
+                    None => Ok(()),
+                }
+            },
+        );
+    }
+}
