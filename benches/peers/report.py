@@ -188,7 +188,8 @@ def env_block(env: dict | None, labels: list[str]) -> str:
              f"{p.get('num_threads')} threads)" for p in env.get("threadpools", [])]
     removed = ", ".join(env.get("removed_env") or []) or "none set"
     return "\n".join([
-        f"- Machine: {env.get('cpu')}, {env.get('logical_cpus')} logical CPUs; run {env.get('date_utc')}",
+        # The run's date stays in peers.jsonl; the document describes the machine, not the day.
+        f"- Machine: {env.get('cpu')}, {env.get('logical_cpus')} logical CPUs",
         f"- Threads: {env.get('threads')} for every peer (threadpoolctl, torch.set_num_threads); "
         "oxilearn uses rayon's default (one per logical CPU)",
         f"- Python {env.get('python')}: numpy {v.get('numpy')}, scipy {v.get('scipy')}, "
