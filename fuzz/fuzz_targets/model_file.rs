@@ -10,8 +10,9 @@
 //! of another kind, where only the kind check stands in the way.
 //!
 //! Run: `cargo +nightly fuzz run model_file` (from the repository root).
-//! Seed corpus: the kept model files of every version and kind:
-//! `mkdir -p fuzz/corpus/model_file && cp tests/fixtures/persist/v*/* fuzz/corpus/model_file/`.
+//! Seed corpus: a valid file of every kind, at format versions 1 and 2, and
+//! the kept files of every version (the mutation property's seeds):
+//! `OXILEARN_FUZZ_SEEDS=fuzz/corpus/model_file cargo test --test it mutation_seeds`.
 //! Mutations of the version-1 seeds (no checksum) reach the loaders'
 //! validation; mutations of version-2 seeds exercise the checksum.
 
@@ -28,11 +29,12 @@ use oxilearn::nn::Sequential;
 use oxilearn::outlier::{FittedIsolationForest, FittedOutlierClipper};
 use oxilearn::persist::{ModelFile, Persist};
 use oxilearn::preprocessing::{
-    FittedLabelEncoder, FittedMaxAbsScaler, FittedMinMaxScaler, FittedMissingIndicator,
-    FittedNormalizer, FittedOneHotEncoder, FittedOrdinalEncoder, FittedRobustScaler,
-    FittedSimpleImputer, FittedStandardScaler,
+    FittedKnnImputer, FittedLabelEncoder, FittedMaxAbsScaler, FittedMinMaxScaler,
+    FittedMissingIndicator, FittedNormalizer, FittedOneHotEncoder, FittedOrdinalEncoder,
+    FittedPowerTransformer, FittedQuantileTransformer, FittedRobustScaler, FittedSimpleImputer,
+    FittedStandardScaler,
 };
-use oxilearn::svm::{FittedSvc, FittedSvr};
+use oxilearn::svm::{FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc, FittedSvr};
 
 fn typed<T>(r: oxilearn::Result<T>) {
     match r {
@@ -66,6 +68,12 @@ fuzz_target!(|data: &[u8]| {
     load::<FittedSvc<f32, String>>(data);
     load::<FittedSvr<f32>>(data);
     load::<FittedSvr<f64>>(data);
+    load::<FittedNuSvc<f64, i64>>(data);
+    load::<FittedNuSvc<f32, String>>(data);
+    load::<FittedNuSvr<f32>>(data);
+    load::<FittedNuSvr<f64>>(data);
+    load::<FittedOneClassSvm<f32>>(data);
+    load::<FittedOneClassSvm<f64>>(data);
     load::<Sequential>(data);
     load::<FittedRobustScaler>(data);
     load::<FittedMaxAbsScaler>(data);
@@ -74,6 +82,9 @@ fuzz_target!(|data: &[u8]| {
     load::<FittedMissingIndicator>(data);
     load::<FittedOneHotEncoder>(data);
     load::<FittedOrdinalEncoder>(data);
+    load::<FittedPowerTransformer>(data);
+    load::<FittedQuantileTransformer>(data);
+    load::<FittedKnnImputer>(data);
     load::<FittedOutlierClipper>(data);
     load::<FittedIsolationForest>(data);
     load::<FittedPipeline<i64>>(data);

@@ -595,6 +595,7 @@ impl Persist for FittedIsolationForest {
         let p = file.n_features()?;
         let s: ForestState = file.hyperparameters()?;
         file.check_hyperparameters(s.params.validate())?;
+        file.expect_classes(&OUTLIER_CLASSES)?;
         if p == 0 || s.max_samples == 0 || !s.offset.is_finite() {
             return Err(
                 file.format_error("n_features and max_samples must be >= 1 and the offset finite")

@@ -460,6 +460,30 @@ impl ModelFile {
         Vec::<T>::deserialize(v).map_err(|e| self.format_error(format!("classes: {e}")))
     }
 
+    /// `Ok` when the file's class labels are exactly `expected` (models
+    /// whose labels are fixed, such as the outlier detectors' −1/+1, record
+    /// them for registries that choose a label type from the file).
+    ///
+    /// # Errors
+    /// [`Error::Format`] when absent, not a JSON array of `T`, or other labels.
+    pub(crate) fn expect_classes<T>(&self, expected: &[T]) -> Result<()>
+    where
+        T: DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let found: Vec<T> = self.classes()?;
+        if found != expected {
+            return Err(self.format_error_at(
+                "metadata `classes`",
+                format!(
+                    "a {} model's classes are {expected:?}; the file lists {} labels that differ",
+                    self.metadata.kind,
+                    found.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The feature count.
     ///
     /// # Errors

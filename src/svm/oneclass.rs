@@ -452,6 +452,7 @@ impl<F: Float> Persist for FittedOneClassSvm<F> {
     fn from_model_file(mut file: ModelFile) -> Result<Self> {
         file.expect_dtype(F::NAME)?;
         let meta: OneClassFileMeta = file.hyperparameters()?;
+        file.expect_classes(&OUTLIER_CLASSES)?;
         super::persist::check_kernel(
             &file,
             meta.hyper.validate(),
@@ -459,7 +460,8 @@ impl<F: Float> Persist for FittedOneClassSvm<F> {
             &meta.hyper.kernel,
         )?;
         let n_features = file.n_features()?;
-        let support = super::persist::to_usize(file.take_i64("support")?, "support")?;
+        let support = file.take_i64("support")?;
+        let support = super::persist::to_usize(&file, support, "support")?;
         let n_sv = support.len();
         let precomputed = meta.kernel == KernelFn::Precomputed;
         if precomputed && support.iter().any(|&s| s >= n_features) {

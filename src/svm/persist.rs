@@ -19,7 +19,7 @@ use super::kernel::KernelFn;
 use super::nusvc::FittedNuSvc;
 use super::svc::{FittedSvc, SvcHyper};
 use super::svr::{FittedNuSvr, FittedSvr, SvrHyper};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::linalg::Float;
 use crate::persist::{ModelFile, Persist};
 
@@ -49,17 +49,26 @@ pub(crate) fn check_kernel(
     Ok(())
 }
 
-fn bad(reason: impl Into<String>) -> Error {
-    Error::format("Svc model file", reason)
-}
-
 fn to_i64(v: &[usize]) -> ndarray::ArrayD<i64> {
     Array1::from_iter(v.iter().map(|&u| u as i64)).into_dyn()
 }
 
-pub(crate) fn to_usize(a: ndarray::ArrayD<i64>, what: &str) -> Result<Vec<usize>> {
-    a.iter()
-        .map(|&v| usize::try_from(v).map_err(|_| bad(format!("negative entry in `{what}`"))))
+/// The entries of the `i64` tensor `what` as indices or counts.
+pub(crate) fn to_usize(
+    file: &ModelFile,
+    a: ndarray::ArrayD<i64>,
+    what: &str,
+) -> Result<Vec<usize>> {
+    use ndarray::Dimension;
+    a.indexed_iter()
+        .map(|(i, &v)| {
+            usize::try_from(v).map_err(|_| {
+                file.format_error_at(
+                    format!("tensor `{what}` at index {:?}", i.slice()),
+                    format!("negative entry {v} (indices and counts are >= 0)"),
+                )
+            })
+        })
         .collect()
 }
 
@@ -144,25 +153,34 @@ where
         let n_features = file.n_features()?;
         let k = classes.len();
         if k < 2 || classes.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(bad("classes must be at least two, sorted and distinct"));
+            return Err(file.format_error("classes must be at least two, sorted and distinct"));
         }
         let n_pairs = k * (k - 1) / 2;
-        let support = to_usize(file.take_i64("support")?, "support")?;
-        let n_support = to_usize(file.take_i64("n_support")?, "n_support")?;
-        let n_iter = to_usize(file.take_i64("n_iter")?, "n_iter")?;
+        let support = {
+            let a = file.take_i64("support")?;
+            to_usize(&file, a, "support")?
+        };
+        let n_support = {
+            let a = file.take_i64("n_support")?;
+            to_usize(&file, a, "n_support")?
+        };
+        let n_iter = {
+            let a = file.take_i64("n_iter")?;
+            to_usize(&file, a, "n_iter")?
+        };
         let n_sv = support.len();
         if n_support.len() != k
             || n_support.iter().sum::<usize>() != n_sv
             || n_iter.len() != n_pairs
         {
-            return Err(bad("support / n_support / n_iter sizes are inconsistent"));
+            return Err(file.format_error("support / n_support / n_iter sizes are inconsistent"));
         }
         let precomputed = meta.kernel == KernelFn::Precomputed;
         let sv_rows = if precomputed { 0 } else { n_sv };
         let support_vectors: Array2<F> =
             file.take_array2("support_vectors", [Some(sv_rows), Some(n_features)])?;
         if precomputed && support.iter().any(|&s| s >= n_features) {
-            return Err(bad("support index beyond the training kernel"));
+            return Err(file.format_error("support index beyond the training kernel"));
         }
         let dual_coef: Array2<F> = file.take_array2("dual_coef", [Some(k - 1), Some(n_sv)])?;
         let intercept: Array1<F> = file.take_array1("intercept", Some(n_pairs))?;
@@ -177,7 +195,7 @@ where
             || !(prob_a.is_empty() || prob_a.len() == n_pairs)
             || objective.len() != n_pairs
         {
-            return Err(bad("prob_a / prob_b / objective sizes are inconsistent"));
+            return Err(file.format_error("prob_a / prob_b / objective sizes are inconsistent"));
         }
         Ok(FittedSvc {
             hyper: meta.hyper,
@@ -274,21 +292,12 @@ impl<F: Float> FittedSvr<F> {
             &meta.hyper.kernel,
         )?;
         let n_features = file.n_features()?;
-        let support = file
-            .take_i64("support")?
-            .iter()
-            .map(|&v| {
-                usize::try_from(v)
-                    .map_err(|_| Error::format("Svr model file", "negative support index"))
-            })
-            .collect::<Result<Vec<usize>>>()?;
+        let support = file.take_i64("support")?;
+        let support = to_usize(&file, support, "support")?;
         let n_sv = support.len();
         let precomputed = meta.kernel == KernelFn::Precomputed;
         if precomputed && support.iter().any(|&s| s >= n_features) {
-            return Err(Error::format(
-                "Svr model file",
-                "support index beyond the training kernel",
-            ));
+            return Err(file.format_error("support index beyond the training kernel"));
         }
         let support_vectors: ndarray::Array2<F> = file.take_array2(
             "support_vectors",

@@ -44,23 +44,34 @@ pub type Loader = fn(&[u8]) -> oxilearn::Result<()>;
 pub struct Case {
     /// Short name (`<model>_<what>`).
     pub name: &'static str,
-    /// The edited file, as the current version writes it.
-    pub file: ModelFile,
+    /// The edited file (and the valid file it was made from).
+    pub file: Crafted,
     /// The loader of the model type the file claims to hold.
     pub load: Loader,
     /// Text the error must contain (location or reason).
     pub expect: &'static str,
 }
 
+/// A valid model's file and the same file after one crafted edit.
+pub struct Crafted {
+    /// The file as the model wrote it (it loads).
+    pub original: ModelFile,
+    /// The file after the edit, as the current version writes it.
+    pub edited: ModelFile,
+}
+
 impl Case {
     /// The file's bytes (current format version, valid checksum).
     pub fn bytes(&self) -> Vec<u8> {
-        self.file.to_bytes().expect("crafted files serialise")
+        self.file
+            .edited
+            .to_bytes()
+            .expect("crafted files serialise")
     }
 
     /// The same file as format version 1 (no checksum).
     pub fn bytes_v1(&self) -> Vec<u8> {
-        let mut f = self.file.clone();
+        let mut f = self.file.edited.clone();
         f.metadata.format_version = 1;
         f.to_bytes().expect("crafted files serialise")
     }
@@ -110,15 +121,19 @@ fn rbf(gamma: f64) -> Kernel {
 
 /// A valid file of model `M` edited by `edit` (the unedited file loads, so
 /// a case fails for its edit alone).
-fn edited<M: Persist>(model: &M, edit: impl FnOnce(&mut ModelFile)) -> ModelFile {
-    let mut f = model.to_model_file().expect("valid model");
+fn edited<M: Persist>(model: &M, edit: impl FnOnce(&mut ModelFile)) -> Crafted {
+    let original = model.to_model_file().expect("valid model");
     assert!(
-        M::from_bytes(&f.to_bytes().unwrap()).is_ok(),
+        M::from_bytes(&original.to_bytes().unwrap()).is_ok(),
         "unedited {}",
         M::KIND
     );
+    let mut f = original.clone();
     edit(&mut f);
-    f
+    Crafted {
+        original,
+        edited: f,
+    }
 }
 
 /// Replaces one element of the float tensor `name` (as stored: f32 or f64).
@@ -179,6 +194,19 @@ pub fn corpus() -> Vec<Case> {
     cases.extend(corpus_data_steps());
     cases.extend(corpus_composites());
     cases
+}
+
+/// One valid file of every model kind the corpus crafts files of (every kind
+/// the registry loads), in corpus order: the seeds from which the mutation
+/// property reaches each kind's validation.
+#[allow(dead_code)] // used by the persist_crafted tests, not by tests/memory_cap.rs
+pub fn seeds() -> Vec<ModelFile> {
+    let mut seen = std::collections::BTreeSet::new();
+    corpus()
+        .into_iter()
+        .filter(|c| seen.insert(c.file.original.metadata.kind.clone()))
+        .map(|c| c.file.original)
+        .collect()
 }
 
 /// Crafted files of the data steps: the newer scalers, imputers, encoders
@@ -364,6 +392,13 @@ fn corpus_data_steps() -> Vec<Case> {
             file: edited(&forest, |f| poison_i64(f, "left", 0, 0)),
             load: loader::<FittedIsolationForest>,
             expect: "tree 0, node 0",
+        },
+        Case {
+            // Outlier detectors' labels are −1/+1, whatever the file says.
+            name: "isolation_forest_other_classes",
+            file: edited(&forest, |f| f.metadata.classes = Some(json!([-1, 0, 1]))),
+            load: loader::<FittedIsolationForest>,
+            expect: "metadata `classes`",
         },
     ]
 }
@@ -730,6 +765,202 @@ fn corpus_models() -> Vec<Case> {
             }),
             load: oc,
             expect: "ascending",
+        },
+        // The newer kernel SVMs conform like Svc and Svr: non-finite
+        // parameters, kernels fit refuses, ν outside (0, 1], classes and
+        // sizes that disagree with the tensors.
+        Case {
+            name: "nusvc_inf_support_vectors",
+            file: edited(&nusvc, |f| {
+                poison(f, "support_vectors", &[1, 2], f64::INFINITY)
+            }),
+            load: nc,
+            expect: "tensor `support_vectors` at index [1, 2]",
+        },
+        Case {
+            name: "nusvc_zero_gamma",
+            file: edited(&nusvc, |f| {
+                hyper(f, &["kernel", "Rbf", "gamma"], json!(0.0))
+            }),
+            load: nc,
+            expect: "hyperparameter `gamma`",
+        },
+        Case {
+            name: "nusvc_negative_user_gamma",
+            file: edited(&nusvc, |f| {
+                hyper(
+                    f,
+                    &["hyper", "kernel", "Rbf", "gamma"],
+                    json!({ "Value": -1.0 }),
+                )
+            }),
+            load: nc,
+            expect: "hyperparameter `gamma`",
+        },
+        Case {
+            name: "nusvc_nan_nu",
+            file: edited(&nusvc, |f| hyper(f, &["hyper", "nu"], json!("NaN"))),
+            load: nc,
+            expect: "hyperparameters",
+        },
+        Case {
+            name: "nusvc_file_without_nu",
+            file: edited(&nusvc, |f| hyper(f, &["hyper", "nu"], json!(null))),
+            load: nc,
+            expect: "must record `nu`",
+        },
+        Case {
+            name: "nusvc_many_classes",
+            file: edited(&nusvc, |f| {
+                f.metadata.classes = Some(json!((0..100_000).collect::<Vec<i64>>()))
+            }),
+            load: nc,
+            expect: "inconsistent",
+        },
+        Case {
+            name: "nusvc_one_class",
+            file: edited(&nusvc, |f| f.metadata.classes = Some(json!([3]))),
+            load: nc,
+            expect: "at least two",
+        },
+        Case {
+            name: "nusvc_n_support_beyond_support",
+            file: edited(&nusvc, |f| poison_i64(f, "n_support", 0, 1_000_000)),
+            load: nc,
+            expect: "inconsistent",
+        },
+        Case {
+            name: "nusvc_negative_n_support",
+            file: edited(&nusvc, |f| poison_i64(f, "n_support", 1, -3)),
+            load: nc,
+            expect: "tensor `n_support` at index [1]",
+        },
+        Case {
+            name: "nusvc_dual_coef_rows",
+            file: edited(&nusvc, |f| {
+                let n_sv = f.tensor("support").unwrap().shape()[0];
+                f.push_f64("dual_coef", oxilearn::ndarray::ArrayD::zeros(vec![1, n_sv]));
+            }),
+            load: nc,
+            expect: "tensor `dual_coef` of the NuSvc model file has shape",
+        },
+        Case {
+            name: "nusvc_huge_n_features",
+            file: edited(&nusvc, |f| f.metadata.n_features = Some(1 << 40)),
+            load: nc,
+            expect: "tensor `support_vectors`",
+        },
+        Case {
+            name: "nusvc_nan_probability_slope",
+            file: edited(&nusvc, |f| {
+                f.push_f64(
+                    "prob_a",
+                    oxilearn::ndarray::ArrayD::from_elem(vec![3], f64::NAN),
+                );
+                f.push_f64("prob_b", oxilearn::ndarray::ArrayD::zeros(vec![3]));
+            }),
+            load: nc,
+            expect: "tensor `prob_a` at index [0]",
+        },
+        Case {
+            name: "nusvr_inf_support_vectors",
+            file: edited(&nusvr, |f| {
+                poison(f, "support_vectors", &[0, 0], f64::NEG_INFINITY)
+            }),
+            load: nr,
+            expect: "tensor `support_vectors` at index [0, 0]",
+        },
+        Case {
+            name: "nusvr_negative_gamma",
+            file: edited(&nusvr, |f| {
+                hyper(f, &["kernel", "Rbf", "gamma"], json!(-2.0))
+            }),
+            load: nr,
+            expect: "hyperparameter `gamma`",
+        },
+        Case {
+            name: "nusvr_nu_above_one",
+            file: edited(&nusvr, |f| hyper(f, &["hyper", "nu"], json!(1.0000001))),
+            load: nr,
+            expect: "hyperparameter `nu`",
+        },
+        Case {
+            name: "nusvr_nan_dual_coef",
+            file: edited(&nusvr, |f| poison(f, "dual_coef", &[2], f64::NAN)),
+            load: nr,
+            expect: "tensor `dual_coef` at index [2]",
+        },
+        Case {
+            name: "nusvr_dual_coef_length",
+            file: edited(&nusvr, |f| {
+                f.push_f64("dual_coef", oxilearn::ndarray::ArrayD::zeros(vec![1]));
+            }),
+            load: nr,
+            expect: "tensor `dual_coef` of the NuSvr model file has shape [1]",
+        },
+        Case {
+            name: "nusvr_negative_support",
+            file: edited(&nusvr, |f| poison_i64(f, "support", 0, -1)),
+            load: nr,
+            expect: "tensor `support` at index [0]",
+        },
+        Case {
+            name: "nusvr_file_without_nu",
+            file: edited(&nusvr, |f| hyper(f, &["hyper", "nu"], json!(null))),
+            load: nr,
+            expect: "must record `nu`",
+        },
+        Case {
+            name: "oneclass_inf_support_vectors",
+            file: edited(&oneclass, |f| {
+                poison(f, "support_vectors", &[0, 1], f64::INFINITY)
+            }),
+            load: oc,
+            expect: "tensor `support_vectors` at index [0, 1]",
+        },
+        Case {
+            name: "oneclass_negative_gamma",
+            file: edited(&oneclass, |f| {
+                hyper(f, &["kernel", "Rbf", "gamma"], json!(-1.0))
+            }),
+            load: oc,
+            expect: "hyperparameter `gamma`",
+        },
+        Case {
+            name: "oneclass_nu_above_one",
+            file: edited(&oneclass, |f| hyper(f, &["hyper", "nu"], json!(2.0))),
+            load: oc,
+            expect: "hyperparameter `nu`",
+        },
+        Case {
+            name: "oneclass_nan_dual_coef",
+            file: edited(&oneclass, |f| poison(f, "dual_coef", &[0], f64::NAN)),
+            load: oc,
+            expect: "tensor `dual_coef` at index [0]",
+        },
+        Case {
+            name: "oneclass_other_classes",
+            file: edited(&oneclass, |f| f.metadata.classes = Some(json!([-1, 0, 1]))),
+            load: oc,
+            expect: "metadata `classes`",
+        },
+        Case {
+            name: "oneclass_support_vector_rows",
+            file: edited(&oneclass, |f| {
+                let n_sv = f.tensor("support").unwrap().shape()[0];
+                f.push_f32(
+                    "support_vectors",
+                    oxilearn::ndarray::ArrayD::zeros(vec![n_sv + 1, 3]),
+                );
+            }),
+            load: oc,
+            expect: "tensor `support_vectors` of the OneClassSvm model file has shape",
+        },
+        Case {
+            name: "oneclass_huge_n_features",
+            file: edited(&oneclass, |f| f.metadata.n_features = Some(1 << 40)),
+            load: oc,
+            expect: "tensor `support_vectors`",
         },
         // Scalers
         Case {
