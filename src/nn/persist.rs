@@ -93,6 +93,11 @@ struct Architecture {
     /// The shape of one input, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     input_shape: Option<Vec<usize>>,
+    /// The state of layers beyond their tensors (the dropout streams: seed
+    /// and position), by layer name; absent in files written before it was
+    /// kept (their dropouts restart from seed 0).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    layer_states: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A constructor's error for the layer at `prefix`, as a format error of
@@ -415,8 +420,11 @@ fn load_state(layer: &mut dyn Layer, prefix: &str, file: &mut ModelFile) -> Resu
 /// Saves the architecture (layer names, types, sizes, nested containers)
 /// as hyperparameters and the parameters and buffers under their
 /// `state_dict` names. The file is a safetensors container, so PyTorch's
-/// `safetensors.torch.load_file` reads the weights too. Dropout masks
-/// restart from seed 0 after loading. Networks with layers of your own
+/// `safetensors.torch.load_file` reads the weights too. The dropout
+/// layers' random streams (seed and position) are kept in the metadata, so
+/// a loaded network continues training with the masks the saved one would
+/// have drawn; batch norm keeps its running statistics, `momentum` and
+/// `num_batches_tracked` as PyTorch does. Networks with layers of your own
 /// cannot be saved this way (their weights can: `save_safetensors`).
 ///
 /// # Example
@@ -436,6 +444,7 @@ impl Persist for Sequential {
         let arch = Architecture {
             layers: specs(self)?,
             input_shape: self.input_shape().map(<[usize]>::to_vec),
+            layer_states: self.extra_states(),
         };
         let mut file = ModelFile::new(Self::KIND, "f32").with_hyperparameters(&arch)?;
         for (name, p) in self.params() {
@@ -457,7 +466,13 @@ impl Persist for Sequential {
         if arch.layers.is_empty() {
             return Err(file.format_error("the architecture has no layers"));
         }
-        let net = build_all(&arch.layers, "", &mut file)?;
+        let mut net = build_all(&arch.layers, "", &mut file)?;
+        net.set_extra_states(&arch.layer_states).map_err(|e| {
+            file.format_error_at(
+                "hyperparameter `layer_states`",
+                format!("a layer refuses its saved state: {e}"),
+            )
+        })?;
         let extra = file.tensor_names();
         if !extra.is_empty() {
             return Err(file.format_error(format!("unexpected tensors {extra:?}")));

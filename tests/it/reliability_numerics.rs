@@ -387,4 +387,90 @@ fn builders_refuse_invalid_values() {
         LeNet5::digits().n_classes(1).build(),
         Err(Error::InvalidParameter { .. })
     ));
+    // The other network builders and every layer constructor: an invalid
+    // value is an `InvalidParameter` naming it, never a layer that answers.
+    use oxilearn::nn::{
+        AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, BatchNormConfig, Dropout,
+        Dropout2d, KerasCnn, LeakyReLU, Linear, MaxPool2d, ResNet,
+    };
+    fn refused<T>(what: &str, name: &str, r: oxilearn::Result<T>) -> Option<String> {
+        match r {
+            Err(Error::InvalidParameter { name: n, .. }) if n == name => None,
+            Err(e) => Some(format!("{what}: {e:?}")),
+            Ok(_) => Some(format!("{what}: built")),
+        }
+    }
+    let bn = |eps: f64, momentum: Option<f64>| BatchNormConfig {
+        eps,
+        momentum,
+        ..BatchNormConfig::default()
+    };
+    let failures: Vec<String> = [
+        refused(
+            "KerasCnn n_classes 0",
+            "n_classes",
+            KerasCnn::cifar10().n_classes(0).build(),
+        ),
+        refused(
+            "KerasCnn 0 channels",
+            "input",
+            KerasCnn::with_input(0, 28, 28).build(),
+        ),
+        refused(
+            "KerasCnn 1×1 images",
+            "input",
+            KerasCnn::with_input(1, 1, 1).build(),
+        ),
+        refused(
+            "ResNet depth 9",
+            "depth",
+            ResNet::cifar10().depth(9).build(),
+        ),
+        refused(
+            "ResNet width 0",
+            "width",
+            ResNet::cifar10().width(0).build(),
+        ),
+        refused(
+            "ResNet n_classes 1",
+            "n_classes",
+            ResNet::mnist().n_classes(1).build(),
+        ),
+        refused("Linear 0 inputs", "in_features", Linear::new(0, 3, 0)),
+        refused("Linear 0 outputs", "out_features", Linear::new(3, 0, 0)),
+        refused("Dropout p 1.5", "p", Dropout::new(1.5, 0)),
+        refused("Dropout p NaN", "p", Dropout::new(f64::NAN, 0)),
+        refused("Dropout2d p -0.1", "p", Dropout2d::new(-0.1, 0)),
+        refused(
+            "LeakyReLU NaN slope",
+            "negative_slope",
+            LeakyReLU::new(f64::NAN),
+        ),
+        refused("MaxPool2d kernel 0", "kernel", MaxPool2d::new(0)),
+        refused("AvgPool2d kernel 0", "kernel", AvgPool2d::new(0)),
+        refused(
+            "AdaptiveAvgPool2d 0 × 1",
+            "output_size",
+            AdaptiveAvgPool2d::new(0, 1),
+        ),
+        refused(
+            "BatchNorm2d 0 features",
+            "num_features",
+            BatchNorm2d::new(0),
+        ),
+        refused(
+            "BatchNorm1d eps 0",
+            "eps",
+            BatchNorm1d::with_config(4, bn(0.0, Some(0.1))),
+        ),
+        refused(
+            "BatchNorm2d momentum 2",
+            "momentum",
+            BatchNorm2d::with_config(4, bn(1e-5, Some(2.0))),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -543,6 +543,13 @@ fn corpus_models() -> Vec<Case> {
     let standard = StandardScaler::new().fit(x.view()).unwrap();
     let minmax = MinMaxScaler::new().fit(x32.view()).unwrap();
     let net = LeNet5::digits().seed(1).build().unwrap();
+    let dropout_net = Sequential::new()
+        .seed(2)
+        .add("flatten", oxilearn::nn::Flatten::new())
+        .add("fc", oxilearn::nn::Linear::lazy(3).unwrap())
+        .add("drop", oxilearn::nn::Dropout::unseeded(0.5).unwrap())
+        .with_input_shape(&[1, 2, 2])
+        .unwrap();
     let power = PowerTransformer::new().fit(x.view()).unwrap();
     let quantile = QuantileTransformer::new()
         .n_quantiles(4)
@@ -1006,6 +1013,27 @@ fn corpus_models() -> Vec<Case> {
             file: edited(&net, |f| poison(f, "fc1.weight", &[3, 5], f64::NAN)),
             load: sq,
             expect: "tensor `fc1.weight` at index [3, 5]",
+        },
+        Case {
+            // The dropout streams kept in the metadata are checked too.
+            name: "sequential_bad_dropout_state",
+            file: edited(&dropout_net, |f| {
+                hyper(
+                    f,
+                    &["layer_states", "drop", "word_pos"],
+                    json!("not a number"),
+                )
+            }),
+            load: sq,
+            expect: "hyperparameter `layer_states`",
+        },
+        Case {
+            name: "sequential_state_of_no_layer",
+            file: edited(&dropout_net, |f| {
+                hyper(f, &["layer_states", "nope"], json!({}))
+            }),
+            load: sq,
+            expect: "unknown layer `nope`",
         },
         // PowerTransformer
         Case {
