@@ -14,6 +14,8 @@
 //! with `sᵢ` the sample weights (all 1 without them, which gives
 //! `n_samples / (n_classes · count(c))`).
 
+#![forbid(unsafe_code)]
+
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};

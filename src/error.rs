@@ -4,7 +4,7 @@
 //! parameter-dependent failures are `Err`, never a panic; each variant carries
 //! typed fields that say what and where, never a free-form catch-all string.
 
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 use std::path::PathBuf;
 

@@ -6,7 +6,7 @@
 //! declared here and implemented per type in `linalg` (the backend dispatch),
 //! so `linalg` depends on this module, never the other way round.
 
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2};
 

@@ -24,6 +24,17 @@
 //!   (preprocessing + model, fitted and saved as one), and loading any model
 //!   file by its kind.
 //!
+//! ## CPU dispatch
+//! A few hot kernels (SVM solver scans and RBF kernel rows, the logistic
+//! softmax pass, the gram of linear fits, direct convolutions and 2×2 max
+//! pooling) have AVX2 / AVX-512 variants chosen at run time: the CPU is
+//! probed once and every variant gives the same results as the portable code
+//! (the FMA convolutions within rounding). The environment variable
+//! `OXILEARN_CPU`, read once at the first probe, restricts them:
+//! `OXILEARN_CPU=portable` runs the portable Rust code only,
+//! `OXILEARN_CPU=avx2` caps them at AVX2; unset (or `native`) uses what the
+//! CPU has. faer's and BLAS's own kernels keep their own dispatch.
+//!
 //! ## Quick example
 //! ```
 //! use oxilearn::prelude::*;
@@ -43,11 +54,16 @@
 //! ```
 
 #![warn(missing_docs)]
-// Modules that need no `unsafe` say `#![deny(unsafe_code)]` rather than `forbid`: several
-// derive macros expand to `#[allow(unsafe_code)]`, which `forbid` rejects (error E0453).
+// Every module that needs no `unsafe` says `#![forbid(unsafe_code)]`, except those that
+// slice with ndarray's `s![…]`, which expands to `#[allow(unsafe_code)]` that `forbid`
+// rejects (E0453): `linear`, `data`, `preprocessing` and `outlier` say `deny` instead.
+// `unsafe` lives in the SIMD kernels (`svm`, `logistic`, `linalg`, `nn`, dispatched through
+// `cpu`) and in one same-type cast in `compose`; every block carries its `// SAFETY:`
+// comment (clippy's `undocumented_unsafe_blocks`, denied in CI).
 
 mod class_weight;
 pub mod compose;
+pub(crate) mod cpu;
 pub mod data;
 pub mod error;
 mod float;

@@ -37,7 +37,7 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
 

@@ -7,6 +7,8 @@
 //! `2ᵏ` is exact unless it leaves the normal range — so a computation can run
 //! on values of order 1 and be scaled back once, at the end.
 
+#![forbid(unsafe_code)]
+
 /// `2ᵉ` with `m / 2ᵉ ∈ [1, 2)` for finite `m > 0` (`e` clamped to
 /// `[−1022, 1023]`, so `2ᵉ` is a normal number and dividing by it is exact
 /// for every normal quotient); `1` for `m = 0` or a non-finite `m`.

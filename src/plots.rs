@@ -18,7 +18,7 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 use std::fmt::{self, Display};
 use std::path::Path;

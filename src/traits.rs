@@ -8,7 +8,7 @@
 //! consumes data and returns the fitted type, and only fitted types implement
 //! [`Predict`].
 
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 use crate::error::Result;
 

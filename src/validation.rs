@@ -4,7 +4,7 @@
 //! these helpers, so every model reports the same typed errors for the same
 //! mistakes.
 
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
 

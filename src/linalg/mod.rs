@@ -137,9 +137,11 @@ pub fn gemm<F: Float>(
 /// step.
 #[inline]
 pub(crate) fn clear_upper_state() {
+    // The CPU's own features, not the `OXILEARN_CPU`-restricted ones: faer's
+    // kernels dispatch by themselves.
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx") {
-        // SAFETY: AVX was detected just above.
+    if crate::cpu::hardware().avx {
+        // SAFETY: the CPU supports AVX (checked just above).
         unsafe { std::arch::x86_64::_mm256_zeroupper() };
     }
 }

@@ -28,9 +28,10 @@ const MR: usize = 8;
 /// Rows of `X` per packed chunk.
 pub(super) const KC: usize = 128;
 
-/// Whether this CPU runs the kernel (`std` caches the CPUID result).
+/// Whether the kernel may run: the CPU has AVX-512F and `OXILEARN_CPU` does
+/// not restrict it ([`crate::cpu::active`], a subset of what the CPU has).
 pub(super) fn available() -> bool {
-    is_x86_feature_detected!("avx512f")
+    crate::cpu::active().avx512f
 }
 
 macro_rules! syrk_impl {

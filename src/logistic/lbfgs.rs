@@ -15,9 +15,10 @@ use std::collections::VecDeque;
 use ndarray::{Array2, ArrayView2};
 
 use super::loss::check_finite_loss;
-use super::loss::{Outcome, Problem, Workspace, dot, max_abs};
+use super::loss::{Outcome, Problem, Workspace, max_abs};
 use super::precond::Precond;
 use crate::Float;
+use crate::cpu::dot_f64;
 use crate::error::Result;
 
 /// Number of correction pairs kept.
@@ -73,15 +74,15 @@ pub(crate) fn solve<F: Float>(
     let mut n_iter = 0;
     while !converged && n_iter < max_iter {
         let mut dir = direction(gu.view(), &history);
-        let mut slope = dot(gu.view(), dir.view());
+        let mut slope = dot_f64(gu.view(), dir.view());
         if slope.is_nan() || slope >= 0.0 {
             // Curvature pairs gone stale: restart from steepest descent.
             history.clear();
-            slope = -dot(gu.view(), gu.view());
+            slope = -dot_f64(gu.view(), gu.view());
             dir = gu.mapv(|v| -v);
         }
         let init = if history.is_empty() {
-            (1.0 / dot(dir.view(), dir.view()).sqrt()).min(1.0)
+            (1.0 / dot_f64(dir.view(), dir.view()).sqrt()).min(1.0)
         } else {
             1.0
         };
@@ -97,11 +98,11 @@ pub(crate) fn solve<F: Float>(
         pre.grad_to_u(new_pt.grad.view(), new_gu.view_mut());
         let s = dir * F::from_f64_lossy(step);
         let y = &new_gu - &gu;
-        let sy = dot(s.view(), y.view());
+        let sy = dot_f64(s.view(), y.view());
         let f_old = pt.loss;
         pt = new_pt;
         gu = new_gu;
-        if sy > f64::EPSILON * dot(y.view(), y.view()) {
+        if sy > f64::EPSILON * dot_f64(y.view(), y.view()) {
             if history.len() == MEMORY {
                 history.pop_front();
             }
@@ -128,16 +129,16 @@ fn direction<F: Float>(
     let mut q = grad.to_owned();
     let mut alphas = Vec::with_capacity(history.len());
     for (s, y, sy) in history.iter().rev() {
-        let a = dot(s.view(), q.view()) / sy;
+        let a = dot_f64(s.view(), q.view()) / sy;
         q.scaled_add(F::from_f64_lossy(-a), y);
         alphas.push(a);
     }
     if let Some((_, y, sy)) = history.back() {
-        let gamma = sy / dot(y.view(), y.view());
+        let gamma = sy / dot_f64(y.view(), y.view());
         q *= F::from_f64_lossy(gamma);
     }
     for ((s, y, sy), a) in history.iter().zip(alphas.into_iter().rev()) {
-        let b = dot(y.view(), q.view()) / sy;
+        let b = dot_f64(y.view(), q.view()) / sy;
         q.scaled_add(F::from_f64_lossy(a - b), s);
     }
     q.mapv_inplace(|v| -v);
@@ -160,7 +161,7 @@ fn trial<F: Float>(
     let mut x = theta.to_owned();
     x.scaled_add(F::from_f64_lossy(step), &dir);
     let pt = oracle.eval(x.view());
-    let slope = dot(pt.grad.view(), dir);
+    let slope = dot_f64(pt.grad.view(), dir);
     Trial { step, pt, slope }
 }
 

@@ -20,8 +20,8 @@ use std::ops::Range;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
 use rayon::prelude::*;
 
-use super::exp::exp_in_place;
 use crate::Float;
+use crate::cpu::exp_in_place;
 use crate::error::{Error, Result};
 use crate::linalg;
 
@@ -470,14 +470,14 @@ fn softmax_residuals<F: Float>(
     target: &mut [F],
 ) -> f64 {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
-        // SAFETY: the CPU supports AVX-512F (checked just above), the only
+    if crate::cpu::active().avx512f {
+        // SAFETY: the CPU supports AVX-512F (`active` ⊆ `hardware`), the only
         // requirement of a `target_feature(enable = "avx512f")` function.
         return unsafe { softmax_residuals_avx512(z, codes, sw, aux, target) };
     }
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2 (checked just above), the only
+    if crate::cpu::active().avx2 {
+        // SAFETY: the CPU supports AVX2 (`active` ⊆ `hardware`), the only
         // requirement of a `target_feature(enable = "avx2")` function.
         return unsafe { softmax_residuals_avx2(z, codes, sw, aux, target) };
     }
@@ -595,30 +595,6 @@ pub(crate) fn max_abs<F: Float>(a: ArrayView2<'_, F>) -> f64 {
     a.iter().fold(0.0f64, |m, v| m.max(v.to_f64_exact().abs()))
 }
 
-/// `⟨a, b⟩` in f64 (four partial sums over contiguous data, so it vectorises).
-pub(crate) fn dot<F: Float>(a: ArrayView2<'_, F>, b: ArrayView2<'_, F>) -> f64 {
-    if let (Some(a), Some(b)) = (a.as_slice(), b.as_slice()) {
-        let mut acc = [0.0f64; 4];
-        let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-        let tail: f64 = ca
-            .remainder()
-            .iter()
-            .zip(cb.remainder())
-            .map(|(x, y)| x.to_f64_exact() * y.to_f64_exact())
-            .sum();
-        for (x, y) in ca.zip(cb) {
-            for l in 0..4 {
-                acc[l] += x[l].to_f64_exact() * y[l].to_f64_exact();
-            }
-        }
-        return (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail;
-    }
-    a.iter()
-        .zip(b.iter())
-        .map(|(x, y)| x.to_f64_exact() * y.to_f64_exact())
-        .sum()
-}
-
 /// What a solver returns.
 pub(crate) struct Outcome<F> {
     /// Final parameters, `k × p`.
@@ -639,6 +615,7 @@ mod tests {
 
     use super::super::precond::Precond;
     use super::*;
+    use crate::cpu::dot_f64;
 
     /// The per-CPU compilations of the softmax pass give the same bits as
     /// the portable one (the claim in `softmax_residuals`' docs), for odd row
@@ -666,14 +643,15 @@ mod tests {
                     (loss.to_bits(), bits)
                 };
                 let want = run(&|z, a, t| softmax_residuals_impl(z, &codes, &sw, a, t));
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    // SAFETY: AVX2 detected just above.
+                let hw = crate::cpu::hardware();
+                if hw.avx2 {
+                    // SAFETY: the CPU supports AVX2 (checked just above).
                     let got =
                         run(&|z, a, t| unsafe { softmax_residuals_avx2(z, &codes, &sw, a, t) });
                     assert_eq!(got, want, "avx2, {} n={n} k={k}", F::NAME);
                 }
-                if std::arch::is_x86_feature_detected!("avx512f") {
-                    // SAFETY: AVX-512F detected just above.
+                if hw.avx512f {
+                    // SAFETY: the CPU supports AVX-512F (checked just above).
                     let got =
                         run(&|z, a, t| unsafe { softmax_residuals_avx512(z, &codes, &sw, a, t) });
                     assert_eq!(got, want, "avx512, {} n={n} k={k}", F::NAME);
@@ -801,8 +779,8 @@ mod tests {
             let g = Array2::from_shape_fn((3, pb.p()), |_| rng.random::<f64>() - 0.5);
             let mut tg = Array2::zeros((3, pb.p()));
             pre.grad_to_u(g.view(), tg.view_mut());
-            let lhs = dot(g.view(), pre.to_theta(u.view()).view());
-            let rhs = dot(tg.view(), u.view());
+            let lhs = dot_f64(g.view(), pre.to_theta(u.view()).view());
+            let rhs = dot_f64(tg.view(), u.view());
             assert!(
                 (lhs - rhs).abs() <= 1e-12 * lhs.abs().max(1.0),
                 "{lhs} vs {rhs}"

@@ -55,7 +55,6 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
-mod exp;
 mod fitted;
 mod lbfgs;
 mod loss;

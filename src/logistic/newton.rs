@@ -18,8 +18,9 @@
 use ndarray::{Array2, ArrayView2};
 
 use super::lbfgs;
-use super::loss::{Outcome, Problem, check_finite_loss, dot, max_abs};
+use super::loss::{Outcome, Problem, check_finite_loss, max_abs};
 use crate::Float;
+use crate::cpu::dot_f64;
 use crate::error::Result;
 use crate::linalg;
 
@@ -74,7 +75,7 @@ pub(crate) fn solve<F: Float>(
                 });
             }
         };
-        let slope = dot(ev.grad.view(), step.view());
+        let slope = dot_f64(ev.grad.view(), step.view());
         if slope.is_nan() || slope >= 0.0 {
             // Not a descent direction: numerically singular Hessian.
             break;

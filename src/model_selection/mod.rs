@@ -35,7 +35,7 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 mod cross_val;
 mod curves;

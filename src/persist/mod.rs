@@ -124,7 +124,7 @@
 //!
 //! [safetensors]: https://github.com/huggingface/safetensors
 
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 mod checksum;
 mod encoding;

@@ -15,6 +15,7 @@ use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::cpu::{dot, exp_f32};
 use crate::error::{Error, Result};
 use crate::linalg::{self, Float};
 
@@ -414,51 +415,6 @@ impl KernelFn {
     }
 }
 
-/// `exp(x)` in `f32`, branch-free (auto-vectorises), relative error below
-/// 2·10⁻⁷ on `[−87, 88]`; `exp(x)` for `x < −87.3` returns ~1e-38 instead of
-/// the (subnormal or zero) exact value.
-///
-/// Range reduction `x = n·ln2 + r`, `|r| ≤ ln2/2`, degree-7 Taylor polynomial
-/// for `eʳ`, and `2ⁿ` assembled in the exponent bits.
-#[inline(always)]
-pub(crate) fn exp_f32(x: f32) -> f32 {
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
-    const LN2_HI: f32 = 0.693_145_75;
-    const LN2_LO: f32 = 1.428_606_8e-6;
-    const MAGIC: f32 = 12_582_912.0; // 1.5·2²³: adding it rounds to an integer
-    let x = x.clamp(-87.3, 88.0);
-    let t = x * LOG2E + MAGIC;
-    let n_int = (t.to_bits() as i32).wrapping_sub(0x4B40_0000);
-    let n = t - MAGIC;
-    let r = x - n * LN2_HI - n * LN2_LO;
-    let p = 1.0
-        + r * (1.0
-            + r * (0.5
-                + r * (1.0 / 6.0
-                    + r * (1.0 / 24.0
-                        + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0)))))));
-    p * f32::from_bits(((n_int + 127) as u32) << 23)
-}
-
-/// Dot product with eight independent accumulators (vectorises).
-#[inline]
-pub(crate) fn dot<F: Float>(a: &[F], b: &[F]) -> F {
-    let mut acc = [F::zero(); 8];
-    let ca = a.chunks_exact(8);
-    let cb = b.chunks_exact(8);
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for (x, y) in ra.iter().zip(rb) {
-        s += *x * *y;
-    }
-    s
-}
-
 /// Kernel rows over the training points, written as `f32`.
 pub(crate) struct RowEval<'a, F: Float> {
     x: &'a [F],
@@ -632,8 +588,8 @@ impl RbfJob<'_> {
     fn run(&self, start: usize, out: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2 (checked just above).
+            if crate::cpu::active().avx2 {
+                // SAFETY: the CPU supports AVX2 (`active` ⊆ `hardware`).
                 unsafe { self.run_avx2(start, out) };
                 return;
             }
@@ -1039,27 +995,13 @@ mod tests {
         assert_eq!(fresh.predict(xr).unwrap(), p);
     }
 
-    #[test]
-    fn fast_exp_is_accurate_to_f32() {
-        let mut worst = 0f64;
-        let mut x = -87.0f32;
-        while x < 88.0 {
-            let exact = (x as f64).exp();
-            let rel = ((exp_f32(x) as f64 - exact) / exact).abs();
-            worst = worst.max(rel);
-            x += 0.0137;
-        }
-        assert!(worst < 3e-7, "worst relative error {worst}");
-        assert_eq!(exp_f32(0.0), 1.0);
-    }
-
     /// The AVX2 RBF row path gives the same bits as the generic one (same
     /// operations in the same order), on lengths around the 64-target block
     /// and a non-zero start.
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn rbf_row_avx2_matches_generic_bitwise() {
-        if !std::is_x86_feature_detected!("avx2") {
+        if !crate::cpu::hardware().avx2 {
             // Nothing to compare on this CPU: `run` takes the generic path.
             return;
         }

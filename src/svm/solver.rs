@@ -774,8 +774,8 @@ pub(crate) fn solve_from<Q: QRows>(
 ) -> Solution {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
+        if crate::cpu::active().avx2 {
+            // SAFETY: the CPU supports AVX2 (`active` ⊆ `hardware`).
             return unsafe { solve_avx2(q, prob, alpha, two_sums, settings, progress) };
         }
     }
@@ -830,10 +830,9 @@ fn solve_body<Q: QRows>(
         .zip(&alpha)
         .map(|((&y, &c), &a)| masks(y, a, c))
         .unzip();
-    #[cfg(target_arch = "x86_64")]
-    let avx2 = std::is_x86_feature_detected!("avx2");
-    #[cfg(not(target_arch = "x86_64"))]
-    let avx2 = false;
+    // Only true when the CPU supports AVX2 (`active` ⊆ `hardware`); always
+    // false off x86-64.
+    let avx2 = crate::cpu::active().avx2;
     let mut st = State {
         q,
         l,
@@ -1140,16 +1139,8 @@ mod tests {
     fn vectorised_scans_match_sequential_scans_with_ties() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-        let avx2 = cfg!(target_arch = "x86_64") && {
-            #[cfg(target_arch = "x86_64")]
-            {
-                std::is_x86_feature_detected!("avx2")
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            {
-                false
-            }
-        };
+        // Every variant the CPU runs, whatever `OXILEARN_CPU` says.
+        let avx2 = crate::cpu::hardware().avx2;
         for case in 0..400 {
             let n = case % 53;
             // Few distinct values: many ties.

@@ -361,8 +361,8 @@ fn pool_2x2(xp: &[f32], w: usize, oh: usize, ow: usize, o: &mut [f32], am: &mut 
     #[cfg(target_arch = "x86_64")]
     // The SIMD path keeps argmax positions in i32 lanes: planes past
     // i32::MAX elements take the scalar loop (u32 positions).
-    if ow >= 1 && 2 * oh * w <= i32::MAX as usize && std::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 was detected just above.
+    if ow >= 1 && 2 * oh * w <= i32::MAX as usize && crate::cpu::active().avx2 {
+        // SAFETY: the CPU supports AVX2 (`active` ⊆ `hardware`).
         unsafe { simd::pool_2x2(xp, w, oh, ow, o, am) };
         return;
     }
@@ -524,6 +524,18 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
+    /// The AVX2 kernel where the CPU has it (whatever `OXILEARN_CPU` says),
+    /// else the dispatching function.
+    fn pool_2x2_simd(x: &[f32], w: usize, oh: usize, ow: usize, o: &mut [f32], am: &mut [u32]) {
+        #[cfg(target_arch = "x86_64")]
+        if crate::cpu::hardware().avx2 {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            unsafe { simd::pool_2x2(x, w, oh, ow, o, am) };
+            return;
+        }
+        pool_2x2(x, w, oh, ow, o, am);
+    }
+
     /// The vectorised 2×2 pooling equals the scalar loop (values and
     /// arg-max), with ties, NaN, odd widths and overlapping last steps.
     #[test]
@@ -555,7 +567,7 @@ mod tests {
                     .collect();
                 let (mut o1, mut a1) = (vec![0.0; oh * ow], vec![0; oh * ow]);
                 let (mut o2, mut a2) = (vec![0.0; oh * ow], vec![0; oh * ow]);
-                pool_2x2(&x, w, oh, ow, &mut o1, &mut a1);
+                pool_2x2_simd(&x, w, oh, ow, &mut o1, &mut a1);
                 pool_2x2_scalar(&x, w, oh, ow, &mut o2, &mut a2);
                 assert_eq!(a1, a2, "arg-max {h}x{w} trial {trial}");
                 for (u, v) in o1.iter().zip(&o2) {

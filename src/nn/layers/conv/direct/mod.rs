@@ -75,16 +75,25 @@ enum Isa {
     Avx512,
 }
 
+/// The kernels the dispatch runs ([`crate::cpu::active`], so `OXILEARN_CPU`
+/// applies).
 fn isa() -> Isa {
+    isa_of(crate::cpu::active())
+}
+
+/// The widest kernel set `f` allows: AVX-512 needs AVX-512F, AVX2 and FMA;
+/// AVX2 needs AVX2 and FMA.
+fn isa_of(f: crate::cpu::Features) -> Isa {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            if std::is_x86_feature_detected!("avx512f") {
+        if f.avx2 && f.fma {
+            if f.avx512f {
                 return Isa::Avx512;
             }
             return Isa::Avx2;
         }
     }
+    let _ = f;
     Isa::Plain
 }
 
@@ -354,9 +363,9 @@ fn input_grad_rows(isa: Isa, g: &Geom, prepared: &[f32], gout: &[f32], gin: &mut
                 wt: prepared,
             };
             match isa {
-                // SAFETY: `isa()` detected AVX-512F, AVX2 and FMA on this CPU.
+                // SAFETY: `isa_of` (of this CPU's features) found AVX-512F, AVX2 and FMA on this CPU.
                 Isa::Avx512 => unsafe { avx512::igrad_image(&a, gi) },
-                // SAFETY: `isa()` detected AVX2 and FMA on this CPU.
+                // SAFETY: `isa_of` (of this CPU's features) found AVX2 and FMA on this CPU.
                 _ => unsafe { avx2::igrad_image(&a, gi) },
             }
         }
@@ -488,7 +497,7 @@ fn weight_grad_flat(g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], db: &mut 
                 gq,
                 qlen,
             };
-            // SAFETY: only called when `isa()` detected AVX-512F, AVX2 and FMA.
+            // SAFETY: only called when `isa_of` (of this CPU's features) found AVX-512F, AVX2 and FMA.
             unsafe { avx512::wgrad_flat(&a, dw) };
         }
     });
@@ -532,10 +541,10 @@ struct Args<'a> {
 fn fwd_image(isa: Isa, a: &Args<'_>, out: &mut [f32]) {
     match isa {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `isa()` detected AVX2 and FMA on this CPU.
+        // SAFETY: `isa_of` (of this CPU's features) found AVX2 and FMA on this CPU.
         Isa::Avx2 => unsafe { avx2::fwd_image(a, out) },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `isa()` detected AVX-512F, AVX2 and FMA on this CPU.
+        // SAFETY: `isa_of` (of this CPU's features) found AVX-512F, AVX2 and FMA on this CPU.
         Isa::Avx512 => unsafe {
             if !avx512::fwd_image(a, out) {
                 avx2::fwd_image(a, out);
@@ -577,10 +586,10 @@ struct WArgs<'a> {
 fn wgrad_image(isa: Isa, a: &WArgs<'_>, dw: &mut [f32]) {
     match isa {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `isa()` detected AVX2 and FMA on this CPU.
+        // SAFETY: `isa_of` (of this CPU's features) found AVX2 and FMA on this CPU.
         Isa::Avx2 => unsafe { avx2::wgrad_image(a, dw) },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `isa()` detected AVX-512F, AVX2 and FMA on this CPU (the
+        // SAFETY: `isa_of` (of this CPU's features) found AVX-512F, AVX2 and FMA on this CPU (the
         // 16-lane weight gradient takes its own layout, see `weight_grad_isa`).
         Isa::Avx512 => unsafe { avx2::wgrad_image(a, dw) },
         Isa::Plain => portable::wgrad_image::<false>(a, dw),

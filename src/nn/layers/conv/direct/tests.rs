@@ -82,16 +82,17 @@ fn geom(c: usize, h: usize, w: usize, oc: usize, kh: usize, kw: usize, pad: usiz
     }
 }
 
-/// Every kernel set this CPU runs: the portable one and, where
-/// detected, the AVX2 and AVX-512 ones.
+/// Every kernel set this CPU runs (whatever `OXILEARN_CPU` says): the
+/// portable one and, where detected, the AVX2 and AVX-512 ones.
 fn isas() -> Vec<Isa> {
     let mut v = vec![Isa::Plain];
     #[cfg(target_arch = "x86_64")]
     {
-        if isa() != Isa::Plain {
+        let widest = isa_of(crate::cpu::hardware());
+        if widest != Isa::Plain {
             v.push(Isa::Avx2);
         }
-        if isa() == Isa::Avx512 {
+        if widest == Isa::Avx512 {
             v.push(Isa::Avx512);
         }
     }
