@@ -316,23 +316,26 @@ impl<Y: Target> ColumnTransformer<Y> {
             for &j in &idx {
                 used[j] = true;
             }
-            let fitted = match spec {
+            let (fitted, out) = match spec {
                 PartSpec::Drop => continue,
                 // scikit-learn skips a transformer whose selection is empty.
                 PartSpec::Transform(_) | PartSpec::Passthrough if idx.is_empty() => continue,
-                PartSpec::Passthrough => Part::Passthrough,
+                PartSpec::Passthrough => (Part::Passthrough, passthrough(x, &idx)?),
                 PartSpec::Transform(t) => {
                     let sub = subset(x, &idx)?;
-                    Part::Fitted(t.fit(sub.view(), y)?)
+                    // The training rows as the part's fit_transform makes
+                    // them (cross-fitted for target encoders).
+                    let (fitted, out) = t.fit_transform(sub.view(), y)?;
+                    let out = out.view().to_matrix()?.into_owned();
+                    (Part::Fitted(fitted), out)
                 }
             };
-            let part = FittedPart {
+            parts.push(FittedPart {
                 name: name.clone(),
                 columns: idx,
                 part: fitted,
-            };
-            outputs.push(part.apply(x, &names_in)?);
-            parts.push(part);
+            });
+            outputs.push(out);
         }
         let remainder = match self.remainder {
             Remainder::Drop => Vec::new(),
@@ -390,6 +393,15 @@ impl<Y: Target> Transformer<Y> for ColumnTransformer<Y> {
         y: Option<ArrayView1<'_, Y>>,
     ) -> Result<Box<dyn FittedTransformer>> {
         Ok(Box::new(self.fit_impl(x, y)?.0))
+    }
+
+    fn fit_transform(
+        &self,
+        x: Features<'_>,
+        y: Option<ArrayView1<'_, Y>>,
+    ) -> Result<(Box<dyn FittedTransformer>, OwnedFeatures)> {
+        let (fitted, z) = self.fit_impl(x, y)?;
+        Ok((Box::new(fitted), OwnedFeatures::Matrix(z)))
     }
 
     /// `remainder`, `verbose_feature_names_out`, then every part's

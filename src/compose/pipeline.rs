@@ -236,7 +236,7 @@ impl<Y: Target> Pipeline<Y> {
         x: impl Into<Features<'a>>,
         y: impl Into<Option<ArrayView1<'b, Y>>>,
     ) -> Result<FittedPipeline<Y>> {
-        self.fit_impl(x.into(), y.into(), None)
+        self.fit_impl(x.into(), y.into(), None).map(|(f, _)| f)
     }
 
     /// Fits with one weight per sample; the weights go to the final
@@ -259,6 +259,7 @@ impl<Y: Target> Pipeline<Y> {
             ));
         }
         self.fit_impl(x.into(), Some(y), Some(sample_weight))
+            .map(|(f, _)| f)
     }
 
     fn fit_impl(
@@ -266,7 +267,7 @@ impl<Y: Target> Pipeline<Y> {
         x: Features<'_>,
         y: Option<ArrayView1<'_, Y>>,
         sample_weight: Option<ArrayView1<'_, f64>>,
-    ) -> Result<FittedPipeline<Y>> {
+    ) -> Result<(FittedPipeline<Y>, Option<OwnedFeatures>)> {
         self.validate()?;
         if let Some(y) = y
             && y.len() != x.n_rows()
@@ -287,8 +288,7 @@ impl<Y: Target> Pipeline<Y> {
             };
             match step {
                 Step::Transformer(t) => {
-                    let fitted = t.fit(input, y)?;
-                    let out = fitted.transform_features(input)?;
+                    let (fitted, out) = t.fit_transform(input, y)?;
                     steps.push((name.clone(), fitted));
                     current = Some(out);
                 }
@@ -304,7 +304,7 @@ impl<Y: Target> Pipeline<Y> {
                 }
             }
         }
-        Ok(FittedPipeline { steps, estimator })
+        Ok((FittedPipeline { steps, estimator }, current))
     }
 
     fn all_params(&self) -> Vec<(String, String)> {
@@ -328,7 +328,7 @@ impl<Y: Target> Estimator<Y> for Pipeline<Y> {
                 "a pipeline used as an estimator must end in an estimator step",
             ));
         }
-        Ok(Box::new(self.fit_impl(x, Some(y), None)?))
+        Ok(Box::new(self.fit_impl(x, Some(y), None)?.0))
     }
 
     fn fit_weighted(
@@ -366,7 +366,30 @@ impl<Y: Target> Transformer<Y> for Pipeline<Y> {
                 "a pipeline used as a transformer must not end in an estimator step",
             ));
         }
-        Ok(Box::new(self.fit_impl(x, y, None)?))
+        Ok(Box::new(self.fit_impl(x, y, None)?.0))
+    }
+
+    /// The training rows as the last step's cross-fitted output (each step
+    /// sees the previous step's [`fit_transform`](Transformer::fit_transform)
+    /// output, as while fitting).
+    fn fit_transform(
+        &self,
+        x: Features<'_>,
+        y: Option<ArrayView1<'_, Y>>,
+    ) -> Result<(Box<dyn FittedTransformer>, OwnedFeatures)> {
+        if self.final_estimator().is_some() {
+            return Err(Error::invalid(
+                "steps",
+                "a pipeline used as a transformer must not end in an estimator step",
+            ));
+        }
+        let (fitted, out) = self.fit_impl(x, y, None)?;
+        let out = match out {
+            Some(o) => o,
+            // No steps: the rows unchanged.
+            None => FittedTransformer::transform_features(&fitted, x)?,
+        };
+        Ok((Box::new(fitted), out))
     }
 
     fn params(&self) -> Vec<(String, String)> {

@@ -24,6 +24,7 @@ use crate::preprocessing::{
     FittedKnnImputer, FittedMaxAbsScaler, FittedMinMaxScaler, FittedMissingIndicator,
     FittedNormalizer, FittedOneHotEncoder, FittedOrdinalEncoder, FittedPowerTransformer,
     FittedQuantileTransformer, FittedRobustScaler, FittedSimpleImputer, FittedStandardScaler,
+    FittedTargetEncoder,
 };
 use crate::svm::{FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc, FittedSvr};
 
@@ -65,6 +66,7 @@ pub fn role_of_kind(kind: &str) -> Option<Role> {
         | "MissingIndicator"
         | "OneHotEncoder"
         | "OrdinalEncoder"
+        | "TargetEncoder"
         | "OutlierClipper"
         | COLUMN_TRANSFORMER_KIND => Role::Transformer,
         "LinearRegression" | "Ridge" | "Svr" | "NuSvr" => Role::Regressor,
@@ -164,6 +166,7 @@ pub fn load_transformer(file: ModelFile) -> Result<Box<dyn FittedTransformer>> {
         "MissingIndicator" => Box::new(FittedMissingIndicator::from_model_file(file)?),
         "OneHotEncoder" => Box::new(FittedOneHotEncoder::from_model_file(file)?),
         "OrdinalEncoder" => Box::new(FittedOrdinalEncoder::from_model_file(file)?),
+        "TargetEncoder" => Box::new(FittedTargetEncoder::from_model_file(file)?),
         "OutlierClipper" => Box::new(FittedOutlierClipper::from_model_file(file)?),
         COLUMN_TRANSFORMER_KIND => Box::new(FittedColumnTransformer::from_model_file(file)?),
         PIPELINE_KIND => {

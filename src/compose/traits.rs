@@ -46,6 +46,27 @@ pub trait Transformer<Y: Target>: Send + Sync + Debug {
         y: Option<ArrayView1<'_, Y>>,
     ) -> Result<Box<dyn FittedTransformer>>;
 
+    /// Fits, and returns the transformed training rows: what a
+    /// [`Pipeline`](super::Pipeline) or a
+    /// [`ColumnTransformer`](super::ColumnTransformer) passes on while
+    /// fitting. Default: [`fit`](Self::fit), then
+    /// [`transform_features`](FittedTransformer::transform_features) of the
+    /// same rows; cross-fitted encoders
+    /// ([`TargetEncoder`](crate::preprocessing::TargetEncoder)) return
+    /// training rows encoded without their own targets instead.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit) and the transform.
+    fn fit_transform(
+        &self,
+        x: Features<'_>,
+        y: Option<ArrayView1<'_, Y>>,
+    ) -> Result<(Box<dyn FittedTransformer>, OwnedFeatures)> {
+        let fitted = self.fit(x, y)?;
+        let out = fitted.transform_features(x)?;
+        Ok((fitted, out))
+    }
+
     /// Printable hyperparameters in builder order, e.g.
     /// `[("with_mean", "true"), ("with_std", "true")]` (what `cv_results`
     /// shows).

@@ -391,13 +391,43 @@ fn check_class_sizes(counts: &[usize], names: &[String], needed: usize) -> Resul
 }
 
 impl StratifiedKFold {
+    /// The folds as [`Splitter::split`] makes them, but allowing classes
+    /// smaller than `n_splits` as scikit-learn does (it warns): only when
+    /// every class is smaller is it an error. For internal cross fitting
+    /// (the target encoder), where a fold without some class is harmless.
+    pub(crate) fn split_lenient(&self, data: &SplitData) -> Result<Vec<Fold>> {
+        let assign = self.test_folds_checked(data, self.shuffle, false)?;
+        Ok(folds_from_assignment(&assign, self.n_splits))
+    }
+
     /// The test fold of every sample.
     fn test_folds(&self, data: &SplitData, seed: Option<u64>) -> Result<Vec<usize>> {
+        self.test_folds_checked(data, seed, true)
+    }
+
+    /// The test fold of every sample; `strict`: every class needs
+    /// `n_splits` members (else at least one class does).
+    fn test_folds_checked(
+        &self,
+        data: &SplitData,
+        seed: Option<u64>,
+        strict: bool,
+    ) -> Result<Vec<usize>> {
         let n = data.n_samples;
         check_n_splits(self.n_splits, n)?;
         let (codes, names) = data.class_codes("StratifiedKFold")?;
         let (encoded, counts, names) = by_appearance(codes, names);
-        check_class_sizes(&counts, &names, self.n_splits)?;
+        if strict {
+            check_class_sizes(&counts, &names, self.n_splits)?;
+        } else if let Some((largest, name)) = counts.iter().zip(&names).max_by_key(|(c, _)| **c)
+            && *largest < self.n_splits
+        {
+            return Err(Error::ClassTooSmall {
+                class: name.clone(),
+                count: *largest,
+                needed: self.n_splits,
+            });
+        }
         let k = self.n_splits;
         // Round robin over the labels sorted by code: fold f gets positions
         // f, f + k, f + 2k … of the sorted order.

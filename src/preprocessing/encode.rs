@@ -24,21 +24,21 @@ enum Values {
 
 /// The categories of one column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Categories {
+pub(super) struct Categories {
     values: Values,
     /// Whether a missing value was seen at fit (then it is the last
     /// category).
-    missing: bool,
+    pub(super) missing: bool,
 }
 
 /// One cell, as an encoder sees it.
-enum Cell<'a> {
+pub(super) enum Cell<'a> {
     Missing,
     Number(f64),
     Text(&'a str),
 }
 
-fn cell(col: &Column, i: usize) -> Cell<'_> {
+pub(super) fn cell(col: &Column, i: usize) -> Cell<'_> {
     match col {
         Column::Numeric(v) if v[i].is_nan() => Cell::Missing,
         Column::Numeric(v) => Cell::Number(v[i]),
@@ -52,7 +52,7 @@ fn cell(col: &Column, i: usize) -> Cell<'_> {
 }
 
 impl Categories {
-    fn learn(col: &Column) -> Categories {
+    pub(super) fn learn(col: &Column) -> Categories {
         let missing = col.n_missing() > 0;
         let values = match col {
             Column::Numeric(v) => {
@@ -72,7 +72,7 @@ impl Categories {
     }
 
     /// Number of categories (missing included).
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         let n = match &self.values {
             Values::Number(v) => v.len(),
             Values::Text(v) => v.len(),
@@ -81,7 +81,7 @@ impl Categories {
     }
 
     /// The index of a cell's category, `None` when unknown.
-    fn index(&self, c: &Cell<'_>) -> Option<usize> {
+    pub(super) fn index(&self, c: &Cell<'_>) -> Option<usize> {
         match (c, &self.values) {
             (Cell::Missing, _) => self.missing.then(|| self.len() - 1),
             (Cell::Number(x), Values::Number(v)) => v.binary_search_by(|a| a.total_cmp(x)).ok(),
@@ -100,11 +100,11 @@ impl Categories {
     }
 
     /// Every category as text.
-    fn names(&self) -> Vec<String> {
+    pub(super) fn names(&self) -> Vec<String> {
         (0..self.len()).map(|k| self.name(k)).collect()
     }
 
-    fn is_valid(&self) -> bool {
+    pub(super) fn is_valid(&self) -> bool {
         match &self.values {
             Values::Number(v) => {
                 v.iter().all(|x| x.is_finite()) && v.windows(2).all(|w| w[0] < w[1])
@@ -144,7 +144,7 @@ pub(crate) fn py_float(v: f64) -> String {
 }
 
 /// Reads the columns seen at fit from `table` by name, checking their types.
-fn fitted_columns<'t>(
+pub(super) fn fitted_columns<'t>(
     table: &'t Table,
     names: &[String],
     types: &[ColumnType],
@@ -176,7 +176,7 @@ fn fitted_columns<'t>(
 }
 
 /// The table of a matrix, named as the columns seen at fit.
-fn named_matrix(x: ArrayView2<'_, f64>, names: &[String]) -> Result<Table> {
+pub(super) fn named_matrix(x: ArrayView2<'_, f64>, names: &[String]) -> Result<Table> {
     if x.ncols() != names.len() {
         return Err(Error::ShapeMismatch {
             what: "x features",
@@ -200,7 +200,7 @@ fn named_matrix(x: ArrayView2<'_, f64>, names: &[String]) -> Result<Table> {
     )
 }
 
-fn check_fit_table(table: &Table) -> Result<()> {
+pub(super) fn check_fit_table(table: &Table) -> Result<()> {
     if table.n_rows() == 0 || table.n_columns() == 0 {
         return Err(Error::EmptyInput {
             what: "table (no rows or no columns)",
@@ -643,7 +643,7 @@ struct EncoderState<P, F> {
     features: Vec<F>,
 }
 
-fn parse_types(types: &[String], file: &ModelFile) -> Result<Vec<ColumnType>> {
+pub(super) fn parse_types(types: &[String], file: &ModelFile) -> Result<Vec<ColumnType>> {
     types
         .iter()
         .enumerate()

@@ -24,7 +24,8 @@
 //! - [`OneHotEncoder`] → [`FittedOneHotEncoder`] (unknown-category handling,
 //!   infrequent categories, dropped columns, feature names) and
 //!   [`OrdinalEncoder`] → [`FittedOrdinalEncoder`]: categorical columns to
-//!   numbers.
+//!   numbers; [`TargetEncoder`] → [`FittedTargetEncoder`]: categories to
+//!   (cross-fitted) target statistics.
 //! - [`LabelEncoder`] → [`FittedLabelEncoder`]: labels of any ordered type to
 //!   codes `0..n_classes` (classes sorted) and back.
 //!
@@ -66,6 +67,7 @@ mod robust;
 mod standard;
 pub(crate) mod stats;
 mod steps;
+mod target_encode;
 
 pub use encode::{
     DropCategory, FittedOneHotEncoder, FittedOrdinalEncoder, HandleUnknown, MinFrequency,
@@ -83,6 +85,7 @@ pub use power::{FittedPowerTransformer, PowerMethod, PowerTransformer};
 pub use quantile::{FittedQuantileTransformer, QuantileOutput, QuantileTransformer};
 pub use robust::{FittedMaxAbsScaler, FittedRobustScaler, MaxAbsScaler, RobustScaler};
 pub use standard::{FittedStandardScaler, StandardScaler};
+pub use target_encode::{FittedTargetEncoder, Smooth, TargetEncoder, TargetType};
 
 pub(crate) use impute::parse_type as parse_column_type;
 pub(crate) use robust::{check_no_inf, check_transform_nan_ok};

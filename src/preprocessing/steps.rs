@@ -20,6 +20,7 @@ use super::{
     OneHotEncoder, OrdinalEncoder, OrdinalUnknown, PowerMethod, PowerTransformer, QuantileOutput,
     QuantileTransformer, RobustScaler, SimpleImputer,
 };
+use super::{FittedTargetEncoder, Smooth, TargetEncoder, TargetType};
 use crate::compose::{Features, FittedTransformer, OwnedFeatures, Target, Transformer};
 use crate::error::{Error, Result};
 use crate::outlier::{FittedOutlierClipper, OutlierClipper, OutlierRule};
@@ -351,76 +352,118 @@ impl FittedTransformer for FittedSimpleImputer {
     common_fitted!(FittedSimpleImputer);
 }
 
-impl FittedTransformer for FittedMissingIndicator {
-    fn n_features_in(&self) -> usize {
-        FittedMissingIndicator::n_features_in(self)
-    }
+/// The `FittedTransformer` impl of a table step that encodes tables by name
+/// and matrices by position: `n_out` is the output width,
+/// `names` is `renamed` (the step's own names out for the given input names)
+/// or `same` (the input names).
+macro_rules! fitted_table_step {
+    ($fitted:ident, $n_out:ident, renamed) => {
+        fitted_table_step!(@impl $fitted, $n_out, |s, input| s.renamed(input).feature_names_out());
+    };
+    ($fitted:ident, $n_out:ident, same) => {
+        fitted_table_step!(@impl $fitted, $n_out, |_s, input| input.to_vec());
+    };
+    (@impl $fitted:ident, $n_out:ident, |$s:ident, $input:ident| $names:expr) => {
+        impl FittedTransformer for $fitted {
+            fn n_features_in(&self) -> usize {
+                $fitted::n_features_in(self)
+            }
 
-    fn n_features_out(&self) -> usize {
+            fn n_features_out(&self) -> usize {
+                $fitted::$n_out(self)
+            }
+
+            fn transform(&self, x: Features<'_>) -> Result<Array2<f64>> {
+                match x {
+                    Features::Table(t) => self.transform_table(t),
+                    Features::Matrix(m) => $fitted::transform(self, m),
+                }
+            }
+
+            fn feature_names_out(&self, input: &[String]) -> Result<Vec<String>> {
+                check_names(input, $fitted::n_features_in(self))?;
+                let ($s, $input) = (self, input);
+                Ok($names)
+            }
+
+            common_fitted!($fitted);
+        }
+    };
+}
+
+impl FittedMissingIndicator {
+    /// Output width: one column per flagged feature.
+    fn n_flagged(&self) -> usize {
         self.features().len()
     }
-
-    fn transform(&self, x: Features<'_>) -> Result<Array2<f64>> {
-        match x {
-            Features::Table(t) => self.transform_table(t),
-            Features::Matrix(m) => FittedMissingIndicator::transform(self, m),
-        }
-    }
-
-    fn feature_names_out(&self, input: &[String]) -> Result<Vec<String>> {
-        check_names(input, self.n_features_in())?;
-        Ok(self.renamed(input).feature_names_out())
-    }
-
-    common_fitted!(FittedMissingIndicator);
 }
 
-impl FittedTransformer for FittedOneHotEncoder {
-    fn n_features_in(&self) -> usize {
-        FittedOneHotEncoder::n_features_in(self)
-    }
+fitted_table_step!(FittedMissingIndicator, n_flagged, renamed);
+fitted_table_step!(FittedOneHotEncoder, n_features_out, renamed);
+fitted_table_step!(FittedOrdinalEncoder, n_features_in, same);
+fitted_table_step!(FittedTargetEncoder, n_features_out, renamed);
 
-    fn n_features_out(&self) -> usize {
-        FittedOneHotEncoder::n_features_out(self)
-    }
-
-    fn transform(&self, x: Features<'_>) -> Result<Array2<f64>> {
-        match x {
-            Features::Table(t) => self.transform_table(t),
-            Features::Matrix(m) => FittedOneHotEncoder::transform(self, m),
-        }
-    }
-
-    fn feature_names_out(&self, input: &[String]) -> Result<Vec<String>> {
-        check_names(input, self.n_features_in())?;
-        Ok(self.renamed(input).feature_names_out())
-    }
-
-    common_fitted!(FittedOneHotEncoder);
+/// The targets a [`TargetEncoder`] step needs.
+fn needs_y<Y>(y: Option<ArrayView1<'_, Y>>) -> Result<ArrayView1<'_, Y>> {
+    y.ok_or(Error::EmptyInput {
+        what: "y (a TargetEncoder step learns from the targets)",
+    })
 }
 
-impl FittedTransformer for FittedOrdinalEncoder {
-    fn n_features_in(&self) -> usize {
-        FittedOrdinalEncoder::n_features_in(self)
+impl<Y: Target> Transformer<Y> for TargetEncoder {
+    fn fit(
+        &self,
+        x: Features<'_>,
+        y: Option<ArrayView1<'_, Y>>,
+    ) -> Result<Box<dyn FittedTransformer>> {
+        let y = needs_y(y)?;
+        Ok(Box::new(match x {
+            Features::Table(t) => self.fit_table(t, y)?,
+            Features::Matrix(m) => TargetEncoder::fit(self, m, y)?,
+        }))
     }
 
-    fn n_features_out(&self) -> usize {
-        FittedOrdinalEncoder::n_features_in(self)
+    /// Cross-fitted training rows (see [`TargetEncoder::fit_transform`]).
+    fn fit_transform(
+        &self,
+        x: Features<'_>,
+        y: Option<ArrayView1<'_, Y>>,
+    ) -> Result<(Box<dyn FittedTransformer>, OwnedFeatures)> {
+        let y = needs_y(y)?;
+        let (fitted, z) = match x {
+            Features::Table(t) => self.fit_transform_table(t, y)?,
+            Features::Matrix(m) => TargetEncoder::fit_transform(self, m, y)?,
+        };
+        Ok((Box::new(fitted), OwnedFeatures::Matrix(z)))
     }
 
-    fn transform(&self, x: Features<'_>) -> Result<Array2<f64>> {
-        match x {
-            Features::Table(t) => self.transform_table(t),
-            Features::Matrix(m) => FittedOrdinalEncoder::transform(self, m),
-        }
+    fn params(&self) -> Params {
+        vec![
+            p(
+                "target_type",
+                match self.target_type {
+                    TargetType::Auto => "auto",
+                    TargetType::Continuous => "continuous",
+                    TargetType::Binary => "binary",
+                    TargetType::Multiclass => "multiclass",
+                },
+            ),
+            p(
+                "smooth",
+                match self.smooth {
+                    Smooth::Auto => "auto".to_string(),
+                    Smooth::Value(m) => m.to_string(),
+                },
+            ),
+            p("cv", self.cv),
+            p(
+                "shuffle",
+                self.shuffle.map_or("none".into(), |s| s.to_string()),
+            ),
+        ]
     }
 
-    fn feature_names_out(&self, input: &[String]) -> Result<Vec<String>> {
-        check_names(input, self.n_features_in())?;
-        Ok(input.to_vec())
-    }
-
-    common_fitted!(FittedOrdinalEncoder);
+    common_transformer!(TargetEncoder);
 }
 
 #[cfg(test)]
@@ -443,6 +486,7 @@ mod tests {
             Box::new(MissingIndicator::new()),
             Box::new(OneHotEncoder::new()),
             Box::new(OrdinalEncoder::new()),
+            Box::new(TargetEncoder::new().cv(2)),
         ]
     }
 
@@ -452,6 +496,7 @@ mod tests {
     fn every_step_round_trips_through_the_registry() -> Result<()> {
         let nan = f64::NAN;
         let x = array![[1.0, 2.0], [3.0, nan], [1.0, 8.0], [5.0, 2.0]];
+        let y = array![0.5, 1.0, -2.0, 3.0];
         let names = vec!["a".to_string(), "b".to_string()];
         // The Normalizer (as scikit-learn's) refuses missing values.
         let clean = x.mapv(|v| if v.is_nan() { 0.5 } else { v });
@@ -461,7 +506,7 @@ mod tests {
             } else {
                 &x
             };
-            let fitted = step.fit(Features::from(x), None)?;
+            let fitted = step.fit(Features::from(x), Some(y.view()))?;
             let kind = fitted.kind();
             assert_eq!(role_of_kind(kind), Some(Role::Transformer), "{kind}");
             let z = fitted.transform(Features::from(x));
@@ -516,6 +561,53 @@ mod tests {
         assert_eq!(params[2], p("max_categories", "3"));
         let params = Transformer::<f64>::params(&RobustScaler::new());
         assert_eq!(params[2], p("quantile_range", "(25, 75)"));
+        Ok(())
+    }
+
+    /// A target encoder inside a pipeline or a column transformer passes on
+    /// cross-fitted training rows (what its own `fit_transform` returns), and
+    /// the fitted step encodes new rows with the full-data encodings.
+    #[test]
+    fn target_encoder_steps_are_cross_fitted() -> Result<()> {
+        use crate::compose::{ColumnTransformer, Columns, Pipeline};
+        let t = Table::new(vec![
+            (
+                "city".into(),
+                Column::categorical(["a", "b", "a", "b", "a", "b", "c", "c"]),
+            ),
+            (
+                "size".into(),
+                Column::Numeric(array![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]),
+            ),
+        ])?;
+        let y = array![10.0, 20.0, 12.0, 22.0, 11.0, 21.0, 5.0, 7.0];
+        let enc = TargetEncoder::new().cv(4);
+        let (direct, z) = enc.fit_transform_table(&t.select_columns(&["city"])?, y.view())?;
+        let ct = ColumnTransformer::<f64>::new()
+            .transform("target", enc, Columns::names(["city"]))
+            .passthrough("rest", Columns::names(["size"]));
+        let (fitted, out) = ct.fit_transform(&t, y.view())?;
+        assert_eq!(out.column(0), z.column(0));
+        assert_ne!(
+            fitted.transform(&t)?.column(0),
+            z.column(0),
+            "transform uses the full-data encodings"
+        );
+        assert_eq!(
+            fitted.transform(&t)?.column(0),
+            direct.transform_table(&t)?.column(0)
+        );
+        // The same through a pipeline used as a transformer.
+        let pipe = Pipeline::<f64>::new().transform("ct", ct.clone());
+        let (_, piped) = Transformer::fit_transform(&pipe, Features::from(&t), Some(y.view()))?;
+        assert_eq!(piped, OwnedFeatures::Matrix(out));
+        // Without targets the step cannot fit.
+        assert!(matches!(
+            Transformer::<f64>::fit(&enc, Features::from(&t), None),
+            Err(Error::EmptyInput { .. })
+        ));
+        let params = Transformer::<f64>::params(&enc);
+        assert_eq!(params[2], p("cv", "4"));
         Ok(())
     }
 }

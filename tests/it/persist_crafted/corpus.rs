@@ -222,6 +222,8 @@ fn corpus_data_steps() -> Vec<Case> {
     let onehot = OneHotEncoder::new().fit(xc.view()).unwrap();
     let ordinal = OrdinalEncoder::new().fit(xc.view()).unwrap();
     let clipper = OutlierClipper::new().fit(x.view()).unwrap();
+    let target = TargetEncoder::new().fit(xc.view(), y_cls().view()).unwrap();
+    let target_reg = TargetEncoder::new().fit(xc.view(), y_reg().view()).unwrap();
     let forest = IsolationForest::new()
         .n_estimators(3)
         .seed(0)
@@ -373,6 +375,57 @@ fn corpus_data_steps() -> Vec<Case> {
             file: edited(&clipper, |f| poison(f, "upper", &[0], f64::NAN)),
             load: loader::<FittedOutlierClipper>,
             expect: "tensor `upper` at index [0]",
+        },
+        Case {
+            name: "target_encoder_one_fold",
+            file: edited(&target, |f| hyper(f, &["params", "cv"], json!(1))),
+            load: loader::<FittedTargetEncoder>,
+            expect: "hyperparameter `cv`",
+        },
+        Case {
+            // Two class names for a three-class (multiclass) encoder.
+            name: "target_encoder_classes_disagree_with_type",
+            file: edited(&target, |f| hyper(f, &["classes"], json!(["-1", "3"]))),
+            load: loader::<FittedTargetEncoder>,
+            expect: "hyperparameter `classes`",
+        },
+        Case {
+            name: "target_encoder_auto_target_type",
+            file: edited(&target_reg, |f| hyper(f, &["target_type"], json!("auto"))),
+            load: loader::<FittedTargetEncoder>,
+            expect: "hyperparameter `classes`",
+        },
+        Case {
+            name: "target_encoder_class_frequency_above_one",
+            file: edited(&target, |f| poison(f, "encodings", &[4], 1.5)),
+            load: loader::<FittedTargetEncoder>,
+            expect: "tensor `encodings` at index [4]",
+        },
+        Case {
+            name: "target_encoder_nan_encoding",
+            file: edited(&target_reg, |f| poison(f, "encodings", &[0], f64::NAN)),
+            load: loader::<FittedTargetEncoder>,
+            expect: "tensor `encodings` at index [0]",
+        },
+        Case {
+            name: "target_encoder_encodings_too_short",
+            file: edited(&target_reg, |f| {
+                f.push_f64("encodings", array![0.5, 1.0].into_dyn())
+            }),
+            load: loader::<FittedTargetEncoder>,
+            expect: "tensor `encodings`",
+        },
+        Case {
+            name: "target_encoder_unsorted_categories",
+            file: edited(&target_reg, |f| {
+                hyper(
+                    f,
+                    &["features", "0", "values"],
+                    json!({"number": [3.0, 1.0]}),
+                )
+            }),
+            load: loader::<FittedTargetEncoder>,
+            expect: "hyperparameter `features` at index [0]",
         },
         Case {
             name: "isolation_forest_zero_estimators",
