@@ -31,6 +31,7 @@ use oxilearn::preprocessing::{
     OrdinalEncoder, PowerTransformer, QuantileTransformer, RobustScaler, SimpleImputer,
     StandardScaler,
 };
+use oxilearn::preprocessing::{FittedTargetEncoder, TargetEncoder};
 use oxilearn::svm::{
     FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc, FittedSvr, Gamma, Kernel, NuSvc, NuSvr,
     OneClassSvm, Svc, Svr,
