@@ -1,34 +1,7 @@
 //! [`TargetEncoder`] → [`FittedTargetEncoder`]: each category replaced by a
 //! shrunk mean of the target over the rows of that category, with
-//! scikit-learn's (1.3+) semantics.
-//!
-//! # The encoding
-//! For a category `i` with `nᵢ` training rows, target mean `ȳᵢ` and the
-//! global target mean `ȳ`, the encoding is the blend
-//! `λᵢ·ȳᵢ + (1 − λᵢ)·ȳ` (Micci-Barreca 2001):
-//!
-//! - a fixed smoothing `m` ([`Smooth::Value`]): `λᵢ = nᵢ / (nᵢ + m)`, i.e.
-//!   `(m·ȳ + Σ_{k ∈ i} y_k) / (m + nᵢ)`;
-//! - [`Smooth::Auto`] (empirical Bayes, the paper's eqs. 5–6):
-//!   `λᵢ = τ²·nᵢ / (τ²·nᵢ + sᵢ²)` with `τ²` the variance of all targets and
-//!   `sᵢ² = Σ_{k ∈ i} (y_k − ȳᵢ)² / nᵢ` the within-category variance; when
-//!   both vanish (constant targets) the encoding is `ȳ`.
-//!
-//! Continuous targets are encoded as they are; a binary target as the
-//! indicator of its second (larger) class; a multiclass target one-vs-rest,
-//! one output column per (feature, class), features major. Categories come
-//! from the training columns as in the other encoders (sorted, a missing
-//! value its own last category); a category unseen at fit encodes as the
-//! target mean `ȳ` (per class for multiclass).
-//!
-//! # Cross fitting
-//! [`TargetEncoder::fit_transform`] returns training encodings that do not
-//! use each row's own target: the rows are cut into `cv` folds (scikit-learn's
-//! `KFold` for continuous targets, `StratifiedKFold` for classes, identical
-//! folds when not shuffled) and each fold is encoded by the encodings fitted
-//! on the other folds, with their target mean for categories absent there.
-//! The fitted encoder itself ([`FittedTargetEncoder::transform`]) uses the
-//! encodings of all rows.
+//! scikit-learn's (1.3+) semantics; the formulas and the cross fitting are
+//! described on [`TargetEncoder`].
 
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -102,8 +75,8 @@ pub enum Smooth {
 /// Encodes categorical features by target statistics, cross-fitted on the
 /// training rows.
 ///
-/// As scikit-learn's `TargetEncoder`: see the [module docs](self) for the
-/// formulas. [`fit_transform`](Self::fit_transform) is what to use on
+/// As scikit-learn's `TargetEncoder` (formulas below).
+/// [`fit_transform`](Self::fit_transform) is what to use on
 /// training rows (it avoids leaking each row's own target into its
 /// encoding); [`fit`](Self::fit) then [`transform`](FittedTargetEncoder::transform)
 /// on the same rows gives the un-crossed encodings, as in scikit-learn.
@@ -115,6 +88,34 @@ pub enum Smooth {
 /// scikit-learn's (NumPy's generator); without shuffling
 /// ([`shuffle(None)`](Self::shuffle)) the folds, and so every value, equal
 /// scikit-learn's with `cv=KFold(cv)` or `StratifiedKFold(cv)`.
+///
+/// # The encoding
+/// For a category `i` with `nᵢ` training rows, target mean `ȳᵢ` and the
+/// global target mean `ȳ`, the encoding is the blend
+/// `λᵢ·ȳᵢ + (1 − λᵢ)·ȳ` (Micci-Barreca 2001):
+///
+/// - a fixed smoothing `m` ([`Smooth::Value`]): `λᵢ = nᵢ / (nᵢ + m)`, i.e.
+///   `(m·ȳ + Σ_{k ∈ i} y_k) / (m + nᵢ)`;
+/// - [`Smooth::Auto`] (empirical Bayes, the paper's eqs. 5–6):
+///   `λᵢ = τ²·nᵢ / (τ²·nᵢ + sᵢ²)` with `τ²` the variance of all targets and
+///   `sᵢ² = Σ_{k ∈ i} (y_k − ȳᵢ)² / nᵢ` the within-category variance; when
+///   both vanish (constant targets) the encoding is `ȳ`.
+///
+/// Continuous targets are encoded as they are; a binary target as the
+/// indicator of its second (larger) class; a multiclass target one-vs-rest,
+/// one output column per (feature, class), features major. Categories come
+/// from the training columns as in the other encoders (sorted, a missing
+/// value its own last category); a category unseen at fit encodes as the
+/// target mean `ȳ` (per class for multiclass).
+///
+/// # Cross fitting
+/// [`fit_transform`](Self::fit_transform) returns training encodings that do not
+/// use each row's own target: the rows are cut into `cv` folds (scikit-learn's
+/// `KFold` for continuous targets, `StratifiedKFold` for classes, identical
+/// folds when not shuffled) and each fold is encoded by the encodings fitted
+/// on the other folds, with their target mean for categories absent there.
+/// The fitted encoder itself ([`FittedTargetEncoder::transform`]) uses the
+/// encodings of all rows.
 ///
 /// # Example
 /// ```
@@ -266,7 +267,7 @@ impl TargetEncoder {
     }
 
     /// Fits on `table` and returns the cross-fitted encodings of its rows
-    /// (see the [module docs](self)): `n_rows × n_features_out`.
+    /// (see [`TargetEncoder`]): `n_rows × n_features_out`.
     ///
     /// # Errors
     /// As [`fit_table`](Self::fit_table); [`Error::InvalidParameter`]
