@@ -207,6 +207,7 @@ fn mutation_seeds_cover_every_model_kind() {
         "StandardScaler",
         "Svc",
         "Svr",
+        "TargetEncoder",
     ];
     assert_eq!(kinds, every.iter().map(|k| k.to_string()).collect());
     for kind in every {
