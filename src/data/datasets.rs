@@ -28,7 +28,7 @@
 
 use std::io::Read;
 
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, Axis, Slice};
 
 use super::table::Table;
 use crate::error::{Error, Result};
@@ -259,7 +259,7 @@ fn load_digits() -> Result<Dataset<usize>> {
     }
     let table = Array2::from_shape_vec((nrows, ncols), values)
         .map_err(|e| Error::format("digits", e.to_string()))?;
-    let records = table.slice(ndarray::s![.., ..64]).to_owned();
+    let records = table.slice_axis(Axis(1), Slice::from(..64)).to_owned();
     let targets = class_codes(table.column(64).iter().copied(), 10, "digits")?;
     let feature_names = (0..8)
         .flat_map(|r| (0..8).map(move |c| format!("pixel_{r}_{c}")))
@@ -515,7 +515,9 @@ pub(crate) fn parse_sklearn_csv(
     }
     let table = Array2::from_shape_vec((nrows, ncols), values)
         .map_err(|e| Error::format(name, e.to_string()))?;
-    let records = table.slice(ndarray::s![.., ..n_features]).to_owned();
+    let records = table
+        .slice_axis(Axis(1), Slice::from(..n_features))
+        .to_owned();
     let targets = class_codes(
         table.column(n_features).iter().copied(),
         target_names.len(),
@@ -606,7 +608,7 @@ mod tests {
         assert_eq!(d.targets.len(), 442);
         assert_eq!(d.targets.sum(), 67243.0);
         assert_eq!(
-            d.targets.slice(ndarray::s![..3]).to_vec(),
+            d.targets.slice_axis(Axis(0), Slice::from(..3)).to_vec(),
             [151.0, 75.0, 141.0]
         );
         let close = |a: f64, b: f64| (a - b).abs() < 1e-15;

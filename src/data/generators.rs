@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use ndarray::{Array1, Array2, Axis, s};
+use ndarray::{Array1, Array2, Axis, Slice};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -235,20 +235,27 @@ pub fn make_classification(
     for c in 0..n_clusters {
         let m = base + usize::from(c < extra);
         let stop = start + m;
-        y.slice_mut(s![start..stop]).fill(c % n_classes);
+        y.slice_axis_mut(Axis(0), Slice::from(start..stop))
+            .fill(c % n_classes);
         let z = normal_matrix(m, k, &mut rng, &mut normal);
         let a = Array2::from_shape_simple_fn((k, k), || 2.0 * rng.random::<f64>() - 1.0);
         let mut pts = crate::linalg::matmul(z.view(), a.view());
         pts += &centroids.row(c);
-        x.slice_mut(s![start..stop, ..k]).assign(&pts);
+        x.slice_axis_mut(Axis(0), Slice::from(start..stop))
+            .slice_axis_move(Axis(1), Slice::from(..k))
+            .assign(&pts);
         start = stop;
     }
     if n_redundant > 0 {
         let b = Array2::from_shape_simple_fn((k, n_redundant), || 2.0 * rng.random::<f64>() - 1.0);
-        let red = crate::linalg::matmul(x.slice(s![.., ..k]), b.view());
-        x.slice_mut(s![.., k..k + n_redundant]).assign(&red);
+        let red = crate::linalg::matmul(x.slice_axis(Axis(1), Slice::from(..k)), b.view());
+        x.slice_axis_mut(Axis(1), Slice::from(k..k + n_redundant))
+            .assign(&red);
     }
-    for v in x.slice_mut(s![.., k + n_redundant..]).iter_mut() {
+    for v in x
+        .slice_axis_mut(Axis(1), Slice::from(k + n_redundant..))
+        .iter_mut()
+    {
         *v = normal.sample(&mut rng);
     }
     for label in y.iter_mut() {
@@ -352,10 +359,14 @@ mod tests {
         let ones = y.iter().filter(|&&c| c == 1).count();
         assert!((450..=550).contains(&ones), "{ones}");
         // Informative columns sit around ±class_sep = ±1 (plus correlated noise).
-        let m = x.slice(s![.., ..3]).mapv(f64::abs).mean().unwrap();
+        let m = x
+            .slice_axis(Axis(1), Slice::from(..3))
+            .mapv(f64::abs)
+            .mean()
+            .unwrap();
         assert!(m > 0.8, "{m}");
         // Noise columns 5.. are N(0, 1).
-        let noise = x.slice(s![.., 5..]);
+        let noise = x.slice_axis(Axis(1), Slice::from(5..));
         assert!(noise.mean().unwrap().abs() < 0.1);
         // Deterministic per seed.
         assert_eq!(make_classification(1000, 8, 3, 2, 11).unwrap().1, y);

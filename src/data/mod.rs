@@ -48,7 +48,7 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 mod bytes;
 mod cifar;

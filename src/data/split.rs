@@ -356,7 +356,7 @@ impl std::iter::FusedIterator for BatchIter {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::{Array2, array};
+    use ndarray::{Array2, Slice, array};
 
     fn xy(n: usize) -> (Array2<f64>, Array1<usize>) {
         let x = Array2::from_shape_fn((n, 2), |(i, j)| (i * 10 + j) as f64);
@@ -424,7 +424,7 @@ mod tests {
             ));
         }
         assert!(matches!(
-            train_test_split(x.view(), y.slice(ndarray::s![..3]), 0.5, 0),
+            train_test_split(x.view(), y.slice_axis(Axis(0), Slice::from(..3)), 0.5, 0),
             Err(Error::ShapeMismatch { .. })
         ));
         let (x0, y0) = xy(0);

@@ -52,7 +52,7 @@
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 mod fitted;
 mod input;

@@ -13,7 +13,7 @@
 //! accurate as centring a full copy of `X` around the global mean, reads `X`
 //! once and needs `O(leaf · d)` memory per thread instead of `O(n · d)`.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Slice};
 
 use crate::Float;
 use crate::error::{Error, Result};
@@ -173,9 +173,9 @@ pub(crate) fn normal_equations<F: Float>(
 ) -> Normal<F> {
     let leaf = |r: std::ops::Range<usize>| {
         normal_leaf(
-            x.slice(s![r.clone(), ..]),
-            y.slice(s![r.clone(), ..]),
-            w.map(|w| w.slice_move(s![r])),
+            x.slice_axis(Axis(0), Slice::from(r.clone())),
+            y.slice_axis(Axis(0), Slice::from(r.clone())),
+            w.map(|w| w.slice_axis_move(Axis(0), Slice::from(r))),
             fit_intercept,
         )
     };
@@ -318,9 +318,9 @@ pub(crate) fn cholesky_checked<F: Float>(
 ) -> Result<CholOutcome<F>> {
     let (d, k) = b.dim();
     let mut rhs = Array2::zeros((d, k + N_PROBES));
-    rhs.slice_mut(s![.., ..k]).assign(&b);
+    rhs.slice_axis_mut(Axis(1), Slice::from(..k)).assign(&b);
     let p = probes::<F>(d, N_PROBES);
-    rhs.slice_mut(s![.., k..]).assign(&p);
+    rhs.slice_axis_mut(Axis(1), Slice::from(k..)).assign(&p);
     let sol = match linalg::cholesky_solve(a, rhs.view()) {
         Ok(sol) => sol,
         Err(Error::NumericalFailure { .. }) => return Ok(CholOutcome::IllConditioned),
@@ -330,7 +330,7 @@ pub(crate) fn cholesky_checked<F: Float>(
         return Ok(CholOutcome::IllConditioned);
     }
     let inv_norm = sol
-        .slice(s![.., k..])
+        .slice_axis(Axis(1), Slice::from(k..))
         .axis_iter(Axis(1))
         .zip(p.axis_iter(Axis(1)))
         .map(|(c, p)| (c.dot(&c) / p.dot(&p)).sqrt())
@@ -340,7 +340,9 @@ pub(crate) fn cholesky_checked<F: Float>(
     if kappa.is_nan() || kappa > limit {
         return Ok(CholOutcome::IllConditioned);
     }
-    Ok(CholOutcome::Solved(sol.slice(s![.., ..k]).to_owned()))
+    Ok(CholOutcome::Solved(
+        sol.slice_axis(Axis(1), Slice::from(..k)).to_owned(),
+    ))
 }
 
 /// `intercept_j = ȳ_j − x̄ · coef_j` for `coef` of shape `k × d`.

@@ -2,7 +2,7 @@
 //! fallback) and ridge (primal / dual Cholesky, SVD), from data in memory or
 //! from accumulated normal equations.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Slice};
 use serde::{Deserialize, Serialize};
 
 use super::normal::{
@@ -252,7 +252,7 @@ fn cholesky_per_alpha<F: Float>(
     }
     let mut out = Array2::zeros((a.nrows(), b.ncols()));
     for (j, &alpha) in alphas.iter().enumerate() {
-        let col = b.slice(s![.., j..j + 1]);
+        let col = b.slice_axis(Axis(1), Slice::from(j..j + 1));
         let sol = linalg::cholesky_solve(add_diag(a, alpha).view(), col)?;
         out.column_mut(j).assign(&sol.column(0));
     }

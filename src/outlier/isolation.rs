@@ -4,7 +4,7 @@
 
 use std::any::Any;
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, IxDyn};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, IxDyn, Slice};
 use rand::seq::index::sample;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -504,7 +504,7 @@ impl FittedIsolationForest {
             .enumerate()
             .for_each(|(c, dst)| {
                 let start = c * chunk;
-                let rows = x.slice(ndarray::s![start..start + dst.len(), ..]);
+                let rows = x.slice_axis(Axis(0), Slice::from(start..start + dst.len()));
                 let rows = rows.as_standard_layout();
                 let flat = rows.as_slice().expect("standard layout");
                 let p = self.n_features;

@@ -857,7 +857,7 @@ impl Persist for FittedMissingIndicator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use ndarray::{Slice, array};
 
     const NAN: f64 = f64::NAN;
 
@@ -972,7 +972,9 @@ mod tests {
             [1.0, 3.0, 3.0, 0.0, 0.0, 1.0, 0.0, 1.0],
             [4.0, 2.0, 4.75, 0.0, 0.0, 0.0, 1.0, 1.0]
         ];
-        let got = keep.transform(x().slice(ndarray::s![..2, ..])).unwrap();
+        let got = keep
+            .transform(x().slice_axis(Axis(0), Slice::from(..2)))
+            .unwrap();
         assert!(same(&got, &want), "{got}");
         assert_eq!(
             MissingIndicator::new().fit(x().view()).unwrap().features(),

@@ -475,7 +475,7 @@ impl Persist for FittedMaxAbsScaler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use ndarray::{Slice, array};
 
     fn same(a: &Array2<f64>, b: &Array2<f64>, tol: f64) -> bool {
         a.shape() == b.shape()
@@ -562,7 +562,9 @@ mod tests {
             ],
             [0.6666666666666666, 0.0, 5.0, f64::NAN]
         ];
-        let got = nc.transform(x.slice(ndarray::s![..2, ..])).unwrap();
+        let got = nc
+            .transform(x.slice_axis(Axis(0), Slice::from(..2)))
+            .unwrap();
         assert!(same(&got, &want, 1e-15), "{got}");
         let ns = RobustScaler::new()
             .with_scaling(false)

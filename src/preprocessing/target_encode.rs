@@ -787,7 +787,7 @@ impl Persist for FittedTargetEncoder {
 mod tests {
     use super::*;
     use crate::data::Column;
-    use ndarray::{Array1, array};
+    use ndarray::{Array1, Axis, Slice, array};
 
     const NAN: f64 = f64::NAN;
 
@@ -1138,7 +1138,7 @@ mod tests {
             ],
         );
         assert_close(
-            &z.slice(ndarray::s![..3, ..]).to_owned(),
+            &z.slice_axis(Axis(0), Slice::from(..3)).to_owned(),
             &[
                 &[0.35, 0.35, 0.3, 0.55, 0.15, 0.3],
                 &[0.55, 0.35, 0.1, 0.4375, 0.4375, 0.125],
@@ -1217,7 +1217,7 @@ mod tests {
             Err(Error::NonFinite { what: "y", index }) if index == vec![4]
         ));
         assert!(matches!(
-            unshuffled().fit_table(&t, y_cont().slice(ndarray::s![..5]).view()),
+            unshuffled().fit_table(&t, y_cont().slice_axis(Axis(0), Slice::from(..5))),
             Err(Error::ShapeMismatch { .. })
         ));
         assert!(matches!(
