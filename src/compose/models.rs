@@ -323,6 +323,10 @@ impl<L: Label> Estimator<L> for LogisticRegression<L> {
     fn as_any(&self) -> &dyn Any {
         self
     }
+
+    fn warm_start_path(&self) -> Option<&dyn crate::model_selection::WarmStartPath<L>> {
+        Some(self)
+    }
 }
 
 impl<F: Float, L: Label> FittedEstimator<L> for FittedLogisticRegression<F, L> {
@@ -415,6 +419,10 @@ impl<L: Label> Estimator<L> for Svc<L> {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+
+    fn warm_start_path(&self) -> Option<&dyn crate::model_selection::WarmStartPath<L>> {
+        Some(self)
     }
 }
 

@@ -125,6 +125,25 @@ impl<Y: Target> Pipeline<Y> {
         }
     }
 
+    /// The transformer steps and the final estimator, when the pipeline is
+    /// valid and ends in an estimator (what a search's candidates share per
+    /// fold: the fitted transformers).
+    pub(crate) fn split_final(&self) -> Option<(Vec<&dyn Transformer<Y>>, &dyn Estimator<Y>)> {
+        self.validate().ok()?;
+        let ((_, last), rest) = self.steps.split_last()?;
+        let Step::Estimator(e) = last else {
+            return None;
+        };
+        let prefix = rest
+            .iter()
+            .map(|(_, s)| match s {
+                Step::Transformer(t) => Some(t.as_ref()),
+                Step::Estimator(_) => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some((prefix, e.as_ref()))
+    }
+
     /// Replaces the transformer step `name` (of concrete type `T`) by
     /// `f(step)`: how a search varies a step's hyperparameters with the
     /// step's own typed builder methods.

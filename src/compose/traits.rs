@@ -200,6 +200,14 @@ pub trait Estimator<Y: Target>: Send + Sync + Debug {
     /// concrete candidates.
     #[doc(hidden)]
     fn as_any(&self) -> &dyn Any;
+
+    /// How a search runs candidates of this estimator that differ in one
+    /// parameter along a path on each fold (shared kernel, warm starts);
+    /// `None` (the default) fits each candidate on its own.
+    #[doc(hidden)]
+    fn warm_start_path(&self) -> Option<&dyn crate::model_selection::WarmStartPath<Y>> {
+        None
+    }
 }
 
 /// A fitted estimator: predicts `Y`, scores, saves itself.

@@ -117,6 +117,26 @@ pub(crate) fn evaluate<Y: Target>(
     let start = Instant::now();
     let fitted = estimator.fit(x_train.view(), y_train.view());
     let fit_time = start.elapsed().as_secs_f64();
+    let x_test = x.select_rows(test);
+    let y_test = y.select(Axis(0), test);
+    score_fitted(
+        fitted,
+        fit_time,
+        (x_train.view(), y_train.view()),
+        (x_test.view(), y_test.view()),
+        s,
+    )
+}
+
+/// The outcome of a fit (`fitted`, which took `fit_time` seconds): its test
+/// scores (and train scores), or the fit's error with the fill score.
+pub(crate) fn score_fitted<Y: Target>(
+    fitted: Result<Box<dyn FittedEstimator<Y>>>,
+    fit_time: f64,
+    train: (Features<'_>, ArrayView1<'_, Y>),
+    test: (Features<'_>, ArrayView1<'_, Y>),
+    s: &EvalSettings<'_, Y>,
+) -> FoldOutcome<Y> {
     let fill = match s.error_score {
         ErrorScore::Value(v) => v,
         ErrorScore::Raise => f64::NAN,
@@ -148,13 +168,9 @@ pub(crate) fn evaluate<Y: Target>(
             })
             .collect()
     };
-    let x_test = x.select_rows(test);
-    let y_test = y.select(Axis(0), test);
-    let test_scores = score_all(x_test.view(), y_test.view());
+    let test_scores = score_all(test.0, test.1);
     let score_time = start.elapsed().as_secs_f64();
-    let train_scores = s
-        .train_score
-        .then(|| score_all(x_train.view(), y_train.view()));
+    let train_scores = s.train_score.then(|| score_all(train.0, train.1));
     FoldOutcome {
         fit_time,
         score_time,

@@ -42,6 +42,7 @@ mod curves;
 mod halving;
 mod scoring;
 mod search;
+mod shared;
 mod split;
 
 pub use cross_val::{
@@ -56,6 +57,8 @@ pub use search::{
     Choice, CvTable, Distribution, GridSearchCV, IntUniform, LogUniform, ParamDistributions,
     ParamGrid, ParamValue, RandomizedSearchCV, SearchResults, TopRows, Uniform,
 };
+
+pub(crate) use shared::WarmStartPath;
 
 pub use split::{
     Fold, GroupKFold, KFold, LeaveOneOut, RepeatedKFold, RepeatedStratifiedKFold, ShuffleSplit,

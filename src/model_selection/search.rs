@@ -12,11 +12,8 @@ use ndarray::{Array1, Array2, ArrayView1};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 
-use super::cross_val::{
-    ErrorScore, EvalSettings, FoldOutcome, evaluate, group_codes, make_folds, raise_failures,
-};
+use super::cross_val::{ErrorScore, EvalSettings, group_codes, make_folds, raise_failures};
 use super::halving::HalvingSchedule;
 use super::scoring::{Scorer, check_scorers};
 use super::split::{Fold, Splitter};
@@ -969,7 +966,8 @@ impl ScoreRows {
 }
 
 /// Every estimator on every fold, in parallel (results independent of the
-/// thread count).
+/// thread count), sharing per-fold work between candidates (see
+/// [`shared`](super::shared)).
 pub(super) fn score_candidates<Y: Target>(
     estimators: &[&dyn Estimator<Y>],
     folds: &[Fold],
@@ -984,13 +982,7 @@ pub(super) fn score_candidates<Y: Target>(
         keep_model: false,
         error_score: s.error_score,
     };
-    let outcomes: Vec<FoldOutcome<Y>> = (0..nc * nf)
-        .into_par_iter()
-        .map(|k| {
-            let (c, f) = (k / nf, k % nf);
-            evaluate(estimators[c], x, y, &folds[f], &settings)
-        })
-        .collect();
+    let outcomes = super::shared::shared_outcomes(estimators, folds, &settings, x, y);
     let outcomes = raise_failures(outcomes, s.error_score)?;
     let mut test = vec![Array2::zeros((nc, nf)); ns];
     let mut train = s

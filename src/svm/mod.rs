@@ -43,6 +43,7 @@ mod cache;
 mod kernel;
 mod nusvc;
 mod oneclass;
+mod path;
 mod persist;
 mod probability;
 mod solver;
@@ -54,6 +55,7 @@ pub use kernel::{Gamma, Kernel};
 pub use nusvc::{FittedNuSvc, NuSvc};
 pub(crate) use oneclass::OUTLIER_CLASSES;
 pub use oneclass::{FittedOneClassSvm, OneClassSvm};
+pub(crate) use path::{RowsGram, SvcSeed};
 pub use svc::{DecisionShape, FittedSvc, Svc};
 pub use svr::{FittedNuSvr, FittedSvr, NuSvr, Svr};
 

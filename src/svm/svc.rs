@@ -266,6 +266,21 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
         y: ArrayView1<'_, L>,
         sample_weight: Option<ArrayView1<'_, F>>,
     ) -> Result<FittedSvc<F, L>> {
+        self.fit_seeded(x, y, sample_weight, None).map(|(m, _)| m)
+    }
+
+    /// [`Svc::fit_impl`], with the C-SVC solver of class pair `p` started
+    /// from the feasible `start[p]` (`0 ≤ α ≤ C·weights`, `yᵀα = 0`; ignored
+    /// for ν-SVC or when its length is not the pair's sample count) instead
+    /// of `α = 0`; also returns every pair's final `α` (in the pair's sample
+    /// order: the class that sorts first, then the second, each in row order).
+    pub(crate) fn fit_seeded<F: Float>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView1<'_, L>,
+        sample_weight: Option<ArrayView1<'_, F>>,
+        start: Option<&[Vec<f64>]>,
+    ) -> Result<(FittedSvc<F, L>, Vec<Vec<f64>>)> {
         let h = &self.h;
         h.validate()?;
         validation::check_records(x)?;
@@ -391,7 +406,7 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
                     seed,
                     &mut |sub, sy, train, progress| {
                         let sc: Vec<f64> = train.iter().map(|&i| cv[i]).collect();
-                        train_pair(&eval, sub, sy, &sc, &h.opts, h.nu, progress)
+                        train_pair(&eval, sub, sy, &sc, &h.opts, h.nu, None, progress)
                     },
                     &mut |it, g, ac, done| {
                         report(task, it, g, ac, done);
@@ -401,6 +416,10 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
                 prob_a.push(pa);
                 prob_b.push(pb);
             }
+            let pair_start = start
+                .and_then(|s| s.get(p))
+                .filter(|a| a.len() == samples.len())
+                .map(Vec::as_slice);
             let model = train_pair(
                 &eval,
                 &samples,
@@ -408,6 +427,7 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
                 &cv,
                 &h.opts,
                 h.nu,
+                pair_start,
                 &mut |it, g, ac| report(task, it, g, ac, false),
             );
             if !model.scale_ok {
@@ -469,7 +489,8 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
         } else {
             x.select(Axis(0), &support)
         };
-        Ok(FittedSvc {
+        let alphas = models.into_iter().map(|(_, _, m)| m.alpha).collect();
+        let fitted = FittedSvc {
             hyper: h.clone(),
             kernel: kf,
             classes,
@@ -485,7 +506,8 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
             objective,
             converged,
             sv_prep: Default::default(),
-        })
+        };
+        Ok((fitted, alphas))
     }
 }
 
@@ -548,7 +570,9 @@ pub(crate) fn check_solution(alpha: &[f64], rho: f64, objective: f64) -> Result<
 /// Solves the C-SVC dual on `samples` (labels `y = ±1`, bounds `c`), or
 /// with `nu` the ν-SVC dual (bounds `c` = the sample weights; `Σ_{y=±1} α =
 /// ν·Σc/2` each, started greedily in sample order as libsvm) rescaled by
-/// its `r` to the equivalent C-SVC solution.
+/// its `r` to the equivalent C-SVC solution. A C-SVC starts from the
+/// feasible `start` when given (alpha seeding), else from `α = 0`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn train_pair<F: Float>(
     eval: &RowEval<'_, F>,
     samples: &[usize],
@@ -556,6 +580,7 @@ pub(crate) fn train_pair<F: Float>(
     c: &[f64],
     opts: &SolverOptions,
     nu: Option<f64>,
+    start: Option<&[f64]>,
     progress: &mut dyn FnMut(usize, f64, usize),
 ) -> PairModel {
     let l = samples.len();
@@ -569,7 +594,14 @@ pub(crate) fn train_pair<F: Float>(
         sample: (0..l).collect(),
     };
     let Some(nu) = nu else {
-        let sol = solver::solve(&mut rows, prob, opts.settings(), progress);
+        let sol = match start {
+            Some(a) => {
+                // Clipped to the box: a scaled seed may overshoot by an ulp.
+                let a0 = a.iter().zip(c).map(|(&v, &ct)| v.clamp(0.0, ct)).collect();
+                solver::solve_from(&mut rows, prob, a0, false, opts.settings(), progress)
+            }
+            None => solver::solve(&mut rows, prob, opts.settings(), progress),
+        };
         return PairModel {
             alpha: sol.alpha,
             rho: sol.rho,

@@ -33,6 +33,7 @@ mod metrics_reference;
 mod model_selection_cv;
 mod model_selection_halving;
 mod model_selection_search;
+mod model_selection_shared;
 mod model_selection_split;
 mod nn_gradcheck;
 mod nn_kit;
