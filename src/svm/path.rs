@@ -27,8 +27,9 @@ use std::hash::Hash;
 
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 
-use super::kernel::{Kernel, KernelFn, exp_f32};
+use super::kernel::{Kernel, KernelFn};
 use super::svc::{FittedSvc, Svc};
+use crate::cpu::exp_f32;
 use crate::error::{Error, Result};
 
 /// The kernel matrix of a set of rows under one kernel.
