@@ -14,6 +14,9 @@ use super::traits::{Estimator, FittedEstimator, FittedTransformer, Transformer, 
 use crate::error::{Error, Result};
 use crate::persist::{ModelFile, ModelMetadata, Persist, TensorData};
 
+/// A pipeline's transformer steps and its final estimator.
+pub(crate) type SplitFinal<'a, Y> = (Vec<&'a dyn Transformer<Y>>, &'a dyn Estimator<Y>);
+
 /// The kind of a pipeline model file.
 pub const PIPELINE_KIND: &str = "Pipeline";
 
@@ -128,7 +131,7 @@ impl<Y: Target> Pipeline<Y> {
     /// The transformer steps and the final estimator, when the pipeline is
     /// valid and ends in an estimator (what a search's candidates share per
     /// fold: the fitted transformers).
-    pub(crate) fn split_final(&self) -> Option<(Vec<&dyn Transformer<Y>>, &dyn Estimator<Y>)> {
+    pub(crate) fn split_final(&self) -> Option<SplitFinal<'_, Y>> {
         self.validate().ok()?;
         let ((_, last), rest) = self.steps.split_last()?;
         let Step::Estimator(e) = last else {

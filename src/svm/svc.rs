@@ -280,7 +280,7 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
         y: ArrayView1<'_, L>,
         sample_weight: Option<ArrayView1<'_, F>>,
         start: Option<&[Vec<f64>]>,
-    ) -> Result<(FittedSvc<F, L>, Vec<Vec<f64>>)> {
+    ) -> Result<(FittedSvc<F, L>, PairAlphas)> {
         let h = &self.h;
         h.validate()?;
         validation::check_records(x)?;
@@ -510,6 +510,9 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
         Ok((fitted, alphas))
     }
 }
+
+/// The final `α` of every class pair of a fit (see [`Svc::fit_seeded`]).
+pub(crate) type PairAlphas = Vec<Vec<f64>>;
 
 /// The solution of one binary sub-problem.
 pub(crate) struct PairModel {
