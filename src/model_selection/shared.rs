@@ -7,9 +7,11 @@
 //! 1. **Fitted transformers, once per fold.** Candidates that are pipelines
 //!    with the same transformer steps (same types and hyperparameters) fit
 //!    those steps once per training fold; each candidate's final estimator
-//!    then fits on the transformed training rows and is scored on the
-//!    transformed test rows — exactly what fitting and scoring the whole
-//!    pipeline does, since transformers are deterministic.
+//!    then fits on the training rows as the pipeline's fit passes them on
+//!    (each step's `fit_transform`, cross-fitted for `TargetEncoder`) and is
+//!    scored on the transformed test rows — exactly what fitting and
+//!    scoring the whole pipeline does, since transformers are
+//!    deterministic.
 //! 2. **A path through the estimators that differ in one parameter.**
 //!    Final estimators that implement [`WarmStartPath`] and have the same
 //!    [`path_key`](WarmStartPath::path_key) (every hyperparameter but the
@@ -198,7 +200,13 @@ fn prefix_key<Y: Target>(prefix: &[&dyn Transformer<Y>]) -> PrefixKey {
 
 /// One fold's rows after a chain of fitted transformers.
 struct FoldRows<Y: Target> {
+    /// The training rows as the estimator step sees them while the
+    /// pipeline fits (each step's `fit_transform` output: cross-fitted for
+    /// encoders such as `TargetEncoder`).
     train: OwnedFeatures,
+    /// The training rows as the fitted pipeline transforms them when it
+    /// predicts (for train scores; only computed when asked for).
+    train_eval: Option<OwnedFeatures>,
     test: OwnedFeatures,
     y_train: Array1<Y>,
     y_test: Array1<Y>,
@@ -215,24 +223,37 @@ fn fold_rows<Y: Target>(
     x: Features<'_>,
     y: ArrayView1<'_, Y>,
     fold: &Fold,
+    train_eval: bool,
 ) -> Option<FoldRows<Y>> {
     let (train, test) = fold;
     let start = Instant::now();
     let y_train = y.select(Axis(0), train);
-    let mut tr = x.select_rows(train);
+    let raw_train = x.select_rows(train);
+    let mut tr: Option<OwnedFeatures> = None;
     let mut fitted: Vec<Box<dyn FittedTransformer>> = Vec::with_capacity(prefix.len());
     for t in prefix {
-        let f = t.fit(tr.view(), Some(y_train.view())).ok()?;
-        tr = f.transform_features(tr.view()).ok()?;
+        let input = tr.as_ref().map_or(raw_train.view(), |o| o.view());
+        let (f, out) = t.fit_transform(input, Some(y_train.view())).ok()?;
+        tr = Some(out);
         fitted.push(f);
     }
     let fit_time = start.elapsed().as_secs_f64();
-    let mut te = x.select_rows(test);
-    for f in &fitted {
-        te = f.transform_features(te.view()).ok()?;
-    }
+    let through = |rows: OwnedFeatures| -> Option<OwnedFeatures> {
+        let mut rows = rows;
+        for f in &fitted {
+            rows = f.transform_features(rows.view()).ok()?;
+        }
+        Some(rows)
+    };
+    let te = through(x.select_rows(test))?;
+    let train_eval = if train_eval && !prefix.is_empty() {
+        Some(through(x.select_rows(train))?)
+    } else {
+        None
+    };
     Some(FoldRows {
-        train: tr,
+        train: tr.unwrap_or(raw_train),
+        train_eval,
         test: te,
         y_train,
         y_test: y.select(Axis(0), test),
@@ -327,7 +348,7 @@ pub(super) fn shared_outcomes<Y: Target>(
             if !shared {
                 return vec![(i, f, evaluate(estimators[i], x, y, &folds[f], s))];
             }
-            let rows = fold_rows(&prefixes[i].1, x, y, &folds[f]);
+            let rows = fold_rows(&prefixes[i].1, x, y, &folds[f], s.train_score);
             let mine: Vec<&Unit> = units.iter().filter(|u| u.prefix == i).collect();
             let outs: Vec<Vec<(usize, FoldOutcome<Y>)>> = mine
                 .par_iter()
@@ -381,7 +402,10 @@ fn run_unit<Y: Target>(
             let o = score_fitted(
                 fitted,
                 fit_time,
-                (r.train.view(), r.y_train.view()),
+                (
+                    r.train_eval.as_ref().unwrap_or(&r.train).view(),
+                    r.y_train.view(),
+                ),
                 (r.test.view(), r.y_test.view()),
                 s,
             );

@@ -28,7 +28,7 @@ use oxilearn::logistic::LogisticRegression;
 use oxilearn::model_selection::{
     CrossValidate, GridSearchCV, ParamGrid, SearchResults, StratifiedKFold,
 };
-use oxilearn::preprocessing::{MinMaxScaler, StandardScaler};
+use oxilearn::preprocessing::{MinMaxScaler, StandardScaler, TargetEncoder};
 use oxilearn::svm::{Gamma, Kernel, Svc};
 
 const GAMMAS: [Gamma; 4] = [
@@ -234,4 +234,47 @@ fn model_selection_shared_results_identical_on_any_thread_count() {
     let (one, three) = (run(1), run(3));
     assert_eq!(split_scores(&one), split_scores(&three));
     assert_eq!(ranks(&one), ranks(&three));
+}
+
+/// A cross-fitted encoder in the shared prefix: the estimator fits on the
+/// training rows as the pipeline's fit passes them on (cross-fitted), and
+/// the train scores use the rows as the fitted pipeline transforms them —
+/// per-fold test and train scores equal those of each candidate
+/// cross-validated on its own.
+#[test]
+fn model_selection_shared_target_encoder_prefix_equals_cold_fits() {
+    let bc = datasets::breast_cancer();
+    // Three columns cut into a few categories each (mean radius, mean
+    // texture, worst area).
+    let x = ndarray::Array2::from_shape_fn((bc.records.nrows(), 3), |(i, j)| {
+        let (col, width) = [(0, 2.0), (1, 4.0), (23, 400.0)][j];
+        (bc.records[[i, col]] / width).floor()
+    });
+    let cs = [0.5, 4.0, 1.0];
+    let pipe = |c: f64| -> Pipeline<usize> {
+        Pipeline::new()
+            .transform("enc", TargetEncoder::new().cv(3).shuffle(None))
+            .transform("scaler", StandardScaler::new())
+            .estimator("svc", Svc::new().c(c))
+    };
+    let grid = ParamGrid::new(pipe(1.0)).estimator_axis("svc", "C", cs, |s: Svc, c| s.c(c));
+    let search = GridSearchCV::new(grid)
+        .cv(StratifiedKFold::new(5))
+        .return_train_score(true)
+        .fit(&x, bc.targets.view())
+        .unwrap();
+    let t = search.cv_results().split_train_scores("score").unwrap();
+    let train: Vec<Vec<f64>> = t.rows().into_iter().map(|r| r.to_vec()).collect();
+    let (mut cold_test, mut cold_train) = (Vec::new(), Vec::new());
+    for c in cs {
+        let r = CrossValidate::new()
+            .cv(StratifiedKFold::new(5))
+            .return_train_score(true)
+            .run(&pipe(c), &x, bc.targets.view())
+            .unwrap();
+        cold_test.push(r.test_scores("score").unwrap().to_vec());
+        cold_train.push(r.train_scores("score").unwrap().to_vec());
+    }
+    assert_eq!(split_scores(&search), cold_test);
+    assert_eq!(train, cold_train);
 }
