@@ -26,13 +26,13 @@ use oxilearn::linear::{
 };
 use oxilearn::logistic::FittedLogisticRegression;
 use oxilearn::nn::Sequential;
-use oxilearn::outlier::{FittedIsolationForest, FittedOutlierClipper};
+use oxilearn::outlier::{FittedIsolationForest, FittedLocalOutlierFactor, FittedOutlierClipper};
 use oxilearn::persist::{ModelFile, Persist};
 use oxilearn::preprocessing::{
     FittedKnnImputer, FittedLabelEncoder, FittedMaxAbsScaler, FittedMinMaxScaler,
     FittedMissingIndicator, FittedNormalizer, FittedOneHotEncoder, FittedOrdinalEncoder,
     FittedPowerTransformer, FittedQuantileTransformer, FittedRobustScaler, FittedSimpleImputer,
-    FittedStandardScaler,
+    FittedStandardScaler, FittedTargetEncoder,
 };
 use oxilearn::svm::{FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc, FittedSvr};
 
@@ -87,6 +87,8 @@ fuzz_target!(|data: &[u8]| {
     load::<FittedKnnImputer>(data);
     load::<FittedOutlierClipper>(data);
     load::<FittedIsolationForest>(data);
+    load::<FittedLocalOutlierFactor>(data);
+    load::<FittedTargetEncoder>(data);
     load::<FittedPipeline<i64>>(data);
     load::<FittedPipeline<f64>>(data);
     load::<FittedColumnTransformer>(data);

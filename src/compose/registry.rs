@@ -18,7 +18,7 @@ use crate::linalg::Float;
 use crate::linear::{FittedLinearRegression, FittedRidge};
 use crate::logistic::FittedLogisticRegression;
 use crate::nn::Sequential;
-use crate::outlier::{FittedIsolationForest, FittedOutlierClipper};
+use crate::outlier::{FittedIsolationForest, FittedLocalOutlierFactor, FittedOutlierClipper};
 use crate::persist::{ModelFile, ModelMetadata, Persist};
 use crate::preprocessing::{
     FittedKnnImputer, FittedMaxAbsScaler, FittedMinMaxScaler, FittedMissingIndicator,
@@ -70,9 +70,8 @@ pub fn role_of_kind(kind: &str) -> Option<Role> {
         | "OutlierClipper"
         | COLUMN_TRANSFORMER_KIND => Role::Transformer,
         "LinearRegression" | "Ridge" | "Svr" | "NuSvr" => Role::Regressor,
-        "LogisticRegression" | "Svc" | "NuSvc" | "IsolationForest" | "OneClassSvm" => {
-            Role::Classifier
-        }
+        "LogisticRegression" | "Svc" | "NuSvc" | "IsolationForest" | "LocalOutlierFactor"
+        | "OneClassSvm" => Role::Classifier,
         "Sequential" => Role::Network,
         _ => return None,
     })
@@ -242,6 +241,9 @@ pub fn load_classifier<L: Label>(file: ModelFile) -> Result<Box<dyn FittedEstima
         "OneClassSvm" => outlier_detector::<L>(by_dtype!(file, FittedOneClassSvm))?,
         "IsolationForest" => {
             outlier_detector::<L>(Box::new(FittedIsolationForest::from_model_file(file)?))?
+        }
+        "LocalOutlierFactor" => {
+            outlier_detector::<L>(Box::new(FittedLocalOutlierFactor::from_model_file(file)?))?
         }
         PIPELINE_KIND => Box::new(FittedPipeline::<L>::from_model_file(file)?),
         other if role_of_kind(other).is_some() => return Err(wrong(other, "classifier")),

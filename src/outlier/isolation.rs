@@ -48,7 +48,9 @@ pub enum MaxSamples {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Contamination {
-    /// The original paper's threshold: a score below −0.5 is an outlier.
+    /// The detector's fixed threshold from its paper: a score below −0.5 for
+    /// [`IsolationForest`], a negative outlier factor below −1.5 for
+    /// [`LocalOutlierFactor`](super::LocalOutlierFactor).
     #[default]
     Auto,
     /// This fraction of the training rows, in `(0, 0.5]`, is flagged.
@@ -455,7 +457,7 @@ pub struct FittedIsolationForest {
 }
 
 /// The labels of an outlier detector: −1 outlier, +1 inlier.
-const OUTLIER_CLASSES: [i64; 2] = [-1, 1];
+pub(super) const OUTLIER_CLASSES: [i64; 2] = [-1, 1];
 
 impl FittedIsolationForest {
     /// Number of input features.

@@ -7,6 +7,10 @@
 //! - [`IsolationForest`] → [`FittedIsolationForest`]: scikit-learn's
 //!   isolation forest (anomaly scores, decision function, ±1 predictions),
 //!   trees grown in parallel, the same on any thread count.
+//! - [`LocalOutlierFactor`] → [`FittedLocalOutlierFactor`]: scikit-learn's
+//!   local outlier factor (density relative to the k nearest neighbours),
+//!   for the training rows (outlier detection) or new rows (novelty
+//!   detection).
 //!
 //! # Example
 //! ```
@@ -23,8 +27,10 @@
 
 mod clipper;
 mod isolation;
+mod lof;
 
 pub use clipper::{FittedOutlierClipper, OutlierClipper, OutlierRule};
 pub use isolation::{
     Contamination, FittedIsolationForest, IsolationForest, MaxFeatures, MaxSamples,
 };
+pub use lof::{FittedLocalOutlierFactor, LocalOutlierFactor};

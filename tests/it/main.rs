@@ -40,6 +40,7 @@ mod nn_kit;
 mod nn_torch;
 mod nn_train;
 mod outlier_isolation;
+mod outlier_lof;
 mod persist_compat;
 mod persist_crafted;
 mod preprocessing_common;

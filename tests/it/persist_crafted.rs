@@ -186,6 +186,7 @@ fn mutation_seeds_cover_every_model_kind() {
         "IsolationForest",
         "KnnImputer",
         "LinearRegression",
+        "LocalOutlierFactor",
         "LogisticRegression",
         "MaxAbsScaler",
         "MinMaxScaler",

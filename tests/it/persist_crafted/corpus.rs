@@ -20,7 +20,8 @@ use oxilearn::logistic::{FittedLogisticRegression, LogisticRegression};
 use oxilearn::ndarray::{Array1, Array2, array};
 use oxilearn::nn::{LeNet5, Sequential};
 use oxilearn::outlier::{
-    FittedIsolationForest, FittedOutlierClipper, IsolationForest, OutlierClipper,
+    FittedIsolationForest, FittedLocalOutlierFactor, FittedOutlierClipper, IsolationForest,
+    LocalOutlierFactor, OutlierClipper,
 };
 use oxilearn::persist::{ModelFile, Persist};
 use oxilearn::preprocessing::{
@@ -230,7 +231,12 @@ fn corpus_data_steps() -> Vec<Case> {
         .seed(0)
         .fit(x.view())
         .unwrap();
-    vec![
+    let lof = LocalOutlierFactor::new()
+        .n_neighbors(3)
+        .novelty(true)
+        .fit(x.view())
+        .unwrap();
+    let mut cases = vec![
         Case {
             name: "robust_scaler_inverted_quantile_range",
             file: edited(&robust, |f| {
@@ -452,6 +458,94 @@ fn corpus_data_steps() -> Vec<Case> {
             name: "isolation_forest_other_classes",
             file: edited(&forest, |f| f.metadata.classes = Some(json!([-1, 0, 1]))),
             load: loader::<FittedIsolationForest>,
+            expect: "metadata `classes`",
+        },
+    ];
+    cases.extend(lof_cases(&lof));
+    cases
+}
+
+/// Crafted files of a novelty LocalOutlierFactor (6 rows, 3 neighbours).
+fn lof_cases(lof: &FittedLocalOutlierFactor) -> Vec<Case> {
+    let load = loader::<FittedLocalOutlierFactor>;
+    vec![
+        Case {
+            name: "lof_zero_neighbors",
+            file: edited(lof, |f| hyper(f, &["params", "n_neighbors"], json!(0))),
+            load,
+            expect: "hyperparameter `n_neighbors`",
+        },
+        Case {
+            name: "lof_contamination_above_half",
+            file: edited(lof, |f| {
+                hyper(f, &["params", "contamination"], json!({"fraction": 0.7}))
+            }),
+            load,
+            expect: "hyperparameter `contamination`",
+        },
+        Case {
+            // 5 neighbours used for n_neighbors = 3.
+            name: "lof_neighbors_used_disagree",
+            file: edited(lof, |f| hyper(f, &["n_neighbors"], json!(5))),
+            load,
+            expect: "hyperparameter `n_neighbors`",
+        },
+        Case {
+            // JSON has no NaN: serde_json writes it as null.
+            name: "lof_nan_offset",
+            file: edited(lof, |f| hyper(f, &["offset"], json!(null))),
+            load,
+            expect: "hyperparameters: invalid type: null",
+        },
+        Case {
+            name: "lof_nan_training_row",
+            file: edited(lof, |f| poison(f, "x_fit", &[4, 1], f64::NAN)),
+            load,
+            expect: "tensor `x_fit` at index [4, 1]",
+        },
+        Case {
+            name: "lof_one_training_row",
+            file: edited(lof, |f| {
+                f.push_f64("x_fit", array![[1.0, 2.0, 3.0]].into_dyn())
+            }),
+            load,
+            expect: "x_fit needs at least two rows",
+        },
+        Case {
+            name: "lof_negative_k_distance",
+            file: edited(lof, |f| poison(f, "k_distance", &[2], -0.5)),
+            load,
+            expect: "tensor `k_distance` at index [2]",
+        },
+        Case {
+            name: "lof_zero_density",
+            file: edited(lof, |f| poison(f, "lrd", &[3], 0.0)),
+            load,
+            expect: "tensor `lrd` at index [3]",
+        },
+        Case {
+            // Above 1 / 1e-10, which no mean reachability reaches.
+            name: "lof_density_above_guard",
+            file: edited(lof, |f| poison(f, "lrd", &[0], 1e11)),
+            load,
+            expect: "tensor `lrd` at index [0]",
+        },
+        Case {
+            name: "lof_positive_factor",
+            file: edited(lof, |f| poison(f, "negative_outlier_factor", &[5], 0.5)),
+            load,
+            expect: "tensor `negative_outlier_factor` at index [5]",
+        },
+        Case {
+            name: "lof_densities_too_short",
+            file: edited(lof, |f| f.push_f64("lrd", array![1.0, 2.0].into_dyn())),
+            load,
+            expect: "tensor `lrd`",
+        },
+        Case {
+            name: "lof_other_classes",
+            file: edited(lof, |f| f.metadata.classes = Some(json!([0, 1]))),
+            load,
             expect: "metadata `classes`",
         },
     ]
