@@ -56,8 +56,7 @@
 #![warn(missing_docs)]
 // Every module that needs no `unsafe` says `#![forbid(unsafe_code)]`. Those modules slice
 // with ndarray's safe methods (`slice_axis`, `row`, `column`, …), not `s![…]`: the macro
-// expands to `#[allow(unsafe_code)]`, which `forbid` rejects (E0453). `outlier` still says
-// `deny` while its `s![…]` uses are being replaced.
+// expands to `#[allow(unsafe_code)]`, which `forbid` rejects (E0453).
 // `unsafe` lives in the SIMD kernels (`svm`, `logistic`, `linalg`, `nn`, dispatched through
 // `cpu`) and in one same-type cast in `compose`; every block carries its `// SAFETY:`
 // comment (clippy's `undocumented_unsafe_blocks`, denied in CI).

@@ -42,7 +42,7 @@
 
 use std::any::Any;
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Slice};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -301,7 +301,7 @@ impl Space {
             .enumerate()
             .for_each(|(b, (mut d_out, mut i_out))| {
                 let start = b * BLOCK_ROWS;
-                let rows = q.slice(s![start..start + d_out.nrows(), ..]);
+                let rows = q.slice_axis(Axis(0), Slice::from(start..start + d_out.nrows()));
                 let found = self.block(rows, start, k, exclude_self);
                 for (r, best) in found.into_iter().enumerate() {
                     for (c, (d, j)) in best.into_iter().enumerate() {
@@ -331,11 +331,11 @@ impl Space {
         let mut g = Array2::zeros((rows.nrows(), TILE_COLS.min(n)));
         for t0 in (0..n).step_by(TILE_COLS) {
             let t1 = (t0 + TILE_COLS).min(n);
-            let mut gt = g.slice_mut(s![.., ..t1 - t0]);
+            let mut gt = g.slice_axis_mut(Axis(1), Slice::from(..t1 - t0));
             gemm_local(
                 1.0,
                 qc.view(),
-                self.centred.slice(s![t0..t1, ..]).t(),
+                self.centred.slice_axis(Axis(0), Slice::from(t0..t1)).t(),
                 0.0,
                 &mut gt,
             );
