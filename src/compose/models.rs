@@ -1,8 +1,9 @@
 //! The dynamic-step impls of the models that predate `compose`:
 //! [`LinearRegression`], [`Ridge`], [`Svr`] (regressors of `f64`/`f32`),
 //! [`LogisticRegression`], [`Svc`] (classifiers of any [`Label`]), the
-//! scalers [`StandardScaler`], [`MinMaxScaler`], and the ν-SVMs [`NuSvc`],
-//! [`NuSvr`] and [`OneClassSvm`] (an outlier detector: `i64` labels `±1`).
+//! scalers [`StandardScaler`], [`MinMaxScaler`], the ν-SVMs [`NuSvc`],
+//! [`NuSvr`] and [`OneClassSvm`] (an outlier detector: `i64` labels `±1`),
+//! and the linear SVMs [`LinearSvc`], [`LinearSvr`].
 //!
 //! Every unfitted model fits in `f64` (pipelines are `f64` end to end); the
 //! fitted impls accept both float types, so an `f32` model loaded from a file
@@ -25,8 +26,8 @@ use crate::preprocessing::{
     FittedMinMaxScaler, FittedStandardScaler, MinMaxScaler, StandardScaler,
 };
 use crate::svm::{
-    FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc, FittedSvr, Gamma, Kernel, NuSvc, NuSvr,
-    OneClassSvm, Svc, Svr,
+    FittedLinearSvc, FittedLinearSvr, FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc,
+    FittedSvr, Gamma, Kernel, LinearSvc, LinearSvr, NuSvc, NuSvr, OneClassSvm, Svc, Svr,
 };
 
 /// `(name, value)` pairs, values as text.
@@ -220,6 +221,19 @@ regressor!(
     weighted: true
 );
 
+regressor!(
+    LinearSvr,
+    |s| {
+        let mut v = vec![p("C", s.hyper().c)];
+        v.extend(serde_params(
+            s.hyper(),
+            &["epsilon", "loss", "tol", "max_iter", "fit_intercept", "intercept_scaling", "seed"],
+        ));
+        v
+    },
+    weighted: true
+);
+
 /// `FittedEstimator<Y>` for a fitted regressor `$ty<F>` of any float type
 /// (rows cast to `F`, predictions back to `Y`).
 macro_rules! fitted_regressor {
@@ -253,6 +267,7 @@ macro_rules! fitted_regressor {
 fitted_regressor!(FittedLinearRegression, "LinearRegression");
 fitted_regressor!(FittedRidge, "Ridge");
 fitted_regressor!(FittedSvr, "Svr");
+fitted_regressor!(FittedLinearSvr, "LinearSvr");
 
 impl<F: Float, Y: Float + Target> FittedEstimator<Y> for FittedNuSvr<F> {
     fn kind(&self) -> &'static str {
@@ -461,6 +476,87 @@ impl<F: Float, L: Label> FittedEstimator<L> for FittedSvc<F, L> {
 
     fn classes(&self) -> Option<&[L]> {
         Some(FittedSvc::classes(self))
+    }
+
+    fn to_model_file(&self) -> Result<ModelFile> {
+        Persist::to_model_file(self)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<L: Label> Estimator<L> for LinearSvc<L> {
+    fn fit(&self, x: Features<'_>, y: ArrayView1<'_, L>) -> Result<Box<dyn FittedEstimator<L>>> {
+        let x = x.to_matrix()?;
+        Ok(boxed(LinearSvc::<L>::fit::<f64>(self, x.view(), y)?))
+    }
+
+    fn fit_weighted(
+        &self,
+        x: Features<'_>,
+        y: ArrayView1<'_, L>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<Box<dyn FittedEstimator<L>>> {
+        let x = x.to_matrix()?;
+        Ok(boxed(LinearSvc::<L>::fit_weighted::<f64>(
+            self,
+            x.view(),
+            y,
+            sample_weight,
+        )?))
+    }
+
+    fn params(&self) -> Params {
+        let mut v = vec![p("C", self.hyper().c)];
+        v.extend(serde_params(
+            self.hyper(),
+            &[
+                "loss",
+                "penalty",
+                "tol",
+                "max_iter",
+                "fit_intercept",
+                "intercept_scaling",
+            ],
+        ));
+        v.push(p("class_weight", format!("{:?}", self.get_class_weight())));
+        v.push(p("seed", self.hyper().seed));
+        v
+    }
+
+    fn clone_box(&self) -> Box<dyn Estimator<L>> {
+        Box::new(self.clone())
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<F: Float, L: Label> FittedEstimator<L> for FittedLinearSvc<F, L> {
+    fn kind(&self) -> &'static str {
+        "LinearSvc"
+    }
+
+    fn n_features_in(&self) -> usize {
+        self.n_features()
+    }
+
+    fn predict(&self, x: Features<'_>) -> Result<Array1<L>> {
+        let x = x.to_matrix()?;
+        FittedLinearSvc::predict(self, cast_view::<f64, F, _>(x.view()).view())
+    }
+
+    fn decision_function(&self, x: Features<'_>) -> Result<Array2<f64>> {
+        let x = x.to_matrix()?;
+        let d = FittedLinearSvc::decision_function(self, cast_view::<f64, F, _>(x.view()).view())?;
+        Ok(cast_owned(d))
+    }
+
+    fn classes(&self) -> Option<&[L]> {
+        Some(FittedLinearSvc::classes(self))
     }
 
     fn to_model_file(&self) -> Result<ModelFile> {

@@ -26,7 +26,10 @@ use crate::preprocessing::{
     FittedQuantileTransformer, FittedRobustScaler, FittedSimpleImputer, FittedStandardScaler,
     FittedTargetEncoder,
 };
-use crate::svm::{FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc, FittedSvr};
+use crate::svm::{
+    FittedLinearSvc, FittedLinearSvr, FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc,
+    FittedSvr,
+};
 
 /// What a model kind does.
 ///
@@ -69,9 +72,9 @@ pub fn role_of_kind(kind: &str) -> Option<Role> {
         | "TargetEncoder"
         | "OutlierClipper"
         | COLUMN_TRANSFORMER_KIND => Role::Transformer,
-        "LinearRegression" | "Ridge" | "Svr" | "NuSvr" => Role::Regressor,
-        "LogisticRegression" | "Svc" | "NuSvc" | "IsolationForest" | "LocalOutlierFactor"
-        | "OneClassSvm" => Role::Classifier,
+        "LinearRegression" | "Ridge" | "Svr" | "NuSvr" | "LinearSvr" => Role::Regressor,
+        "LogisticRegression" | "Svc" | "NuSvc" | "LinearSvc" | "IsolationForest"
+        | "LocalOutlierFactor" | "OneClassSvm" => Role::Classifier,
         "Sequential" => Role::Network,
         _ => return None,
     })
@@ -206,6 +209,7 @@ pub fn load_regressor<Y: Float + Target>(file: ModelFile) -> Result<Box<dyn Fitt
         "Ridge" => by_dtype!(file, FittedRidge),
         "Svr" => by_dtype!(file, FittedSvr),
         "NuSvr" => by_dtype!(file, FittedNuSvr),
+        "LinearSvr" => by_dtype!(file, FittedLinearSvr),
         PIPELINE_KIND => Box::new(FittedPipeline::<Y>::from_model_file(file)?),
         other if role_of_kind(other).is_some() => return Err(wrong(other, "regressor")),
         other => return Err(unknown(other)),
@@ -238,6 +242,7 @@ pub fn load_classifier<L: Label>(file: ModelFile) -> Result<Box<dyn FittedEstima
         "LogisticRegression" => by_dtype!(file, FittedLogisticRegression, L),
         "Svc" => by_dtype!(file, FittedSvc, L),
         "NuSvc" => by_dtype!(file, FittedNuSvc, L),
+        "LinearSvc" => by_dtype!(file, FittedLinearSvc, L),
         "OneClassSvm" => outlier_detector::<L>(by_dtype!(file, FittedOneClassSvm))?,
         "IsolationForest" => {
             outlier_detector::<L>(Box::new(FittedIsolationForest::from_model_file(file)?))?

@@ -1,5 +1,7 @@
-//! Kernel support vector machines: classification ([`Svc`], [`NuSvc`]),
-//! ε-regression ([`Svr`]) and novelty detection ([`OneClassSvm`]).
+//! Support vector machines: kernel classification ([`Svc`], [`NuSvc`]),
+//! regression ([`Svr`], [`NuSvr`]) and novelty detection ([`OneClassSvm`]);
+//! linear classification and regression at scale ([`LinearSvc`],
+//! [`LinearSvr`]).
 //!
 //! **What.** C-support vector classification (binary and one-vs-one
 //! multiclass, with optional Platt probabilities) and ε-support vector
@@ -10,8 +12,8 @@
 //!
 //! **When.** Non-linear decision boundaries on small-to-medium data (up to a
 //! few 10⁵ rows): the dual solver is roughly quadratic in the number of
-//! samples. For very large or linearly separable data prefer a linear model
-//! ([`crate::logistic`]).
+//! samples. For very large or wide data prefer a linear model: [`LinearSvc`],
+//! [`LinearSvr`] (below) or [`crate::logistic`].
 //!
 //! **How.** One solver ([`solver`](self) internals: SMO with second-order
 //! working-set selection and shrinking) serves every formulation. Kernel rows
@@ -19,6 +21,16 @@
 //! kept in an LRU cache under a byte budget ([`Svc::cache_size`], 200 MB by
 //! default); the `n×n` kernel matrix is never formed. Long fits report
 //! [`Progress`] through a callback.
+//!
+//! # Linear SVMs
+//! [`LinearSvc`] and [`LinearSvr`] (scikit-learn's `LinearSVC` / `LinearSVR`,
+//! liblinear) fit `f(x) = wᵀx + b` without a kernel, in time linear in the
+//! data size: the choice for large or wide data. L2-regularised problems are
+//! solved by dual coordinate descent with shrinking (Hsieh et al. 2008; Ho &
+//! Lin 2012), the L1-regularised squared hinge by primal coordinate descent
+//! (Yuan et al. 2010). As in liblinear, the intercept is the weight of a
+//! constant feature of value `intercept_scaling` and is **regularised** with
+//! the other weights; multiclass classification is one-vs-rest.
 //!
 //! # Example
 //! ```
@@ -41,6 +53,7 @@ use std::sync::Arc;
 
 mod cache;
 mod kernel;
+mod linear;
 mod nusvc;
 mod oneclass;
 mod path;
@@ -52,6 +65,10 @@ mod svr;
 
 pub use crate::class_weight::ClassWeight;
 pub use kernel::{Gamma, Kernel};
+pub use linear::{
+    FittedLinearSvc, FittedLinearSvr, LinearSvc, LinearSvcLoss, LinearSvmPenalty, LinearSvr,
+    LinearSvrLoss,
+};
 pub use nusvc::{FittedNuSvc, NuSvc};
 pub(crate) use oneclass::OUTLIER_CLASSES;
 pub use oneclass::{FittedOneClassSvm, OneClassSvm};

@@ -49,5 +49,6 @@ mod reliability_extreme_data;
 mod reliability_numerics;
 mod svm_api;
 mod svm_common;
+mod svm_linear;
 mod svm_nu;
 mod svm_reference;

@@ -114,7 +114,9 @@ fn every_loader_is_typed(bytes: &[u8]) -> Result<(), String> {
     use oxilearn::logistic::FittedLogisticRegression;
     use oxilearn::nn::Sequential;
     use oxilearn::preprocessing::{FittedLabelEncoder, FittedMinMaxScaler, FittedStandardScaler};
-    use oxilearn::svm::FittedSvr;
+    use oxilearn::svm::{
+        FittedLinearSvc, FittedLinearSvr, FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvr,
+    };
     fn typed<M: Persist>(bytes: &[u8]) -> Result<(), String> {
         match M::from_bytes(bytes) {
             Ok(_)
@@ -137,6 +139,8 @@ fn every_loader_is_typed(bytes: &[u8]) -> Result<(), String> {
     typed::<FittedNuSvc<f32, String>>(bytes)?;
     typed::<FittedNuSvr<f64>>(bytes)?;
     typed::<FittedOneClassSvm<f64>>(bytes)?;
+    typed::<FittedLinearSvc<f64, String>>(bytes)?;
+    typed::<FittedLinearSvr<f32>>(bytes)?;
     typed::<Sequential>(bytes)?;
     match oxilearn::compose::load_any_bytes(bytes) {
         Ok(_)
@@ -186,6 +190,8 @@ fn mutation_seeds_cover_every_model_kind() {
         "IsolationForest",
         "KnnImputer",
         "LinearRegression",
+        "LinearSvc",
+        "LinearSvr",
         "LocalOutlierFactor",
         "LogisticRegression",
         "MaxAbsScaler",

@@ -1,10 +1,14 @@
 //! The common estimator checks (tests/it/common.rs) applied to the SVMs:
-//! binary and one-vs-one SVC (with probabilities), ε-SVR, ν-SVC, ν-SVR, and
-//! the one-class SVM's extreme-values check (it has no labels to check).
+//! binary and one-vs-one SVC (with probabilities), ε-SVR, ν-SVC, ν-SVR, the
+//! linear SVMs, and the one-class SVM's extreme-values check (it has no
+//! labels to check).
 
 use crate::common;
 
-use oxilearn::svm::{Kernel, NuSvc, NuSvr, OneClassSvm, Svc, Svr};
+use oxilearn::svm::{
+    Kernel, LinearSvc, LinearSvcLoss, LinearSvmPenalty, LinearSvr, LinearSvrLoss, NuSvc, NuSvr,
+    OneClassSvm, Svc, Svr,
+};
 
 common::classifier_checks!(svc_rbf_ovo, |x, y| Svc::new().fit(x, y));
 common::classifier_checks!(
@@ -32,6 +36,19 @@ common::classifier_checks!(
     proba
 );
 common::regressor_checks!(nusvr_rbf, |x, y| NuSvr::new().fit(x, y));
+common::classifier_checks!(linear_svc_ovr, |x, y| LinearSvc::new().fit(x, y));
+common::classifier_checks!(
+    linear_svc_binary_hinge,
+    |x, y| LinearSvc::new().loss(LinearSvcLoss::Hinge).fit(x, y),
+    data = common::blobs(2)
+);
+common::classifier_checks!(linear_svc_l1, |x, y| LinearSvc::new()
+    .penalty(LinearSvmPenalty::L1)
+    .fit(x, y));
+common::regressor_checks!(linear_svr, |x, y| LinearSvr::new().c(10.0).fit(x, y));
+common::regressor_checks!(linear_svr_squared, |x, y| LinearSvr::new()
+    .loss(LinearSvrLoss::SquaredEpsilonInsensitive)
+    .fit(x, y));
 
 /// Records scaled by 1e±300: a typed refusal or finite scores/decisions and
 /// `±1` predictions, never NaN.

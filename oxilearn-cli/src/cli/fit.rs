@@ -19,7 +19,11 @@ use oxilearn::preprocessing::{
     ImputeStrategy, MaxAbsScaler, MinMaxScaler, Norm, Normalizer, RobustScaler, SimpleImputer,
     StandardScaler,
 };
-use oxilearn::svm::{FittedSvc, FittedSvr};
+use oxilearn::svm::{
+    FittedLinearSvc, FittedLinearSvr, FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc,
+    FittedSvr, LinearSvc, LinearSvcLoss, LinearSvmPenalty, LinearSvr, LinearSvrLoss, NuSvc, NuSvr,
+    OneClassSvm,
+};
 use serde::Deserialize;
 
 use super::Failure;
@@ -38,6 +42,16 @@ Hyperparameters (--set KEY=VALUE, or [params] in --config), scikit-learn's names
             cache_size=200 max_iter=<n> random_state=<seed>
   svr       C=1.0 epsilon=0.1 kernel=… gamma=… degree=3 coef0=0 tol=1e-3 shrinking=true
             cache_size=200 max_iter=<n>
+  nu-svc    nu=0.5 kernel=… gamma=… degree=3 coef0=0 tol=1e-3 probability=false
+            shrinking=true cache_size=200 max_iter=<n> random_state=<seed>
+  nu-svr    nu=0.5 C=1.0 kernel=… gamma=… degree=3 coef0=0 tol=1e-3 shrinking=true
+            cache_size=200 max_iter=<n>
+  linear-svc  C=1.0 loss=squared_hinge|hinge penalty=l2|l1 tol=1e-4 max_iter=1000
+            fit_intercept=true intercept_scaling=1 class_weight=balanced random_state=<seed>
+  linear-svr  C=1.0 epsilon=0.0 loss=epsilon_insensitive|squared_epsilon_insensitive
+            tol=1e-4 max_iter=1000 fit_intercept=true intercept_scaling=1 random_state=<seed>
+  one-class-svm  nu=0.5 kernel=… gamma=… degree=3 coef0=0 tol=1e-3 shrinking=true
+            cache_size=200 max_iter=<n>   (no target, as isolation-forest)
   isolation-forest  n_estimators=100 max_samples=auto|<count>|<fraction>
             contamination=auto|<fraction> max_features=<count>|<fraction> bootstrap=false
             random_state=<seed>   (no target: every column is a feature unless --target
@@ -72,14 +86,15 @@ Config file (TOML), every key optional; flags override it:
   [metadata]
   tag = \"v1\"
 
-Classifiers (logistic, svc) take integer or string labels; regressors (linear, ridge, svr)
-numeric targets. The file records the training data's fingerprint, size and feature
+Classifiers (logistic, svc, nu-svc, linear-svc) take integer or string labels; regressors
+(linear, ridge, svr, nu-svr, linear-svr) numeric targets. The file records the training data's fingerprint, size and feature
 names as user metadata (see `oxilearn inspect`).
 
 Examples:
   oxilearn fit svc --data spam.csv --target spam --set C=10 --set probability=true -o models/spam/1/model.safetensors
   oxilearn fit svc --data spam.csv --target spam --preprocess standard -o models/spam/1/model.safetensors
   oxilearn fit isolation-forest --data readings.csv --set contamination=0.01 -o models/anomaly/1/model.safetensors
+  oxilearn fit one-class-svm --data readings.csv --set nu=0.05 -p standard -o models/novelty/1/model.safetensors
   oxilearn fit --config fit.toml")]
 pub struct FitArgs {
     /// The estimator (or `model` in --config).
@@ -129,6 +144,26 @@ pub enum Estimator {
     Svc,
     /// Kernel support vector regression (libsvm's ε-SVR).
     Svr,
+    /// ν-support vector classifier (libsvm's ν-SVC).
+    #[value(name = "nu-svc", alias = "nu_svc")]
+    #[serde(rename = "nu_svc", alias = "nu-svc")]
+    NuSvc,
+    /// ν-support vector regression (libsvm's ν-SVR).
+    #[value(name = "nu-svr", alias = "nu_svr")]
+    #[serde(rename = "nu_svr", alias = "nu-svr")]
+    NuSvr,
+    /// Linear support vector classifier (liblinear's, one-vs-rest).
+    #[value(name = "linear-svc", alias = "linear_svc")]
+    #[serde(rename = "linear_svc", alias = "linear-svc")]
+    LinearSvc,
+    /// Linear support vector regression (liblinear's).
+    #[value(name = "linear-svr", alias = "linear_svr")]
+    #[serde(rename = "linear_svr", alias = "linear-svr")]
+    LinearSvr,
+    /// One-class SVM novelty detector (libsvm's one-class SVM; no target).
+    #[value(name = "one-class-svm", alias = "one_class_svm")]
+    #[serde(rename = "one_class_svm", alias = "one-class-svm")]
+    OneClassSvm,
     /// Isolation forest outlier detector (no target).
     #[value(name = "isolation-forest", alias = "isolation_forest")]
     #[serde(rename = "isolation_forest", alias = "isolation-forest")]
@@ -144,8 +179,18 @@ impl Estimator {
             Estimator::Logistic => "logistic",
             Estimator::Svc => "svc",
             Estimator::Svr => "svr",
+            Estimator::NuSvc => "nu_svc",
+            Estimator::NuSvr => "nu_svr",
+            Estimator::LinearSvc => "linear_svc",
+            Estimator::LinearSvr => "linear_svr",
+            Estimator::OneClassSvm => "one_class_svm",
             Estimator::IsolationForest => "isolation_forest",
         }
+    }
+
+    /// Whether the estimator takes no target (an outlier detector).
+    fn is_outlier_detector(self) -> bool {
+        matches!(self, Estimator::IsolationForest | Estimator::OneClassSvm)
     }
 }
 
@@ -273,6 +318,107 @@ struct SvrParams {
     max_iter: Option<usize>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NuSvcParams {
+    nu: Option<f64>,
+    kernel: Option<String>,
+    gamma: Option<GammaParam>,
+    degree: Option<u32>,
+    coef0: Option<f64>,
+    tol: Option<f64>,
+    probability: Option<bool>,
+    shrinking: Option<bool>,
+    cache_size: Option<f64>,
+    max_iter: Option<usize>,
+    random_state: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NuSvrParams {
+    nu: Option<f64>,
+    #[serde(rename = "C", alias = "c")]
+    c: Option<f64>,
+    kernel: Option<String>,
+    gamma: Option<GammaParam>,
+    degree: Option<u32>,
+    coef0: Option<f64>,
+    tol: Option<f64>,
+    shrinking: Option<bool>,
+    cache_size: Option<f64>,
+    max_iter: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OneClassParams {
+    nu: Option<f64>,
+    kernel: Option<String>,
+    gamma: Option<GammaParam>,
+    degree: Option<u32>,
+    coef0: Option<f64>,
+    tol: Option<f64>,
+    shrinking: Option<bool>,
+    cache_size: Option<f64>,
+    max_iter: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinearSvcParams {
+    #[serde(rename = "C", alias = "c")]
+    c: Option<f64>,
+    loss: Option<String>,
+    penalty: Option<String>,
+    tol: Option<f64>,
+    max_iter: Option<usize>,
+    fit_intercept: Option<bool>,
+    intercept_scaling: Option<f64>,
+    class_weight: Option<String>,
+    random_state: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinearSvrParams {
+    #[serde(rename = "C", alias = "c")]
+    c: Option<f64>,
+    epsilon: Option<f64>,
+    loss: Option<String>,
+    tol: Option<f64>,
+    max_iter: Option<usize>,
+    fit_intercept: Option<bool>,
+    intercept_scaling: Option<f64>,
+    random_state: Option<u64>,
+}
+
+/// The settings LinearSvc and LinearSvr share.
+macro_rules! linear_svm_common {
+    ($m:expr, $p:expr) => {{
+        let mut m = $m;
+        if let Some(c) = $p.c {
+            m = m.c(c);
+        }
+        if let Some(t) = $p.tol {
+            m = m.tol(t);
+        }
+        if let Some(n) = $p.max_iter {
+            m = m.max_iter(n);
+        }
+        if let Some(b) = $p.fit_intercept {
+            m = m.fit_intercept(b);
+        }
+        if let Some(s) = $p.intercept_scaling {
+            m = m.intercept_scaling(s);
+        }
+        if let Some(s) = $p.random_state {
+            m = m.seed(s);
+        }
+        m
+    }};
+}
+
 fn params<T: for<'de> Deserialize<'de>>(est: Estimator, table: &toml::Table) -> Result<T, Failure> {
     T::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
         Failure(format!(
@@ -376,13 +522,10 @@ fn int_labels(y: &Array1<f64>) -> Result<Array1<i64>, Failure> {
         .collect()
 }
 
-/// The SVM settings Svc and Svr share (one builder chain for both).
+/// The SVM settings every kernel SVM shares (one builder chain for all).
 macro_rules! svm_common {
     ($m:expr, $p:expr, $pb:expr) => {{
         let mut m = $m.kernel(kernel(kernel_params!($p))?);
-        if let Some(c) = $p.c {
-            m = m.c(c);
-        }
         if let Some(t) = $p.tol {
             m = m.tol(t);
         }
@@ -449,6 +592,9 @@ fn classifier<L: Label>(
         Estimator::Svc => {
             let p: SvcParams = params(est, table)?;
             let mut m = Svc::<L>::new();
+            if let Some(c) = p.c {
+                m = m.c(c);
+            }
             if let Some(b) = p.probability {
                 m = m.probability(b);
             }
@@ -463,6 +609,47 @@ fn classifier<L: Label>(
                 }
             }
             Box::new(svm_common!(m, p, pb))
+        }
+        Estimator::NuSvc => {
+            let p: NuSvcParams = params(est, table)?;
+            let mut m = NuSvc::<L>::new();
+            if let Some(nu) = p.nu {
+                m = m.nu(nu);
+            }
+            if let Some(b) = p.probability {
+                m = m.probability(b);
+            }
+            if let Some(s) = p.random_state {
+                m = m.seed(s);
+            }
+            Box::new(svm_common!(m, p, pb))
+        }
+        Estimator::LinearSvc => {
+            let p: LinearSvcParams = params(est, table)?;
+            let mut m = linear_svm_common!(LinearSvc::<L>::new(), p);
+            match p.loss.as_deref() {
+                None | Some("squared_hinge") => {}
+                Some("hinge") => m = m.loss(LinearSvcLoss::Hinge),
+                Some(o) => {
+                    return Err(Failure(format!(
+                        "loss must be squared_hinge or hinge, got `{o}`"
+                    )));
+                }
+            }
+            match p.penalty.as_deref() {
+                None | Some("l2") => {}
+                Some("l1") => m = m.penalty(LinearSvmPenalty::L1),
+                Some(o) => return Err(Failure(format!("penalty must be l2 or l1, got `{o}`"))),
+            }
+            match p.class_weight.as_deref() {
+                None => {}
+                Some("balanced") => m = m.class_weight(oxilearn::ClassWeight::Balanced),
+                Some(o) => {
+                    return Err(Failure(format!("class_weight must be balanced, got `{o}`")));
+                }
+            }
+            pb.set_message("optimising");
+            Box::new(m)
         }
         _ => unreachable!("classifiers only"),
     })
@@ -500,13 +687,58 @@ fn regressor(
         Estimator::Svr => {
             let p: SvrParams = params(est, table)?;
             let mut m = Svr::new();
+            if let Some(c) = p.c {
+                m = m.c(c);
+            }
             if let Some(e) = p.epsilon {
                 m = m.epsilon(e);
             }
             Box::new(svm_common!(m, p, pb))
         }
+        Estimator::NuSvr => {
+            let p: NuSvrParams = params(est, table)?;
+            let mut m = NuSvr::new();
+            if let Some(nu) = p.nu {
+                m = m.nu(nu);
+            }
+            if let Some(c) = p.c {
+                m = m.c(c);
+            }
+            Box::new(svm_common!(m, p, pb))
+        }
+        Estimator::LinearSvr => {
+            let p: LinearSvrParams = params(est, table)?;
+            let mut m = linear_svm_common!(LinearSvr::new(), p);
+            if let Some(e) = p.epsilon {
+                m = m.epsilon(e);
+            }
+            match p.loss.as_deref() {
+                None | Some("epsilon_insensitive") => {}
+                Some("squared_epsilon_insensitive") => {
+                    m = m.loss(LinearSvrLoss::SquaredEpsilonInsensitive);
+                }
+                Some(o) => {
+                    return Err(Failure(format!(
+                        "loss must be epsilon_insensitive or squared_epsilon_insensitive, \
+                         got `{o}`"
+                    )));
+                }
+            }
+            pb.set_message("optimising");
+            Box::new(m)
+        }
         _ => unreachable!("regressors only"),
     })
+}
+
+/// A one-class SVM from its hyperparameters.
+fn one_class_svm(table: &toml::Table, pb: &ProgressBar) -> Result<OneClassSvm, Failure> {
+    let p: OneClassParams = params(Estimator::OneClassSvm, table)?;
+    let mut m = OneClassSvm::new();
+    if let Some(nu) = p.nu {
+        m = m.nu(nu);
+    }
+    Ok(svm_common!(m, p, pb))
 }
 
 /// An isolation forest from its hyperparameters.
@@ -760,6 +992,27 @@ fn diagnostics<Y: Target>(m: &dyn FittedEstimator<Y>) -> Option<String> {
             s.converged()
         ));
     }
+    if let Some(s) = any.downcast_ref::<FittedNuSvr<f64>>() {
+        return Some(format!(
+            "{} support vectors (converged: {})",
+            s.support().len(),
+            s.converged()
+        ));
+    }
+    if let Some(s) = any.downcast_ref::<FittedLinearSvr<f64>>() {
+        return Some(format!(
+            "{} passes (converged: {})",
+            s.n_iter(),
+            s.converged()
+        ));
+    }
+    if let Some(s) = any.downcast_ref::<FittedLinearSvc<f64, Y>>() {
+        return Some(format!(
+            "{} passes (converged: {})",
+            s.n_iter(),
+            s.converged()
+        ));
+    }
     if let Some(l) = any.downcast_ref::<FittedLogisticRegression<f64, Y>>() {
         return Some(format!(
             "{} iterations (converged: {})",
@@ -823,9 +1076,10 @@ fn fit_classifier<L: Label>(
     )?;
     pb.set_message("scoring on the training data");
     let acc = model.score(Features::from(x), y.view())?;
-    let svc = final_model(model.as_ref())
-        .as_any()
+    let any = final_model(model.as_ref()).as_any();
+    let svc = any
         .downcast_ref::<FittedSvc<f64, L>>()
+        .or_else(|| any.downcast_ref::<FittedNuSvc<f64, L>>().map(|s| &**s))
         .map(|s| {
             format!(
                 "{} support vectors (converged: {})",
@@ -876,38 +1130,42 @@ fn fit_regressor(
 
 /// An outlier detector: no target; `predict` gives +1 (inlier) / −1 (outlier).
 fn fit_outlier_detector(
+    est: Estimator,
     table: &toml::Table,
     preprocess: &[toml::Table],
     x: &Array2<f64>,
     pb: &ProgressBar,
 ) -> Result<Fitted, Failure> {
-    let est = Estimator::IsolationForest;
     let steps = preprocess
         .iter()
         .enumerate()
         .map(|(i, s)| transformer::<i64>(s, i))
         .collect::<Result<Vec<_>, _>>()?;
     let names: Vec<String> = steps.iter().map(|(n, _)| n.clone()).collect();
-    pb.set_message("growing trees");
+    let detector: Box<dyn compose::Estimator<i64>> = if est == Estimator::OneClassSvm {
+        Box::new(one_class_svm(table, pb)?)
+    } else {
+        pb.set_message("growing trees");
+        Box::new(isolation_forest(table)?)
+    };
     let ignored = Array1::<i64>::zeros(x.nrows());
-    let model = fit_model(
-        steps,
-        est.name(),
-        Box::new(isolation_forest(table)?),
-        x,
-        ignored.view(),
-    )?;
+    let model = fit_model(steps, est.name(), detector, x, ignored.view())?;
     let flags = model.predict(Features::from(x))?;
     let outliers = flags.iter().filter(|&&v| v == -1).count();
     let mut summary = String::new();
-    if let Some(f) = final_model(model.as_ref())
-        .as_any()
-        .downcast_ref::<FittedIsolationForest>()
-    {
+    let any = final_model(model.as_ref()).as_any();
+    if let Some(f) = any.downcast_ref::<FittedIsolationForest>() {
         summary.push_str(&format!(
             "{} trees of {} samples, ",
             f.n_estimators(),
             f.max_samples()
+        ));
+    }
+    if let Some(s) = any.downcast_ref::<FittedOneClassSvm<f64>>() {
+        summary.push_str(&format!(
+            "{} support vectors (converged: {}), ",
+            s.support().len(),
+            s.converged()
         ));
     }
     summary.push_str(&format!(
@@ -953,7 +1211,7 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         .clone()
         .or(config.out.clone())
         .ok_or_else(|| Failure("where to save? give --out (or `out` in --config)".into()))?;
-    let outlier = est == Estimator::IsolationForest;
+    let outlier = est.is_outlier_detector();
     let target = match args.target.clone().or(config.target.clone()) {
         Some(t) => TargetColumn::Named(t),
         None if outlier => TargetColumn::None,
@@ -1001,22 +1259,26 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
     let targets = data.targets.clone();
     let x = &data.x;
     let result = match (est, targets) {
-        (Estimator::IsolationForest, _) => fit_outlier_detector(&table, &preprocess, x, &pb),
+        (Estimator::IsolationForest | Estimator::OneClassSvm, _) => {
+            fit_outlier_detector(est, &table, &preprocess, x, &pb)
+        }
         (_, None) => Err(Failure(format!(
             "{} needs targets: name the target column with --target (a .npy feature file: \
              --labels)",
             est.name()
         ))),
-        (Estimator::Logistic | Estimator::Svc, Some(Targets::Labels(y))) => {
-            fit_classifier(est, &table, &preprocess, x, y, &pb)
-        }
-        (Estimator::Logistic | Estimator::Svc, Some(Targets::Numbers(y))) => {
-            fit_classifier(est, &table, &preprocess, x, int_labels(&y)?, &pb)
-        }
+        (
+            Estimator::Logistic | Estimator::Svc | Estimator::NuSvc | Estimator::LinearSvc,
+            Some(Targets::Labels(y)),
+        ) => fit_classifier(est, &table, &preprocess, x, y, &pb),
+        (
+            Estimator::Logistic | Estimator::Svc | Estimator::NuSvc | Estimator::LinearSvc,
+            Some(Targets::Numbers(y)),
+        ) => fit_classifier(est, &table, &preprocess, x, int_labels(&y)?, &pb),
         (_, Some(Targets::Numbers(y))) => fit_regressor(est, &table, &preprocess, x, &y, &pb),
         (_, Some(Targets::Labels(_))) => Err(Failure(format!(
             "{est:?} is a regressor but the target column `{}` holds strings; \
-             use logistic or svc for class labels",
+             use logistic, svc, nu-svc or linear-svc for class labels",
             data.target_name.as_deref().unwrap_or("target")
         ))),
     };

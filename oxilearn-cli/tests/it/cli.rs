@@ -539,3 +539,224 @@ fn fit_an_isolation_forest_without_a_target() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("max_samples must be"));
 }
+
+#[test]
+fn fit_the_nu_svms_and_the_one_class_svm_equal_the_library() {
+    use oxilearn::svm::{NuSvc, NuSvr, OneClassSvm};
+    let dir = TempDir::new("fit-nu");
+    let csv = iris_csv(dir.path());
+    let d = oxilearn::datasets::iris();
+    let fit = |args: &[&str], kind: &str| {
+        let model = dir.path().join(format!("{kind}.safetensors"));
+        let mut all = vec!["fit"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["-o", model.to_str().unwrap()]);
+        let out = oxilearn(&all);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("fitted {kind} on 150 rows")), "{err}");
+        assert!(err.contains("support vectors"), "{err}");
+        assert_eq!(oxilearn::persist::inspect(&model).unwrap().kind, kind);
+        model
+    };
+    let csv_s = csv.to_str().unwrap();
+
+    // ν-SVC on the species names
+    let model = fit(
+        &["nu-svc", "-d", csv_s, "-t", "species", "--set", "nu=0.3"],
+        "NuSvc",
+    );
+    let names = d.targets.mapv(|t| d.target_names[t].clone());
+    let lib = NuSvc::new()
+        .nu(0.3)
+        .fit(d.records.view(), names.view())
+        .unwrap();
+    assert_eq!(
+        predicted(&model, &csv),
+        lib.predict(d.records.view()).unwrap().to_vec()
+    );
+
+    // one-class SVM: no target (the species column is named to leave it out)
+    let model = fit(
+        &[
+            "one-class-svm",
+            "-d",
+            csv_s,
+            "-t",
+            "species",
+            "--set",
+            "nu=0.1",
+            "--set",
+            "gamma=0.5",
+        ],
+        "OneClassSvm",
+    );
+    let lib = OneClassSvm::new()
+        .nu(0.1)
+        .kernel(oxilearn::svm::Kernel::Rbf {
+            gamma: oxilearn::svm::Gamma::Value(0.5),
+        })
+        .fit(d.records.view())
+        .unwrap();
+    let want: Vec<String> = lib
+        .predict(d.records.view())
+        .unwrap()
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    assert!(want.iter().any(|v| v == "-1") && want.iter().any(|v| v == "1"));
+    assert_eq!(predicted(&model, &csv), want);
+
+    // ν-SVR: petal width from the other three measurements
+    let mut s = String::from("sepal_length,sepal_width,petal_length,petal_width\n");
+    for row in d.records.rows() {
+        let cells: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+        s.push_str(&cells.join(","));
+        s.push('\n');
+    }
+    let numeric = dir.path().join("iris-numeric.csv");
+    std::fs::write(&numeric, s).unwrap();
+    let model = fit(
+        &[
+            "nu-svr",
+            "-d",
+            numeric.to_str().unwrap(),
+            "--set",
+            "nu=0.4",
+            "--set",
+            "C=2",
+        ],
+        "NuSvr",
+    );
+    let x = d.records.slice(ndarray::s![.., ..3]);
+    let y = d.records.column(3);
+    let lib = NuSvr::new().nu(0.4).c(2.0).fit(x, y).unwrap();
+    let want = lib.predict(x).unwrap();
+    let got = predicted(&model, &numeric);
+    assert_eq!(got.len(), 150);
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g.parse::<f64>().unwrap(), *w);
+    }
+
+    // a bad hyperparameter is refused
+    let out = oxilearn(&[
+        "fit",
+        "one-class-svm",
+        "-d",
+        csv_s,
+        "-t",
+        "species",
+        "--set",
+        "C=3",
+        "-o",
+        dir.path().join("no.safetensors").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field `C`"));
+}
+
+#[test]
+fn fit_the_linear_svms_equal_the_library() {
+    use oxilearn::svm::{LinearSvc, LinearSvcLoss, LinearSvr};
+    let dir = TempDir::new("fit-linear-svm");
+    let csv = iris_csv(dir.path());
+    let d = oxilearn::datasets::iris();
+    let model = dir.path().join("linsvc.safetensors");
+    let out = oxilearn(&[
+        "fit",
+        "linear-svc",
+        "-d",
+        csv.to_str().unwrap(),
+        "-t",
+        "species",
+        "--set",
+        "C=0.5",
+        "--set",
+        "loss=hinge",
+        "--set",
+        "max_iter=5000",
+        "-o",
+        model.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("fitted LinearSvc on 150 rows"), "{err}");
+    assert!(err.contains("passes (converged:"), "{err}");
+    assert_eq!(
+        oxilearn::persist::inspect(&model).unwrap().kind,
+        "LinearSvc"
+    );
+    let names = d.targets.mapv(|t| d.target_names[t].clone());
+    let lib = LinearSvc::new()
+        .c(0.5)
+        .loss(LinearSvcLoss::Hinge)
+        .max_iter(5000)
+        .fit(d.records.view(), names.view())
+        .unwrap();
+    assert_eq!(
+        predicted(&model, &csv),
+        lib.predict(d.records.view()).unwrap().to_vec()
+    );
+
+    // LinearSvr from a config file: petal width from the other measurements
+    let mut s = String::from("sepal_length,sepal_width,petal_length,petal_width\n");
+    for row in d.records.rows() {
+        let cells: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+        s.push_str(&cells.join(","));
+        s.push('\n');
+    }
+    let numeric = dir.path().join("iris-numeric.csv");
+    std::fs::write(&numeric, s).unwrap();
+    let config = dir.path().join("fit.toml");
+    let model = dir.path().join("linsvr.safetensors");
+    std::fs::write(
+        &config,
+        format!(
+            "model = \"linear_svr\"\ndata = {:?}\nout = {:?}\n[params]\nC = 0.5\nepsilon = 0.05\n",
+            numeric.to_str().unwrap(),
+            model.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = oxilearn(&["fit", "--config", config.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let x = d.records.slice(ndarray::s![.., ..3]);
+    let lib = LinearSvr::new()
+        .c(0.5)
+        .epsilon(0.05)
+        .fit(x, d.records.column(3))
+        .unwrap();
+    let want = lib.predict(x).unwrap();
+    let got = predicted(&model, &numeric);
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g.parse::<f64>().unwrap(), *w);
+    }
+
+    // scikit-learn's names for the losses; others are refused with what is allowed
+    let out = oxilearn(&[
+        "fit",
+        "linear-svc",
+        "-d",
+        csv.to_str().unwrap(),
+        "-t",
+        "species",
+        "--set",
+        "loss=log",
+        "-o",
+        dir.path().join("no.safetensors").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loss must be squared_hinge or hinge"));
+}

@@ -34,8 +34,8 @@ use oxilearn::preprocessing::{
 };
 use oxilearn::preprocessing::{FittedTargetEncoder, TargetEncoder};
 use oxilearn::svm::{
-    FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc, FittedSvr, Gamma, Kernel, NuSvc, NuSvr,
-    OneClassSvm, Svc, Svr,
+    FittedLinearSvc, FittedLinearSvr, FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc,
+    FittedSvr, Gamma, Kernel, LinearSvc, LinearSvr, NuSvc, NuSvr, OneClassSvm, Svc, Svr,
 };
 use serde_json::json;
 
@@ -688,6 +688,10 @@ fn corpus_models() -> Vec<Case> {
         .kernel(rbf(0.3))
         .fit(x32.view())
         .unwrap();
+    let linsvc: FittedLinearSvc<f64, i64> = LinearSvc::new().fit(x.view(), y_cls().view()).unwrap();
+    let linsvr: FittedLinearSvr<f32> = LinearSvr::new()
+        .fit(x32.view(), y_reg().mapv(|v| v as f32).view())
+        .unwrap();
     let standard = StandardScaler::new().fit(x.view()).unwrap();
     let minmax = MinMaxScaler::new().fit(x32.view()).unwrap();
     let net = LeNet5::digits().seed(1).build().unwrap();
@@ -713,6 +717,8 @@ fn corpus_models() -> Vec<Case> {
     let nc = loader::<FittedNuSvc<f64, i64>>;
     let nr = loader::<FittedNuSvr<f64>>;
     let oc = loader::<FittedOneClassSvm<f32>>;
+    let ls = loader::<FittedLinearSvc<f64, i64>>;
+    let lv = loader::<FittedLinearSvr<f32>>;
     let ss = loader::<FittedStandardScaler<f64>>;
     let mm = loader::<FittedMinMaxScaler<f32>>;
     let sq = loader::<Sequential>;
@@ -1116,6 +1122,71 @@ fn corpus_models() -> Vec<Case> {
             file: edited(&oneclass, |f| f.metadata.n_features = Some(1 << 40)),
             load: oc,
             expect: "tensor `support_vectors`",
+        },
+        // LinearSvc, LinearSvr
+        Case {
+            name: "linear_svc_zero_c",
+            file: edited(&linsvc, |f| hyper(f, &["hyper", "c"], json!(0.0))),
+            load: ls,
+            expect: "hyperparameter `C`",
+        },
+        Case {
+            name: "linear_svc_l1_hinge",
+            file: edited(&linsvc, |f| {
+                hyper(f, &["hyper", "penalty"], json!("l1"));
+                hyper(f, &["hyper", "loss"], json!("hinge"));
+            }),
+            load: ls,
+            expect: "hyperparameter `penalty`",
+        },
+        Case {
+            name: "linear_svc_nan_coef",
+            file: edited(&linsvc, |f| poison(f, "coef", &[2, 1], f64::NAN)),
+            load: ls,
+            expect: "tensor `coef` at index [2, 1]",
+        },
+        Case {
+            name: "linear_svc_coef_rows",
+            file: edited(&linsvc, |f| {
+                f.push_f64(
+                    "coef",
+                    oxilearn::ndarray::Array2::<f64>::zeros((1, 3)).into_dyn(),
+                );
+            }),
+            load: ls,
+            expect: "tensor `coef`",
+        },
+        Case {
+            name: "linear_svc_n_iter_beyond_max_iter",
+            file: edited(&linsvc, |f| poison_i64(f, "n_iter", 1, 5000)),
+            load: ls,
+            expect: "n_iter beyond max_iter",
+        },
+        Case {
+            name: "linear_svc_intercept_without_fit_intercept",
+            file: edited(&linsvc, |f| {
+                hyper(f, &["hyper", "fit_intercept"], json!(false))
+            }),
+            load: ls,
+            expect: "non-zero intercept",
+        },
+        Case {
+            name: "linear_svr_negative_epsilon",
+            file: edited(&linsvr, |f| hyper(f, &["hyper", "epsilon"], json!(-0.5))),
+            load: lv,
+            expect: "hyperparameter `epsilon`",
+        },
+        Case {
+            name: "linear_svr_inf_intercept",
+            file: edited(&linsvr, |f| poison(f, "intercept", &[0], f64::INFINITY)),
+            load: lv,
+            expect: "tensor `intercept` at index [0]",
+        },
+        Case {
+            name: "linear_svr_coef_length",
+            file: edited(&linsvr, |f| f.metadata.n_features = Some(7)),
+            load: lv,
+            expect: "tensor `coef`",
         },
         // Scalers
         Case {

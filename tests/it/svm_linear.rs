@@ -1,0 +1,598 @@
+//! LinearSvc / LinearSvr against liblinear through scikit-learn 1.9.1.
+//!
+//! Reference values: `tests/data/linear_svm_reference.py` (each case's
+//! snippet is the comment above its key there) →
+//! `tests/data/linear_svm_reference.json`. Breast cancer (standardised) is
+//! read from `tests/data/svm_reference.json`; iris and diabetes
+//! (standardised) from the reference file.
+//!
+//! What is compared, per case and coefficient row, at scikit-learn's
+//! tolerance (`tol = 1e-4`):
+//! - the primal objective (computed in the Python script for scikit-learn's
+//!   coefficients and by the model for ours): both within the same small
+//!   distance of the optimum (`objective_opt`, scikit-learn at `tol =
+//!   1e-10`, refined by L-BFGS when the objective is smooth);
+//! - the coefficients, against the optimum's: for the L2 penalty the primal
+//!   is 1-strongly convex, so `½‖w − w*‖² ≤ P(w) − P(w*)` bounds the distance
+//!   by the objective gap — the test asserts that bound;
+//! - the predictions on the training data (identical, except for rows whose
+//!   decision value is within the coefficient error of zero).
+
+use ndarray::{Array1, Array2};
+use oxilearn::ClassWeight;
+use oxilearn::Error;
+use oxilearn::persist::Persist;
+use oxilearn::svm::{
+    FittedLinearSvc, FittedLinearSvr, LinearSvc, LinearSvcLoss, LinearSvmPenalty, LinearSvr,
+    LinearSvrLoss,
+};
+use serde_json::Value;
+
+fn json(name: &str) -> Value {
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).expect("reference file")).unwrap()
+}
+
+fn reference() -> Value {
+    json("linear_svm_reference.json")
+}
+
+fn mat(v: &Value) -> Array2<f64> {
+    let rows: Vec<Vec<f64>> = serde_json::from_value(v.clone()).unwrap();
+    let (n, d) = (rows.len(), rows[0].len());
+    Array2::from_shape_vec((n, d), rows.into_iter().flatten().collect()).unwrap()
+}
+
+fn vecf(v: &Value) -> Array1<f64> {
+    Array1::from(serde_json::from_value::<Vec<f64>>(v.clone()).unwrap())
+}
+
+fn veci(v: &Value) -> Array1<i64> {
+    Array1::from(serde_json::from_value::<Vec<i64>>(v.clone()).unwrap())
+}
+
+fn breast_cancer() -> (Array2<f64>, Array1<i64>) {
+    let r = json("svm_reference.json");
+    let case = &r["breast_cancer"];
+    (mat(&case["x"]), veci(&case["y"]))
+}
+
+fn iris(r: &Value) -> (Array2<f64>, Array1<i64>) {
+    let ds = oxilearn::datasets::iris();
+    (mat(&r["iris_x"]), ds.targets.mapv(|c| c as i64))
+}
+
+/// Objective and coefficients of one fitted classifier against a case.
+///
+/// Our objective may be at most 10× further from the optimum than
+/// scikit-learn's at the same tolerance (both stop on the same criterion,
+/// visiting samples in different random orders), with a floor of `1e-7`
+/// relative.
+fn check_svc(case: &Value, m: &FittedLinearSvc<f64, i64>, l2: bool) {
+    assert!(
+        m.converged(),
+        "not converged in {:?}",
+        m.n_iter_per_problem()
+    );
+    let sk_obj = vecf(&case["objective"]);
+    let opt = vecf(&case["objective_opt"]);
+    let coef_opt = mat(&case["coef_opt"]);
+    let icpt_opt = vecf(&case["intercept_opt"]);
+    assert_eq!(m.objective().len(), opt.len());
+    assert_eq!(m.intercept().len(), opt.len());
+    for k in 0..opt.len() {
+        let ours = m.objective()[k];
+        let sk_gap = sk_obj[k] - opt[k];
+        let gap = ours - opt[k];
+        // never (meaningfully) below the optimum, and as close to it as scikit-learn is
+        assert!(
+            gap > -1e-9 * opt[k],
+            "row {k}: {ours} below the optimum {}",
+            opt[k]
+        );
+        let allowed = (10.0 * sk_gap).max(1e-7 * opt[k]);
+        assert!(
+            gap <= allowed,
+            "row {k}: objective {ours}, scikit-learn {} (optimum {}): gap {gap:e} > {allowed:e}",
+            sk_obj[k],
+            opt[k]
+        );
+        if l2 {
+            // ½‖w − w*‖² ≤ P(w) − P(w*): coefficients within the solver's tolerance
+            let dw: f64 = m
+                .coef()
+                .row(k)
+                .iter()
+                .zip(coef_opt.row(k))
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum();
+            let s = m.intercept_scaling();
+            let db = (m.intercept()[k] - icpt_opt[k]) / s;
+            let dist = (dw + db * db).sqrt();
+            let bound = distance_bound(gap, opt[k]);
+            assert!(dist <= bound, "row {k}: ‖w − w*‖ = {dist:e} > {bound:e}");
+        }
+    }
+}
+
+/// The distance from `w` (objective `opt + gap`) to the reference optimum
+/// `w*` (objective `opt`), for a 1-strongly convex primal: `½‖w − w_true‖² ≤
+/// P(w) − P(w_true)`, with the reference itself above the true optimum by at
+/// most `δ = 1e-9·opt` (it is scikit-learn's solution at `tol = 1e-10`):
+/// `‖w − w*‖ ≤ √(2(gap + δ)) + √(2δ)`.
+fn distance_bound(gap: f64, opt: f64) -> f64 {
+    let delta = 1e-9 * opt.abs();
+    (2.0 * (gap.max(0.0) + delta)).sqrt() + (2.0 * delta).sqrt()
+}
+
+/// Predictions equal scikit-learn's except where its decision value is
+/// within `margin` of a tie.
+fn check_predictions(case: &Value, m: &FittedLinearSvc<f64, i64>, x: &Array2<f64>, margin: f64) {
+    let want = veci(&case["predict"]);
+    let got = m.predict(x.view()).unwrap();
+    let dec = &case["decision"];
+    let mut differ = 0;
+    for i in 0..want.len() {
+        if got[i] != want[i] {
+            let d = if dec[i].is_array() {
+                let v = vecf(&dec[i]);
+                let mut s: Vec<f64> = v.to_vec();
+                s.sort_by(|a, b| b.partial_cmp(a).unwrap());
+                s[0] - s[1]
+            } else {
+                dec[i].as_f64().unwrap().abs()
+            };
+            assert!(
+                d < margin,
+                "row {i}: {} vs {} with a clear decision {d}",
+                got[i],
+                want[i]
+            );
+            differ += 1;
+        }
+    }
+    assert!(differ <= 1, "{differ} predictions differ");
+}
+
+#[test]
+fn breast_cancer_squared_hinge_equals_liblinear() {
+    let r = reference();
+    let (x, y) = breast_cancer();
+    // LinearSVC(C=0.1, dual=True)
+    let case = &r["bc_squared_hinge"];
+    let m = LinearSvc::new().c(0.1).fit(x.view(), y.view()).unwrap();
+    check_svc(case, &m, true);
+    check_predictions(case, &m, &x, 1e-3);
+}
+
+#[test]
+fn breast_cancer_hinge_equals_liblinear() {
+    let r = reference();
+    let (x, y) = breast_cancer();
+    // LinearSVC(loss="hinge", C=0.5, dual=True)
+    let case = &r["bc_hinge"];
+    let m = LinearSvc::new()
+        .loss(LinearSvcLoss::Hinge)
+        .c(0.5)
+        .fit(x.view(), y.view())
+        .unwrap();
+    check_svc(case, &m, true);
+    check_predictions(case, &m, &x, 1e-2);
+}
+
+#[test]
+fn intercept_scaling_and_balanced_weights_equal_liblinear() {
+    let r = reference();
+    let (x, y) = breast_cancer();
+    // LinearSVC(C=0.1, dual=True, intercept_scaling=10, class_weight="balanced")
+    let case = &r["bc_scaling_balanced"];
+    let m = LinearSvc::new()
+        .c(0.1)
+        .intercept_scaling(10.0)
+        .class_weight(ClassWeight::Balanced)
+        .fit(x.view(), y.view())
+        .unwrap();
+    check_svc(case, &m, true);
+    check_predictions(case, &m, &x, 1e-3);
+    // a larger intercept_scaling regularises the intercept less: another model
+    let plain = LinearSvc::new()
+        .c(0.1)
+        .class_weight(ClassWeight::Balanced)
+        .fit(x.view(), y.view())
+        .unwrap();
+    assert!((plain.intercept()[0] - m.intercept()[0]).abs() > 1e-3);
+}
+
+#[test]
+fn breast_cancer_l1_penalty_equals_liblinear() {
+    let r = reference();
+    let (x, y) = breast_cancer();
+    // LinearSVC(penalty="l1", dual=False, C=0.5)
+    let case = &r["bc_l1"];
+    let m = LinearSvc::new()
+        .penalty(LinearSvmPenalty::L1)
+        .c(0.5)
+        .fit(x.view(), y.view())
+        .unwrap();
+    check_svc(case, &m, false);
+    check_predictions(case, &m, &x, 1e-2);
+    // sparse weights: as many exact zeros as scikit-learn's solution
+    let zeros = m.coef().iter().filter(|v| **v == 0.0).count();
+    let sk_zeros = mat(&case["coef"]).iter().filter(|v| **v == 0.0).count();
+    assert!(
+        zeros > 0 && zeros.abs_diff(sk_zeros) <= 1,
+        "{zeros} vs {sk_zeros} zeros"
+    );
+}
+
+#[test]
+fn iris_one_vs_rest_equals_liblinear() {
+    let r = reference();
+    let (x, y) = iris(&r);
+    // LinearSVC(dual=True) on standardised iris
+    let case = &r["iris_ovr"];
+    let m = LinearSvc::new().fit(x.view(), y.view()).unwrap();
+    assert_eq!(m.coef().dim(), (3, 4));
+    check_svc(case, &m, true);
+    check_predictions(case, &m, &x, 1e-3);
+    // decision values: within the coefficient error of scikit-learn's
+    let d = m.decision_function(x.view()).unwrap();
+    let want = mat(&case["decision"]);
+    let err = d
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(err < 1e-3, "decision values differ by {err}");
+}
+
+#[test]
+fn hinge_without_intercept_equals_liblinear() {
+    let r = reference();
+    let (x, y) = iris(&r);
+    // LinearSVC(loss="hinge", C=2, fit_intercept=False, dual=True)
+    let case = &r["iris_hinge_no_intercept"];
+    let m = LinearSvc::new()
+        .loss(LinearSvcLoss::Hinge)
+        .c(2.0)
+        .fit_intercept(false)
+        .fit(x.view(), y.view())
+        .unwrap();
+    assert!(m.intercept().iter().all(|&b| b == 0.0));
+    check_svc(case, &m, true);
+    check_predictions(case, &m, &x, 1e-2);
+}
+
+#[test]
+fn class_and_sample_weights_equal_liblinear() {
+    let r = reference();
+    let (x, y) = iris(&r);
+    let sw = vecf(&r["iris_sample_weight"]);
+    // LinearSVC(C=0.7, intercept_scaling=2, class_weight={0: 2, 2: 0.5}, dual=True)
+    //   .fit(x, y, sample_weight=sw)
+    let case = &r["iris_weighted"];
+    let m = LinearSvc::new()
+        .c(0.7)
+        .intercept_scaling(2.0)
+        .class_weight(ClassWeight::explicit([(0, 2.0), (2, 0.5)]))
+        .fit_weighted(x.view(), y.view(), sw.view())
+        .unwrap();
+    check_svc(case, &m, true);
+    check_predictions(case, &m, &x, 1e-3);
+}
+
+#[test]
+fn iris_l1_one_vs_rest_equals_liblinear() {
+    let r = reference();
+    let (x, y) = iris(&r);
+    // LinearSVC(penalty="l1", dual=False)
+    let case = &r["iris_l1"];
+    let m = LinearSvc::new()
+        .penalty(LinearSvmPenalty::L1)
+        .fit(x.view(), y.view())
+        .unwrap();
+    check_svc(case, &m, false);
+    check_predictions(case, &m, &x, 1e-2);
+}
+
+/// Objective and coefficients of a fitted regressor against a case.
+fn check_svr(case: &Value, m: &FittedLinearSvr<f64>, x: &Array2<f64>, scaling: f64) {
+    assert!(m.converged());
+    let opt = case["objective_opt"].as_f64().unwrap();
+    let sk = case["objective"].as_f64().unwrap();
+    let gap = m.objective() - opt;
+    assert!(
+        gap > -1e-9 * opt,
+        "{} below the optimum {opt}",
+        m.objective()
+    );
+    let allowed = (10.0 * (sk - opt)).max(1e-7 * opt);
+    assert!(
+        gap <= allowed,
+        "objective {}, scikit-learn {sk} (optimum {opt}): gap {gap:e} > {allowed:e}"
+    );
+    let coef_opt = vecf(&case["coef_opt"]);
+    let dw: f64 = m
+        .coef()
+        .iter()
+        .zip(&coef_opt)
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum();
+    let db = (m.intercept() - case["intercept_opt"].as_f64().unwrap()) / scaling;
+    let dist = (dw + db * db).sqrt();
+    let bound = distance_bound(gap, opt);
+    assert!(dist <= bound, "‖w − w*‖ = {dist:e} > {bound:e}");
+    // predictions: within the coefficient error of scikit-learn's
+    let p = m.predict(x.view()).unwrap();
+    let want = vecf(&case["predict"]);
+    let xmax = x.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let sk_dist = ((sk - opt).max(0.0) * 2.0).sqrt();
+    let tol = (bound + sk_dist) * (xmax * (x.ncols() as f64).sqrt() + scaling) + 1e-9;
+    let err = p
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(err <= tol, "predictions differ by {err} > {tol}");
+}
+
+#[test]
+fn diabetes_epsilon_insensitive_equals_liblinear() {
+    let r = reference();
+    let x = mat(&r["diabetes_x"]);
+    let y = vecf(&r["diabetes_y"]);
+    // LinearSVR(epsilon=0.1, C=0.1, dual=True)
+    let m = LinearSvr::new()
+        .epsilon(0.1)
+        .c(0.1)
+        .fit(x.view(), y.view())
+        .unwrap();
+    check_svr(&r["diabetes_eps"], &m, &x, 1.0);
+}
+
+#[test]
+fn diabetes_squared_loss_with_sample_weights_equals_liblinear() {
+    let r = reference();
+    let x = mat(&r["diabetes_x"]);
+    let y = vecf(&r["diabetes_y"]);
+    let sw = vecf(&r["diabetes_sample_weight"]);
+    // LinearSVR(loss="squared_epsilon_insensitive", epsilon=0.2, C=0.5, dual=True)
+    //   .fit(x, y, sample_weight=sw)
+    let m = LinearSvr::new()
+        .loss(LinearSvrLoss::SquaredEpsilonInsensitive)
+        .epsilon(0.2)
+        .c(0.5)
+        .fit_weighted(x.view(), y.view(), sw.view())
+        .unwrap();
+    check_svr(&r["diabetes_sq_weighted"], &m, &x, 1.0);
+}
+
+#[test]
+fn diabetes_intercept_scaling_equals_liblinear() {
+    let r = reference();
+    let x = mat(&r["diabetes_x"]);
+    let y = vecf(&r["diabetes_y"]);
+    // LinearSVR(C=0.1, intercept_scaling=5, dual=True)
+    let m = LinearSvr::new()
+        .c(0.1)
+        .intercept_scaling(5.0)
+        .fit(x.view(), y.view())
+        .unwrap();
+    check_svr(&r["diabetes_scaling"], &m, &x, 5.0);
+}
+
+#[test]
+fn bad_hyperparameters_are_typed_errors() {
+    let (x, y) = breast_cancer();
+    let bad = |e: Error, name: &str| {
+        assert!(
+            matches!(&e, Error::InvalidParameter { name: n, .. } if *n == name),
+            "{name}: {e:?}"
+        );
+    };
+    let fit = |m: LinearSvc<i64>| m.fit(x.view(), y.view()).map(drop).unwrap_err();
+    bad(fit(LinearSvc::new().c(0.0)), "C");
+    bad(fit(LinearSvc::new().c(-1.0)), "C");
+    bad(fit(LinearSvc::new().c(f64::NAN)), "C");
+    bad(fit(LinearSvc::new().tol(0.0)), "tol");
+    bad(fit(LinearSvc::new().max_iter(0)), "max_iter");
+    bad(
+        fit(LinearSvc::new().intercept_scaling(0.0)),
+        "intercept_scaling",
+    );
+    // without an intercept, intercept_scaling is not used (as scikit-learn)
+    assert!(
+        LinearSvc::new()
+            .intercept_scaling(0.0)
+            .fit_intercept(false)
+            .fit(x.view(), y.view())
+            .is_ok()
+    );
+    // scikit-learn: "The combination of penalty='l1' and loss='hinge' is not supported"
+    bad(
+        fit(LinearSvc::new()
+            .penalty(LinearSvmPenalty::L1)
+            .loss(LinearSvcLoss::Hinge)),
+        "penalty",
+    );
+    bad(
+        fit(LinearSvc::new().class_weight(ClassWeight::explicit([(5, 1.0)]))),
+        "class_weight",
+    );
+    // data errors
+    let one = Array1::from_elem(x.nrows(), 1i64);
+    assert!(matches!(
+        LinearSvc::new().fit(x.view(), one.view()),
+        Err(Error::SingleClass)
+    ));
+    let mut nan = x.clone();
+    nan[[3, 2]] = f64::NAN;
+    assert!(matches!(
+        LinearSvc::new().fit(nan.view(), y.view()),
+        Err(Error::NonFinite { .. })
+    ));
+    assert!(matches!(
+        LinearSvc::new().fit(x.view(), y.slice(ndarray::s![..10])),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let m = LinearSvc::new().c(0.1).fit(x.view(), y.view()).unwrap();
+    assert!(matches!(
+        m.predict(x.slice(ndarray::s![.., ..5])),
+        Err(Error::ShapeMismatch { .. })
+    ));
+
+    let yr = x.column(0).to_owned();
+    let fitr = |m: LinearSvr| m.fit(x.view(), yr.view()).map(drop).unwrap_err();
+    bad(fitr(LinearSvr::new().c(0.0)), "C");
+    bad(fitr(LinearSvr::new().epsilon(-0.1)), "epsilon");
+    bad(fitr(LinearSvr::new().epsilon(f64::INFINITY)), "epsilon");
+    bad(fitr(LinearSvr::new().tol(-1.0)), "tol");
+    bad(fitr(LinearSvr::new().max_iter(0)), "max_iter");
+    bad(
+        fitr(LinearSvr::new().intercept_scaling(-2.0)),
+        "intercept_scaling",
+    );
+    let mut ynan = yr.clone();
+    ynan[0] = f64::NAN;
+    assert!(matches!(
+        LinearSvr::new().fit(x.view(), ynan.view()),
+        Err(Error::NonFinite { .. })
+    ));
+}
+
+#[test]
+fn not_converging_is_reported_not_an_error() {
+    let (x, y) = breast_cancer();
+    let m = LinearSvc::new()
+        .c(10.0)
+        .max_iter(3)
+        .fit(x.view(), y.view())
+        .unwrap();
+    assert!(!m.converged());
+    assert_eq!(m.n_iter(), 3);
+    let r = LinearSvr::new()
+        .c(10.0)
+        .max_iter(2)
+        .fit(x.view(), x.column(0))
+        .unwrap();
+    assert!(!r.converged());
+    assert_eq!(r.n_iter(), 2);
+}
+
+#[test]
+fn fits_are_deterministic_and_seeded() {
+    let (x, y) = breast_cancer();
+    let a = LinearSvc::new().c(0.1).fit(x.view(), y.view()).unwrap();
+    let b = LinearSvc::new().c(0.1).fit(x.view(), y.view()).unwrap();
+    assert_eq!(a.coef(), b.coef());
+    assert_eq!(a.intercept(), b.intercept());
+    // another seed: another visiting order, the same optimum within tolerance
+    let c = LinearSvc::new()
+        .c(0.1)
+        .seed(7)
+        .fit(x.view(), y.view())
+        .unwrap();
+    assert_ne!(a.coef(), c.coef());
+    let diff = (&a.coef().view() - &c.coef().view())
+        .iter()
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(diff < 1e-2, "{diff}");
+}
+
+#[test]
+fn save_load_round_trips_in_f32_and_f64() {
+    let r = reference();
+    let (x, y) = iris(&r);
+    let m = LinearSvc::new().fit(x.view(), y.view()).unwrap();
+    let back = FittedLinearSvc::<f64, i64>::from_bytes(&m.to_bytes().unwrap()).unwrap();
+    assert_eq!(back.coef(), m.coef());
+    assert_eq!(back.intercept(), m.intercept());
+    assert_eq!(back.objective(), m.objective());
+    assert_eq!(back.n_iter(), m.n_iter());
+    assert_eq!(
+        back.predict(x.view()).unwrap(),
+        m.predict(x.view()).unwrap()
+    );
+    // the label type and the float type are checked
+    assert!(FittedLinearSvc::<f32, i64>::from_bytes(&m.to_bytes().unwrap()).is_err());
+    assert!(FittedLinearSvc::<f64, String>::from_bytes(&m.to_bytes().unwrap()).is_err());
+
+    let x32 = x.mapv(|v| v as f32);
+    let m32 = LinearSvc::new().fit(x32.view(), y.view()).unwrap();
+    assert_eq!(
+        m32.predict(x32.view()).unwrap(),
+        m.predict(x.view()).unwrap()
+    );
+    let back = FittedLinearSvc::<f32, i64>::from_bytes(&m32.to_bytes().unwrap()).unwrap();
+    assert_eq!(back.coef(), m32.coef());
+
+    let xd = mat(&r["diabetes_x"]);
+    let yd = vecf(&r["diabetes_y"]);
+    let s = LinearSvr::new().c(0.1).fit(xd.view(), yd.view()).unwrap();
+    let back = FittedLinearSvr::<f64>::from_bytes(&s.to_bytes().unwrap()).unwrap();
+    assert_eq!(back.coef(), s.coef());
+    assert_eq!(back.intercept(), s.intercept());
+    assert_eq!(
+        back.predict(xd.view()).unwrap(),
+        s.predict(xd.view()).unwrap()
+    );
+    // a LinearSvc file is not a LinearSvr file
+    assert!(matches!(
+        FittedLinearSvr::<f64>::from_bytes(&m.to_bytes().unwrap()),
+        Err(Error::WrongModelKind { .. })
+    ));
+}
+
+#[test]
+fn compose_and_registry_know_the_linear_svms() {
+    use oxilearn::compose::{self, Features, registry};
+    let r = reference();
+    let (x, y) = iris(&r);
+    let est: Box<dyn compose::Estimator<i64>> = Box::new(LinearSvc::<i64>::new());
+    let fitted = est.fit(Features::from(&x), y.view()).unwrap();
+    assert_eq!(fitted.kind(), "LinearSvc");
+    let direct = LinearSvc::new().fit(x.view(), y.view()).unwrap();
+    assert_eq!(
+        fitted.predict(Features::from(&x)).unwrap(),
+        direct.predict(x.view()).unwrap()
+    );
+    assert_eq!(
+        fitted.decision_function(Features::from(&x)).unwrap().dim(),
+        (150, 3)
+    );
+    let back = registry::load_classifier::<i64>(fitted.to_model_file().unwrap()).unwrap();
+    assert_eq!(back.classes(), Some(&[0i64, 1, 2][..]));
+    assert_eq!(
+        registry::role_of_kind("LinearSvc"),
+        Some(registry::Role::Classifier)
+    );
+    assert!(
+        est.params()
+            .iter()
+            .any(|(k, v)| k == "loss" && v == "squared_hinge")
+    );
+
+    let xd = mat(&r["diabetes_x"]);
+    let yd = vecf(&r["diabetes_y"]);
+    let est: Box<dyn compose::Estimator<f64>> = Box::new(LinearSvr::new().c(0.1));
+    let fitted = est.fit(Features::from(&xd), yd.view()).unwrap();
+    assert_eq!(fitted.kind(), "LinearSvr");
+    let back = registry::load_regressor::<f64>(fitted.to_model_file().unwrap()).unwrap();
+    assert_eq!(
+        back.predict(Features::from(&xd)).unwrap(),
+        fitted.predict(Features::from(&xd)).unwrap()
+    );
+    assert_eq!(
+        registry::role_of_kind("LinearSvr"),
+        Some(registry::Role::Regressor)
+    );
+    // unit sample weights give the unweighted fit
+    let w = Array1::ones(yd.len());
+    let weighted = est
+        .fit_weighted(Features::from(&xd), yd.view(), w.view())
+        .unwrap();
+    assert_eq!(
+        weighted.predict(Features::from(&xd)).unwrap(),
+        fitted.predict(Features::from(&xd)).unwrap()
+    );
+}
