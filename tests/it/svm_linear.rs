@@ -309,7 +309,8 @@ fn check_svr(case: &Value, m: &FittedLinearSvr<f64>, x: &Array2<f64>, scaling: f
     let allowed = (10.0 * (sk - opt)).max(1e-7 * opt);
     assert!(
         gap <= allowed,
-        "objective {}, scikit-learn {sk} (optimum {opt}): gap {gap:e} > {allowed:e}"
+        "objective {}, scikit-learn {sk} (optimum {opt}): gap {gap:e} > {allowed:e}",
+        m.objective()
     );
     let coef_opt = vecf(&case["coef_opt"]);
     let dw: f64 = m
