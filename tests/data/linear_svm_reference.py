@@ -1,6 +1,6 @@
 """Reference values for tests/it/svm_linear.rs: scikit-learn's LinearSVC and LinearSVR (liblinear).
 
-Run: /path/to/venv/bin/python tests/data/linear_svm_reference.py  (writes tests/data/linear_svm_reference.json)
+Run with the Python of the venv of benches/peers/setup.sh: python tests/data/linear_svm_reference.py  (writes tests/data/linear_svm_reference.json)
 scikit-learn 1.9.1. Data: breast cancer standardised (the matrix of svm_reference.json), iris
 standardised and diabetes standardised (stored here, `x`), all bundled sets.
 
@@ -141,6 +141,10 @@ ref["iris_hinge_no_intercept"] = svc_case({"loss": "hinge", "C": 2.0, "fit_inter
 ref["iris_weighted"] = svc_case({"C": 0.7, "intercept_scaling": 2.0, "class_weight": {0: 2.0, 2: 0.5}, "dual": True}, xi, yi, sw_iris)
 # LinearSVC(penalty="l1", dual=False, C=1) on iris (one-vs-rest, L1)
 ref["iris_l1"] = svc_case({"penalty": "l1", "dual": False}, xi, yi)
+# LinearSVC(C=0.1, dual=False): squared hinge, l2, liblinear's primal trust-region Newton method
+ref["bc_primal"] = svc_case({"C": 0.1, "dual": False}, xb, yb)
+# LinearSVC(C=0.7, intercept_scaling=2, class_weight={0: 2, 2: 0.5}, dual=False), sample weights
+ref["iris_primal_weighted"] = svc_case({"C": 0.7, "intercept_scaling": 2.0, "class_weight": {0: 2.0, 2: 0.5}, "dual": False}, xi, yi, sw_iris)
 
 # LinearSVR(epsilon=0.1, C=0.1, dual=True) on diabetes (y / 100)
 ref["diabetes_eps"] = svr_case({"epsilon": 0.1, "C": 0.1, "dual": True}, xd, yd)

@@ -53,7 +53,7 @@ pub enum LinearSvrLoss {
 /// use oxilearn::prelude::*;
 /// use oxilearn::svm::{FittedLinearSvr, LinearSvr};
 ///
-/// let x = array![[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0], [4.0, 1.0]];
+/// let x: Array2<f64> = array![[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0], [4.0, 1.0]];
 /// let y = array![1.0, 2.9, 5.1, 7.0, 9.0];
 /// let model = LinearSvr::new().c(100.0).epsilon(0.1).fit(x.view(), y.view())?;
 /// assert!(model.converged());
