@@ -34,7 +34,10 @@ use oxilearn::preprocessing::{
     FittedPowerTransformer, FittedQuantileTransformer, FittedRobustScaler, FittedSimpleImputer,
     FittedStandardScaler, FittedTargetEncoder,
 };
-use oxilearn::svm::{FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc, FittedSvr};
+use oxilearn::svm::{
+    FittedLinearSvc, FittedLinearSvr, FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc,
+    FittedSvr,
+};
 
 fn typed<T>(r: oxilearn::Result<T>) {
     match r {
@@ -74,6 +77,10 @@ fuzz_target!(|data: &[u8]| {
     load::<FittedNuSvr<f64>>(data);
     load::<FittedOneClassSvm<f32>>(data);
     load::<FittedOneClassSvm<f64>>(data);
+    load::<FittedLinearSvc<f64, i64>>(data);
+    load::<FittedLinearSvc<f32, String>>(data);
+    load::<FittedLinearSvr<f32>>(data);
+    load::<FittedLinearSvr<f64>>(data);
     load::<Sequential>(data);
     load::<FittedRobustScaler>(data);
     load::<FittedMaxAbsScaler>(data);
