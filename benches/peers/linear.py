@@ -7,7 +7,7 @@ rows and emits one JSON record per measurement (peerlib.py format), each naming
 the criterion id it compares with (``"ours"``), so report.py pairs them.
 
     benches/peers/.venv/bin/python benches/peers/run.py linear      # threads pinned by run.py
-    /root/peers-venv/bin/python benches/peers/linear.py [DATA_DIR]   # standalone (pins 2 threads)
+    benches/peers/.venv/bin/python benches/peers/linear.py [DATA_DIR]   # standalone (pins 2 threads)
 
 Timing: peerlib.time_median (criterion-style: 1 s warm-up, 10 samples, ~5 s).
 """

@@ -2,9 +2,9 @@
 
 `cargo bench -p oxilearn-benches --bench logistic` writes target/bench-data/logistic_{binary,digits}_{x,y}.npy
 (and logistic_objectives.json: the objective each oxilearn solver reaches). Run
-through run.py (the lead's all.sh does), or alone from the crate root:
+through run.py, or alone from the crate root:
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /root/peers-venv/bin/python benches/peers/logistic.py
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE benches/peers/.venv/bin/python benches/peers/logistic.py
 
 Every fit: C = 1, tol = 1e-4 (scikit-learn's defaults), f64, the full data
 (binary: the 40000 x 100 training split; digits: 1797 x 64, 10 classes).

@@ -12,7 +12,7 @@ LeNet pass does not depend on the pixel values; the Rust bench draws its own).
 Run through run.py, which pins the thread pools (torch.set_num_threads) before
 ``main`` runs; run standalone it pins torch to ``$PEERS_THREADS`` (default 2):
 
-    /root/peers-venv/bin/python benches/peers/nn.py
+    benches/peers/.venv/bin/python benches/peers/nn.py
 
 Prints one JSON record per case (peerlib format) with ``"ours"`` naming the
 criterion id it pairs with.

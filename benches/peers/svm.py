@@ -7,7 +7,7 @@ loads them and times `SVC` fit and predict with the same hyperparameters: RBF,
 C=1, gamma=0.05, tol=1e-3, cache_size=200 MB, shrinking on.
 
 Run through benches/peers/run.py (JSON records, see peerlib.py), or directly:
-    /root/peers-venv/bin/python benches/peers/svm.py [name ...]
+    benches/peers/.venv/bin/python benches/peers/svm.py [name ...]
 (default names: breast_cancer cls5000 cls20000). Besides the JSON records, one
 human-readable line per dataset gives n_SV, iterations and test accuracy.
 """

@@ -676,8 +676,8 @@ mod tests {
     use ndarray::array;
 
     // Reference values (scikit-learn 1.9.1, default algorithm: a k-d tree,
-    // exact distances):
-    // python -c "   (the venv of benches/peers/setup.sh)
+    // exact distances), in the venv of benches/peers/setup.sh:
+    // python -c "
     // import numpy as np; from sklearn.neighbors import LocalOutlierFactor
     // rng = np.random.RandomState(3); X = np.round(rng.normal(size=(18, 2)), 3)
     // X = np.vstack([X, [[4.0, 4.0], [-3.5, 2.5]]]); X[5] = X[4]; X[6] = X[4]

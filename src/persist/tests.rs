@@ -507,7 +507,8 @@ fn fingerprint_is_stable() {
 
 #[test]
 fn reads_files_written_by_python_safetensors() {
-    // /root/peers-venv/bin/python -c "
+    // In the venv of benches/peers/setup.sh:
+    // python -c "
     // import numpy as np
     // from safetensors.numpy import save
     // b = save({'conv1.weight': np.arange(6, dtype=np.float32).reshape(1,2,3)*0.5,
@@ -622,8 +623,8 @@ fn version_2_requires_a_checksum_and_version_1_has_none() {
 #[test]
 fn reads_a_version_2_file_written_by_hand_in_python() {
     // Header in Python's json.dumps spacing and key order, checksum computed
-    // by the recipe in the `checksum` module docs:
-    // /work/peers-venv/bin/python -c "
+    // by the recipe in the `checksum` module docs, in the venv of benches/peers/setup.sh:
+    // python -c "
     // import json, struct, zlib
     // def checksum(raw):  # the recipe of src/persist/checksum.rs
     //     n = struct.unpack('<Q', raw[:8])[0]

@@ -979,8 +979,8 @@ mod tests {
 
     const NAN: f64 = f64::NAN;
 
-    // Reference values:
-    // /work/peers-venv/bin/python -c "
+    // Reference values, in the venv of benches/peers/setup.sh:
+    // python -c "
     // import numpy as np; from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
     // X = np.array([['b', 1.0], ['a', 2.0], ['c', 1.0], ['a', np.nan], ['b', 3.0], ['a', 1.0], ['d', 2.0]], dtype=object)
     // X[:, 1] = X[:, 1].astype(float)

@@ -868,8 +868,8 @@ mod tests {
                 .all(|(x, y)| (x.is_nan() && y.is_nan()) || (x - y).abs() < 1e-15)
     }
 
-    // Reference values:
-    // /work/peers-venv/bin/python -c "
+    // Reference values, in the venv of benches/peers/setup.sh:
+    // python -c "
     // import numpy as np; from sklearn.impute import SimpleImputer, MissingIndicator
     // nan = np.nan
     // X = np.array([[1., nan, 3., nan], [4., 2., nan, nan], [nan, 2., 3., nan], [7., 5., 9., nan], [1., nan, 4., nan]])

@@ -449,20 +449,13 @@ impl Persist for FittedKnnImputer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::preprocessing::tests::close_rel;
     use ndarray::array;
 
     const NAN: f64 = f64::NAN;
 
-    fn close(got: &Array2<f64>, want: &Array2<f64>, tol: f64) -> bool {
-        got.shape() == want.shape()
-            && got
-                .iter()
-                .zip(want)
-                .all(|(g, w)| (g.is_nan() && w.is_nan()) || (g - w).abs() <= tol * w.abs().max(1.0))
-    }
-
-    // Reference values (scikit-learn 1.9.1):
-    // /work/peers-venv/bin/python -c "
+    // Reference values (scikit-learn 1.9.1), in the venv of benches/peers/setup.sh:
+    // python -c "
     // import numpy as np
     // from sklearn.impute import KNNImputer
     // nan = np.nan
@@ -604,7 +597,7 @@ mod tests {
             [7.0, 7.0, 7.0, 7.0]
         ];
         let z = imp.transform(t().view()).unwrap();
-        assert!(close(&z, &want, 1e-12), "{z}");
+        assert!(close_rel(&z, &want, 1e-12), "{z}");
 
         let imp = KnnImputer::new()
             .n_neighbors(2)
@@ -629,7 +622,7 @@ mod tests {
             [7.0, 7.0, 7.0, 7.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
         ];
         let z = imp.transform(t().view()).unwrap();
-        assert!(close(&z, &want, 1e-12), "{z}");
+        assert!(close_rel(&z, &want, 1e-12), "{z}");
         // scikit-learn 1.9.1's get_feature_names_out leaves out the kept
         // empty feature `x4` (9 names for 10 columns); ours name every
         // output column.
@@ -667,7 +660,7 @@ mod tests {
                 .n_neighbors(3)
                 .fit_transform(xs.view())
                 .unwrap();
-            assert!(close(&(z / scale), &want, 1e-12), "×{scale:e}");
+            assert!(close_rel(&(z / scale), &want, 1e-12), "×{scale:e}");
         }
     }
 

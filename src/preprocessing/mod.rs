@@ -137,8 +137,19 @@ pub(crate) mod tests {
     use crate::persist::{ModelFile, Persist};
     use ndarray::{Array2, array};
 
+    /// Same shape and `|a − b| ≤ tol` everywhere (absolute tolerance).
     pub(crate) fn close(a: &Array2<f64>, b: &Array2<f64>, tol: f64) -> bool {
         a.shape() == b.shape() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= tol)
+    }
+
+    /// Same shape and, everywhere, `|got − want| ≤ tol · max(|want|, 1)`
+    /// or both NaN (relative tolerance; missing values compare equal).
+    pub(crate) fn close_rel(got: &Array2<f64>, want: &Array2<f64>, tol: f64) -> bool {
+        got.shape() == want.shape()
+            && got
+                .iter()
+                .zip(want)
+                .all(|(g, w)| (g.is_nan() && w.is_nan()) || (g - w).abs() <= tol * w.abs().max(1.0))
     }
 
     /// The data of the scalers' reference tests (snippets beside them).

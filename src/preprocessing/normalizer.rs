@@ -196,7 +196,8 @@ mod tests {
 
     #[test]
     fn matches_sklearn() {
-        // /work/peers-venv/bin/python -c "
+        // In the venv of benches/peers/setup.sh:
+        // python -c "
         // import numpy as np; from sklearn.preprocessing import Normalizer
         // Z = np.array([[3., -4., 0.], [0., 0., 0.], [1., 2., -2.]])
         // for n in ['l1', 'l2', 'max']: print(n, Normalizer(norm=n).fit(Z).transform(Z).tolist())"

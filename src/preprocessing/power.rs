@@ -702,18 +702,11 @@ impl Persist for FittedPowerTransformer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::preprocessing::tests::close_rel;
     use ndarray::array;
 
-    fn close(got: &Array2<f64>, want: &Array2<f64>, tol: f64) -> bool {
-        got.shape() == want.shape()
-            && got
-                .iter()
-                .zip(want)
-                .all(|(g, w)| (g.is_nan() && w.is_nan()) || (g - w).abs() <= tol * w.abs().max(1.0))
-    }
-
-    // Reference values (scikit-learn 1.9.1, SciPy 1.17.1):
-    // /work/peers-venv/bin/python -c "
+    // Reference values (scikit-learn 1.9.1, SciPy 1.17.1), in the venv of benches/peers/setup.sh:
+    // python -c "
     // import numpy as np
     // from sklearn.preprocessing import PowerTransformer
     // X = np.array([[1.2, -3.0, 5.0, 0.5], [0.4, 2.0, 5.0, np.nan], [3.5, 0.0, 5.0, 2.0],
@@ -812,9 +805,13 @@ mod tests {
             ]
         ];
         let z = pt.transform(x.view()).unwrap();
-        assert!(close(&z, &want, TOL), "{z}");
+        assert!(close_rel(&z, &want, TOL), "{z}");
         // The inverse gives the data back (to rounding).
-        assert!(close(&pt.inverse_transform(z.view()).unwrap(), &x, 1e-12));
+        assert!(close_rel(
+            &pt.inverse_transform(z.view()).unwrap(),
+            &x,
+            1e-12
+        ));
 
         let raw = PowerTransformer::new()
             .standardize(false)
@@ -849,9 +846,13 @@ mod tests {
             ]
         ];
         let z = raw.transform(x.view()).unwrap();
-        assert!(close(&z, &want, TOL), "{z}");
+        assert!(close_rel(&z, &want, TOL), "{z}");
         assert_eq!(raw.raw(x.column(0), 0)[2], z[[2, 0]]);
-        assert!(close(&raw.inverse_transform(z.view()).unwrap(), &x, 1e-12));
+        assert!(close_rel(
+            &raw.inverse_transform(z.view()).unwrap(),
+            &x,
+            1e-12
+        ));
     }
 
     #[test]
@@ -909,8 +910,12 @@ mod tests {
             ]
         ];
         let z = pb.transform(x.view()).unwrap();
-        assert!(close(&z, &want, TOL), "{z}");
-        assert!(close(&pb.inverse_transform(z.view()).unwrap(), &x, 1e-12));
+        assert!(close_rel(&z, &want, TOL), "{z}");
+        assert!(close_rel(
+            &pb.inverse_transform(z.view()).unwrap(),
+            &x,
+            1e-12
+        ));
         let raw = PowerTransformer::new()
             .method(PowerMethod::BoxCox)
             .standardize(false)

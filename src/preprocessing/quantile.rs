@@ -513,18 +513,11 @@ impl Persist for FittedQuantileTransformer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::preprocessing::tests::close_rel;
     use ndarray::array;
 
-    fn close(got: &Array2<f64>, want: &Array2<f64>, tol: f64) -> bool {
-        got.shape() == want.shape()
-            && got
-                .iter()
-                .zip(want)
-                .all(|(g, w)| (g.is_nan() && w.is_nan()) || (g - w).abs() <= tol * w.abs().max(1.0))
-    }
-
-    // Reference values (scikit-learn 1.9.1, SciPy 1.17.1):
-    // /work/peers-venv/bin/python -c "
+    // Reference values (scikit-learn 1.9.1, SciPy 1.17.1), in the venv of benches/peers/setup.sh:
+    // python -c "
     // import numpy as np
     // from scipy import stats
     // from sklearn.preprocessing import QuantileTransformer
@@ -591,7 +584,7 @@ mod tests {
             [0.0, 0.5, 0.5]
         ];
         let z = q.transform(x().view()).unwrap();
-        assert!(close(&z, &want, 1e-15), "{z}");
+        assert!(close_rel(&z, &want, 1e-15), "{z}");
         let want = array![
             [0.0, 0.1875, 1.0],
             [0.25, 0.5, 0.5],
@@ -599,7 +592,7 @@ mod tests {
             [0.6666666666666666, 1.0, nan]
         ];
         let z = q.transform(t().view()).unwrap();
-        assert!(close(&z, &want, 1e-15), "{z}");
+        assert!(close_rel(&z, &want, 1e-15), "{z}");
         let u = array![[0.0, 0.1, 1.0], [0.25, 0.5, 0.9999], [0.73, 1.0, 0.0]];
         let want = array![
             [0.0, 0.6000000000000001, 7.0],
@@ -607,7 +600,7 @@ mod tests {
             [3.38, 8.0, 0.5]
         ];
         let back = q.inverse_transform(u.view()).unwrap();
-        assert!(close(&back, &want, 1e-15), "{back}");
+        assert!(close_rel(&back, &want, 1e-15), "{back}");
     }
 
     #[test]
@@ -628,7 +621,7 @@ mod tests {
             [-CLIP, 0.0, 0.0]
         ];
         let z = q.transform(x().view()).unwrap();
-        assert!(close(&z, &want, 1e-14), "{z}");
+        assert!(close_rel(&z, &want, 1e-14), "{z}");
         let want = array![
             [-CLIP, -0.887146559018876, CLIP_HI],
             [-0.6744897501960817, 0.0, 0.0],
@@ -636,7 +629,7 @@ mod tests {
             [0.43072729929545744, CLIP_HI, nan]
         ];
         let z = q.transform(t().view()).unwrap();
-        assert!(close(&z, &want, 1e-14), "{z}");
+        assert!(close_rel(&z, &want, 1e-14), "{z}");
         let n = array![[-5.3, -1.2, 0.0], [0.3, 2.0, 5.3], [1.0, -0.4, 5.1]];
         let want = array![
             [0.0, 0.8411147235473315, 2.5],
@@ -644,7 +637,7 @@ mod tests {
             [5.509584413507945, 3.0, 6.999997707339001]
         ];
         let back = q.inverse_transform(n.view()).unwrap();
-        assert!(close(&back, &want, 1e-13), "{back}");
+        assert!(close_rel(&back, &want, 1e-13), "{back}");
     }
 
     #[test]
@@ -671,7 +664,7 @@ mod tests {
             [0.7222222222222222, 1.0, f64::NAN]
         ];
         let z = q.transform(t().view()).unwrap();
-        assert!(close(&z, &want, 1e-15), "{z}");
+        assert!(close_rel(&z, &want, 1e-15), "{z}");
     }
 
     #[test]

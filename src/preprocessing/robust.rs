@@ -484,8 +484,8 @@ mod tests {
                 .all(|(x, y)| (x.is_nan() && y.is_nan()) || (x - y).abs() <= tol)
     }
 
-    // Reference values:
-    // /work/peers-venv/bin/python -c "
+    // Reference values, in the venv of benches/peers/setup.sh:
+    // python -c "
     // import numpy as np
     // from sklearn.preprocessing import RobustScaler, MaxAbsScaler
     // X = np.array([[1., -2., 5., 0.3], [2., 0., 5., np.nan], [4., 7., 5., -0.4],

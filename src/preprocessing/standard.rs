@@ -300,8 +300,8 @@ mod tests {
     use crate::preprocessing::tests::{close, x_ref};
     use ndarray::array;
 
-    // Reference values:
-    // /root/peers-venv/bin/python -c "
+    // Reference values, in the venv of benches/peers/setup.sh:
+    // python -c "
     // import numpy as np
     // from sklearn.preprocessing import StandardScaler
     // X = np.array([[1., -2., 5., 0.3], [2., 0., 5., 0.1], [4., 7., 5., -0.4], [0.5, 1., 5., 2.]])

@@ -791,8 +791,8 @@ mod tests {
 
     const NAN: f64 = f64::NAN;
 
-    // Reference values (scikit-learn 1.9.1; `cv` objects = shuffle=False):
-    // /work/peers-venv/bin/python -c "
+    // Reference values (scikit-learn 1.9.1; `cv` objects = shuffle=False), in the venv of benches/peers/setup.sh:
+    // python -c "
     // import numpy as np
     // from sklearn.preprocessing import TargetEncoder
     // from sklearn.model_selection import KFold, StratifiedKFold

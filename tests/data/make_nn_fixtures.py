@@ -1,7 +1,7 @@
 """Reference fixtures for tests/nn_torch.rs, made with PyTorch (CPU, float32).
 
 Run from the repository root:
-    /root/peers-venv/bin/python tests/data/make_nn_fixtures.py
+    benches/peers/.venv/bin/python tests/data/make_nn_fixtures.py
 Writes tests/data/nn_*.safetensors. Every file is a plain safetensors file
 (`safetensors.torch.save_file`, no oxilearn metadata).
 

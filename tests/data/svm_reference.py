@@ -1,6 +1,6 @@
 """Reference values for tests/svm_reference.rs, from scikit-learn's SVC/SVR (libsvm).
 
-Run: /root/peers-venv/bin/python tests/data/svm_reference.py  (writes tests/data/svm_reference.json)
+Run: benches/peers/.venv/bin/python tests/data/svm_reference.py  (writes tests/data/svm_reference.json)
 """
 import json
 

@@ -9,7 +9,7 @@ use oxilearn::datasets;
 use oxilearn::logistic::{ClassWeight, LogisticRegression, Solver};
 use oxilearn::ndarray::{Array1, Array2, ArrayView2, Axis};
 
-// Reference values: produced by /root/peers-venv/bin/python (scikit-learn 1.9.1,
+// Reference values: produced by python in the venv of benches/peers/setup.sh (scikit-learn 1.9.1,
 // numpy 2.4.6) running this snippet; the `const` lines below are its output.
 //
 // import numpy as np

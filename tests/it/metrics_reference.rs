@@ -1,5 +1,5 @@
 //! oxilearn::metrics against scikit-learn 1.9.1. Each block's Python snippet
-//! (run with /root/peers-venv/bin/python) sits above the numbers it printed.
+//! (run in the venv of benches/peers/setup.sh) sits above the numbers it printed.
 
 use oxilearn::metrics::{
     Average, accuracy_score, accuracy_score_weighted, confusion_matrix, f1_score, log_loss,

@@ -1,5 +1,5 @@
 //! The scalers on bundled real data against scikit-learn 1.9.1 (snippet above
-//! the numbers it printed; run with /root/peers-venv/bin/python).
+//! the numbers it printed; run in the venv of benches/peers/setup.sh).
 
 use oxilearn::datasets;
 use oxilearn::preprocessing::{MinMaxScaler, StandardScaler};

@@ -1,7 +1,7 @@
 //! Svc / Svr against libsvm through scikit-learn (same parameters).
 //!
 //! Reference values come from `tests/data/svm_reference.py`
-//! (`/root/peers-venv/bin/python tests/data/svm_reference.py`, scikit-learn's
+//! (`benches/peers/.venv/bin/python tests/data/svm_reference.py`, scikit-learn's
 //! `SVC`/`SVR`), stored in `tests/data/svm_reference.json` with the data.
 
 use ndarray::{Array1, Array2};
