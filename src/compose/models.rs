@@ -515,6 +515,7 @@ impl<L: Label> Estimator<L> for LinearSvc<L> {
             &[
                 "loss",
                 "penalty",
+                "solver",
                 "tol",
                 "max_iter",
                 "fit_intercept",

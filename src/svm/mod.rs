@@ -27,8 +27,11 @@
 //! liblinear) fit `f(x) = wᵀx + b` without a kernel, in time linear in the
 //! data size: the choice for large or wide data. L2-regularised problems are
 //! solved by dual coordinate descent with shrinking (Hsieh et al. 2008; Ho &
-//! Lin 2012), the L1-regularised squared hinge by primal coordinate descent
-//! (Yuan et al. 2010). As in liblinear, the intercept is the weight of a
+//! Lin 2012) or, for the squared hinge with more samples than features, by a
+//! primal trust-region Newton method (Lin, Weng & Keerthi 2008) — chosen as
+//! scikit-learn's `dual="auto"` chooses, see [`LinearSvcSolver`]; the
+//! L1-regularised squared hinge by primal coordinate descent (Yuan et al.
+//! 2010). As in liblinear, the intercept is the weight of a
 //! constant feature of value `intercept_scaling` and is **regularised** with
 //! the other weights; multiclass classification is one-vs-rest.
 //!
@@ -66,8 +69,8 @@ mod svr;
 pub use crate::class_weight::ClassWeight;
 pub use kernel::{Gamma, Kernel};
 pub use linear::{
-    FittedLinearSvc, FittedLinearSvr, LinearSvc, LinearSvcLoss, LinearSvmPenalty, LinearSvr,
-    LinearSvrLoss,
+    FittedLinearSvc, FittedLinearSvr, LinearSvc, LinearSvcLoss, LinearSvcSolver, LinearSvmPenalty,
+    LinearSvr, LinearSvrLoss,
 };
 pub use nusvc::{FittedNuSvc, NuSvc};
 pub(crate) use oneclass::OUTLIER_CLASSES;

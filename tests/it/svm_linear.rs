@@ -23,8 +23,8 @@ use oxilearn::ClassWeight;
 use oxilearn::Error;
 use oxilearn::persist::Persist;
 use oxilearn::svm::{
-    FittedLinearSvc, FittedLinearSvr, LinearSvc, LinearSvcLoss, LinearSvmPenalty, LinearSvr,
-    LinearSvrLoss,
+    FittedLinearSvc, FittedLinearSvr, LinearSvc, LinearSvcLoss, LinearSvcSolver, LinearSvmPenalty,
+    LinearSvr, LinearSvrLoss,
 };
 use serde_json::Value;
 
@@ -274,7 +274,11 @@ fn breast_cancer_squared_hinge_equals_liblinear() {
     let (x, y) = breast_cancer();
     // LinearSVC(C=0.1, dual=True)
     let case = &r["bc_squared_hinge"];
-    let m = LinearSvc::new().c(0.1).fit(x.view(), y.view()).unwrap();
+    let m = LinearSvc::new()
+        .c(0.1)
+        .solver(LinearSvcSolver::Dual)
+        .fit(x.view(), y.view())
+        .unwrap();
     check_svc(case, &m, &problem(&x, &y, 0.1));
     check_predictions(case, &m, &x, 1e-3);
 }
@@ -306,6 +310,7 @@ fn intercept_scaling_and_balanced_weights_equal_liblinear() {
     let case = &r["bc_scaling_balanced"];
     let m = LinearSvc::new()
         .c(0.1)
+        .solver(LinearSvcSolver::Dual)
         .intercept_scaling(10.0)
         .class_weight(ClassWeight::Balanced)
         .fit(x.view(), y.view())
@@ -368,7 +373,10 @@ fn iris_one_vs_rest_equals_liblinear() {
     let (x, y) = iris(&r);
     // LinearSVC(dual=True) on standardised iris
     let case = &r["iris_ovr"];
-    let m = LinearSvc::new().fit(x.view(), y.view()).unwrap();
+    let m = LinearSvc::new()
+        .solver(LinearSvcSolver::Dual)
+        .fit(x.view(), y.view())
+        .unwrap();
     assert_eq!(m.coef().dim(), (3, 4));
     check_svc(case, &m, &problem(&x, &y, 1.0));
     check_predictions(case, &m, &x, 1e-3);
@@ -419,6 +427,68 @@ fn class_and_sample_weights_equal_liblinear() {
     let case = &r["iris_weighted"];
     let m = LinearSvc::new()
         .c(0.7)
+        .solver(LinearSvcSolver::Dual)
+        .intercept_scaling(2.0)
+        .class_weight(ClassWeight::explicit([(0, 2.0), (2, 0.5)]))
+        .fit_weighted(x.view(), y.view(), sw.view())
+        .unwrap();
+    let cw = |c: i64| match c {
+        0 => 2.0,
+        2 => 0.5,
+        _ => 1.0,
+    };
+    let p = SvcProblem {
+        sample_weight: Some(&sw),
+        class_weight: &cw,
+        intercept_scaling: 2.0,
+        ..problem(&x, &y, 0.7)
+    };
+    check_svc(case, &m, &p);
+    check_predictions(case, &m, &x, 1e-3);
+}
+
+#[test]
+fn breast_cancer_primal_newton_equals_liblinear() {
+    let r = reference();
+    let (x, y) = breast_cancer();
+    // LinearSVC(C=0.1, dual=False): liblinear's trust-region Newton method
+    let case = &r["bc_primal"];
+    let m = LinearSvc::new()
+        .c(0.1)
+        .solver(LinearSvcSolver::Primal)
+        .fit(x.view(), y.view())
+        .unwrap();
+    check_svc(case, &m, &problem(&x, &y, 0.1));
+    check_predictions(case, &m, &x, 1e-3);
+    // Newton iterations, as few as liblinear's (7)
+    let sk_iter = case["n_iter"].as_u64().unwrap() as usize;
+    assert!(m.n_iter() <= sk_iter + 2, "{} vs {sk_iter}", m.n_iter());
+    // "auto" picks the primal here (569 samples ≥ 30 features), as scikit-learn's dual="auto"
+    let auto = LinearSvc::new().c(0.1).fit(x.view(), y.view()).unwrap();
+    assert_eq!(auto.coef(), m.coef());
+    // and the dual where there are fewer samples than features
+    let few = x.slice(ndarray::s![..20, ..]);
+    let yf = y.slice(ndarray::s![..20]);
+    let auto = LinearSvc::new().c(0.1).fit(few, yf).unwrap();
+    let dual = LinearSvc::new()
+        .c(0.1)
+        .solver(LinearSvcSolver::Dual)
+        .fit(few, yf)
+        .unwrap();
+    assert_eq!(auto.coef(), dual.coef());
+}
+
+#[test]
+fn primal_newton_with_class_and_sample_weights_equals_liblinear() {
+    let r = reference();
+    let (x, y) = iris(&r);
+    let sw = vecf(&r["iris_sample_weight"]);
+    // LinearSVC(C=0.7, intercept_scaling=2, class_weight={0: 2, 2: 0.5}, dual=False)
+    //   .fit(x, y, sample_weight=sw)
+    let case = &r["iris_primal_weighted"];
+    let m = LinearSvc::new()
+        .c(0.7)
+        .solver(LinearSvcSolver::Primal)
         .intercept_scaling(2.0)
         .class_weight(ClassWeight::explicit([(0, 2.0), (2, 0.5)]))
         .fit_weighted(x.view(), y.view(), sw.view())
@@ -657,6 +727,19 @@ fn bad_hyperparameters_are_typed_errors() {
         fit(LinearSvc::new().class_weight(ClassWeight::explicit([(5, 1.0)]))),
         "class_weight",
     );
+    // scikit-learn: loss='hinge' needs dual=True, penalty='l1' needs dual=False
+    bad(
+        fit(LinearSvc::new()
+            .loss(LinearSvcLoss::Hinge)
+            .solver(LinearSvcSolver::Primal)),
+        "solver",
+    );
+    bad(
+        fit(LinearSvc::new()
+            .penalty(LinearSvmPenalty::L1)
+            .solver(LinearSvcSolver::Dual)),
+        "solver",
+    );
     // data errors
     let one = Array1::from_elem(x.nrows(), 1i64);
     assert!(matches!(
@@ -701,13 +784,16 @@ fn bad_hyperparameters_are_typed_errors() {
 #[test]
 fn not_converging_is_reported_not_an_error() {
     let (x, y) = breast_cancer();
-    let m = LinearSvc::new()
-        .c(10.0)
-        .max_iter(3)
-        .fit(x.view(), y.view())
-        .unwrap();
-    assert!(!m.converged());
-    assert_eq!(m.n_iter(), 3);
+    for solver in [LinearSvcSolver::Dual, LinearSvcSolver::Primal] {
+        let m = LinearSvc::new()
+            .c(10.0)
+            .solver(solver)
+            .max_iter(2)
+            .fit(x.view(), y.view())
+            .unwrap();
+        assert!(!m.converged(), "{solver:?}");
+        assert_eq!(m.n_iter(), 2);
+    }
     let r = LinearSvr::new()
         .c(10.0)
         .max_iter(2)
@@ -720,16 +806,13 @@ fn not_converging_is_reported_not_an_error() {
 #[test]
 fn fits_are_deterministic_and_seeded() {
     let (x, y) = breast_cancer();
-    let a = LinearSvc::new().c(0.1).fit(x.view(), y.view()).unwrap();
-    let b = LinearSvc::new().c(0.1).fit(x.view(), y.view()).unwrap();
+    let dual = || LinearSvc::new().c(0.1).solver(LinearSvcSolver::Dual);
+    let a = dual().fit(x.view(), y.view()).unwrap();
+    let b = dual().fit(x.view(), y.view()).unwrap();
     assert_eq!(a.coef(), b.coef());
     assert_eq!(a.intercept(), b.intercept());
     // another seed: another visiting order, the same optimum within tolerance
-    let c = LinearSvc::new()
-        .c(0.1)
-        .seed(7)
-        .fit(x.view(), y.view())
-        .unwrap();
+    let c = dual().seed(7).fit(x.view(), y.view()).unwrap();
     assert_ne!(a.coef(), c.coef());
     let diff = (&a.coef().view() - &c.coef().view())
         .iter()

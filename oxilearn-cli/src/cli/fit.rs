@@ -21,8 +21,8 @@ use oxilearn::preprocessing::{
 };
 use oxilearn::svm::{
     FittedLinearSvc, FittedLinearSvr, FittedNuSvc, FittedNuSvr, FittedOneClassSvm, FittedSvc,
-    FittedSvr, LinearSvc, LinearSvcLoss, LinearSvmPenalty, LinearSvr, LinearSvrLoss, NuSvc, NuSvr,
-    OneClassSvm,
+    FittedSvr, LinearSvc, LinearSvcLoss, LinearSvcSolver, LinearSvmPenalty, LinearSvr,
+    LinearSvrLoss, NuSvc, NuSvr, OneClassSvm,
 };
 use serde::Deserialize;
 
@@ -46,8 +46,9 @@ Hyperparameters (--set KEY=VALUE, or [params] in --config), scikit-learn's names
             shrinking=true cache_size=200 max_iter=<n> random_state=<seed>
   nu-svr    nu=0.5 C=1.0 kernel=… gamma=… degree=3 coef0=0 tol=1e-3 shrinking=true
             cache_size=200 max_iter=<n>
-  linear-svc  C=1.0 loss=squared_hinge|hinge penalty=l2|l1 tol=1e-4 max_iter=1000
-            fit_intercept=true intercept_scaling=1 class_weight=balanced random_state=<seed>
+  linear-svc  C=1.0 loss=squared_hinge|hinge penalty=l2|l1 dual=auto|true|false tol=1e-4
+            max_iter=1000 fit_intercept=true intercept_scaling=1 class_weight=balanced
+            random_state=<seed>
   linear-svr  C=1.0 epsilon=0.0 loss=epsilon_insensitive|squared_epsilon_insensitive
             tol=1e-4 max_iter=1000 fit_intercept=true intercept_scaling=1 random_state=<seed>
   one-class-svm  nu=0.5 kernel=… gamma=… degree=3 coef0=0 tol=1e-3 shrinking=true
@@ -371,6 +372,7 @@ struct LinearSvcParams {
     c: Option<f64>,
     loss: Option<String>,
     penalty: Option<String>,
+    dual: Option<toml::Value>,
     tol: Option<f64>,
     max_iter: Option<usize>,
     fit_intercept: Option<bool>,
@@ -640,6 +642,18 @@ fn classifier<L: Label>(
                 None | Some("l2") => {}
                 Some("l1") => m = m.penalty(LinearSvmPenalty::L1),
                 Some(o) => return Err(Failure(format!("penalty must be l2 or l1, got `{o}`"))),
+            }
+            // scikit-learn's dual: "auto", true (dual CD) or false (the primal)
+            match &p.dual {
+                None => {}
+                Some(toml::Value::String(a)) if a == "auto" => {}
+                Some(toml::Value::Boolean(true)) => m = m.solver(LinearSvcSolver::Dual),
+                Some(toml::Value::Boolean(false)) => m = m.solver(LinearSvcSolver::Primal),
+                Some(o) => {
+                    return Err(Failure(format!(
+                        "dual must be auto, true or false, got `{o}`"
+                    )));
+                }
             }
             match p.class_weight.as_deref() {
                 None => {}
@@ -1008,7 +1022,7 @@ fn diagnostics<Y: Target>(m: &dyn FittedEstimator<Y>) -> Option<String> {
     }
     if let Some(s) = any.downcast_ref::<FittedLinearSvc<f64, Y>>() {
         return Some(format!(
-            "{} passes (converged: {})",
+            "{} iterations (converged: {})",
             s.n_iter(),
             s.converged()
         ));

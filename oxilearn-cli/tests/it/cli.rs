@@ -689,7 +689,7 @@ fn fit_the_linear_svms_equal_the_library() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("fitted LinearSvc on 150 rows"), "{err}");
-    assert!(err.contains("passes (converged:"), "{err}");
+    assert!(err.contains("iterations (converged:"), "{err}");
     assert_eq!(
         oxilearn::persist::inspect(&model).unwrap().kind,
         "LinearSvc"
@@ -759,4 +759,49 @@ fn fit_the_linear_svms_equal_the_library() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("loss must be squared_hinge or hinge"));
+
+    // dual=false: the primal Newton solver, as the library's
+    let model = dir.path().join("primal.safetensors");
+    let out = oxilearn(&[
+        "fit",
+        "linear-svc",
+        "-d",
+        csv.to_str().unwrap(),
+        "-t",
+        "species",
+        "--set",
+        "dual=false",
+        "--set",
+        "C=0.5",
+        "-o",
+        model.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lib = LinearSvc::new()
+        .c(0.5)
+        .solver(oxilearn::svm::LinearSvcSolver::Primal)
+        .fit(d.records.view(), names.view())
+        .unwrap();
+    assert_eq!(
+        predicted(&model, &csv),
+        lib.predict(d.records.view()).unwrap().to_vec()
+    );
+    let out = oxilearn(&[
+        "fit",
+        "linear-svc",
+        "-d",
+        csv.to_str().unwrap(),
+        "-t",
+        "species",
+        "--set",
+        "dual=maybe",
+        "-o",
+        dir.path().join("no.safetensors").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("dual must be auto, true or false"));
 }

@@ -5,8 +5,10 @@
 //! The models are `f(x) = wᵀx + b` with no kernel: fitting is linear in the
 //! number of samples and features, so they handle data far beyond the
 //! kernel SVMs' reach. The L2-regularised losses are solved in the dual by
-//! coordinate descent with shrinking (`dual_cd`); the L1-regularised squared
-//! hinge in the primal by coordinate descent (`primal_l1`).
+//! coordinate descent with shrinking (`dual_cd`) or, for the squared hinge,
+//! in the primal by a trust-region Newton method (`tron`); the
+//! L1-regularised squared hinge in the primal by coordinate descent
+//! (`primal_l1`).
 //!
 //! **The intercept is regularised.** As in liblinear (and so scikit-learn),
 //! a fitted intercept is the weight of an extra feature of constant value
@@ -20,6 +22,7 @@ mod persist;
 mod primal_l1;
 mod svc;
 mod svr;
+mod tron;
 
-pub use svc::{FittedLinearSvc, LinearSvc, LinearSvcLoss, LinearSvmPenalty};
+pub use svc::{FittedLinearSvc, LinearSvc, LinearSvcLoss, LinearSvcSolver, LinearSvmPenalty};
 pub use svr::{FittedLinearSvr, LinearSvr, LinearSvrLoss};

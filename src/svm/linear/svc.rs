@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::design;
 use super::dual_cd::{self, DualLoss, Outcome, Rows};
 use super::primal_l1::{self, Columns};
+use super::tron;
 use crate::class_weight::ClassWeight;
 use crate::error::{Error, Result};
 use crate::linalg::{self, Float};
@@ -54,6 +55,38 @@ pub enum LinearSvmPenalty {
     L1,
 }
 
+/// Which problem a [`LinearSvc`] solves: scikit-learn's `dual` parameter.
+/// Both reach the same minimiser of the primal objective; their speed
+/// differs.
+///
+/// # Example
+/// ```
+/// use oxilearn::prelude::*;
+/// use oxilearn::svm::{LinearSvc, LinearSvcSolver};
+///
+/// let x = array![[-2.0, -1.0], [-1.0, -1.5], [-1.5, -0.5], [1.0, 1.0], [2.0, 1.5], [1.5, 0.5]];
+/// let y = array![0, 0, 0, 1, 1, 1];
+/// let primal = LinearSvc::new().solver(LinearSvcSolver::Primal).tol(1e-10).fit(x.view(), y.view())?;
+/// let dual = LinearSvc::new().solver(LinearSvcSolver::Dual).tol(1e-10).fit(x.view(), y.view())?;
+/// assert!((primal.objective()[0] - dual.objective()[0]).abs() < 1e-9);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum LinearSvcSolver {
+    /// scikit-learn's `dual="auto"` (the default): the primal when there are
+    /// at least as many samples as features and the primal takes the loss
+    /// and penalty (not the hinge loss), else the dual; L1 is always primal.
+    #[default]
+    Auto,
+    /// `dual=True`: dual coordinate descent with shrinking (L2 penalty).
+    Dual,
+    /// `dual=False`: the primal — a trust-region Newton method for the L2
+    /// squared hinge, coordinate descent for L1 (not for the hinge loss).
+    Primal,
+}
+
 /// Linear support vector classifier (scikit-learn's `LinearSVC`, liblinear).
 ///
 /// Minimises, for each one-vs-rest problem (a single one for two classes),
@@ -71,12 +104,13 @@ pub enum LinearSvmPenalty {
 ///
 /// Defaults as scikit-learn: `C = 1`, squared hinge, L2, `tol = 1e-4`,
 /// `max_iter = 1000`, intercept with `intercept_scaling = 1`, no class
-/// weights. The L2 problems are solved by dual coordinate descent with
-/// shrinking (Hsieh et al. 2008), the L1 problem by primal coordinate
-/// descent (Yuan et al. 2010). (scikit-learn's `dual="auto"` solves the L2
-/// squared hinge with a primal Newton method when there are more samples
-/// than features: the same minimiser, reached by another path.) The visiting
-/// order is random, from [`seed`](Self::seed).
+/// weights, [`LinearSvcSolver::Auto`]. The L2 squared hinge is solved in the
+/// primal by a trust-region Newton method (Lin, Weng & Keerthi 2008) when
+/// there are at least as many samples as features, else (and always for the
+/// hinge loss) in the dual by coordinate descent with shrinking (Hsieh et
+/// al. 2008), as scikit-learn's `dual="auto"` does; the L1 problem by primal
+/// coordinate descent (Yuan et al. 2010). The dual and L1 solvers visit
+/// samples / features in a random order, from [`seed`](Self::seed).
 ///
 /// # Example
 /// ```
@@ -106,6 +140,9 @@ pub(crate) struct LinearSvcHyper {
     pub c: f64,
     pub loss: LinearSvcLoss,
     pub penalty: LinearSvmPenalty,
+    /// Absent from files written before the solver choice existed: `Auto`.
+    #[serde(default)]
+    pub solver: LinearSvcSolver,
     pub tol: f64,
     pub max_iter: usize,
     pub fit_intercept: bool,
@@ -121,6 +158,7 @@ impl Default for LinearSvcHyper {
             c: 1.0,
             loss: LinearSvcLoss::SquaredHinge,
             penalty: LinearSvmPenalty::L2,
+            solver: LinearSvcSolver::Auto,
             tol: 1e-4,
             max_iter: 1000,
             fit_intercept: true,
@@ -146,6 +184,18 @@ impl LinearSvcHyper {
             return Err(Error::invalid(
                 "penalty",
                 "the L1 penalty takes the squared hinge loss only (as scikit-learn's LinearSVC)",
+            ));
+        }
+        if self.solver == LinearSvcSolver::Primal && self.loss == LinearSvcLoss::Hinge {
+            return Err(Error::invalid(
+                "solver",
+                "the hinge loss is solved in the dual only (as scikit-learn's LinearSVC)",
+            ));
+        }
+        if self.solver == LinearSvcSolver::Dual && self.penalty == LinearSvmPenalty::L1 {
+            return Err(Error::invalid(
+                "solver",
+                "the L1 penalty is solved in the primal only (as scikit-learn's LinearSVC)",
             ));
         }
         if !matches!(self.class_weight.as_str(), "none" | "balanced" | "explicit") {
@@ -197,16 +247,24 @@ impl<L> LinearSvc<L> {
         self
     }
 
-    /// Stopping tolerance `> 0`; default `1e-4`. L2 penalty: on the spread
-    /// of the dual projected gradients (`max − min ≤ tol`); L1: on the
-    /// primal minimum-norm subgradient relative to its starting value.
+    /// Which problem is solved; default [`LinearSvcSolver::Auto`].
+    pub fn solver(mut self, solver: LinearSvcSolver) -> Self {
+        self.hyper.solver = solver;
+        self
+    }
+
+    /// Stopping tolerance `> 0`; default `1e-4`, with scikit-learn's
+    /// meaning for each solver. Dual: on the spread of the projected
+    /// gradients (`max − min ≤ tol`); primal Newton (L2): `‖∇f(w)‖ ≤ tol ·
+    /// max(min(n₊, n₋), 1)/n · ‖∇f(0)‖`; L1: on the minimum-norm subgradient
+    /// relative to its starting value, with the same `min(n₊, n₋)/n` factor.
     pub fn tol(mut self, tol: f64) -> Self {
         self.hyper.tol = tol;
         self
     }
 
-    /// Maximal passes over the data per one-vs-rest problem, `≥ 1`; default
-    /// `1000`.
+    /// Maximal iterations per one-vs-rest problem, `≥ 1`; default `1000`:
+    /// passes over the data (dual, L1) or Newton iterations (primal L2).
     pub fn max_iter(mut self, max_iter: usize) -> Self {
         self.hyper.max_iter = max_iter;
         self
@@ -251,6 +309,11 @@ impl<L> LinearSvc<L> {
     /// The penalty.
     pub fn get_penalty(&self) -> LinearSvmPenalty {
         self.hyper.penalty
+    }
+
+    /// The solver setting.
+    pub fn get_solver(&self) -> LinearSvcSolver {
+        self.hyper.solver
     }
 
     /// The class weights.
@@ -304,7 +367,8 @@ impl<L: Clone + Eq + Hash + Ord> LinearSvc<L> {
     /// # Errors
     /// [`Error::InvalidParameter`] for `C ≤ 0`, `tol ≤ 0`, `max_iter = 0`,
     /// `intercept_scaling ≤ 0` with an intercept, the L1 penalty with the
-    /// hinge loss, or bad class weights; [`Error::EmptyInput`],
+    /// hinge loss or the dual solver, the hinge loss with the primal solver,
+    /// or bad class weights; [`Error::EmptyInput`],
     /// [`Error::NonFinite`], [`Error::ShapeMismatch`] for bad data;
     /// [`Error::SingleClass`] when `y` holds one label.
     pub fn fit<F: Float>(
@@ -387,10 +451,19 @@ impl<L: Clone + Eq + Hash + Ord> LinearSvc<L> {
                     LinearSvcLoss::Hinge => DualLoss::L1,
                     LinearSvcLoss::SquaredHinge => DualLoss::L2,
                 };
+                let primal = match h.solver {
+                    LinearSvcSolver::Primal => true,
+                    LinearSvcSolver::Dual => false,
+                    LinearSvcSolver::Auto => loss == DualLoss::L2 && n >= d,
+                };
                 problems
                     .par_iter()
                     .map(|(yy, cc)| {
-                        let o = dual_cd::solve_svc(&rows, yy, cc, loss, h.tol, h.max_iter, h.seed);
+                        let o = if primal {
+                            tron::solve_svc(&rows, yy, cc, h.tol, h.max_iter)
+                        } else {
+                            dual_cd::solve_svc(&rows, yy, cc, loss, h.tol, h.max_iter, h.seed)
+                        };
                         let f = primal_objective(&rows, yy, cc, &o.w, loss, false);
                         (o, f)
                     })

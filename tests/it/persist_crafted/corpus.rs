@@ -1140,6 +1140,21 @@ fn corpus_models() -> Vec<Case> {
             expect: "hyperparameter `penalty`",
         },
         Case {
+            name: "linear_svc_primal_hinge",
+            file: edited(&linsvc, |f| {
+                hyper(f, &["hyper", "solver"], json!("primal"));
+                hyper(f, &["hyper", "loss"], json!("hinge"));
+            }),
+            load: ls,
+            expect: "hyperparameter `solver`",
+        },
+        Case {
+            name: "linear_svc_unknown_solver",
+            file: edited(&linsvc, |f| hyper(f, &["hyper", "solver"], json!("newton"))),
+            load: ls,
+            expect: "hyperparameters",
+        },
+        Case {
             name: "linear_svc_nan_coef",
             file: edited(&linsvc, |f| poison(f, "coef", &[2, 1], f64::NAN)),
             load: ls,
