@@ -37,7 +37,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-AREA_ORDER = ("linalg", "linear", "logistic", "svm", "nn")
+AREA_ORDER = ("linalg", "linear", "logistic", "svm", "nn", "model_selection")
 
 
 @dataclass
