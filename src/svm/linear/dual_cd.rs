@@ -119,6 +119,41 @@ pub(crate) struct Outcome {
     pub converged: bool,
 }
 
+/// Per-sample terms of the dual shared by the SVC and SVR solvers: the
+/// upper bound `Uᵢ`, the diagonal `Dᵢᵢ` of the loss, `Q̄ᵢᵢ = ‖xᵢ‖² + Dᵢᵢ`,
+/// and the samples that take part (`Cᵢ > 0`; the others stay at zero).
+struct DualDiag {
+    upper: Vec<f64>,
+    diag: Vec<f64>,
+    qd: Vec<f64>,
+    all: Vec<usize>,
+}
+
+impl DualDiag {
+    fn new(x: &Rows<'_>, c: &[f64], loss: DualLoss) -> Self {
+        let mut upper = vec![0.0f64; x.n];
+        let mut diag = vec![0.0f64; x.n];
+        let mut qd = vec![0.0f64; x.n];
+        let mut all: Vec<usize> = Vec::with_capacity(x.n);
+        for i in 0..x.n {
+            if c[i] > 0.0 {
+                let (u, d) = loss.bound_and_diag(c[i]);
+                let r = x.row(i);
+                upper[i] = u;
+                diag[i] = d;
+                qd[i] = dot(r, r) + d;
+                all.push(i);
+            }
+        }
+        DualDiag {
+            upper,
+            diag,
+            qd,
+            all,
+        }
+    }
+}
+
 /// Dual CD for a binary SVM: labels `y` (`±1`), costs `c` (`Cᵢ ≥ 0`; a
 /// sample with `Cᵢ = 0` takes no part).
 pub(crate) fn solve_svc(
@@ -133,21 +168,12 @@ pub(crate) fn solve_svc(
     let p = x.p;
     let mut w = vec![0.0f64; p];
     let mut alpha = vec![0.0f64; x.n];
-    // per sample: the upper bound U and the diagonal Q̄ᵢᵢ = ‖xᵢ‖² + Dᵢᵢ
-    let mut upper = vec![0.0f64; x.n];
-    let mut qd = vec![0.0f64; x.n];
-    let mut diag = vec![0.0f64; x.n];
-    let mut all: Vec<usize> = Vec::with_capacity(x.n);
-    for i in 0..x.n {
-        if c[i] > 0.0 {
-            let (u, d) = loss.bound_and_diag(c[i]);
-            let r = x.row(i);
-            upper[i] = u;
-            diag[i] = d;
-            qd[i] = dot(r, r) + d;
-            all.push(i);
-        }
-    }
+    let DualDiag {
+        upper,
+        diag,
+        qd,
+        all,
+    } = DualDiag::new(x, c, loss);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut active = all.clone();
     // extreme projected gradients of the previous pass (shrinking thresholds)
@@ -244,20 +270,12 @@ pub(crate) fn solve_svr(
     let p = x.p;
     let mut w = vec![0.0f64; p];
     let mut beta = vec![0.0f64; x.n];
-    let mut upper = vec![0.0f64; x.n];
-    let mut diag = vec![0.0f64; x.n];
-    let mut qd = vec![0.0f64; x.n];
-    let mut all: Vec<usize> = Vec::with_capacity(x.n);
-    for i in 0..x.n {
-        if c[i] > 0.0 {
-            let (u, d) = loss.bound_and_diag(c[i]);
-            let r = x.row(i);
-            upper[i] = u;
-            diag[i] = d;
-            qd[i] = dot(r, r) + d;
-            all.push(i);
-        }
-    }
+    let DualDiag {
+        upper,
+        diag,
+        qd,
+        all,
+    } = DualDiag::new(x, c, loss);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut active = all.clone();
     let mut viol_max_old = f64::INFINITY;
