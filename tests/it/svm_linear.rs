@@ -417,17 +417,17 @@ fn hinge_without_intercept_equals_liblinear() {
     check_predictions(case, &m, &x, 1e-2);
 }
 
-#[test]
-fn class_and_sample_weights_equal_liblinear() {
+/// The weighted iris case: `LinearSVC(C=0.7, intercept_scaling=2,
+/// class_weight={0: 2, 2: 0.5}, dual=…).fit(x, y, sample_weight=sw)`,
+/// reference `key`, solved by `solver`.
+fn check_weighted_iris(key: &str, solver: LinearSvcSolver) {
     let r = reference();
     let (x, y) = iris(&r);
     let sw = vecf(&r["iris_sample_weight"]);
-    // LinearSVC(C=0.7, intercept_scaling=2, class_weight={0: 2, 2: 0.5}, dual=True)
-    //   .fit(x, y, sample_weight=sw)
-    let case = &r["iris_weighted"];
+    let case = &r[key];
     let m = LinearSvc::new()
         .c(0.7)
-        .solver(LinearSvcSolver::Dual)
+        .solver(solver)
         .intercept_scaling(2.0)
         .class_weight(ClassWeight::explicit([(0, 2.0), (2, 0.5)]))
         .fit_weighted(x.view(), y.view(), sw.view())
@@ -445,6 +445,18 @@ fn class_and_sample_weights_equal_liblinear() {
     };
     check_svc(case, &m, &p);
     check_predictions(case, &m, &x, 1e-3);
+}
+
+#[test]
+fn class_and_sample_weights_equal_liblinear() {
+    // dual=True
+    check_weighted_iris("iris_weighted", LinearSvcSolver::Dual);
+}
+
+#[test]
+fn primal_newton_with_class_and_sample_weights_equals_liblinear() {
+    // dual=False: liblinear's trust-region Newton method
+    check_weighted_iris("iris_primal_weighted", LinearSvcSolver::Primal);
 }
 
 #[test]
@@ -476,36 +488,6 @@ fn breast_cancer_primal_newton_equals_liblinear() {
         .fit(few, yf)
         .unwrap();
     assert_eq!(auto.coef(), dual.coef());
-}
-
-#[test]
-fn primal_newton_with_class_and_sample_weights_equals_liblinear() {
-    let r = reference();
-    let (x, y) = iris(&r);
-    let sw = vecf(&r["iris_sample_weight"]);
-    // LinearSVC(C=0.7, intercept_scaling=2, class_weight={0: 2, 2: 0.5}, dual=False)
-    //   .fit(x, y, sample_weight=sw)
-    let case = &r["iris_primal_weighted"];
-    let m = LinearSvc::new()
-        .c(0.7)
-        .solver(LinearSvcSolver::Primal)
-        .intercept_scaling(2.0)
-        .class_weight(ClassWeight::explicit([(0, 2.0), (2, 0.5)]))
-        .fit_weighted(x.view(), y.view(), sw.view())
-        .unwrap();
-    let cw = |c: i64| match c {
-        0 => 2.0,
-        2 => 0.5,
-        _ => 1.0,
-    };
-    let p = SvcProblem {
-        sample_weight: Some(&sw),
-        class_weight: &cw,
-        intercept_scaling: 2.0,
-        ..problem(&x, &y, 0.7)
-    };
-    check_svc(case, &m, &p);
-    check_predictions(case, &m, &x, 1e-3);
 }
 
 #[test]
