@@ -79,6 +79,7 @@ pub mod persist;
 #[cfg(feature = "plots")]
 pub mod plots;
 pub mod preprocessing;
+pub mod sparse;
 pub mod svm;
 pub mod traits;
 pub(crate) mod validation;

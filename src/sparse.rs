@@ -1,0 +1,305 @@
+//! Sparse records: compressed sparse row (CSR) matrices from the [`sprs`] crate.
+//!
+//! Wide data (text features, hashed n-grams, one-hot encoded categories) is mostly zeros;
+//! densifying it often does not fit in memory. The models that support sparse input
+//! (linear and kernel SVMs, logistic regression) take their records as [`Records`]: a dense
+//! [`ArrayView2`] or a CSR [`CsMatView`], with `From` conversions from both, so the same
+//! `fit`/`predict` call accepts either. Dense and sparse input give the same model, to
+//! rounding.
+//!
+//! `sprs`'s matrix types are re-exported here ([`CsMat`], [`CsMatView`], [`TriMat`]), so a
+//! user needs no direct dependency on `sprs` (and no version to keep in step).
+//!
+//! # Example
+//! ```
+//! use oxilearn::ndarray::array;
+//! use oxilearn::sparse::{CsMat, Records};
+//!
+//! // 3 × 4 with 4 non-zeros: rows [1 0 0 2], [0 0 0 0], [0 3 0 4]
+//! let x = CsMat::new((3, 4), vec![0, 2, 2, 4], vec![0, 3, 1, 3], vec![1.0, 2.0, 3.0, 4.0]);
+//! let sparse = Records::from(&x);
+//! assert_eq!((sparse.nrows(), sparse.ncols()), (3, 4));
+//! assert!(sparse.is_sparse());
+//!
+//! let dense = array![[1.0, 0.0, 0.0, 2.0], [0.0, 0.0, 0.0, 0.0], [0.0, 3.0, 0.0, 4.0]];
+//! assert_eq!(sparse.to_dense(), dense);
+//! ```
+
+#![forbid(unsafe_code)]
+
+use ndarray::{Array2, ArrayView2};
+
+pub use sprs::{CsMat, CsMatView, TriMat};
+
+use crate::Float;
+use crate::error::{Error, Result};
+
+/// The records (one sample per row) a model that supports sparse input takes: a dense
+/// view, or a CSR matrix.
+///
+/// Build it with `From`/`Into` from an [`ArrayView2`], an `&Array2`, a [`CsMatView`] or a
+/// `&CsMat`; methods taking `impl Into<Records<'a, F>>` accept any of them directly. A CSC
+/// matrix (`sprs`'s other storage) is rejected at `fit`/`predict` with
+/// [`Error::InvalidParameter`] naming `x`: convert it with `.to_csr()`.
+///
+/// # Example
+/// ```
+/// use oxilearn::ndarray::array;
+/// use oxilearn::sparse::Records;
+///
+/// let x = array![[1.0, 0.0], [0.0, 2.0]];
+/// let r = Records::from(&x);
+/// assert!(!r.is_sparse());
+/// assert_eq!(r.nrows(), 2);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub enum Records<'a, F> {
+    /// Dense records, any memory layout.
+    Dense(ArrayView2<'a, F>),
+    /// Sparse records in CSR storage (explicit zeros allowed; duplicates are not
+    /// representable in a valid `sprs` matrix).
+    Sparse(CsMatView<'a, F>),
+}
+
+impl<'a, F> From<ArrayView2<'a, F>> for Records<'a, F> {
+    fn from(x: ArrayView2<'a, F>) -> Self {
+        Records::Dense(x)
+    }
+}
+
+impl<'a, F> From<&'a Array2<F>> for Records<'a, F> {
+    fn from(x: &'a Array2<F>) -> Self {
+        Records::Dense(x.view())
+    }
+}
+
+impl<'a, F> From<&'a ArrayView2<'a, F>> for Records<'a, F> {
+    fn from(x: &'a ArrayView2<'a, F>) -> Self {
+        Records::Dense(x.view())
+    }
+}
+
+impl<'a, F> From<CsMatView<'a, F>> for Records<'a, F> {
+    fn from(x: CsMatView<'a, F>) -> Self {
+        Records::Sparse(x)
+    }
+}
+
+impl<'a, F> From<&'a CsMat<F>> for Records<'a, F> {
+    fn from(x: &'a CsMat<F>) -> Self {
+        Records::Sparse(x.view())
+    }
+}
+
+impl<'a, F: Float> Records<'a, F> {
+    /// Number of samples (rows).
+    pub fn nrows(&self) -> usize {
+        match self {
+            Records::Dense(x) => x.nrows(),
+            Records::Sparse(x) => x.rows(),
+        }
+    }
+
+    /// Number of features (columns).
+    pub fn ncols(&self) -> usize {
+        match self {
+            Records::Dense(x) => x.ncols(),
+            Records::Sparse(x) => x.cols(),
+        }
+    }
+
+    /// Whether these are sparse records.
+    pub fn is_sparse(&self) -> bool {
+        matches!(self, Records::Sparse(_))
+    }
+
+    /// A dense copy (for tests and small data; a sparse matrix of many features may not
+    /// fit in memory dense).
+    pub fn to_dense(&self) -> Array2<F> {
+        match self {
+            Records::Dense(x) => x.to_owned(),
+            Records::Sparse(x) => {
+                let mut out = Array2::zeros((x.rows(), x.cols()));
+                let csr = Csr::new_unchecked(*x);
+                for i in 0..csr.nrows() {
+                    let (idx, val) = csr.row(i);
+                    for (&j, &v) in idx.iter().zip(val) {
+                        out[[i, j]] = v;
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// The CSR view of sparse records, validated: CSR storage and finite stored values
+    /// (`what` names the input in errors, e.g. `"x"`). `None` for dense records.
+    #[allow(dead_code)]
+    pub(crate) fn sparse_checked(&self, what: &'static str) -> Result<Option<Csr<'a, F>>> {
+        match self {
+            Records::Dense(_) => Ok(None),
+            Records::Sparse(x) => Csr::new(*x, what).map(Some),
+        }
+    }
+}
+
+/// Crate-internal CSR access with the row ranges resolved once: row `i` holds
+/// `indices[indptr[i]..indptr[i + 1]]` (sorted, distinct column indices, as `sprs`
+/// guarantees) and the matching `data`, shifted by `indptr[0]`: `indptr` is `sprs`'s raw
+/// storage, which for a sliced view does not start at 0, while `indices`/`data` are already
+/// that view's own slices.
+#[derive(Clone, Copy, Debug)]
+// The sparse paths of the models land one family at a time; until every accessor has a
+// caller outside the tests, the unused ones are allowed.
+#[allow(dead_code)]
+pub(crate) struct Csr<'a, F> {
+    nrows: usize,
+    ncols: usize,
+    indptr: &'a [usize],
+    indices: &'a [usize],
+    data: &'a [F],
+}
+
+#[allow(dead_code)]
+impl<'a, F: Float> Csr<'a, F> {
+    /// Validates CSR storage and finite values.
+    pub(crate) fn new(x: CsMatView<'a, F>, what: &'static str) -> Result<Self> {
+        if !x.is_csr() {
+            return Err(Error::InvalidParameter {
+                name: what,
+                reason: "a sparse matrix in CSC storage; pass CSR (convert with `.to_csr()`)"
+                    .into(),
+            });
+        }
+        let csr = Self::new_unchecked(x);
+        for i in 0..csr.nrows {
+            let (idx, val) = csr.row(i);
+            if let Some(k) = val.iter().position(|v| !v.is_finite()) {
+                return Err(Error::NonFinite {
+                    what,
+                    index: vec![i, idx[k]],
+                });
+            }
+        }
+        Ok(csr)
+    }
+
+    /// The view without the value check (storage must be CSR).
+    fn new_unchecked(x: CsMatView<'a, F>) -> Self {
+        // The view's lifetime is 'a, but `indptr()` borrows from the temporary; the raw
+        // storage slices themselves live for 'a.
+        let (indptr, indices, data) = x.into_raw_storage();
+        Self {
+            nrows: x.rows(),
+            ncols: x.cols(),
+            indptr,
+            indices,
+            data,
+        }
+    }
+
+    /// Number of rows.
+    pub(crate) fn nrows(&self) -> usize {
+        self.nrows
+    }
+
+    /// Number of columns.
+    pub(crate) fn ncols(&self) -> usize {
+        self.ncols
+    }
+
+    /// Number of stored entries.
+    pub(crate) fn nnz(&self) -> usize {
+        self.indptr[self.nrows] - self.indptr[0]
+    }
+
+    /// Row `i` as (column indices, values).
+    #[inline]
+    pub(crate) fn row(&self, i: usize) -> (&'a [usize], &'a [F]) {
+        let off = self.indptr[0];
+        let (a, b) = (self.indptr[i] - off, self.indptr[i + 1] - off);
+        (&self.indices[a..b], &self.data[a..b])
+    }
+
+    /// Dot product of row `i` with a dense vector of length `ncols`.
+    #[inline]
+    pub(crate) fn row_dot(&self, i: usize, w: &[f64]) -> f64 {
+        let (idx, val) = self.row(i);
+        idx.iter()
+            .zip(val)
+            .map(|(&j, &v)| v.to_f64_exact() * w[j])
+            .sum()
+    }
+
+    /// Squared Euclidean norm of every row, in `f64`.
+    pub(crate) fn row_sq_norms(&self) -> Vec<f64> {
+        (0..self.nrows)
+            .map(|i| self.row(i).1.iter().map(|v| v.to_f64_exact().powi(2)).sum())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn example() -> CsMat<f64> {
+        CsMat::new(
+            (3, 4),
+            vec![0, 2, 2, 4],
+            vec![0, 3, 1, 3],
+            vec![1.0, 2.0, 3.0, 4.0],
+        )
+    }
+
+    #[test]
+    fn rows_dots_and_norms_match_the_dense_matrix() {
+        let x = example();
+        let csr = Csr::new(x.view(), "x").unwrap();
+        assert_eq!((csr.nrows(), csr.ncols(), csr.nnz()), (3, 4, 4));
+        assert_eq!(csr.row(1), (&[][..], &[][..]));
+        let w = [1.0, -1.0, 0.5, 2.0];
+        let dense = Records::from(&x).to_dense();
+        for i in 0..3 {
+            let expect: f64 = dense.row(i).iter().zip(&w).map(|(a, b)| a * b).sum();
+            assert_eq!(csr.row_dot(i, &w), expect);
+        }
+        assert_eq!(csr.row_sq_norms(), vec![5.0, 0.0, 25.0]);
+    }
+
+    #[test]
+    fn a_sliced_view_reads_its_own_rows() {
+        let x = example();
+        let tail = x.slice_outer(1..3);
+        let csr = Csr::new(tail.view(), "x").unwrap();
+        assert_eq!(csr.nrows(), 2);
+        assert_eq!(csr.nnz(), 2);
+        assert_eq!(csr.row(1), (&[1, 3][..], &[3.0, 4.0][..]));
+        assert_eq!(
+            Records::from(tail.view()).to_dense(),
+            array![[0.0, 0.0, 0.0, 0.0], [0.0, 3.0, 0.0, 4.0]]
+        );
+    }
+
+    #[test]
+    fn csc_storage_and_non_finite_values_are_typed_errors() {
+        let csc = example().to_csc();
+        assert!(matches!(
+            Records::from(&csc).sparse_checked("x"),
+            Err(Error::InvalidParameter { name: "x", .. })
+        ));
+        let mut bad = example();
+        bad.data_mut()[2] = f64::NAN;
+        match Records::from(&bad).sparse_checked("x") {
+            Err(Error::NonFinite { what: "x", index }) => assert_eq!(index, vec![2, 1]),
+            other => panic!("expected NonFinite, got {other:?}"),
+        }
+        assert!(
+            Records::from(&array![[1.0]])
+                .sparse_checked("x")
+                .unwrap()
+                .is_none()
+        );
+    }
+}
