@@ -1,8 +1,9 @@
 //! LinearRegression / Ridge fit times, with linfa-linear on the same data in
 //! the same group, and the gram step against the f64 GEMM of the same shape.
 //!
-//! `cargo bench -p oxilearn-benches --bench linear` (pure Rust) and
-//! `cargo bench -p oxilearn-benches --bench linear --features openblas-system` (BLAS backend).
+//! Built by the `benches/linfa` workspace (it needs linfa):
+//! `cargo bench --manifest-path benches/linfa/Cargo.toml --bench linear` (pure Rust),
+//! add `--features openblas-system` for the BLAS backend.
 //! Set `RAYON_NUM_THREADS=2` for the documented 2-thread numbers.
 //!
 //! The 100k × 100 problem (80/20 split of `make_regression(100000, 100,

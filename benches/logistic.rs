@@ -13,8 +13,9 @@
 //! Before timing, each model's objective `C·Σℓ + ½‖W‖²` and iteration count
 //! are printed once (`objective` lines), for BENCHMARKS.md.
 //!
-//! Run: `cargo bench -p oxilearn-benches --bench logistic` (add `--features openblas-system`
-//! for the BLAS backend). linfa-logistic is slow (seconds per binary fit):
+//! Run (the `benches/linfa` workspace builds it):
+//! `cargo bench --manifest-path benches/linfa/Cargo.toml --bench logistic`
+//! (add `--features openblas-system` for the BLAS backend). linfa-logistic is slow (seconds per binary fit):
 //! its groups use criterion's minimum of 10 samples in flat sampling mode
 //! (10 fits after one warm-up fit); `OXILEARN_BENCH_LINFA=0` leaves linfa out
 //! entirely (its objective lines too).

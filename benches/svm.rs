@@ -11,7 +11,7 @@
 //! exported to `target/bench-data/` for `benches/peers/svm.py` (scikit-learn).
 //! A summary line per dataset (SV count, test accuracy) is printed first.
 //!
-//! `cargo bench -p oxilearn-benches --bench svm` (filter e.g. `-- cls20000`).
+//! `cargo bench --manifest-path benches/linfa/Cargo.toml --bench svm` (filter e.g. `-- cls20000`).
 
 #[path = "common/mod.rs"]
 mod common;

@@ -21,11 +21,18 @@ pub fn config() -> Criterion {
 
 /// Where the benches export their datasets for the Python peers:
 /// `<target dir>/bench-data`, created if missing. The target dir is
-/// `$CARGO_TARGET_DIR` when set (a relative one is taken from the workspace
-/// root, as cargo does when run there), else the workspace's `target/`.
-/// (`cargo bench -p oxilearn-benches` runs each bench in its package directory, `benches/`.)
+/// `$CARGO_TARGET_DIR` when set (a relative one is taken from the repository
+/// root, as cargo does when run there), else the repository root's `target/` —
+/// also for the benches of the separate `benches/linfa` workspace, so that the
+/// Python peers find every dataset in one place. (cargo runs each bench in its
+/// package directory, `benches/` or `benches/linfa/`.)
 pub fn bench_data_dir() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // The repository root: the nearest ancestor holding the library's sources.
+    let root = manifest
+        .ancestors()
+        .find(|d| d.join("src/lib.rs").is_file() && d.join("benches/common").is_dir())
+        .map_or_else(|| manifest.join(".."), PathBuf::from);
     let target = match std::env::var_os("CARGO_TARGET_DIR") {
         Some(t) => root.join(t),
         None => root.join("target"),

@@ -7,7 +7,10 @@
 # Writes OUT_DIR/criterion/{pure-rust,openblas}/   criterion JSON + HTML reports
 #        OUT_DIR/peers/peers.jsonl                 peer timings (run.py)
 #        OUT_DIR/benchmarks.md                     side-by-side tables (report.py)
-# Knobs: BENCH_ARGS (passed to both `cargo bench -p oxilearn-benches`, e.g. "--bench linalg");
+# The benches timed against linfa (linear, logistic, svm) are a workspace of their own,
+# benches/linfa (`cargo bench --manifest-path benches/linfa/Cargo.toml`); all.sh runs both.
+# Knobs: BENCH_ARGS (passed to every `cargo bench`, e.g. "--bench linalg"; a `--bench NAME`
+#        goes only to the workspace that has NAME);
 #        PEERS_AREAS (e.g. "linalg svm"); PEERS_THREADS (default 2);
 #        BENCH_FILTER (criterion's id filter, e.g. "gemm/");
 #        PLOTS=1 (criterion's HTML plots: its KDE over 100 000 bootstrap resamples
@@ -33,12 +36,38 @@ for a in "${bench_args[@]}"; do [ "$a" = -- ] && sep=(); done
 crit_args=("${sep[@]}" "${crit_args[@]}")
 t0=$SECONDS
 
+linfa_benches=" linear logistic svm "
+# benches HOME [FEATURES...]: both workspaces' criterion runs into CRITERION_HOME=HOME;
+# `--bench NAME` of BENCH_ARGS is routed to the workspace that has NAME.
+benches() {
+    local home=$1; shift
+    local main=() linfa=() named=0 i=0 a
+    while [ $i -lt ${#bench_args[@]} ]; do
+        a=${bench_args[$i]}
+        if [ "$a" = --bench ] && [ $((i + 1)) -lt ${#bench_args[@]} ]; then
+            named=1; i=$((i + 1)); a=${bench_args[$i]}
+            case $linfa_benches in *" $a "*) linfa+=(--bench "$a") ;; *) main+=(--bench "$a") ;; esac
+        elif [ "$a" = -- ]; then
+            main+=("${bench_args[@]:$i}"); linfa+=("${bench_args[@]:$i}"); break
+        else
+            main+=("$a"); linfa+=("$a")
+        fi
+        i=$((i + 1))
+    done
+    if [ $named = 0 ] || printf '%s\n' "${main[@]}" | grep -qx -- --bench; then
+        CRITERION_HOME=$home cargo bench --locked -p oxilearn-benches "$@" "${main[@]}" "${crit_args[@]}"
+    fi
+    if [ $named = 0 ] || printf '%s\n' "${linfa[@]}" | grep -qx -- --bench; then
+        CRITERION_HOME=$home cargo bench --locked --manifest-path benches/linfa/Cargo.toml "$@" "${linfa[@]}" "${crit_args[@]}"
+    fi
+}
+
 echo "== criterion, pure-Rust backend"
-CRITERION_HOME=$out/criterion/pure-rust cargo bench --locked -p oxilearn-benches "${bench_args[@]}" "${crit_args[@]}"
+benches "$out/criterion/pure-rust"
 crit=(--criterion "pure-rust=$out/criterion/pure-rust")
 if [ "${SKIP_OPENBLAS:-0}" != 1 ]; then
     echo "== criterion, openblas-system backend"
-    CRITERION_HOME=$out/criterion/openblas cargo bench --locked -p oxilearn-benches --features openblas-system "${bench_args[@]}" "${crit_args[@]}"
+    benches "$out/criterion/openblas" --features openblas-system
     crit+=(--criterion "openblas=$out/criterion/openblas")
 fi
 

@@ -1,6 +1,6 @@
 """scikit-learn / numpy peers for benches/linear.rs, on the very same data.
 
-`cargo bench -p oxilearn-benches --bench linear` writes the 80/20 training split of
+`cargo bench --manifest-path benches/linfa/Cargo.toml --bench linear` writes the 80/20 training split of
 `make_regression(100000, 100, noise=1, seed=42)` (80 000 x 100, f64) to
 ``<data_dir>/linear_{x,y}_train.npy``; this script times scikit-learn on those
 rows and emits one JSON record per measurement (peerlib.py format), each naming

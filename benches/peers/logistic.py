@@ -1,6 +1,6 @@
 """scikit-learn peers for benches/logistic.rs, on the very same data.
 
-`cargo bench -p oxilearn-benches --bench logistic` writes target/bench-data/logistic_{binary,digits}_{x,y}.npy
+`cargo bench --manifest-path benches/linfa/Cargo.toml --bench logistic` writes target/bench-data/logistic_{binary,digits}_{x,y}.npy
 (and logistic_objectives.json: the objective each oxilearn solver reaches). Run
 through run.py, or alone from the crate root:
 

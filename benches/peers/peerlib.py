@@ -51,7 +51,7 @@ def load_npy(relative: str):
     path = data_dir() / relative
     if not path.exists():
         raise FileNotFoundError(
-            f"{path} not found: run the Rust benches first (cargo bench -p oxilearn-benches), which export "
+            f"{path} not found: run the Rust benches first (cargo bench -p oxilearn-benches; linear, logistic and svm: cargo bench --manifest-path benches/linfa/Cargo.toml), which export "
             "the bench datasets as .npy"
         )
     return np.load(path, allow_pickle=False)

@@ -1,7 +1,7 @@
 """scikit-learn (libsvm) peer of benches/svm.rs, on the very same arrays.
 
 The data is generated in Rust and exported by the benches
-(`cargo bench -p oxilearn-benches --bench svm` or `cargo bench -p oxilearn-benches --bench svm_memory -- <n>` writes
+(`cargo bench --manifest-path benches/linfa/Cargo.toml --bench svm` or `cargo bench -p oxilearn-benches --bench svm_memory -- <n>` writes
 target/bench-data/svm_<name>_{x_train,y_train,x_test,y_test}.npy); this script
 loads them and times `SVC` fit and predict with the same hyperparameters: RBF,
 C=1, gamma=0.05, tol=1e-3, cache_size=200 MB, shrinking on.
