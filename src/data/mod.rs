@@ -15,7 +15,9 @@
 //!   ([`read_csv`], streaming [`CsvChunks`]); MNIST IDX, plain or gzip
 //!   ([`read_idx_images`], [`read_idx_labels`], [`read_mnist`]); CIFAR-10
 //!   binary batches ([`read_cifar10`], [`read_cifar10_dir`]); NumPy `.npy`
-//!   ([`read_npy`], [`write_npy`]). Images come out as `f32` NCHW in `[0, 1]`.
+//!   ([`read_npy`], [`write_npy`]); svmlight / libsvm text into a CSR matrix
+//!   ([`load_svmlight_file`], [`SvmlightReader`], [`dump_svmlight_file`]).
+//!   Images come out as `f32` NCHW in `[0, 1]`.
 //!   Every reader of bytes answers malformed input with
 //!   [`Error::Format`](crate::Error::Format), never a panic, and checks
 //!   declared sizes against the real byte count before allocating.
@@ -31,6 +33,10 @@
 //! - **NumPy `.npy`** versions 1.0–3.0, `f32`/`f64`/`i64`/`u8`, either byte
 //!   order, C or Fortran order on read; [`encode_npy`] writes exactly what
 //!   `numpy.save` writes (v1.0, little endian, C order, 64-byte aligned).
+//!
+//! - **svmlight / libsvm**: `<target> [qid:<int>] <index>:<value> … [# comment]`
+//!   per line, indices strictly increasing, zero- or one-based (detected like
+//!   scikit-learn's `load_svmlight_file`); errors name the line and column.
 //!
 //! Images are returned as `f32` NCHW arrays with pixel `byte / 255`; writers
 //! take values in `[0, 1]` and store `round(v · 255)`.
@@ -59,6 +65,7 @@ mod idx;
 mod npy;
 mod reader;
 mod split;
+mod svmlight;
 mod table;
 
 pub use cifar::{
@@ -76,5 +83,8 @@ pub use npy::{NpyElement, encode_npy, parse_npy, read_npy, write_npy};
 pub use reader::{CsvReader, DEFAULT_INFER_ROWS, DEFAULT_MISSING, TableChunks};
 pub use split::{
     BatchIter, Split, batches, shuffle_indices, stratified_train_test_split, train_test_split,
+};
+pub use svmlight::{
+    SvmlightData, SvmlightReader, ZeroBased, dump_svmlight_file, load_svmlight_file,
 };
 pub use table::{Column, ColumnType, Table};
