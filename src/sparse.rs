@@ -1,11 +1,13 @@
 //! Sparse records: compressed sparse row (CSR) matrices from the [`sprs`] crate.
 //!
 //! Wide data (text features, hashed n-grams, one-hot encoded categories) is mostly zeros;
-//! densifying it often does not fit in memory. The models that support sparse input
-//! (linear and kernel SVMs, logistic regression) take their records as [`Records`]: a dense
-//! [`ArrayView2`] or a CSR [`CsMatView`], with `From` conversions from both, so the same
-//! `fit`/`predict` call accepts either. Dense and sparse input give the same model, to
-//! rounding.
+//! densifying it often does not fit in memory. The models that support sparse input —
+//! [`LinearSvc`](crate::svm::LinearSvc) and [`LinearSvr`](crate::svm::LinearSvr) — take their
+//! records as [`Records`]: a dense [`ArrayView2`] or a CSR [`CsMatView`], with `From`
+//! conversions from both, so the same `fit`/`predict` call accepts either. Dense and sparse
+//! input give the same model, to rounding, and a sparse fit costs the stored entries, not
+//! `n × d`. Sparse files in the svmlight / libsvm format load with
+//! [`load_svmlight_file`](crate::data::load_svmlight_file).
 //!
 //! `sprs`'s matrix types are re-exported here ([`CsMat`], [`CsMatView`], [`TriMat`]), so a
 //! user needs no direct dependency on `sprs` (and no version to keep in step).
@@ -23,6 +25,26 @@
 //!
 //! let dense = array![[1.0, 0.0, 0.0, 2.0], [0.0, 0.0, 0.0, 0.0], [0.0, 3.0, 0.0, 4.0]];
 //! assert_eq!(sparse.to_dense(), dense);
+//! ```
+//!
+//! A linear SVM on CSR records, predicting dense or sparse rows alike:
+//! ```
+//! use oxilearn::ndarray::array;
+//! use oxilearn::sparse::TriMat;
+//! use oxilearn::svm::LinearSvc;
+//!
+//! // 4 samples, 1 000 features, 2 stored entries each
+//! let mut t = TriMat::new((4, 1000));
+//! for (i, (j, v)) in [(3, 1.0), (3, 2.0), (700, 1.0), (700, 2.0)].into_iter().enumerate() {
+//!     t.add_triplet(i, j, v);
+//!     t.add_triplet(i, 999, 0.5);
+//! }
+//! let x = t.to_csr::<usize>();
+//! let y = array![0, 0, 1, 1];
+//! let model = LinearSvc::new().fit(&x, y.view())?;
+//! assert_eq!(model.predict(&x)?, y);
+//! assert_eq!(model.coef().dim(), (1, 1000));
+//! # Ok::<(), oxilearn::Error>(())
 //! ```
 
 #![forbid(unsafe_code)]
@@ -134,7 +156,6 @@ impl<'a, F: Float> Records<'a, F> {
 
     /// The CSR view of sparse records, validated: CSR storage and finite stored values
     /// (`what` names the input in errors, e.g. `"x"`). `None` for dense records.
-    #[allow(dead_code)]
     pub(crate) fn sparse_checked(&self, what: &'static str) -> Result<Option<Csr<'a, F>>> {
         match self {
             Records::Dense(_) => Ok(None),
@@ -149,9 +170,6 @@ impl<'a, F: Float> Records<'a, F> {
 /// storage, which for a sliced view does not start at 0, while `indices`/`data` are already
 /// that view's own slices.
 #[derive(Clone, Copy, Debug)]
-// The sparse paths of the models land one family at a time; until every accessor has a
-// caller outside the tests, the unused ones are allowed.
-#[allow(dead_code)]
 pub(crate) struct Csr<'a, F> {
     nrows: usize,
     ncols: usize,
@@ -160,7 +178,6 @@ pub(crate) struct Csr<'a, F> {
     data: &'a [F],
 }
 
-#[allow(dead_code)]
 impl<'a, F: Float> Csr<'a, F> {
     /// Validates CSR storage and finite values.
     pub(crate) fn new(x: CsMatView<'a, F>, what: &'static str) -> Result<Self> {
@@ -220,23 +237,6 @@ impl<'a, F: Float> Csr<'a, F> {
         let (a, b) = (self.indptr[i] - off, self.indptr[i + 1] - off);
         (&self.indices[a..b], &self.data[a..b])
     }
-
-    /// Dot product of row `i` with a dense vector of length `ncols`.
-    #[inline]
-    pub(crate) fn row_dot(&self, i: usize, w: &[f64]) -> f64 {
-        let (idx, val) = self.row(i);
-        idx.iter()
-            .zip(val)
-            .map(|(&j, &v)| v.to_f64_exact() * w[j])
-            .sum()
-    }
-
-    /// Squared Euclidean norm of every row, in `f64`.
-    pub(crate) fn row_sq_norms(&self) -> Vec<f64> {
-        (0..self.nrows)
-            .map(|i| self.row(i).1.iter().map(|v| v.to_f64_exact().powi(2)).sum())
-            .collect()
-    }
 }
 
 #[cfg(test)]
@@ -254,18 +254,21 @@ mod tests {
     }
 
     #[test]
-    fn rows_dots_and_norms_match_the_dense_matrix() {
+    fn rows_match_the_dense_matrix() {
         let x = example();
         let csr = Csr::new(x.view(), "x").unwrap();
         assert_eq!((csr.nrows(), csr.ncols(), csr.nnz()), (3, 4, 4));
+        assert_eq!(csr.row(0), (&[0, 3][..], &[1.0, 2.0][..]));
         assert_eq!(csr.row(1), (&[][..], &[][..]));
-        let w = [1.0, -1.0, 0.5, 2.0];
         let dense = Records::from(&x).to_dense();
         for i in 0..3 {
-            let expect: f64 = dense.row(i).iter().zip(&w).map(|(a, b)| a * b).sum();
-            assert_eq!(csr.row_dot(i, &w), expect);
+            let (idx, val) = csr.row(i);
+            let mut row = vec![0.0; 4];
+            for (&j, &v) in idx.iter().zip(val) {
+                row[j] = v;
+            }
+            assert_eq!(dense.row(i).to_vec(), row);
         }
-        assert_eq!(csr.row_sq_norms(), vec![5.0, 0.0, 25.0]);
     }
 
     #[test]

@@ -1,9 +1,14 @@
 //! The `f64` design matrix the linear solvers work on: the records, plus a
-//! constant column `intercept_scaling` when an intercept is fitted.
+//! constant column `intercept_scaling` when an intercept is fitted — dense
+//! (row-major or column-major copies) or sparse (CSR / CSC copies, the
+//! intercept column implicit in the rows and stored in the columns).
 
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 
-use crate::linalg::Float;
+use crate::error::{Error, Result};
+use crate::linalg::{self, Float};
+use crate::sparse::{Csr, Records};
+use crate::validation;
 
 /// Row-major `n × p` copy of `x` in `f64`, with the intercept column last
 /// when `bias` is `Some(intercept_scaling)`.
@@ -32,4 +37,181 @@ pub(crate) fn columns<F: Float>(x: ArrayView2<'_, F>, bias: Option<f64>) -> Vec<
         out.extend(std::iter::repeat_n(s, n));
     }
     out
+}
+
+/// A CSR copy of sparse records in `f64` (row `i`: `indices[indptr[i]..indptr[i + 1]]`,
+/// increasing column indices, and the matching `data`). The intercept column is not
+/// stored: the solvers add it (see `dual_cd::Rows`).
+pub(crate) struct SparseRows {
+    pub n: usize,
+    pub d: usize,
+    pub indptr: Vec<usize>,
+    pub indices: Vec<usize>,
+    pub data: Vec<f64>,
+}
+
+impl SparseRows {
+    pub(crate) fn new<F: Float>(x: &Csr<'_, F>) -> Self {
+        let n = x.nrows();
+        let mut indptr = Vec::with_capacity(n + 1);
+        let mut indices = Vec::with_capacity(x.nnz());
+        let mut data = Vec::with_capacity(x.nnz());
+        indptr.push(0);
+        for i in 0..n {
+            let (idx, val) = x.row(i);
+            indices.extend_from_slice(idx);
+            data.extend(val.iter().map(|v| v.to_f64_exact()));
+            indptr.push(indices.len());
+        }
+        Self {
+            n,
+            d: x.ncols(),
+            indptr,
+            indices,
+            data,
+        }
+    }
+
+    /// Row `i` as (column indices, values).
+    #[inline]
+    pub(crate) fn row(&self, i: usize) -> (&[usize], &[f64]) {
+        let (a, b) = (self.indptr[i], self.indptr[i + 1]);
+        (&self.indices[a..b], &self.data[a..b])
+    }
+
+    /// The CSC transpose (column `j`: `rows[colptr[j]..colptr[j + 1]]`, increasing row
+    /// indices), with the intercept column (every row, value `bias`) last when `bias` is set.
+    pub(crate) fn to_columns(&self, bias: Option<f64>) -> SparseColumns {
+        let p = self.d + usize::from(bias.is_some());
+        let mut count = vec![0usize; p + 1];
+        for &j in &self.indices {
+            count[j + 1] += 1;
+        }
+        if bias.is_some() {
+            count[p] = self.n;
+        }
+        for j in 0..p {
+            count[j + 1] += count[j];
+        }
+        let colptr = count.clone();
+        let total = colptr[p];
+        let mut rows = vec![0usize; total];
+        let mut vals = vec![0.0f64; total];
+        let mut next = count;
+        for i in 0..self.n {
+            let (idx, val) = self.row(i);
+            for (&j, &v) in idx.iter().zip(val) {
+                rows[next[j]] = i;
+                vals[next[j]] = v;
+                next[j] += 1;
+            }
+            if let Some(s) = bias {
+                rows[next[p - 1]] = i;
+                vals[next[p - 1]] = s;
+                next[p - 1] += 1;
+            }
+        }
+        SparseColumns {
+            n: self.n,
+            p,
+            colptr,
+            rows,
+            vals,
+        }
+    }
+}
+
+/// A CSC copy in `f64`, intercept column included (see [`SparseRows::to_columns`]).
+pub(crate) struct SparseColumns {
+    pub n: usize,
+    pub p: usize,
+    pub colptr: Vec<usize>,
+    pub rows: Vec<usize>,
+    pub vals: Vec<f64>,
+}
+
+/// The records of a fit, validated: a dense view (non-empty, finite) or a CSR copy in `f64`
+/// (CSR storage, finite stored values, at least one row and one column).
+pub(crate) enum Design<'a, F> {
+    Dense(ArrayView2<'a, F>),
+    Sparse(SparseRows),
+}
+
+impl<'a, F: Float> Design<'a, F> {
+    pub(crate) fn new(x: Records<'a, F>) -> Result<Self> {
+        match x.sparse_checked("x")? {
+            None => {
+                let Records::Dense(x) = x else {
+                    unreachable!("sparse_checked returns None only for dense records")
+                };
+                validation::check_records(x)?;
+                Ok(Design::Dense(x))
+            }
+            Some(csr) => {
+                if csr.nrows() == 0 {
+                    return Err(Error::EmptyInput {
+                        what: "x (no rows)",
+                    });
+                }
+                if csr.ncols() == 0 {
+                    return Err(Error::EmptyInput {
+                        what: "x (no features)",
+                    });
+                }
+                Ok(Design::Sparse(SparseRows::new(&csr)))
+            }
+        }
+    }
+
+    /// `(n, d)`: samples and features (without the intercept column).
+    pub(crate) fn dim(&self) -> (usize, usize) {
+        match self {
+            Design::Dense(x) => x.dim(),
+            Design::Sparse(x) => (x.n, x.d),
+        }
+    }
+}
+
+/// Decision values `x·coefᵀ + intercept` (`n × k` for `coef` of shape `k × d`), dense or
+/// sparse `x`, after checking its feature count and values.
+pub(crate) fn decision<F: Float>(
+    x: Records<'_, F>,
+    coef: ArrayView2<'_, F>,
+    intercept: ArrayView1<'_, F>,
+) -> Result<Array2<F>> {
+    let d = coef.ncols();
+    match x.sparse_checked("x")? {
+        None => {
+            let Records::Dense(x) = x else {
+                unreachable!("sparse_checked returns None only for dense records")
+            };
+            validation::check_predict_input(x, d)?;
+            let mut z = linalg::matmul(x, coef.t());
+            z += &intercept.insert_axis(Axis(0));
+            Ok(z)
+        }
+        Some(csr) => {
+            if csr.ncols() != d {
+                return Err(Error::ShapeMismatch {
+                    what: "x (feature count the model was fitted with)",
+                    expected: vec![csr.nrows(), d],
+                    got: vec![csr.nrows(), csr.ncols()],
+                });
+            }
+            let k = coef.nrows();
+            let mut z = Array2::<F>::zeros((csr.nrows(), k));
+            for (i, mut out) in z.rows_mut().into_iter().enumerate() {
+                let (idx, val) = csr.row(i);
+                for (r, o) in out.iter_mut().enumerate() {
+                    let w = coef.row(r);
+                    let mut s = F::zero();
+                    for (&j, &v) in idx.iter().zip(val) {
+                        s += v * w[j];
+                    }
+                    *o = s + intercept[r];
+                }
+            }
+            Ok(z)
+        }
+    }
 }

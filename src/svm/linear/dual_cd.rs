@@ -38,25 +38,101 @@
 //! minimum-norm subgradient with its value at the start (`≤ tol ×` initial),
 //! as Ho & Lin's solver does.
 //!
-//! Both work on a dense row-major `n × p` matrix in `f64` (the intercept, when
-//! fitted, as a last column of constant value — a regularised feature, as in
-//! liblinear).
+//! Both work on [`Rows`]: a dense row-major `n × p` matrix in `f64` or a CSR
+//! copy (the intercept, when fitted, as a last column of constant value — a
+//! regularised feature, as in liblinear). Sparse rows cost their non-zeros
+//! per product; dense and sparse records give the same iterates up to the
+//! summation order of each product.
 
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-/// A dense row-major design matrix in `f64`.
-pub(crate) struct Rows<'a> {
-    pub data: &'a [f64],
-    pub n: usize,
-    pub p: usize,
+use super::design::SparseRows;
+
+/// The design matrix of a linear solver, in `f64`, `p` columns including the
+/// intercept column when one is fitted.
+pub(crate) enum Rows<'a> {
+    /// Row-major `n × p` (the intercept column stored).
+    Dense { data: &'a [f64], n: usize, p: usize },
+    /// CSR; the intercept column, of value `bias`, is implicit (last).
+    Sparse {
+        x: &'a SparseRows,
+        bias: Option<f64>,
+    },
 }
 
-impl Rows<'_> {
+impl<'a> Rows<'a> {
+    /// A dense row-major matrix.
+    pub fn dense(data: &'a [f64], n: usize, p: usize) -> Self {
+        debug_assert_eq!(data.len(), n * p);
+        Rows::Dense { data, n, p }
+    }
+
+    /// Number of rows.
     #[inline]
-    pub fn row(&self, i: usize) -> &[f64] {
-        &self.data[i * self.p..(i + 1) * self.p]
+    pub fn n(&self) -> usize {
+        match self {
+            Rows::Dense { n, .. } => *n,
+            Rows::Sparse { x, .. } => x.n,
+        }
+    }
+
+    /// Number of columns, the intercept column included.
+    #[inline]
+    pub fn p(&self) -> usize {
+        match self {
+            Rows::Dense { p, .. } => *p,
+            Rows::Sparse { x, bias } => x.d + usize::from(bias.is_some()),
+        }
+    }
+
+    /// `xᵢᵀw`.
+    #[inline]
+    pub fn dot(&self, i: usize, w: &[f64]) -> f64 {
+        match self {
+            Rows::Dense { data, p, .. } => dot(&data[i * p..(i + 1) * p], w),
+            Rows::Sparse { x, bias } => {
+                let (idx, val) = x.row(i);
+                let s: f64 = idx.iter().zip(val).map(|(&j, &v)| v * w[j]).sum();
+                match bias {
+                    Some(b) => s + b * w[x.d],
+                    None => s,
+                }
+            }
+        }
+    }
+
+    /// `out += a·xᵢ`.
+    #[inline]
+    pub fn axpy(&self, i: usize, a: f64, out: &mut [f64]) {
+        match self {
+            Rows::Dense { data, p, .. } => axpy(a, &data[i * p..(i + 1) * p], out),
+            Rows::Sparse { x, bias } => {
+                let (idx, val) = x.row(i);
+                for (&j, &v) in idx.iter().zip(val) {
+                    out[j] += a * v;
+                }
+                if let Some(b) = bias {
+                    out[x.d] += a * b;
+                }
+            }
+        }
+    }
+
+    /// `‖xᵢ‖²`.
+    #[inline]
+    pub fn sq_norm(&self, i: usize) -> f64 {
+        match self {
+            Rows::Dense { data, p, .. } => {
+                let r = &data[i * p..(i + 1) * p];
+                dot(r, r)
+            }
+            Rows::Sparse { x, bias } => {
+                let s: f64 = x.row(i).1.iter().map(|v| v * v).sum();
+                s + bias.map_or(0.0, |b| b * b)
+            }
+        }
     }
 }
 
@@ -131,17 +207,16 @@ struct DualDiag {
 
 impl DualDiag {
     fn new(x: &Rows<'_>, c: &[f64], loss: DualLoss) -> Self {
-        let mut upper = vec![0.0f64; x.n];
-        let mut diag = vec![0.0f64; x.n];
-        let mut qd = vec![0.0f64; x.n];
-        let mut all: Vec<usize> = Vec::with_capacity(x.n);
-        for i in 0..x.n {
+        let mut upper = vec![0.0f64; x.n()];
+        let mut diag = vec![0.0f64; x.n()];
+        let mut qd = vec![0.0f64; x.n()];
+        let mut all: Vec<usize> = Vec::with_capacity(x.n());
+        for i in 0..x.n() {
             if c[i] > 0.0 {
                 let (u, d) = loss.bound_and_diag(c[i]);
-                let r = x.row(i);
                 upper[i] = u;
                 diag[i] = d;
-                qd[i] = dot(r, r) + d;
+                qd[i] = x.sq_norm(i) + d;
                 all.push(i);
             }
         }
@@ -165,9 +240,9 @@ pub(crate) fn solve_svc(
     max_iter: usize,
     seed: u64,
 ) -> Outcome {
-    let p = x.p;
+    let p = x.p();
     let mut w = vec![0.0f64; p];
-    let mut alpha = vec![0.0f64; x.n];
+    let mut alpha = vec![0.0f64; x.n()];
     let DualDiag {
         upper,
         diag,
@@ -189,9 +264,8 @@ pub(crate) fn solve_svc(
         let mut s = 0;
         while s < active.len() {
             let i = active[s];
-            let r = x.row(i);
             let yi = y[i];
-            let g = yi * dot(&w, r) - 1.0 + diag[i] * alpha[i];
+            let g = yi * x.dot(i, &w) - 1.0 + diag[i] * alpha[i];
             let pg = if alpha[i] == 0.0 {
                 if g > pg_max_old {
                     active.swap_remove(s);
@@ -220,7 +294,7 @@ pub(crate) fn solve_svc(
                 alpha[i] = new;
                 let step = (new - old) * yi;
                 if step != 0.0 {
-                    axpy(step, r, &mut w);
+                    x.axpy(i, step, &mut w);
                 }
             }
             s += 1;
@@ -267,9 +341,9 @@ pub(crate) fn solve_svr(
     max_iter: usize,
     seed: u64,
 ) -> Outcome {
-    let p = x.p;
+    let p = x.p();
     let mut w = vec![0.0f64; p];
-    let mut beta = vec![0.0f64; x.n];
+    let mut beta = vec![0.0f64; x.n()];
     let DualDiag {
         upper,
         diag,
@@ -290,10 +364,9 @@ pub(crate) fn solve_svr(
         let mut s = 0;
         while s < active.len() {
             let i = active[s];
-            let r = x.row(i);
             let b = beta[i];
             // gradient of the smooth part at βᵢ
-            let g = dot(&w, r) - y[i] + diag[i] * b;
+            let g = x.dot(i, &w) - y[i] + diag[i] * b;
             let gp = g + epsilon;
             let gn = g - epsilon;
             let u = upper[i];
@@ -355,7 +428,7 @@ pub(crate) fn solve_svr(
             let step = new - b;
             if step != 0.0 {
                 beta[i] = new;
-                axpy(step, r, &mut w);
+                x.axpy(i, step, &mut w);
             }
             s += 1;
         }
@@ -386,8 +459,8 @@ mod tests {
     /// Primal objective of a binary SVM.
     fn primal(x: &Rows<'_>, y: &[f64], c: &[f64], w: &[f64], loss: DualLoss) -> f64 {
         let mut f = 0.5 * dot(w, w);
-        for i in 0..x.n {
-            let m = (1.0 - y[i] * dot(w, x.row(i))).max(0.0);
+        for i in 0..x.n() {
+            let m = (1.0 - y[i] * x.dot(i, w)).max(0.0);
             f += c[i]
                 * match loss {
                     DualLoss::L1 => m,
@@ -402,11 +475,7 @@ mod tests {
         // points ±(1, 0) and ±(1, 1): with a large C the hinge solution is
         // the hard-margin one, w = (1, 0)
         let data = [1.0, 0.0, 1.0, 1.0, -1.0, 0.0, -1.0, -1.0];
-        let x = Rows {
-            data: &data,
-            n: 4,
-            p: 2,
-        };
+        let x = Rows::dense(&data, 4, 2);
         let y = [1.0, 1.0, -1.0, -1.0];
         let c = [1e3; 4];
         let out = solve_svc(&x, &y, &c, DualLoss::L1, 1e-10, 10_000, 3);
@@ -435,11 +504,7 @@ mod tests {
             data.extend([next() + 0.3 * label, next(), 1.0]);
             y.push(label);
         }
-        let x = Rows {
-            data: &data,
-            n: 200,
-            p: 3,
-        };
+        let x = Rows::dense(&data, 200, 3);
         let c = vec![0.7; 200];
         for loss in [DualLoss::L1, DualLoss::L2] {
             let best = solve_svc(&x, &y, &c, loss, 1e-12, 100_000, 0);
@@ -464,17 +529,13 @@ mod tests {
         let xs: Vec<f64> = (0..20).map(|i| i as f64 / 10.0).collect();
         let data: Vec<f64> = xs.iter().flat_map(|&v| [v, 1.0]).collect();
         let y: Vec<f64> = xs.iter().map(|&v| 2.0 * v + 1.0).collect();
-        let x = Rows {
-            data: &data,
-            n: 20,
-            p: 2,
-        };
+        let x = Rows::dense(&data, 20, 2);
         for loss in [DualLoss::L1, DualLoss::L2] {
             let out = solve_svr(&x, &y, &[100.0; 20], 0.1, loss, 1e-8, 100_000, 0);
             assert!(out.converged);
             let slack = if loss == DualLoss::L1 { 1e-6 } else { 1e-2 };
             for (i, &t) in y.iter().enumerate() {
-                let r = (t - dot(&out.w, x.row(i))).abs();
+                let r = (t - x.dot(i, &out.w)).abs();
                 assert!(r <= 0.1 + slack, "{loss:?}: residual {r}");
             }
         }
@@ -483,11 +544,7 @@ mod tests {
     #[test]
     fn max_iter_stops_and_reports_it() {
         let data = [1.0, 0.0, 0.9, 0.1, -1.0, 0.0, 0.2, 0.3];
-        let x = Rows {
-            data: &data,
-            n: 4,
-            p: 2,
-        };
+        let x = Rows::dense(&data, 4, 2);
         let out = solve_svc(
             &x,
             &[1.0, 1.0, -1.0, -1.0],

@@ -22,18 +22,49 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
+use super::design::SparseColumns;
 use super::dual_cd::Outcome;
 
-/// Column-major design matrix in `f64`.
-pub(crate) struct Columns<'a> {
-    pub data: &'a [f64],
-    pub n: usize,
-    pub p: usize,
+/// The design matrix by columns, in `f64`, the intercept column (when
+/// fitted) last and stored.
+pub(crate) enum Columns<'a> {
+    /// Column-major `n × p`.
+    Dense { data: &'a [f64], n: usize, p: usize },
+    /// CSC.
+    Sparse(&'a SparseColumns),
 }
 
-impl Columns<'_> {
-    fn col(&self, j: usize) -> &[f64] {
-        &self.data[j * self.n..(j + 1) * self.n]
+impl<'a> Columns<'a> {
+    /// A dense column-major matrix.
+    pub(crate) fn dense(data: &'a [f64], n: usize, p: usize) -> Self {
+        debug_assert_eq!(data.len(), n * p);
+        Columns::Dense { data, n, p }
+    }
+
+    fn dim(&self) -> (usize, usize) {
+        match self {
+            Columns::Dense { n, p, .. } => (*n, *p),
+            Columns::Sparse(x) => (x.n, x.p),
+        }
+    }
+
+    /// Calls `f(i, xᵢⱼ)` for the rows of column `j`, in increasing `i` (every row when
+    /// dense, the stored entries when sparse: the solver's sums skip zeros either way).
+    #[inline]
+    fn for_each(&self, j: usize, mut f: impl FnMut(usize, f64)) {
+        match self {
+            Columns::Dense { data, n, .. } => {
+                for (i, &v) in data[j * n..(j + 1) * n].iter().enumerate() {
+                    f(i, v);
+                }
+            }
+            Columns::Sparse(x) => {
+                let (a, b) = (x.colptr[j], x.colptr[j + 1]);
+                for (&i, &v) in x.rows[a..b].iter().zip(&x.vals[a..b]) {
+                    f(i, v);
+                }
+            }
+        }
     }
 }
 
@@ -50,7 +81,7 @@ pub(crate) fn solve(
     max_iter: usize,
     seed: u64,
 ) -> Outcome {
-    let (n, p) = (x.n, x.p);
+    let (n, p) = x.dim();
     let n_pos = y.iter().filter(|&&v| v > 0.0).count();
     let eps = tol * (n_pos.min(n - n_pos).max(1) as f64) / n.max(1) as f64;
     let mut w = vec![0.0f64; p];
@@ -70,16 +101,15 @@ pub(crate) fn solve(
         let mut s = 0;
         while s < active.len() {
             let j = active[s];
-            let col = x.col(j);
             let mut g = 0.0;
             let mut h = 0.0;
-            for i in 0..n {
+            x.for_each(j, |i, xij| {
                 if b[i] > 0.0 && c[i] > 0.0 {
-                    let v = c[i] * col[i];
+                    let v = c[i] * xij;
                     g -= 2.0 * v * y[i] * b[i];
-                    h += 2.0 * v * col[i];
+                    h += 2.0 * v * xij;
                 }
-            }
+            });
             let h = h.max(1e-12);
             let gp = g + 1.0;
             let gn = g - 1.0;
@@ -119,18 +149,16 @@ pub(crate) fn solve(
             for _ in 0..MAX_LINE_SEARCH {
                 let step = lambda * d;
                 let mut change = (wj + step).abs() - wj.abs();
-                for i in 0..n {
-                    if c[i] > 0.0 && col[i] != 0.0 {
+                x.for_each(j, |i, xij| {
+                    if c[i] > 0.0 && xij != 0.0 {
                         let old = b[i].max(0.0);
-                        let new = (b[i] - step * y[i] * col[i]).max(0.0);
+                        let new = (b[i] - step * y[i] * xij).max(0.0);
                         change += c[i] * (new * new - old * old);
                     }
-                }
+                });
                 if change <= SIGMA * lambda * delta {
                     w[j] = wj + step;
-                    for i in 0..n {
-                        b[i] -= step * y[i] * col[i];
-                    }
+                    x.for_each(j, |i, xij| b[i] -= step * y[i] * xij);
                     break;
                 }
                 lambda *= 0.5;
@@ -172,11 +200,7 @@ mod tests {
             data[n + i] = if (i / 2) % 2 == 0 { 0.5 } else { -0.5 };
             y[i] = label;
         }
-        let x = Columns {
-            data: &data,
-            n,
-            p: 2,
-        };
+        let x = Columns::dense(&data, n, 2);
         let out = solve(&x, &y, &vec![1.0; n], 1e-6, 1000, 0);
         assert!(out.converged);
         assert!(out.w[0] > 0.5, "{:?}", out.w);

@@ -2,17 +2,18 @@
 
 use std::hash::Hash;
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::design;
+use super::design::{self, Design};
 use super::dual_cd::{self, DualLoss, Outcome, Rows};
 use super::primal_l1::{self, Columns};
 use super::tron;
 use crate::class_weight::ClassWeight;
 use crate::error::{Error, Result};
-use crate::linalg::{self, Float};
+use crate::linalg::Float;
+use crate::sparse::Records;
 use crate::traits::{Fit, Predict};
 use crate::validation;
 
@@ -362,7 +363,9 @@ pub struct FittedLinearSvc<F, L> {
 }
 
 impl<L: Clone + Eq + Hash + Ord> LinearSvc<L> {
-    /// Fits on records `x` (`n × d`) and labels `y`.
+    /// Fits on records `x` (`n × d`, dense or a CSR matrix: anything that converts
+    /// into [`Records`]) and labels `y`. Dense and sparse records give the same model, to
+    /// rounding; sparse ones cost their stored entries, not `n × d`.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for `C ≤ 0`, `tol ≤ 0`, `max_iter = 0`,
@@ -371,12 +374,12 @@ impl<L: Clone + Eq + Hash + Ord> LinearSvc<L> {
     /// or bad class weights; [`Error::EmptyInput`],
     /// [`Error::NonFinite`], [`Error::ShapeMismatch`] for bad data;
     /// [`Error::SingleClass`] when `y` holds one label.
-    pub fn fit<F: Float>(
+    pub fn fit<'a, F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: impl Into<Records<'a, F>>,
         y: ArrayView1<'_, L>,
     ) -> Result<FittedLinearSvc<F, L>> {
-        self.fit_impl(x, y, None)
+        self.fit_impl(x.into(), y, None)
     }
 
     /// Fits with per-sample weights (non-negative, not all zero) that
@@ -386,32 +389,32 @@ impl<L: Clone + Eq + Hash + Ord> LinearSvc<L> {
     /// # Errors
     /// As [`fit`](Self::fit), plus [`Error::ShapeMismatch`] /
     /// [`Error::InvalidParameter`] / [`Error::NonFinite`] for bad weights.
-    pub fn fit_weighted<F: Float>(
+    pub fn fit_weighted<'a, F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: impl Into<Records<'a, F>>,
         y: ArrayView1<'_, L>,
         sample_weight: ArrayView1<'_, F>,
     ) -> Result<FittedLinearSvc<F, L>> {
-        self.fit_impl(x, y, Some(sample_weight))
+        self.fit_impl(x.into(), y, Some(sample_weight))
     }
 
     fn fit_impl<F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: Records<'_, F>,
         y: ArrayView1<'_, L>,
         sample_weight: Option<ArrayView1<'_, F>>,
     ) -> Result<FittedLinearSvc<F, L>> {
         let h = &self.hyper;
         h.validate()?;
-        validation::check_records(x)?;
-        validation::check_n_targets(x.nrows(), y.len())?;
-        let sw: Vec<f64> = validation::sample_weights(sample_weight, x.nrows())?
+        let x = Design::new(x)?;
+        let (n, d) = x.dim();
+        validation::check_n_targets(n, y.len())?;
+        let sw: Vec<f64> = validation::sample_weights(sample_weight, n)?
             .iter()
             .map(|v| v.to_f64_exact())
             .collect();
         let (classes, codes) = validation::encode_labels(y, 2)?;
         let cw = self.class_weight.resolve(&classes, &codes, Some(&sw))?;
-        let (n, d) = x.dim();
         let bias = h.fit_intercept.then_some(h.intercept_scaling);
         let p = d + usize::from(bias.is_some());
         // one problem per coefficient row: (labels ±1, costs)
@@ -445,8 +448,14 @@ impl<L: Clone + Eq + Hash + Ord> LinearSvc<L> {
         };
         let outcomes: Vec<(Outcome, f64)> = match h.penalty {
             LinearSvmPenalty::L2 => {
-                let data = design::rows(x, bias);
-                let rows = Rows { data: &data, n, p };
+                let data;
+                let rows = match &x {
+                    Design::Dense(xd) => {
+                        data = design::rows(*xd, bias);
+                        Rows::dense(&data, n, p)
+                    }
+                    Design::Sparse(xs) => Rows::Sparse { x: xs, bias },
+                };
                 let loss = match h.loss {
                     LinearSvcLoss::Hinge => DualLoss::L1,
                     LinearSvcLoss::SquaredHinge => DualLoss::L2,
@@ -470,13 +479,20 @@ impl<L: Clone + Eq + Hash + Ord> LinearSvc<L> {
                     .collect()
             }
             LinearSvmPenalty::L1 => {
-                let data = design::columns(x, bias);
-                let cols = Columns { data: &data, n, p };
-                let rows_data = design::rows(x, bias);
-                let rows = Rows {
-                    data: &rows_data,
-                    n,
-                    p,
+                let (col_data, row_data, csc);
+                let (cols, rows) = match &x {
+                    Design::Dense(xd) => {
+                        col_data = design::columns(*xd, bias);
+                        row_data = design::rows(*xd, bias);
+                        (
+                            Columns::dense(&col_data, n, p),
+                            Rows::dense(&row_data, n, p),
+                        )
+                    }
+                    Design::Sparse(xs) => {
+                        csc = xs.to_columns(bias);
+                        (Columns::Sparse(&csc), Rows::Sparse { x: xs, bias })
+                    }
                 };
                 problems
                     .par_iter()
@@ -525,9 +541,9 @@ fn primal_objective(
     } else {
         0.5 * dual_cd::dot(w, w)
     };
-    for i in 0..x.n {
+    for i in 0..x.n() {
         if c[i] > 0.0 {
-            let m = (1.0 - y[i] * dual_cd::dot(w, x.row(i))).max(0.0);
+            let m = (1.0 - y[i] * x.dot(i, w)).max(0.0);
             f += c[i]
                 * match loss {
                     DualLoss::L1 => m,
@@ -595,16 +611,14 @@ impl<F: Float, L> FittedLinearSvc<F, L> {
     }
 
     /// Decision values `x·coefᵀ + intercept`: `n × 1` for two classes
-    /// (positive for `classes()[1]`), `n × n_classes` otherwise.
+    /// (positive for `classes()[1]`), `n × n_classes` otherwise. `x` is dense or a CSR
+    /// matrix, whichever the model was fitted on.
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] on a wrong feature count,
     /// [`Error::NonFinite`] on NaN/inf.
-    pub fn decision_function(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
-        validation::check_predict_input(x, self.n_features())?;
-        let mut z = linalg::matmul(x, self.coef.t());
-        z += &self.intercept.view().insert_axis(Axis(0));
-        Ok(z)
+    pub fn decision_function<'a>(&self, x: impl Into<Records<'a, F>>) -> Result<Array2<F>> {
+        design::decision(x.into(), self.coef.view(), self.intercept.view())
     }
 }
 
@@ -615,7 +629,7 @@ impl<F: Float, L: Clone> FittedLinearSvc<F, L> {
     ///
     /// # Errors
     /// As [`decision_function`](Self::decision_function).
-    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array1<L>> {
+    pub fn predict<'a>(&self, x: impl Into<Records<'a, F>>) -> Result<Array1<L>> {
         let z = self.decision_function(x)?;
         if self.coef.nrows() == 1 {
             return Ok(z
@@ -643,7 +657,8 @@ impl<F: Float, L: Clone + PartialEq> FittedLinearSvc<F, L> {
     /// # Errors
     /// As [`decision_function`](Self::decision_function), plus
     /// [`Error::ShapeMismatch`] when `y` has another length.
-    pub fn score(&self, x: ArrayView2<'_, F>, y: ArrayView1<'_, L>) -> Result<f64> {
+    pub fn score<'a>(&self, x: impl Into<Records<'a, F>>, y: ArrayView1<'_, L>) -> Result<f64> {
+        let x = x.into();
         validation::check_n_targets(x.nrows(), y.len())?;
         let pred = self.predict(x)?;
         if y.is_empty() {

@@ -1,12 +1,13 @@
 //! [`LinearSvr`] → [`FittedLinearSvr`].
 
-use ndarray::{Array1, ArrayView1, ArrayView2};
+use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use super::design;
+use super::design::{self, Design};
 use super::dual_cd::{self, DualLoss, Rows};
 use crate::error::{Error, Result};
 use crate::linalg::{self, Float};
+use crate::sparse::Records;
 use crate::traits::{Fit, Predict};
 use crate::validation;
 
@@ -182,19 +183,21 @@ impl LinearSvr {
         &self.hyper
     }
 
-    /// Fits on records `x` (`n × d`) and targets `y`.
+    /// Fits on records `x` (`n × d`, dense or a CSR matrix: anything that converts
+    /// into [`Records`]) and targets `y`. Dense and sparse records give the same model, to
+    /// rounding.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for `C ≤ 0`, `epsilon < 0`, `tol ≤ 0`,
     /// `max_iter = 0` or `intercept_scaling ≤ 0` with an intercept;
     /// [`Error::EmptyInput`], [`Error::NonFinite`], [`Error::ShapeMismatch`]
     /// for bad data.
-    pub fn fit<F: Float>(
+    pub fn fit<'a, F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: impl Into<Records<'a, F>>,
         y: ArrayView1<'_, F>,
     ) -> Result<FittedLinearSvr<F>> {
-        self.fit_impl(x, y, None)
+        self.fit_impl(x.into(), y, None)
     }
 
     /// Fits with per-sample weights (non-negative, not all zero) that
@@ -203,35 +206,41 @@ impl LinearSvr {
     /// # Errors
     /// As [`fit`](Self::fit), plus [`Error::ShapeMismatch`] /
     /// [`Error::InvalidParameter`] / [`Error::NonFinite`] for bad weights.
-    pub fn fit_weighted<F: Float>(
+    pub fn fit_weighted<'a, F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: impl Into<Records<'a, F>>,
         y: ArrayView1<'_, F>,
         sample_weight: ArrayView1<'_, F>,
     ) -> Result<FittedLinearSvr<F>> {
-        self.fit_impl(x, y, Some(sample_weight))
+        self.fit_impl(x.into(), y, Some(sample_weight))
     }
 
     fn fit_impl<F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: Records<'_, F>,
         y: ArrayView1<'_, F>,
         sample_weight: Option<ArrayView1<'_, F>>,
     ) -> Result<FittedLinearSvr<F>> {
         let h = &self.hyper;
         h.validate()?;
-        validation::check_records(x)?;
-        validation::check_n_targets(x.nrows(), y.len())?;
+        let x = Design::new(x)?;
+        let (n, d) = x.dim();
+        validation::check_n_targets(n, y.len())?;
         validation::check_finite1(y, "y")?;
-        let c: Vec<f64> = validation::sample_weights(sample_weight, x.nrows())?
+        let c: Vec<f64> = validation::sample_weights(sample_weight, n)?
             .iter()
             .map(|v| h.c * v.to_f64_exact())
             .collect();
-        let (n, d) = x.dim();
         let bias = h.fit_intercept.then_some(h.intercept_scaling);
         let p = d + usize::from(bias.is_some());
-        let data = design::rows(x, bias);
-        let rows = Rows { data: &data, n, p };
+        let data;
+        let rows = match &x {
+            Design::Dense(xd) => {
+                data = design::rows(*xd, bias);
+                Rows::dense(&data, n, p)
+            }
+            Design::Sparse(xs) => Rows::Sparse { x: xs, bias },
+        };
         let yy: Vec<f64> = y.iter().map(|v| v.to_f64_exact()).collect();
         let loss = match h.loss {
             LinearSvrLoss::EpsilonInsensitive => DualLoss::L1,
@@ -240,7 +249,7 @@ impl LinearSvr {
         let o = dual_cd::solve_svr(&rows, &yy, &c, h.epsilon, loss, h.tol, h.max_iter, h.seed);
         let mut objective = 0.5 * dual_cd::dot(&o.w, &o.w);
         for i in 0..n {
-            let m = ((yy[i] - dual_cd::dot(&o.w, rows.row(i))).abs() - h.epsilon).max(0.0);
+            let m = ((yy[i] - rows.dot(i, &o.w)).abs() - h.epsilon).max(0.0);
             objective += c[i]
                 * match loss {
                     DualLoss::L1 => m,
@@ -313,16 +322,23 @@ impl<F: Float> FittedLinearSvr<F> {
         self.objective
     }
 
-    /// Predictions `x·coef + intercept`.
+    /// Predictions `x·coef + intercept`, `x` dense or a CSR matrix.
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] on a wrong feature count,
     /// [`Error::NonFinite`] on NaN/inf.
-    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>> {
-        validation::check_predict_input(x, self.n_features())?;
-        let mut z = linalg::matvec(x, self.coef.view());
-        z += self.intercept;
-        Ok(z)
+    pub fn predict<'a>(&self, x: impl Into<Records<'a, F>>) -> Result<Array1<F>> {
+        let x = x.into();
+        if let Records::Dense(x) = x {
+            validation::check_predict_input(x, self.n_features())?;
+            let mut z = linalg::matvec(x, self.coef.view());
+            z += self.intercept;
+            return Ok(z);
+        }
+        let coef = self.coef.view().insert_axis(Axis(0));
+        let intercept = Array1::from_elem(1, self.intercept);
+        let z = design::decision(x, coef, intercept.view())?;
+        Ok(z.column(0).to_owned())
     }
 
     /// R² of [`predict`](Self::predict) on `(x, y)`.
@@ -330,7 +346,8 @@ impl<F: Float> FittedLinearSvr<F> {
     /// # Errors
     /// As [`predict`](Self::predict), plus [`Error::ShapeMismatch`] when `y`
     /// has another length.
-    pub fn score(&self, x: ArrayView2<'_, F>, y: ArrayView1<'_, F>) -> Result<f64> {
+    pub fn score<'a>(&self, x: impl Into<Records<'a, F>>, y: ArrayView1<'_, F>) -> Result<f64> {
+        let x = x.into();
         validation::check_n_targets(x.nrows(), y.len())?;
         let pred = self.predict(x)?;
         crate::metrics::r2_score(y, pred.view())

@@ -58,9 +58,9 @@ fn objective_gradient(
     c: &[f64],
     w: &[f64],
 ) -> (f64, Vec<f64>, Vec<usize>) {
-    let p = x.p;
+    let p = x.p();
     let (loss, mut grad, active) = linalg::reduce_row_leaves(
-        0..x.n,
+        0..x.n(),
         leaf(p),
         &|range: std::ops::Range<usize>| {
             let mut loss = 0.0f64;
@@ -70,12 +70,11 @@ fn objective_gradient(
                 if c[i] <= 0.0 {
                     continue;
                 }
-                let r = x.row(i);
-                let z = dot(w, r);
+                let z = x.dot(i, w);
                 let m = 1.0 - y[i] * z;
                 if m > 0.0 {
                     loss += c[i] * m * m;
-                    axpy(2.0 * c[i] * (z - y[i]), r, &mut g);
+                    x.axpy(i, 2.0 * c[i] * (z - y[i]), &mut g);
                     act.push(i);
                 }
             }
@@ -97,15 +96,14 @@ fn objective_gradient(
 
 /// `Hv = v + 2 Σ_{i∈I} Cᵢ(xᵢᵀv)xᵢ`.
 fn hessian_vector(x: &Rows<'_>, c: &[f64], active: &[usize], v: &[f64]) -> Vec<f64> {
-    let p = x.p;
+    let p = x.p();
     let mut hv = linalg::reduce_row_leaves(
         0..active.len(),
         leaf(p),
         &|range: std::ops::Range<usize>| {
             let mut out = vec![0.0f64; p];
             for &i in &active[range] {
-                let r = x.row(i);
-                axpy(2.0 * c[i] * dot(r, v), r, &mut out);
+                x.axpy(i, 2.0 * c[i] * x.dot(i, v), &mut out);
             }
             out
         },
@@ -177,7 +175,7 @@ fn trust_region_cg(
 /// a sample with `Cᵢ = 0` takes no part); at most `max_iter` Newton
 /// iterations.
 pub(crate) fn solve_svc(x: &Rows<'_>, y: &[f64], c: &[f64], tol: f64, max_iter: usize) -> Outcome {
-    let p = x.p;
+    let p = x.p();
     let (n_pos, n_neg) =
         y.iter()
             .zip(c)
@@ -272,11 +270,7 @@ mod tests {
     #[test]
     fn reaches_the_dual_solvers_optimum() {
         let (data, y) = problem(300, 5);
-        let x = Rows {
-            data: &data,
-            n: 300,
-            p: 4,
-        };
+        let x = Rows::dense(&data, 300, 4);
         let c: Vec<f64> = (0..300).map(|i| 0.5 + (i % 4) as f64 * 0.25).collect();
         let primal = solve_svc(&x, &y, &c, 1e-10, 1000);
         assert!(primal.converged, "{} iterations", primal.n_iter);
@@ -299,11 +293,7 @@ mod tests {
     #[test]
     fn loose_tolerance_stops_early_near_the_optimum() {
         let (data, y) = problem(200, 11);
-        let x = Rows {
-            data: &data,
-            n: 200,
-            p: 4,
-        };
+        let x = Rows::dense(&data, 200, 4);
         let c = vec![2.0; 200];
         let tight = solve_svc(&x, &y, &c, 1e-12, 1000);
         let loose = solve_svc(&x, &y, &c, 1e-1, 1000);
@@ -328,21 +318,13 @@ mod tests {
     #[test]
     fn zero_costs_drop_samples_and_max_iter_stops() {
         let (data, y) = problem(120, 3);
-        let x = Rows {
-            data: &data,
-            n: 120,
-            p: 4,
-        };
+        let x = Rows::dense(&data, 120, 4);
         // the samples of cost zero do not change the solution
         let mut c = vec![1.0; 120];
         for ci in c.iter_mut().skip(100) {
             *ci = 0.0;
         }
-        let sub = Rows {
-            data: &data[..100 * 4],
-            n: 100,
-            p: 4,
-        };
+        let sub = Rows::dense(&data[..100 * 4], 100, 4);
         let a = solve_svc(&x, &y, &c, 1e-8, 1000);
         let b = solve_svc(&sub, &y[..100], &c[..100], 1e-8, 1000);
         assert_eq!(a.w, b.w);
