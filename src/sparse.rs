@@ -153,15 +153,6 @@ impl<'a, F: Float> Records<'a, F> {
             }
         }
     }
-
-    /// The CSR view of sparse records, validated: CSR storage and finite stored values
-    /// (`what` names the input in errors, e.g. `"x"`). `None` for dense records.
-    pub(crate) fn sparse_checked(&self, what: &'static str) -> Result<Option<Csr<'a, F>>> {
-        match self {
-            Records::Dense(_) => Ok(None),
-            Records::Sparse(x) => Csr::new(*x, what).map(Some),
-        }
-    }
 }
 
 /// Crate-internal CSR access with the row ranges resolved once: row `i` holds
@@ -289,20 +280,14 @@ mod tests {
     fn csc_storage_and_non_finite_values_are_typed_errors() {
         let csc = example().to_csc();
         assert!(matches!(
-            Records::from(&csc).sparse_checked("x"),
+            Csr::new(csc.view(), "x"),
             Err(Error::InvalidParameter { name: "x", .. })
         ));
         let mut bad = example();
         bad.data_mut()[2] = f64::NAN;
-        match Records::from(&bad).sparse_checked("x") {
+        match Csr::new(bad.view(), "x") {
             Err(Error::NonFinite { what: "x", index }) => assert_eq!(index, vec![2, 1]),
             other => panic!("expected NonFinite, got {other:?}"),
         }
-        assert!(
-            Records::from(&array![[1.0]])
-                .sparse_checked("x")
-                .unwrap()
-                .is_none()
-        );
     }
 }

@@ -139,15 +139,13 @@ pub(crate) enum Design<'a, F> {
 
 impl<'a, F: Float> Design<'a, F> {
     pub(crate) fn new(x: Records<'a, F>) -> Result<Self> {
-        match x.sparse_checked("x")? {
-            None => {
-                let Records::Dense(x) = x else {
-                    unreachable!("sparse_checked returns None only for dense records")
-                };
+        match x {
+            Records::Dense(x) => {
                 validation::check_records(x)?;
                 Ok(Design::Dense(x))
             }
-            Some(csr) => {
+            Records::Sparse(x) => {
+                let csr = Csr::new(x, "x")?;
                 if csr.nrows() == 0 {
                     return Err(Error::EmptyInput {
                         what: "x (no rows)",
@@ -180,17 +178,15 @@ pub(crate) fn decision<F: Float>(
     intercept: ArrayView1<'_, F>,
 ) -> Result<Array2<F>> {
     let d = coef.ncols();
-    match x.sparse_checked("x")? {
-        None => {
-            let Records::Dense(x) = x else {
-                unreachable!("sparse_checked returns None only for dense records")
-            };
+    match x {
+        Records::Dense(x) => {
             validation::check_predict_input(x, d)?;
             let mut z = linalg::matmul(x, coef.t());
             z += &intercept.insert_axis(Axis(0));
             Ok(z)
         }
-        Some(csr) => {
+        Records::Sparse(x) => {
+            let csr = Csr::new(x, "x")?;
             if csr.ncols() != d {
                 return Err(Error::ShapeMismatch {
                     what: "x (feature count the model was fitted with)",
