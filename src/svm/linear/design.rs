@@ -5,6 +5,7 @@
 
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 
+use super::dual_cd::Rows;
 use crate::error::{Error, Result};
 use crate::linalg::{self, Float};
 use crate::sparse::{Csr, Records};
@@ -166,6 +167,18 @@ impl<'a, F: Float> Design<'a, F> {
         match self {
             Design::Dense(x) => x.dim(),
             Design::Sparse(x) => (x.n, x.d),
+        }
+    }
+    /// The rows the solvers read, with the intercept column of value `bias` when set:
+    /// dense records copied row-major into `buf`, sparse ones read in place.
+    pub(crate) fn rows<'s>(&'s self, bias: Option<f64>, buf: &'s mut Vec<f64>) -> Rows<'s> {
+        match self {
+            Design::Dense(x) => {
+                *buf = rows(*x, bias);
+                let (n, d) = x.dim();
+                Rows::dense(buf, n, d + usize::from(bias.is_some()))
+            }
+            Design::Sparse(x) => Rows::Sparse { x, bias },
         }
     }
 }

@@ -448,14 +448,8 @@ impl<L: Clone + Eq + Hash + Ord> LinearSvc<L> {
         };
         let outcomes: Vec<(Outcome, f64)> = match h.penalty {
             LinearSvmPenalty::L2 => {
-                let data;
-                let rows = match &x {
-                    Design::Dense(xd) => {
-                        data = design::rows(*xd, bias);
-                        Rows::dense(&data, n, p)
-                    }
-                    Design::Sparse(xs) => Rows::Sparse { x: xs, bias },
-                };
+                let mut buf = Vec::new();
+                let rows = x.rows(bias, &mut buf);
                 let loss = match h.loss {
                     LinearSvcLoss::Hinge => DualLoss::L1,
                     LinearSvcLoss::SquaredHinge => DualLoss::L2,
@@ -479,21 +473,19 @@ impl<L: Clone + Eq + Hash + Ord> LinearSvc<L> {
                     .collect()
             }
             LinearSvmPenalty::L1 => {
-                let (col_data, row_data, csc);
-                let (cols, rows) = match &x {
+                let (col_data, csc);
+                let cols = match &x {
                     Design::Dense(xd) => {
                         col_data = design::columns(*xd, bias);
-                        row_data = design::rows(*xd, bias);
-                        (
-                            Columns::dense(&col_data, n, p),
-                            Rows::dense(&row_data, n, p),
-                        )
+                        Columns::dense(&col_data, n, p)
                     }
                     Design::Sparse(xs) => {
                         csc = xs.to_columns(bias);
-                        (Columns::Sparse(&csc), Rows::Sparse { x: xs, bias })
+                        Columns::Sparse(&csc)
                     }
                 };
+                let mut buf = Vec::new();
+                let rows = x.rows(bias, &mut buf);
                 problems
                     .par_iter()
                     .map(|(yy, cc)| {

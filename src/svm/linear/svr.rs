@@ -4,7 +4,7 @@ use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use super::design::{self, Design};
-use super::dual_cd::{self, DualLoss, Rows};
+use super::dual_cd::{self, DualLoss};
 use crate::error::{Error, Result};
 use crate::linalg::{self, Float};
 use crate::sparse::Records;
@@ -232,15 +232,8 @@ impl LinearSvr {
             .map(|v| h.c * v.to_f64_exact())
             .collect();
         let bias = h.fit_intercept.then_some(h.intercept_scaling);
-        let p = d + usize::from(bias.is_some());
-        let data;
-        let rows = match &x {
-            Design::Dense(xd) => {
-                data = design::rows(*xd, bias);
-                Rows::dense(&data, n, p)
-            }
-            Design::Sparse(xs) => Rows::Sparse { x: xs, bias },
-        };
+        let mut buf = Vec::new();
+        let rows = x.rows(bias, &mut buf);
         let yy: Vec<f64> = y.iter().map(|v| v.to_f64_exact()).collect();
         let loss = match h.loss {
             LinearSvrLoss::EpsilonInsensitive => DualLoss::L1,
