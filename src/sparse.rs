@@ -2,11 +2,14 @@
 //!
 //! Wide data (text features, hashed n-grams, one-hot encoded categories) is mostly zeros;
 //! densifying it often does not fit in memory. The models that support sparse input —
-//! [`LinearSvc`](crate::svm::LinearSvc) and [`LinearSvr`](crate::svm::LinearSvr) — take their
+//! [`LinearSvc`](crate::svm::LinearSvc), [`LinearSvr`](crate::svm::LinearSvr) and the kernel
+//! SVMs ([`Svc`](crate::svm::Svc), [`NuSvc`](crate::svm::NuSvc), [`Svr`](crate::svm::Svr),
+//! [`NuSvr`](crate::svm::NuSvr), [`OneClassSvm`](crate::svm::OneClassSvm)) — take their
 //! records as [`Records`]: a dense [`ArrayView2`] or a CSR [`CsMatView`], with `From`
 //! conversions from both, so the same `fit`/`predict` call accepts either. Dense and sparse
 //! input give the same model, to rounding, and a sparse fit costs the stored entries, not
-//! `n × d`. Sparse files in the svmlight / libsvm format load with
+//! `n × d` (a kernel row costs the stored entries of the rows it spans; a kernel model
+//! fitted on sparse records keeps, saves and loads its support vectors in CSR). Sparse files in the svmlight / libsvm format load with
 //! [`load_svmlight_file`](crate::data::load_svmlight_file).
 //!
 //! `sprs`'s matrix types are re-exported here ([`CsMat`], [`CsMatView`], [`TriMat`]), so a
@@ -44,6 +47,25 @@
 //! let model = LinearSvc::new().fit(&x, y.view())?;
 //! assert_eq!(model.predict(&x)?, y);
 //! assert_eq!(model.coef().dim(), (1, 1000));
+//! # Ok::<(), oxilearn::Error>(())
+//! ```
+//!
+//! A kernel SVM on the same records; its support vectors stay sparse:
+//! ```
+//! use oxilearn::ndarray::array;
+//! use oxilearn::sparse::TriMat;
+//! use oxilearn::svm::{Kernel, Svc};
+//!
+//! let mut t = TriMat::new((4, 1000));
+//! for (i, (j, v)) in [(3, 1.0), (3, 2.0), (700, 1.0), (700, 2.0)].into_iter().enumerate() {
+//!     t.add_triplet(i, j, v);
+//!     t.add_triplet(i, 999, 0.5);
+//! }
+//! let x = t.to_csr::<usize>();
+//! let y = array![0, 0, 1, 1];
+//! let model = Svc::new().kernel(Kernel::Linear).fit(&x, y.view())?;
+//! assert_eq!(model.predict(&x)?, y);
+//! assert!(model.support_vectors().is_sparse());
 //! # Ok::<(), oxilearn::Error>(())
 //! ```
 
@@ -193,7 +215,7 @@ impl<'a, F: Float> Csr<'a, F> {
     }
 
     /// The view without the value check (storage must be CSR).
-    fn new_unchecked(x: CsMatView<'a, F>) -> Self {
+    pub(crate) fn new_unchecked(x: CsMatView<'a, F>) -> Self {
         // The view's lifetime is 'a, but `indptr()` borrows from the temporary; the raw
         // storage slices themselves live for 'a.
         let (indptr, indices, data) = x.into_raw_storage();
@@ -227,6 +249,143 @@ impl<'a, F: Float> Csr<'a, F> {
         let off = self.indptr[0];
         let (a, b) = (self.indptr[i] - off, self.indptr[i + 1] - off);
         (&self.indices[a..b], &self.data[a..b])
+    }
+}
+
+/// Records after the checks of `fit` or `predict`: a dense view (finite values) or a CSR
+/// view (CSR storage, finite stored values).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Checked<'a, F> {
+    /// Dense records.
+    Dense(ArrayView2<'a, F>),
+    /// CSR records.
+    Sparse(Csr<'a, F>),
+}
+
+impl<'a, F: Float> Records<'a, F> {
+    /// The checks of `fit`: at least one row and one column, finite values, CSR storage.
+    pub(crate) fn check_fit(self) -> Result<Checked<'a, F>> {
+        match self {
+            Records::Dense(x) => {
+                crate::validation::check_records(x)?;
+                Ok(Checked::Dense(x))
+            }
+            Records::Sparse(x) => {
+                let csr = Csr::new(x, "x")?;
+                if csr.nrows() == 0 {
+                    return Err(Error::EmptyInput {
+                        what: "x (no rows)",
+                    });
+                }
+                if csr.ncols() == 0 {
+                    return Err(Error::EmptyInput {
+                        what: "x (no features)",
+                    });
+                }
+                Ok(Checked::Sparse(csr))
+            }
+        }
+    }
+
+    /// The checks of `predict`: `n_features` columns, finite values, CSR storage.
+    pub(crate) fn check_predict(self, n_features: usize) -> Result<Checked<'a, F>> {
+        match self {
+            Records::Dense(x) => {
+                crate::validation::check_predict_input(x, n_features)?;
+                Ok(Checked::Dense(x))
+            }
+            Records::Sparse(x) => {
+                let csr = Csr::new(x, "x")?;
+                if csr.ncols() != n_features {
+                    return Err(Error::ShapeMismatch {
+                        what: "x (feature count the model was fitted with)",
+                        expected: vec![csr.nrows(), n_features],
+                        got: vec![csr.nrows(), csr.ncols()],
+                    });
+                }
+                Ok(Checked::Sparse(csr))
+            }
+        }
+    }
+}
+
+impl<'a, F: Float> Checked<'a, F> {
+    /// Number of rows.
+    pub(crate) fn nrows(&self) -> usize {
+        match self {
+            Checked::Dense(x) => x.nrows(),
+            Checked::Sparse(x) => x.nrows(),
+        }
+    }
+
+    /// Number of columns.
+    pub(crate) fn ncols(&self) -> usize {
+        match self {
+            Checked::Dense(x) => x.ncols(),
+            Checked::Sparse(x) => x.ncols(),
+        }
+    }
+}
+
+/// An owned CSR copy in `f64` (row `i`: `indices[indptr[i]..indptr[i + 1]]`, increasing
+/// column indices, and the matching `data`; `indptr[0] = 0`).
+#[derive(Clone, Debug)]
+pub(crate) struct SparseRows {
+    /// Rows.
+    pub n: usize,
+    /// Columns.
+    pub d: usize,
+    /// Row starts, `n + 1` entries.
+    pub indptr: Vec<usize>,
+    /// Column index of each stored entry.
+    pub indices: Vec<usize>,
+    /// Value of each stored entry.
+    pub data: Vec<f64>,
+}
+
+impl SparseRows {
+    /// The `f64` copy of `x`.
+    pub(crate) fn new<F: Float>(x: &Csr<'_, F>) -> Self {
+        Self::select(x, 0..x.nrows())
+    }
+
+    /// The `f64` copy of the rows `rows` of `x`, in that order.
+    pub(crate) fn select<F: Float>(
+        x: &Csr<'_, F>,
+        rows: impl ExactSizeIterator<Item = usize>,
+    ) -> Self {
+        let n = rows.len();
+        let mut indptr = Vec::with_capacity(n + 1);
+        let mut indices = Vec::new();
+        let mut data = Vec::new();
+        indptr.push(0);
+        for i in rows {
+            let (idx, val) = x.row(i);
+            indices.extend_from_slice(idx);
+            data.extend(val.iter().map(|v| v.to_f64_exact()));
+            indptr.push(indices.len());
+        }
+        Self {
+            n,
+            d: x.ncols(),
+            indptr,
+            indices,
+            data,
+        }
+    }
+
+    /// Row `i` as (column indices, values).
+    #[inline]
+    pub(crate) fn row(&self, i: usize) -> (&[usize], &[f64]) {
+        let (a, b) = (self.indptr[i], self.indptr[i + 1]);
+        (&self.indices[a..b], &self.data[a..b])
+    }
+
+    /// Squared norm of every row.
+    pub(crate) fn sq_norms(&self) -> Vec<f64> {
+        (0..self.n)
+            .map(|i| self.row(i).1.iter().map(|v| v * v).sum())
+            .collect()
     }
 }
 

@@ -11,6 +11,8 @@
 //! - [`SvKernel`]: kernel rows of new records against the support vectors
 //!   (prediction), one record at a time, records split over threads.
 
+use std::borrow::Cow;
+
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -18,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::cpu::{dot, exp_f32};
 use crate::error::{Error, Result};
 use crate::linalg::{self, Float};
+use crate::sparse::{Checked, CsMat, Csr, Records, SparseRows};
 
 /// The kernel coefficient `γ` of the polynomial, RBF and sigmoid kernels.
 ///
@@ -105,7 +108,7 @@ pub(crate) enum KernelFn {
     Precomputed,
 }
 
-fn resolve_gamma<F: Float>(g: Gamma, x: ArrayView2<'_, F>) -> Result<f64> {
+fn resolve_gamma<F: Float>(g: Gamma, x: Checked<'_, F>) -> Result<f64> {
     let d = x.ncols() as f64;
     match g {
         Gamma::Value(v) => {
@@ -114,19 +117,18 @@ fn resolve_gamma<F: Float>(g: Gamma, x: ArrayView2<'_, F>) -> Result<f64> {
         }
         Gamma::Auto => Ok(1.0 / d),
         Gamma::Scale => {
-            // On the records divided by the power of two nearest their
-            // largest magnitude (exact; bit-identical for ordinary data):
-            // Var(X) of records near 1e300 overflows, the scaled one does not.
-            let s = crate::numerics::pow2_scale(crate::numerics::max_abs(
-                x.iter().map(|v| v.to_f64_exact()),
-            ));
-            let n = (x.len()) as f64;
-            let mean = x.iter().map(|v| v.to_f64_exact() / s).sum::<f64>() / n;
-            let var = x
-                .iter()
-                .map(|v| (v.to_f64_exact() / s - mean).powi(2))
-                .sum::<f64>()
-                / n;
+            // Var(X) over all n·d entries (a sparse matrix's implicit zeros
+            // included), on the records divided by the power of two nearest
+            // their largest magnitude (exact; bit-identical for ordinary
+            // data): Var(X) of records near 1e300 overflows, the scaled one
+            // does not.
+            let n = (x.nrows() * x.ncols()) as f64;
+            let (s, var) = match &x {
+                Checked::Dense(v) => scaled_variance(n, || v.iter().map(|v| v.to_f64_exact())),
+                Checked::Sparse(c) => scaled_variance(n, || {
+                    (0..c.nrows()).flat_map(|i| c.row(i).1.iter().map(|v| v.to_f64_exact()))
+                }),
+            };
             if var <= 0.0 {
                 return Ok(1.0);
             }
@@ -145,6 +147,16 @@ fn resolve_gamma<F: Float>(g: Gamma, x: ArrayView2<'_, F>) -> Result<f64> {
     }
 }
 
+/// `(s, Var(X / s))` over `n` entries of which `stored` yields the ones held
+/// (the rest are zeros), `s` the power of two nearest the largest magnitude.
+fn scaled_variance<I: Iterator<Item = f64>>(n: f64, stored: impl Fn() -> I) -> (f64, f64) {
+    let s = crate::numerics::pow2_scale(crate::numerics::max_abs(stored()));
+    let zeros = n - stored().count() as f64;
+    let mean = stored().map(|v| v / s).sum::<f64>() / n;
+    let var = (stored().map(|v| (v / s - mean).powi(2)).sum::<f64>() + zeros * mean * mean) / n;
+    (s, var)
+}
+
 /// Largest kernel value the solver's `f32` row cache holds.
 const CACHE_MAX: f64 = f32::MAX as f64;
 
@@ -160,12 +172,30 @@ const CACHE_MAX: f64 = f32::MAX as f64;
 /// norms (distances are formed as `‖a‖² + ‖b‖² − 2a·b` in `f32`) and `γ`
 /// itself (an `f32` in the hot loop); sigmoid only finite norms (`tanh`
 /// saturates); precomputed the largest entry.
-pub(crate) fn check_numeric_range<F: Float>(kf: &KernelFn, x: ArrayView2<'_, F>) -> Result<()> {
+///
+/// Sparse records are not centred (the RBF distances of their rows are formed
+/// in `f64`), so the bounds use their plain squared norms.
+pub(crate) fn check_numeric_range<F: Float>(kf: &KernelFn, x: Checked<'_, F>) -> Result<()> {
     let fail = |operation: &'static str, reason: String| {
         Err(Error::NumericalFailure {
             operation,
             reason: format!("{reason}; scale the features (e.g. StandardScaler)"),
         })
+    };
+    let x = match x {
+        Checked::Dense(x) => x,
+        Checked::Sparse(c) => {
+            let max_sq = (0..c.nrows())
+                .map(|i| {
+                    c.row(i)
+                        .1
+                        .iter()
+                        .map(|v| v.to_f64_exact().powi(2))
+                        .sum::<f64>()
+                })
+                .fold(0.0f64, f64::max);
+            return check_range(kf, max_sq, false);
+        }
     };
     if let KernelFn::Precomputed = kf {
         let m = crate::numerics::max_abs(x.iter().map(|v| v.to_f64_exact()));
@@ -199,12 +229,24 @@ pub(crate) fn check_numeric_range<F: Float>(kf: &KernelFn, x: ArrayView2<'_, F>)
             0.0f64,
             |a, b| if b.is_nan() { f64::INFINITY } else { a.max(b) },
         );
+    check_range(kf, max_sq, true)
+}
+
+/// The bounds of [`check_numeric_range`] from the largest squared norm;
+/// `rbf_f32`: RBF rows are evaluated in `f32` (dense records).
+fn check_range(kf: &KernelFn, max_sq: f64, rbf_f32: bool) -> Result<()> {
+    let fail = |operation: &'static str, reason: String| {
+        Err(Error::NumericalFailure {
+            operation,
+            reason: format!("{reason}; scale the features (e.g. StandardScaler)"),
+        })
+    };
     let name = match kf {
         KernelFn::Linear => "linear kernel",
         KernelFn::Poly { .. } => "polynomial kernel",
         KernelFn::Rbf { .. } => "rbf kernel",
         KernelFn::Sigmoid { .. } => "sigmoid kernel",
-        KernelFn::Precomputed => unreachable!("handled above"),
+        KernelFn::Precomputed => "precomputed kernel",
     };
     if !max_sq.is_finite() {
         return fail(
@@ -236,6 +278,16 @@ pub(crate) fn check_numeric_range<F: Float>(kf: &KernelFn, x: ArrayView2<'_, F>)
             }
         }
         KernelFn::Rbf { gamma } => {
+            if !rbf_f32 {
+                return if (4.0 * max_sq).is_finite() {
+                    Ok(())
+                } else {
+                    fail(
+                        name,
+                        "squared distances between records overflow f64".to_string(),
+                    )
+                };
+            }
             if gamma > CACHE_MAX || (gamma as f32) < f32::MIN_POSITIVE {
                 return fail(
                     name,
@@ -259,6 +311,33 @@ pub(crate) fn check_numeric_range<F: Float>(kf: &KernelFn, x: ArrayView2<'_, F>)
         }
         _ => Ok(()),
     }
+}
+
+/// The checks of a kernel model's `fit` on `x`: those of every fit
+/// (non-empty, finite, CSR storage when sparse) and, for a precomputed
+/// kernel, a dense `n × n` matrix.
+pub(crate) fn check_train<'a, F: Float>(
+    x: Records<'a, F>,
+    kernel: &Kernel,
+) -> Result<Checked<'a, F>> {
+    let x = x.check_fit()?;
+    if *kernel == Kernel::Precomputed {
+        let n = x.nrows();
+        if x.ncols() != n {
+            return Err(Error::ShapeMismatch {
+                what: "x (precomputed kernel must be n×n)",
+                expected: vec![n, n],
+                got: vec![n, x.ncols()],
+            });
+        }
+        if let Checked::Sparse(_) = x {
+            return Err(Error::invalid(
+                "x",
+                "a precomputed kernel must be a dense n×n matrix, not a sparse one",
+            ));
+        }
+    }
+    Ok(x)
 }
 
 /// `Err(InvalidParameter)` unless `v` is finite.
@@ -309,8 +388,13 @@ impl Kernel {
         }
     }
 
-    /// Validates the parameters and resolves `γ` on the training records.
+    /// Validates the parameters and resolves `γ` on dense training records.
     pub(crate) fn resolve<F: Float>(&self, x: ArrayView2<'_, F>) -> Result<KernelFn> {
+        self.resolve_on(Checked::Dense(x))
+    }
+
+    /// Validates the parameters and resolves `γ` on the training records.
+    pub(crate) fn resolve_on<F: Float>(&self, x: Checked<'_, F>) -> Result<KernelFn> {
         self.validate()?;
         Ok(match *self {
             Kernel::Linear => KernelFn::Linear,
@@ -417,8 +501,11 @@ impl KernelFn {
 
 /// Kernel rows over the training points, written as `f32`.
 pub(crate) struct RowEval<'a, F: Float> {
-    x: &'a [F],
+    /// Dense points, row-major (empty for sparse ones).
+    x: Cow<'a, [F]>,
     d: usize,
+    /// Sparse points: an `f64` CSR copy with the squared row norms.
+    sp: Option<(SparseRows, Vec<f64>)>,
     kf: KernelFn,
     /// RBF only: the points, centred (distances are translation invariant)
     /// and rounded to `f32`, with their squared norms — the hot path then
@@ -438,7 +525,33 @@ const PAR_WORK_FM: usize = 1 << 21;
 impl<'a, F: Float> RowEval<'a, F> {
     /// `x` must be in standard (C) layout; for `Precomputed` it is the `n×n`
     /// kernel.
-    pub(crate) fn new(x: &'a [F], n: usize, kf: KernelFn) -> Self {
+    /// The rows of checked training records (dense ones copied only when
+    /// not in standard layout; sparse ones copied to `f64` CSR).
+    pub(crate) fn for_records(x: Checked<'a, F>, kf: KernelFn) -> Self {
+        match x {
+            Checked::Dense(v) => {
+                let n = v.nrows();
+                match v.to_slice() {
+                    Some(s) => Self::dense(Cow::Borrowed(s), n, kf),
+                    None => Self::dense(Cow::Owned(v.iter().copied().collect()), n, kf),
+                }
+            }
+            Checked::Sparse(c) => {
+                let rows = SparseRows::new(&c);
+                let sq = rows.sq_norms();
+                RowEval {
+                    x: Cow::Borrowed(&[]),
+                    d: c.ncols(),
+                    sp: Some((rows, sq)),
+                    kf,
+                    xf: Vec::new(),
+                    sqf: Vec::new(),
+                }
+            }
+        }
+    }
+
+    fn dense(x: Cow<'a, [F]>, n: usize, kf: KernelFn) -> Self {
         let d = x.len().checked_div(n).unwrap_or(0);
         let (mut xf, mut sqf) = (Vec::new(), Vec::new());
         if matches!(kf, KernelFn::Rbf { .. }) && n > 0 {
@@ -459,7 +572,14 @@ impl<'a, F: Float> RowEval<'a, F> {
                 .collect();
             sqf = xf.chunks_exact(d).map(|r| dot(r, r)).collect();
         }
-        RowEval { x, d, kf, xf, sqf }
+        RowEval {
+            x,
+            d,
+            sp: None,
+            kf,
+            xf,
+            sqf,
+        }
     }
 
     /// `K(xᵢ, xᵢ)`.
@@ -526,7 +646,11 @@ impl<'a, F: Float> RowEval<'a, F> {
     /// `out[k] = K(x_s, x_{targets[k]})`.
     pub(crate) fn fill(&self, s: usize, targets: &[usize], out: &mut [f32]) {
         debug_assert_eq!(targets.len(), out.len());
-        let work = targets.len() * self.d.max(1);
+        let per_target = match &self.sp {
+            Some((rows, _)) => rows.indices.len().div_ceil(rows.n.max(1)),
+            None => self.d,
+        };
+        let work = targets.len() * per_target.max(1);
         if work >= PAR_WORK && rayon::current_num_threads() > 1 {
             let chunk = (targets.len() / (4 * rayon::current_num_threads())).max(1024);
             out.par_chunks_mut(chunk)
@@ -538,6 +662,16 @@ impl<'a, F: Float> RowEval<'a, F> {
     }
 
     fn fill_serial(&self, s: usize, targets: &[usize], out: &mut [f32]) {
+        if let Some((rows, sq)) = &self.sp {
+            let kf = self.kf;
+            with_scattered(rows.row(s), self.d, |xs| {
+                for (o, &t) in out.iter_mut().zip(targets) {
+                    let (idx, val) = rows.row(t);
+                    *o = kf.apply(sparse_dot(xs, idx, val), sq[s], sq[t]) as f32;
+                }
+            });
+            return;
+        }
         let d = self.d;
         if let KernelFn::Precomputed = self.kf {
             let row = &self.x[s * d..(s + 1) * d];
@@ -568,6 +702,40 @@ impl<'a, F: Float> RowEval<'a, F> {
             }
         }
     }
+}
+
+thread_local! {
+    /// A zeroed dense row per thread for [`with_scattered`].
+    static SCATTER: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on the sparse row `(idx, val)` scattered into a dense `d`-vector
+/// (a per-thread buffer, zeroed again afterwards), so its dot product with
+/// another sparse row costs that row's stored entries.
+fn with_scattered<R>((idx, val): (&[usize], &[f64]), d: usize, f: impl FnOnce(&[f64]) -> R) -> R {
+    SCATTER.with(|cell| {
+        let mut buf = cell.borrow_mut();
+        if buf.len() < d {
+            buf.resize(d, 0.0);
+        }
+        for (&j, &v) in idx.iter().zip(val) {
+            buf[j] = v;
+        }
+        let r = f(&buf[..d]);
+        for &j in idx {
+            buf[j] = 0.0;
+        }
+        r
+    })
+}
+
+/// `Σ dense[idx[k]]·val[k]`.
+#[inline]
+fn sparse_dot<V: Float>(dense: &[f64], idx: &[usize], val: &[V]) -> f64 {
+    idx.iter()
+        .zip(val)
+        .map(|(&j, &v)| dense[j] * v.to_f64_exact())
+        .sum()
 }
 
 /// Targets per block of the feature-major RBF rows.
@@ -668,6 +836,22 @@ impl<F: Float> RowEval<'_, F> {
     /// `out[t] = Σⱼ coef[j]·K(x_{targets[t]}, x_{svs[j]})`, in the input
     /// precision (blocked GEMM; used to rebuild gradients of shrunk variables).
     pub(crate) fn kernel_sums(&self, targets: &[usize], svs: &[usize], coef: &[f64]) -> Vec<f64> {
+        if let Some((rows, sq)) = &self.sp {
+            return targets
+                .par_iter()
+                .map(|&t| {
+                    with_scattered(rows.row(t), self.d, |xt| {
+                        svs.iter()
+                            .zip(coef)
+                            .map(|(&s, c)| {
+                                let (idx, val) = rows.row(s);
+                                c * self.kf.apply(sparse_dot(xt, idx, val), sq[t], sq[s])
+                            })
+                            .sum()
+                    })
+                })
+                .collect();
+        }
         let d = self.d;
         if let KernelFn::Precomputed = self.kf {
             return targets
@@ -708,10 +892,112 @@ impl<F: Float> RowEval<'_, F> {
     }
 }
 
+/// The support vectors a fitted kernel model keeps: dense rows, or CSR rows
+/// when it was fitted on sparse records (scikit-learn keeps `support_vectors_`
+/// sparse then too); `0 × n_train` dense for a precomputed kernel.
+#[derive(Debug, Clone)]
+pub(crate) enum SupportVectors<F> {
+    /// Dense rows.
+    Dense(Array2<F>),
+    /// CSR rows.
+    Sparse(CsMat<F>),
+}
+
+impl<F: Float> SupportVectors<F> {
+    /// The rows `support` of the training records (none for a precomputed kernel).
+    pub(crate) fn select(x: Checked<'_, F>, support: &[usize], precomputed: bool) -> Self {
+        match x {
+            _ if precomputed => SupportVectors::Dense(Array2::zeros((0, x.ncols()))),
+            Checked::Dense(v) => SupportVectors::Dense(v.select(Axis(0), support)),
+            Checked::Sparse(c) => {
+                let mut indptr = Vec::with_capacity(support.len() + 1);
+                let (mut indices, mut data) = (Vec::new(), Vec::new());
+                indptr.push(0);
+                for &t in support {
+                    let (idx, val) = c.row(t);
+                    indices.extend_from_slice(idx);
+                    data.extend_from_slice(val);
+                    indptr.push(indices.len());
+                }
+                SupportVectors::Sparse(CsMat::new(
+                    (support.len(), c.ncols()),
+                    indptr,
+                    indices,
+                    data,
+                ))
+            }
+        }
+    }
+
+    /// The support vectors as records.
+    pub(crate) fn records(&self) -> Records<'_, F> {
+        match self {
+            SupportVectors::Dense(a) => Records::Dense(a.view()),
+            SupportVectors::Sparse(m) => Records::Sparse(m.view()),
+        }
+    }
+
+    /// Writes the tensors: `support_vectors` (dense), or the CSR arrays
+    /// `support_vectors_indptr`, `support_vectors_indices` (i64) and
+    /// `support_vectors_data`.
+    pub(crate) fn push_to(&self, f: &mut crate::persist::ModelFile) {
+        let i64s = |v: &[usize]| ndarray::Array1::from_iter(v.iter().map(|&u| u as i64)).into_dyn();
+        match self {
+            SupportVectors::Dense(a) => f.push_float("support_vectors", a.clone().into_dyn()),
+            SupportVectors::Sparse(m) => {
+                let (indptr, indices, data) = m.view().into_raw_storage();
+                f.push_i64("support_vectors_indptr", i64s(indptr));
+                f.push_i64("support_vectors_indices", i64s(indices));
+                f.push_float(
+                    "support_vectors_data",
+                    ndarray::Array1::from(data.to_vec()).into_dyn(),
+                );
+            }
+        }
+    }
+
+    /// Reads what [`push_to`](Self::push_to) wrote, `rows × n_features`:
+    /// a CSR structure that is not valid (row starts not increasing from 0
+    /// to the entry count, column indices not increasing within a row or
+    /// beyond `n_features`) or non-finite values are format errors.
+    pub(crate) fn take_from(
+        file: &mut crate::persist::ModelFile,
+        rows: usize,
+        n_features: usize,
+    ) -> Result<Self> {
+        if file.tensor("support_vectors_indptr").is_none() {
+            let a = file.take_array2("support_vectors", [Some(rows), Some(n_features)])?;
+            return Ok(SupportVectors::Dense(a));
+        }
+        let mut index = |name: &str| -> Result<Vec<usize>> {
+            let a = file.take_i64(name)?;
+            super::persist::to_usize(file, a, name)
+        };
+        let indptr = index("support_vectors_indptr")?;
+        let indices = index("support_vectors_indices")?;
+        let data = file.take_array1::<F>("support_vectors_data", Some(indices.len()))?;
+        if indptr.len() != rows + 1 {
+            return Err(file.format_error(format!(
+                "support_vectors_indptr has {} entries for {rows} support vectors",
+                indptr.len()
+            )));
+        }
+        if let Some(k) = data.iter().position(|v| !v.is_finite()) {
+            return Err(file.format_error(format!("support_vectors_data[{k}] is not finite")));
+        }
+        CsMat::try_new((rows, n_features), indptr, indices, data.to_vec())
+            .map(SupportVectors::Sparse)
+            .map_err(|(_, _, _, e)| {
+                file.format_error(format!("the sparse support vectors are not valid CSR: {e}"))
+            })
+    }
+}
+
 /// What prediction needs from the support vectors besides the vectors
-/// themselves, computed once per fitted model (see [`SvPrepCache`]): for RBF,
-/// the SV mean (`f64`), the centred SVs feature-major (`f32`) and their
-/// squared norms; empty for the other kernels.
+/// themselves, computed once per fitted model (see [`SvPrepCache`]): for RBF
+/// on dense support vectors, the SV mean (`f64`), the centred SVs
+/// feature-major (`f32`) and their squared norms; for sparse support vectors,
+/// their squared norms; empty otherwise.
 ///
 /// Building it reads and transposes every support vector, which costs far
 /// more than one record's kernel row; a single-row prediction that rebuilt it
@@ -721,11 +1007,26 @@ pub(crate) struct SvPrep {
     mean: Vec<f64>,
     fm: Vec<f32>,
     sqf: Vec<f32>,
+    /// Sparse support vectors: their squared norms.
+    sv_sq: Vec<f64>,
 }
 
 impl SvPrep {
-    /// The preparation of `sv` (`n_SV × d`) for kernel `kf`.
-    pub(crate) fn new<F: Float>(kf: KernelFn, sv: ArrayView2<'_, F>) -> Self {
+    /// The preparation of `sv` for kernel `kf`.
+    pub(crate) fn new<F: Float>(kf: KernelFn, sv: &SupportVectors<F>) -> Self {
+        let sv = match sv {
+            SupportVectors::Dense(a) => a.view(),
+            SupportVectors::Sparse(m) => {
+                let sv_sq = m
+                    .outer_iterator()
+                    .map(|r| r.data().iter().map(|v| v.to_f64_exact().powi(2)).sum())
+                    .collect();
+                return SvPrep {
+                    sv_sq,
+                    ..SvPrep::default()
+                };
+            }
+        };
         let (mut mean, mut fm, mut sqf) = (Vec::new(), Vec::new(), Vec::new());
         if let KernelFn::Rbf { .. } = kf {
             let (l, d) = sv.dim();
@@ -748,7 +1049,12 @@ impl SvPrep {
                 sqf[p] = sq;
             }
         }
-        SvPrep { mean, fm, sqf }
+        SvPrep {
+            mean,
+            fm,
+            sqf,
+            sv_sq: Vec::new(),
+        }
     }
 }
 
@@ -760,7 +1066,7 @@ pub(crate) struct SvPrepCache(std::sync::OnceLock<SvPrep>);
 
 impl SvPrepCache {
     /// The preparation of `sv` for `kf`, built on the first call.
-    pub(crate) fn get<F: Float>(&self, kf: KernelFn, sv: ArrayView2<'_, F>) -> &SvPrep {
+    pub(crate) fn get<F: Float>(&self, kf: KernelFn, sv: &SupportVectors<F>) -> &SvPrep {
         self.0.get_or_init(|| SvPrep::new(kf, sv))
     }
 }
@@ -778,17 +1084,20 @@ impl std::fmt::Debug for SvPrepCache {
 /// Kernel rows between new records and the support vectors, for prediction.
 ///
 /// Rows are evaluated one record at a time (no intermediate `m × n_SV`
-/// block) and handed to a callback as `f64`. RBF runs in `f32` on centred
-/// data through the same vectorised routine as the solver's rows; the other
-/// kernels use dot products in the input precision. Records are split over
-/// rayon threads in contiguous blocks (serial kernels inside) once the work is
+/// block) and handed to a callback as `f64`. With dense support vectors, RBF
+/// runs in `f32` on centred data through the same vectorised routine as the
+/// solver's rows and the other kernels use dot products in the input
+/// precision (a sparse record is expanded into a dense row first). With
+/// sparse support vectors the record is scattered into a dense `f64` row and
+/// each support vector costs its stored entries. Records are split over rayon
+/// threads in contiguous blocks (serial kernels inside) once the work is
 /// large enough to pay for waking the workers.
 pub(crate) struct SvKernel<'a, F: Float> {
     kf: KernelFn,
-    sv: ArrayView2<'a, F>,
+    sv: &'a SupportVectors<F>,
     /// `Precomputed` only: the columns of the new kernel to read.
     support: &'a [usize],
-    /// RBF only: see [`SvPrep`].
+    /// See [`SvPrep`].
     prep: &'a SvPrep,
 }
 
@@ -796,13 +1105,27 @@ pub(crate) struct SvKernel<'a, F: Float> {
 /// on the calling thread.
 const PREDICT_PAR_WORK: usize = 1 << 20;
 
+/// Per-thread buffers of [`SvKernel::map_rows`].
+struct RowBufs<F> {
+    /// RBF kernel row in `f32`.
+    kf32: Vec<f32>,
+    /// The kernel row handed to the callback.
+    out: Vec<f64>,
+    /// The centred record in `f32` (RBF).
+    xc: Vec<f32>,
+    /// A sparse record expanded to a dense row.
+    dense: Vec<F>,
+    /// The record as a dense `f64` row (sparse support vectors).
+    scatter: Vec<f64>,
+}
+
 impl<'a, F: Float> SvKernel<'a, F> {
     /// `sv`: the support vectors (`n_SV × d`; empty for `Precomputed`, whose
     /// columns are given by `support`); `prep`: [`SvPrep::new`] of `kf` and
     /// `sv`.
     pub(crate) fn new(
         kf: KernelFn,
-        sv: ArrayView2<'a, F>,
+        sv: &'a SupportVectors<F>,
         support: &'a [usize],
         prep: &'a SvPrep,
     ) -> Self {
@@ -815,28 +1138,65 @@ impl<'a, F: Float> SvKernel<'a, F> {
     }
 
     fn n_sv(&self) -> usize {
-        if let KernelFn::Precomputed = self.kf {
-            self.support.len()
-        } else {
-            self.sv.nrows()
+        match (self.kf, self.sv) {
+            (KernelFn::Precomputed, _) => self.support.len(),
+            (_, SupportVectors::Dense(a)) => a.nrows(),
+            (_, SupportVectors::Sparse(m)) => m.rows(),
         }
     }
 
     /// `f(K(x_r, SV))` for every record `r` of `x`, in order.
     pub(crate) fn map_rows<R: Send>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: Checked<'_, F>,
         f: impl Fn(&[f64]) -> R + Sync,
     ) -> Vec<R> {
-        let m = x.nrows();
+        let (m, d) = (x.nrows(), x.ncols());
         let l = self.n_sv();
-        let init = || (vec![0f32; l], vec![0f64; l], vec![0f32; x.ncols()]);
-        let one = |buf: &mut (Vec<f32>, Vec<f64>, Vec<f32>), r: usize| {
-            self.row(x.row(r), buf);
-            f(&buf.1)
+        let sparse_sv = match self.sv {
+            SupportVectors::Dense(a) => Err(a.view()),
+            SupportVectors::Sparse(m) => Ok(Csr::new_unchecked(m.view())),
+        };
+        let init = || RowBufs {
+            kf32: vec![0f32; l],
+            out: vec![0f64; l],
+            xc: vec![0f32; d],
+            dense: if matches!((x, sparse_sv), (Checked::Sparse(_), Err(_))) {
+                vec![F::zero(); d]
+            } else {
+                Vec::new()
+            },
+            scatter: if sparse_sv.is_ok() {
+                vec![0f64; d]
+            } else {
+                Vec::new()
+            },
+        };
+        let one = |buf: &mut RowBufs<F>, r: usize| {
+            match (sparse_sv, x) {
+                (Ok(sv), x) => self.sparse_sv_row(sv, x, r, buf),
+                (Err(sv), Checked::Dense(x)) => self.row(sv, x.row(r), buf),
+                (Err(sv), Checked::Sparse(c)) => {
+                    let (idx, val) = c.row(r);
+                    for (&j, &v) in idx.iter().zip(val) {
+                        buf.dense[j] = v;
+                    }
+                    let dense = std::mem::take(&mut buf.dense);
+                    self.row(sv, ndarray::ArrayView1::from(&dense[..]), buf);
+                    buf.dense = dense;
+                    for &j in idx {
+                        buf.dense[j] = F::zero();
+                    }
+                }
+            }
+            f(&buf.out)
+        };
+        let per_sv = match sparse_sv {
+            Ok(sv) => sv.nnz().div_ceil(sv.nrows().max(1)),
+            Err(_) => d,
         };
         let threads = rayon::current_num_threads();
-        if threads > 1 && m > 1 && m * l * x.ncols().max(1) >= PREDICT_PAR_WORK {
+        if threads > 1 && m > 1 && m * l * per_sv.max(1) >= PREDICT_PAR_WORK {
             (0..m)
                 .into_par_iter()
                 .with_min_len(m.div_ceil(4 * threads))
@@ -848,9 +1208,40 @@ impl<'a, F: Float> SvKernel<'a, F> {
         }
     }
 
-    /// `buf.1 = K(x, SV)`; `buf.0` and `buf.2` are scratch.
-    fn row(&self, x: ndarray::ArrayView1<'_, F>, buf: &mut (Vec<f32>, Vec<f64>, Vec<f32>)) {
-        let (kf32, out, xc) = buf;
+    /// `buf.out = K(x_r, SV)` for sparse support vectors: the record
+    /// scattered into `buf.scatter` (cleared again afterwards).
+    fn sparse_sv_row(&self, sv: Csr<'_, F>, x: Checked<'_, F>, r: usize, buf: &mut RowBufs<F>) {
+        let sq = &self.prep.sv_sq;
+        let xs = &mut buf.scatter;
+        let sq_x = match x {
+            Checked::Dense(x) => {
+                for (o, v) in xs.iter_mut().zip(x.row(r)) {
+                    *o = v.to_f64_exact();
+                }
+                xs.iter().map(|v| v * v).sum()
+            }
+            Checked::Sparse(c) => {
+                let (idx, val) = c.row(r);
+                for (&j, v) in idx.iter().zip(val) {
+                    xs[j] = v.to_f64_exact();
+                }
+                val.iter().map(|v| v.to_f64_exact().powi(2)).sum()
+            }
+        };
+        for (t, o) in buf.out.iter_mut().enumerate() {
+            let (idx, val) = sv.row(t);
+            *o = self.kf.apply(sparse_dot(xs, idx, val), sq_x, sq[t]);
+        }
+        if let Checked::Sparse(c) = x {
+            for &j in c.row(r).0 {
+                xs[j] = 0.0;
+            }
+        }
+    }
+
+    /// `buf.out = K(x, SV)` for dense support vectors; the other buffers are scratch.
+    fn row(&self, sv: ArrayView2<'_, F>, x: ndarray::ArrayView1<'_, F>, buf: &mut RowBufs<F>) {
+        let (kf32, out, xc) = (&mut buf.kf32, &mut buf.out, &mut buf.xc);
         match self.kf {
             KernelFn::Precomputed => {
                 for (o, &s) in out.iter_mut().zip(self.support) {
@@ -883,7 +1274,7 @@ impl<'a, F: Float> SvKernel<'a, F> {
                         &owned
                     }
                 };
-                for (o, s) in out.iter_mut().zip(self.sv.rows()) {
+                for (o, s) in out.iter_mut().zip(sv.rows()) {
                     let v = match s.as_slice() {
                         Some(s) => dot(xs, s),
                         None => s.dot(&x),
@@ -1047,10 +1438,19 @@ mod tests {
         }
     }
 
+    /// Dense rows, sparse rows (CSR with a zero row and a zero column) and
+    /// the GEMM block agree with the kernel definitions.
     #[test]
     fn rows_match_block_and_definitions() {
-        let x = array![[0.0, 1.0, 2.0], [1.0, -1.0, 0.5], [3.0, 0.0, -2.0]];
-        let xs = x.as_slice().unwrap();
+        let x = array![
+            [0.0, 1.0, 2.0, 0.0],
+            [1.0, -1.0, 0.5, 0.0],
+            [3.0, 0.0, -2.0, 0.0],
+            [0.0, 0.0, 0.0, 0.0]
+        ];
+        let n = x.nrows();
+        let csr = CsMat::csr_from_dense(x.view(), 0.0);
+        let sparse = Csr::new(csr.view(), "x").unwrap();
         for kf in [
             KernelFn::Linear,
             KernelFn::Rbf { gamma: 0.3 },
@@ -1064,13 +1464,23 @@ mod tests {
                 coef0: -0.5,
             },
         ] {
-            let ev = RowEval::new(xs, 3, kf);
+            let ev = RowEval::for_records(Checked::Dense(x.view()), kf);
+            let es = RowEval::for_records(Checked::Sparse(sparse), kf);
             let sq = sq_norms(x.view());
             let b = block(kf, x.view(), &sq, x.view(), &sq);
-            for i in 0..3 {
-                let mut row = [0f32; 3];
-                ev.fill(i, &[0, 1, 2], &mut row);
-                for j in 0..3 {
+            let all: Vec<usize> = (0..n).collect();
+            let coef = [0.5, -1.0, 2.0, 0.25];
+            let sums = es.kernel_sums(&all, &all, &coef);
+            for (i, &sum) in sums.iter().enumerate() {
+                let expect: f64 = (0..n).map(|j| coef[j] * b[[i, j]]).sum();
+                assert!((sum - expect).abs() < 1e-12 * (1.0 + expect.abs()));
+            }
+            for i in 0..n {
+                let mut row = [0f32; 4];
+                let mut srow = [0f32; 4];
+                ev.fill(i, &all, &mut row);
+                es.fill(i, &all, &mut srow);
+                for j in 0..n {
                     let d: f64 = x.row(i).dot(&x.row(j));
                     let diff = &x.row(i) - &x.row(j);
                     let expect = match kf {
@@ -1082,6 +1492,7 @@ mod tests {
                     };
                     assert!((b[[i, j]] - expect).abs() < 1e-12 * (1.0 + expect.abs()));
                     assert!((row[j] as f64 - expect).abs() < 1e-6 * (1.0 + expect.abs()));
+                    assert!((srow[j] as f64 - expect).abs() < 1e-6 * (1.0 + expect.abs()));
                 }
             }
         }
@@ -1095,6 +1506,10 @@ mod tests {
             gamma: Gamma::Scale,
         };
         assert_eq!(k.resolve(x.view()).unwrap().gamma(), 0.5);
+        // The same on the CSR form (its implicit zeros count).
+        let csr = CsMat::csr_from_dense(x.view(), 0.0);
+        let sparse = Checked::Sparse(Csr::new(csr.view(), "x").unwrap());
+        assert_eq!(k.resolve_on(sparse).unwrap().gamma(), 0.5);
         let k = Kernel::Rbf { gamma: Gamma::Auto };
         assert_eq!(k.resolve(x.view()).unwrap().gamma(), 0.5);
         let k = Kernel::Rbf {

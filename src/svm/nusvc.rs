@@ -24,6 +24,7 @@ use super::svc::{FittedSvc, Svc};
 use super::{DecisionShape, Kernel, Progress};
 use crate::error::Result;
 use crate::linalg::Float;
+use crate::sparse::Records;
 use crate::traits::{Fit, Predict, PredictProba};
 
 /// ν-support vector classifier (scikit-learn's `NuSVC`, libsvm's ν-SVC).
@@ -152,12 +153,12 @@ impl<L: Clone + Eq + Hash + Ord> NuSvc<L> {
     /// [`Error::SingleClass`](crate::Error::SingleClass),
     /// [`Error::NumericalFailure`](crate::Error::NumericalFailure) when a
     /// pair's margin multiplier is not positive (degenerate data).
-    pub fn fit<F: Float>(
+    pub fn fit<'a, F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: impl Into<Records<'a, F>>,
         y: ArrayView1<'_, L>,
     ) -> Result<FittedNuSvc<F, L>> {
-        self.inner.fit_impl(x, y, None).map(FittedNuSvc)
+        self.inner.fit_impl(x.into(), y, None).map(FittedNuSvc)
     }
 
     /// As [`NuSvc::fit`] with one weight `≥ 0` per sample (each `αₜ ≤ wₜ`;
@@ -165,14 +166,14 @@ impl<L: Clone + Eq + Hash + Ord> NuSvc<L> {
     ///
     /// # Errors
     /// As [`NuSvc::fit`]; also invalid weights.
-    pub fn fit_weighted<F: Float>(
+    pub fn fit_weighted<'a, F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: impl Into<Records<'a, F>>,
         y: ArrayView1<'_, L>,
         sample_weight: ArrayView1<'_, F>,
     ) -> Result<FittedNuSvc<F, L>> {
         self.inner
-            .fit_impl(x, y, Some(sample_weight))
+            .fit_impl(x.into(), y, Some(sample_weight))
             .map(FittedNuSvc)
     }
 }

@@ -18,17 +18,18 @@
 
 use std::sync::Arc;
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use super::cache::SampleRows;
-use super::kernel::{self, Kernel, KernelFn, RowEval};
+use super::kernel::{self, Kernel, KernelFn, RowEval, SupportVectors};
 use super::solver::{self, Problem};
 use super::svc::check_nu;
 use super::{Progress, ProgressHook, SolverOptions};
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::persist::{ModelFile, Persist};
+use crate::sparse::Records;
 use crate::traits::{Fit, Predict};
 use crate::validation;
 
@@ -153,8 +154,8 @@ impl OneClassSvm {
     /// [`Error::InvalidParameter`] (`nu` outside `(0, 1]`, `gamma ≤ 0`,
     /// `tol ≤ 0` …), [`Error::EmptyInput`], [`Error::NonFinite`],
     /// [`Error::ShapeMismatch`].
-    pub fn fit<F: Float>(&self, x: ArrayView2<'_, F>) -> Result<FittedOneClassSvm<F>> {
-        self.fit_impl(x, None)
+    pub fn fit<'a, F: Float>(&self, x: impl Into<Records<'a, F>>) -> Result<FittedOneClassSvm<F>> {
+        self.fit_impl(x.into(), None)
     }
 
     /// As [`OneClassSvm::fit`] with one weight `≥ 0` per sample (each
@@ -163,30 +164,23 @@ impl OneClassSvm {
     /// # Errors
     /// As [`OneClassSvm::fit`]; also invalid weights (negative, non-finite,
     /// all zero, wrong length).
-    pub fn fit_weighted<F: Float>(
+    pub fn fit_weighted<'a, F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: impl Into<Records<'a, F>>,
         sample_weight: ArrayView1<'_, F>,
     ) -> Result<FittedOneClassSvm<F>> {
-        self.fit_impl(x, Some(sample_weight))
+        self.fit_impl(x.into(), Some(sample_weight))
     }
 
     fn fit_impl<F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: Records<'_, F>,
         sample_weight: Option<ArrayView1<'_, F>>,
     ) -> Result<FittedOneClassSvm<F>> {
         let h = &self.h;
         h.validate()?;
-        validation::check_records(x)?;
+        let x = kernel::check_train(x, &h.kernel)?;
         let n = x.nrows();
-        if h.kernel == Kernel::Precomputed && x.ncols() != n {
-            return Err(Error::ShapeMismatch {
-                what: "x (precomputed kernel must be n×n)",
-                expected: vec![n, n],
-                got: vec![n, x.ncols()],
-            });
-        }
         let w: Vec<f64> = validation::sample_weights(sample_weight, n)?
             .iter()
             .map(|v| v.to_f64_exact())
@@ -198,10 +192,9 @@ impl OneClassSvm {
                 "at least one sample must have a positive weight",
             ));
         }
-        let kf = h.kernel.resolve(x)?;
+        let kf = h.kernel.resolve_on(x)?;
         kernel::check_numeric_range(&kf, x)?;
-        let xs = x.as_standard_layout();
-        let eval = RowEval::new(xs.as_slice().expect("standard layout"), n, kf);
+        let eval = RowEval::for_records(x, kf);
         let mut left = h.nu * total;
         let alpha0: Vec<f64> = w
             .iter()
@@ -247,11 +240,7 @@ impl OneClassSvm {
             .iter()
             .map(|&t| F::from_f64_lossy(sol.alpha[t]))
             .collect();
-        let support_vectors = if h.kernel == Kernel::Precomputed {
-            Array2::zeros((0, n))
-        } else {
-            x.select(Axis(0), &support)
-        };
+        let support_vectors = SupportVectors::select(x, &support, h.kernel == Kernel::Precomputed);
         Ok(FittedOneClassSvm {
             hyper: h.clone(),
             kernel: kf,
@@ -295,7 +284,7 @@ pub struct FittedOneClassSvm<F: Float> {
     pub(crate) kernel: KernelFn,
     pub(crate) n_features: usize,
     pub(crate) support: Vec<usize>,
-    pub(crate) support_vectors: Array2<F>,
+    pub(crate) support_vectors: SupportVectors<F>,
     pub(crate) dual_coef: Array1<F>,
     pub(crate) offset: F,
     pub(crate) n_iter: usize,
@@ -321,9 +310,10 @@ impl<F: Float> FittedOneClassSvm<F> {
         &self.support
     }
 
-    /// The support vectors (`n_SV × d`; `0 × n_train` for a precomputed kernel).
-    pub fn support_vectors(&self) -> ArrayView2<'_, F> {
-        self.support_vectors.view()
+    /// The support vectors (`n_SV × d`: dense, or CSR when fitted on sparse
+    /// records; `0 × n_train` for a precomputed kernel).
+    pub fn support_vectors(&self) -> Records<'_, F> {
+        self.support_vectors.records()
     }
 
     /// `αₜ` per support vector (scikit-learn's `dual_coef_[0]`).
@@ -361,10 +351,10 @@ impl<F: Float> FittedOneClassSvm<F> {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] (wrong feature count), [`Error::NonFinite`].
-    pub fn score_samples(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>> {
-        validation::check_predict_input(x, self.n_features)?;
+    pub fn score_samples<'a>(&self, x: impl Into<Records<'a, F>>) -> Result<Array1<F>> {
+        let x = x.into().check_predict(self.n_features)?;
         let coef: Vec<f64> = self.dual_coef.iter().map(|v| v.to_f64_exact()).collect();
-        let sv = self.support_vectors.view();
+        let sv = &self.support_vectors;
         let prep = self.sv_prep.get(self.kernel, sv);
         let sk = kernel::SvKernel::new(self.kernel, sv, &self.support, prep);
         let out = sk.map_rows(x, |krow| {
@@ -378,7 +368,7 @@ impl<F: Float> FittedOneClassSvm<F> {
     ///
     /// # Errors
     /// As [`FittedOneClassSvm::score_samples`].
-    pub fn decision_function(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>> {
+    pub fn decision_function<'a>(&self, x: impl Into<Records<'a, F>>) -> Result<Array1<F>> {
         let rho = self.offset.to_f64_exact();
         Ok(self
             .score_samples(x)?
@@ -389,7 +379,7 @@ impl<F: Float> FittedOneClassSvm<F> {
     ///
     /// # Errors
     /// As [`FittedOneClassSvm::score_samples`].
-    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array1<i64>> {
+    pub fn predict<'a>(&self, x: impl Into<Records<'a, F>>) -> Result<Array1<i64>> {
         Ok(self
             .decision_function(x)?
             .mapv(|d| if d.to_f64_exact() > 0.0 { 1 } else { -1 }))
@@ -443,7 +433,7 @@ impl<F: Float> Persist for FittedOneClassSvm<F> {
             "support",
             Array1::from_iter(self.support.iter().map(|&u| u as i64)).into_dyn(),
         );
-        f.push_float("support_vectors", self.support_vectors.clone().into_dyn());
+        self.support_vectors.push_to(&mut f);
         f.push_float("dual_coef", self.dual_coef.clone().into_dyn());
         f.push_float("offset", Array1::from_elem(1, self.offset).into_dyn());
         Ok(f)
@@ -470,10 +460,8 @@ impl<F: Float> Persist for FittedOneClassSvm<F> {
         if support.windows(2).any(|w| w[0] >= w[1]) {
             return Err(file.format_error("support indices must be ascending and distinct"));
         }
-        let support_vectors: Array2<F> = file.take_array2(
-            "support_vectors",
-            [Some(if precomputed { 0 } else { n_sv }), Some(n_features)],
-        )?;
+        let support_vectors =
+            SupportVectors::take_from(&mut file, if precomputed { 0 } else { n_sv }, n_features)?;
         let dual_coef: Array1<F> = file.take_array1("dual_coef", Some(n_sv))?;
         let offset: Array1<F> = file.take_array1("offset", Some(1))?;
         Ok(FittedOneClassSvm {

@@ -27,10 +27,11 @@ use std::hash::Hash;
 
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 
-use super::kernel::{Kernel, KernelFn};
+use super::kernel::{Kernel, KernelFn, SupportVectors};
 use super::svc::{FittedSvc, Svc};
 use crate::cpu::exp_f32;
 use crate::error::{Error, Result};
+use crate::sparse::Checked;
 
 /// The kernel matrix of a set of rows under one kernel.
 #[derive(Debug, Clone)]
@@ -123,7 +124,7 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
             ));
         }
         crate::validation::check_records(x)?;
-        super::kernel::check_numeric_range(&gram.kf, x)?;
+        super::kernel::check_numeric_range(&gram.kf, Checked::Dense(x))?;
         let start: Option<Vec<Vec<f64>>> = seed.filter(|_| h.nu.is_none()).map(|s| {
             let scale = h.c / s.c;
             s.alphas
@@ -133,11 +134,12 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
         });
         let mut pre = self.clone();
         pre.hyper_mut().kernel = Kernel::Precomputed;
-        let (mut fitted, alphas) = pre.fit_seeded(gram.gram.view(), y, None, start.as_deref())?;
+        let (mut fitted, alphas) =
+            pre.fit_seeded(gram.gram.view().into(), y, None, start.as_deref())?;
         fitted.hyper.kernel = h.kernel;
         fitted.kernel = gram.kf;
         fitted.n_features = x.ncols();
-        fitted.support_vectors = x.select(Axis(0), &fitted.support);
+        fitted.support_vectors = SupportVectors::Dense(x.select(Axis(0), &fitted.support));
         Ok((fitted, SvcSeed { c: h.c, alphas }))
     }
 }

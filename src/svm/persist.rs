@@ -5,7 +5,10 @@
 //!
 //! Tensors: `support` (i64, training indices of the support vectors),
 //! `support_vectors` (`n_SV × n_features` in the model's float type; `0 ×
-//! n_train` for a precomputed kernel), `dual_coef`, `intercept`; `Svc` also
+//! n_train` for a precomputed kernel) — or, for a model fitted on sparse
+//! records, its CSR arrays `support_vectors_indptr` (i64, `n_SV + 1`),
+//! `support_vectors_indices` (i64) and `support_vectors_data` (float) —,
+//! `dual_coef`, `intercept`; `Svc` also
 //! `n_support`, `n_iter` (i64), `prob_a`, `prob_b` and `objective` (f64).
 //! Metadata: the hyperparameters with the resolved kernel, the sorted classes
 //! (JSON) and the feature count.
@@ -15,7 +18,7 @@ use std::hash::Hash;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
-use super::kernel::KernelFn;
+use super::kernel::{KernelFn, SupportVectors};
 use super::nusvc::FittedNuSvc;
 use super::svc::{FittedSvc, SvcHyper};
 use super::svr::{FittedNuSvr, FittedSvr, SvrHyper};
@@ -123,7 +126,7 @@ where
         f.push_i64("support", to_i64(&self.support));
         f.push_i64("n_support", to_i64(&self.n_support));
         f.push_i64("n_iter", to_i64(&self.n_iter));
-        f.push_float("support_vectors", self.support_vectors.clone().into_dyn());
+        self.support_vectors.push_to(&mut f);
         f.push_float("dual_coef", self.dual_coef.clone().into_dyn());
         f.push_float("intercept", self.intercept.clone().into_dyn());
         f.push_f64("prob_a", Array1::from(self.prob_a.clone()).into_dyn());
@@ -177,8 +180,7 @@ where
         }
         let precomputed = meta.kernel == KernelFn::Precomputed;
         let sv_rows = if precomputed { 0 } else { n_sv };
-        let support_vectors: Array2<F> =
-            file.take_array2("support_vectors", [Some(sv_rows), Some(n_features)])?;
+        let support_vectors = SupportVectors::take_from(&mut file, sv_rows, n_features)?;
         if precomputed && support.iter().any(|&s| s >= n_features) {
             return Err(file.format_error("support index beyond the training kernel"));
         }
@@ -268,7 +270,7 @@ impl<F: Float> FittedSvr<F> {
             "support",
             Array1::from_iter(self.support.iter().map(|&u| u as i64)).into_dyn(),
         );
-        f.push_float("support_vectors", self.support_vectors.clone().into_dyn());
+        self.support_vectors.push_to(&mut f);
         f.push_float("dual_coef", self.dual_coef.clone().into_dyn());
         f.push_float("intercept", Array1::from_elem(1, self.intercept).into_dyn());
         Ok(f)
@@ -299,10 +301,8 @@ impl<F: Float> FittedSvr<F> {
         if precomputed && support.iter().any(|&s| s >= n_features) {
             return Err(file.format_error("support index beyond the training kernel"));
         }
-        let support_vectors: ndarray::Array2<F> = file.take_array2(
-            "support_vectors",
-            [Some(if precomputed { 0 } else { n_sv }), Some(n_features)],
-        )?;
+        let support_vectors =
+            SupportVectors::take_from(&mut file, if precomputed { 0 } else { n_sv }, n_features)?;
         let dual_coef: Array1<F> = file.take_array1("dual_coef", Some(n_sv))?;
         let intercept: Array1<F> = file.take_array1("intercept", Some(1))?;
         Ok(FittedSvr {

@@ -3,17 +3,18 @@
 use std::hash::Hash;
 use std::sync::Arc;
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use super::cache::SampleRows;
-use super::kernel::{self, Kernel, KernelFn, RowEval};
+use super::kernel::{self, Kernel, KernelFn, RowEval, SupportVectors};
 use super::probability;
 use super::solver::{self, Problem};
 use super::{Progress, ProgressHook, SolverOptions};
 use crate::class_weight::ClassWeight;
 use crate::error::{Error, Result};
 use crate::linalg::Float;
+use crate::sparse::Records;
 use crate::traits::{Fit, Predict, PredictProba};
 use crate::validation;
 
@@ -239,30 +240,30 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
     /// [`Error::InvalidParameter`] (`C ≤ 0`, `gamma ≤ 0`, `tol ≤ 0`, bad class
     /// weights …), [`Error::EmptyInput`], [`Error::NonFinite`],
     /// [`Error::ShapeMismatch`], [`Error::SingleClass`].
-    pub fn fit<F: Float>(
+    pub fn fit<'a, F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: impl Into<Records<'a, F>>,
         y: ArrayView1<'_, L>,
     ) -> Result<FittedSvc<F, L>> {
-        self.fit_impl(x, y, None)
+        self.fit_impl(x.into(), y, None)
     }
 
     /// As [`Svc::fit`] with one weight `≥ 0` per sample (multiplies `C`).
     ///
     /// # Errors
     /// As [`Svc::fit`]; also invalid weights.
-    pub fn fit_weighted<F: Float>(
+    pub fn fit_weighted<'a, F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: impl Into<Records<'a, F>>,
         y: ArrayView1<'_, L>,
         sample_weight: ArrayView1<'_, F>,
     ) -> Result<FittedSvc<F, L>> {
-        self.fit_impl(x, y, Some(sample_weight))
+        self.fit_impl(x.into(), y, Some(sample_weight))
     }
 
     pub(crate) fn fit_impl<F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: Records<'_, F>,
         y: ArrayView1<'_, L>,
         sample_weight: Option<ArrayView1<'_, F>>,
     ) -> Result<FittedSvc<F, L>> {
@@ -276,23 +277,16 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
     /// order: the class that sorts first, then the second, each in row order).
     pub(crate) fn fit_seeded<F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: Records<'_, F>,
         y: ArrayView1<'_, L>,
         sample_weight: Option<ArrayView1<'_, F>>,
         start: Option<&[Vec<f64>]>,
     ) -> Result<(FittedSvc<F, L>, PairAlphas)> {
         let h = &self.h;
         h.validate()?;
-        validation::check_records(x)?;
+        let x = kernel::check_train(x, &h.kernel)?;
         let n = x.nrows();
         let precomputed = h.kernel == Kernel::Precomputed;
-        if precomputed && x.ncols() != n {
-            return Err(Error::ShapeMismatch {
-                what: "x (precomputed kernel must be n×n)",
-                expected: vec![n, n],
-                got: vec![n, x.ncols()],
-            });
-        }
         validation::check_n_targets(n, y.len())?;
         let (classes, codes) = validation::encode_labels(y, 2)?;
         let k = classes.len();
@@ -337,10 +331,9 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
             ClassWeight::Explicit(_) => FileClassWeight::PerClass(cw.clone()),
         };
         let h = &h;
-        let kf = h.kernel.resolve(x)?;
-        super::kernel::check_numeric_range(&kf, x)?;
-        let xs = x.as_standard_layout();
-        let eval = RowEval::new(xs.as_slice().expect("standard layout"), n, kf);
+        let kf = h.kernel.resolve_on(x)?;
+        kernel::check_numeric_range(&kf, x)?;
+        let eval = RowEval::for_records(x, kf);
 
         let pairs: Vec<(usize, usize)> = (0..k)
             .flat_map(|a| (a + 1..k).map(move |b| (a, b)))
@@ -484,11 +477,7 @@ impl<L: Clone + Eq + Hash + Ord> Svc<L> {
             objective.push(m.objective);
             converged &= m.converged;
         }
-        let support_vectors = if precomputed {
-            Array2::zeros((0, n))
-        } else {
-            x.select(Axis(0), &support)
-        };
+        let support_vectors = SupportVectors::select(x, &support, precomputed);
         let alphas = models.into_iter().map(|(_, _, m)| m.alpha).collect();
         let fitted = FittedSvc {
             hyper: h.clone(),
@@ -678,7 +667,7 @@ pub struct FittedSvc<F: Float, L> {
     pub(crate) classes: Vec<L>,
     pub(crate) n_features: usize,
     pub(crate) support: Vec<usize>,
-    pub(crate) support_vectors: Array2<F>,
+    pub(crate) support_vectors: SupportVectors<F>,
     pub(crate) n_support: Vec<usize>,
     /// libsvm's sign convention (pair `(i, j)` positive favours `i`), also for binary.
     pub(crate) dual_coef: Array2<F>,
@@ -726,10 +715,11 @@ impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
         &self.support
     }
 
-    /// The support vectors (`n_SV × d`); empty (`0 × n_train`) for a
-    /// precomputed kernel.
-    pub fn support_vectors(&self) -> ArrayView2<'_, F> {
-        self.support_vectors.view()
+    /// The support vectors (`n_SV × d`): dense, or CSR when the model was
+    /// fitted on sparse records; empty (`0 × n_train`) for a precomputed
+    /// kernel.
+    pub fn support_vectors(&self) -> Records<'_, F> {
+        self.support_vectors.records()
     }
 
     /// Number of support vectors per class.
@@ -789,15 +779,15 @@ impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
 
     /// Pairwise decision values (libsvm convention: positive favours the first
     /// class of the pair), `m × n_pairs`, in `f64`.
-    fn pair_decisions(&self, x: ArrayView2<'_, F>) -> Result<Array2<f64>> {
-        validation::check_predict_input(x, self.n_features)?;
+    fn pair_decisions(&self, x: Records<'_, F>) -> Result<Array2<f64>> {
+        let x = x.check_predict(self.n_features)?;
         let k = self.classes.len();
         let n_pairs = k * (k - 1) / 2;
         let mut start = vec![0; k + 1];
         for c in 0..k {
             start[c + 1] = start[c] + self.n_support[c];
         }
-        let sv = self.support_vectors.view();
+        let sv = &self.support_vectors;
         let prep = self.sv_prep.get(self.kernel, sv);
         let sk = kernel::SvKernel::new(self.kernel, sv, &self.support, prep);
         let dual: Vec<Vec<f64>> = self
@@ -832,8 +822,8 @@ impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] (wrong feature count), [`Error::NonFinite`].
-    pub fn decision_function(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
-        let d = self.pair_decisions(x)?;
+    pub fn decision_function<'a>(&self, x: impl Into<Records<'a, F>>) -> Result<Array2<F>> {
+        let d = self.pair_decisions(x.into())?;
         let k = self.classes.len();
         if k == 2 {
             return Ok(d.mapv(|v| F::from_f64_lossy(-v)));
@@ -841,7 +831,7 @@ impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
         if self.hyper.decision_shape == DecisionShape::Ovo {
             return Ok(d.mapv(F::from_f64_lossy));
         }
-        let mut out = Array2::<F>::zeros((x.nrows(), k));
+        let mut out = Array2::<F>::zeros((d.nrows(), k));
         for (drow, mut orow) in d.rows().into_iter().zip(out.rows_mut()) {
             let mut votes = vec![0.0; k];
             let mut conf = vec![0.0; k];
@@ -870,8 +860,8 @@ impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
     ///
     /// # Errors
     /// As [`FittedSvc::decision_function`].
-    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array1<L>> {
-        let d = self.pair_decisions(x)?;
+    pub fn predict<'a>(&self, x: impl Into<Records<'a, F>>) -> Result<Array1<L>> {
+        let d = self.pair_decisions(x.into())?;
         let k = self.classes.len();
         Ok(d.rows()
             .into_iter()
@@ -907,7 +897,8 @@ impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
     /// assert_eq!(model.score(x.view(), array![0, 0, 1, 0].view())?, 0.75);
     /// # Ok::<(), oxilearn::Error>(())
     /// ```
-    pub fn score(&self, x: ArrayView2<'_, F>, y: ArrayView1<'_, L>) -> Result<f64> {
+    pub fn score<'a>(&self, x: impl Into<Records<'a, F>>, y: ArrayView1<'_, L>) -> Result<f64> {
+        let x = x.into();
         validation::check_n_targets(x.nrows(), y.len())?;
         let pred = self.predict(x)?;
         crate::metrics::accuracy_score(y, pred.view())
@@ -920,7 +911,8 @@ impl<F: Float, L: Clone + Eq + Hash + Ord> FittedSvc<F, L> {
     /// # Errors
     /// [`Error::InvalidParameter`] (`probability`) unless fitted with
     /// `probability(true)`; otherwise as [`FittedSvc::decision_function`].
-    pub fn predict_proba(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+    pub fn predict_proba<'a>(&self, x: impl Into<Records<'a, F>>) -> Result<Array2<F>> {
+        let x = x.into();
         if self.prob_a.is_empty() {
             return Err(Error::invalid(
                 "probability",

@@ -2,15 +2,16 @@
 
 use std::sync::Arc;
 
-use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use super::cache::SampleRows;
-use super::kernel::{self, Kernel, KernelFn, RowEval};
+use super::kernel::{self, Kernel, KernelFn, RowEval, SupportVectors};
 use super::solver::{self, Problem};
 use super::{Progress, ProgressHook, SolverOptions};
 use crate::error::{Error, Result};
 use crate::linalg::Float;
+use crate::sparse::Records;
 use crate::traits::{Fit, Predict};
 use crate::validation;
 
@@ -145,25 +146,25 @@ impl Svr {
     /// # Errors
     /// [`Error::InvalidParameter`] (`C ≤ 0`, `epsilon < 0`, `gamma ≤ 0` …),
     /// [`Error::EmptyInput`], [`Error::NonFinite`], [`Error::ShapeMismatch`].
-    pub fn fit<F: Float>(
+    pub fn fit<'a, F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: impl Into<Records<'a, F>>,
         y: ArrayView1<'_, F>,
     ) -> Result<FittedSvr<F>> {
-        self.fit_impl(x, y, None)
+        self.fit_impl(x.into(), y, None)
     }
 
     /// As [`Svr::fit`] with one weight `≥ 0` per sample (multiplies `C`).
     ///
     /// # Errors
     /// As [`Svr::fit`]; also invalid weights.
-    pub fn fit_weighted<F: Float>(
+    pub fn fit_weighted<'a, F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: impl Into<Records<'a, F>>,
         y: ArrayView1<'_, F>,
         sample_weight: ArrayView1<'_, F>,
     ) -> Result<FittedSvr<F>> {
-        self.fit_impl(x, y, Some(sample_weight))
+        self.fit_impl(x.into(), y, Some(sample_weight))
     }
 
     /// Mutable hyperparameters (for [`NuSvr`](super::NuSvr)'s builder).
@@ -173,31 +174,23 @@ impl Svr {
 
     pub(crate) fn fit_impl<F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: Records<'_, F>,
         y: ArrayView1<'_, F>,
         sample_weight: Option<ArrayView1<'_, F>>,
     ) -> Result<FittedSvr<F>> {
         let h = &self.h;
         h.validate()?;
-        validation::check_records(x)?;
+        let x = kernel::check_train(x, &h.kernel)?;
         let n = x.nrows();
-        if h.kernel == Kernel::Precomputed && x.ncols() != n {
-            return Err(Error::ShapeMismatch {
-                what: "x (precomputed kernel must be n×n)",
-                expected: vec![n, n],
-                got: vec![n, x.ncols()],
-            });
-        }
         validation::check_n_targets(n, y.len())?;
         validation::check_finite1(y, "y")?;
         let w: Vec<f64> = validation::sample_weights(sample_weight, n)?
             .iter()
             .map(|v| v.to_f64_exact())
             .collect();
-        let kf = h.kernel.resolve(x)?;
-        super::kernel::check_numeric_range(&kf, x)?;
-        let xs = x.as_standard_layout();
-        let eval = RowEval::new(xs.as_slice().expect("standard layout"), n, kf);
+        let kf = h.kernel.resolve_on(x)?;
+        kernel::check_numeric_range(&kf, x)?;
+        let eval = RowEval::for_records(x, kf);
         let z: Vec<f64> = y.iter().map(|v| v.to_f64_exact()).collect();
         let diag1: Vec<f64> = (0..n).map(|s| eval.diag(s)).collect();
         let prob = Problem {
@@ -265,11 +258,7 @@ impl Svr {
             .iter()
             .map(|&t| F::from_f64_lossy(coef[t]))
             .collect();
-        let support_vectors = if h.kernel == Kernel::Precomputed {
-            ndarray::Array2::zeros((0, n))
-        } else {
-            x.select(Axis(0), &support)
-        };
+        let support_vectors = SupportVectors::select(x, &support, h.kernel == Kernel::Precomputed);
         Ok(FittedSvr {
             hyper: h.clone(),
             kernel: kf,
@@ -315,7 +304,7 @@ pub struct FittedSvr<F: Float> {
     pub(crate) kernel: KernelFn,
     pub(crate) n_features: usize,
     pub(crate) support: Vec<usize>,
-    pub(crate) support_vectors: ndarray::Array2<F>,
+    pub(crate) support_vectors: SupportVectors<F>,
     pub(crate) dual_coef: Array1<F>,
     pub(crate) intercept: F,
     pub(crate) n_iter: usize,
@@ -336,9 +325,10 @@ impl<F: Float> FittedSvr<F> {
         &self.support
     }
 
-    /// The support vectors (`n_SV × d`; `0 × n_train` for a precomputed kernel).
-    pub fn support_vectors(&self) -> ArrayView2<'_, F> {
-        self.support_vectors.view()
+    /// The support vectors (`n_SV × d`: dense, or CSR when fitted on sparse
+    /// records; `0 × n_train` for a precomputed kernel).
+    pub fn support_vectors(&self) -> Records<'_, F> {
+        self.support_vectors.records()
     }
 
     /// `αᵢ − αᵢ*` per support vector (scikit-learn's `dual_coef_[0]`).
@@ -375,11 +365,11 @@ impl<F: Float> FittedSvr<F> {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] (wrong feature count), [`Error::NonFinite`].
-    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>> {
-        validation::check_predict_input(x, self.n_features)?;
+    pub fn predict<'a>(&self, x: impl Into<Records<'a, F>>) -> Result<Array1<F>> {
+        let x = x.into().check_predict(self.n_features)?;
         let b = self.intercept.to_f64_exact();
         let coef: Vec<f64> = self.dual_coef.iter().map(|v| v.to_f64_exact()).collect();
-        let sv = self.support_vectors.view();
+        let sv = &self.support_vectors;
         let prep = self.sv_prep.get(self.kernel, sv);
         let sk = kernel::SvKernel::new(self.kernel, sv, &self.support, prep);
         let out = sk.map_rows(x, |krow| {
@@ -407,7 +397,8 @@ impl<F: Float> FittedSvr<F> {
     /// assert!(model.score(x.view(), y.view())? > 0.99);
     /// # Ok::<(), oxilearn::Error>(())
     /// ```
-    pub fn score(&self, x: ArrayView2<'_, F>, y: ArrayView1<'_, F>) -> Result<f64> {
+    pub fn score<'a>(&self, x: impl Into<Records<'a, F>>, y: ArrayView1<'_, F>) -> Result<f64> {
+        let x = x.into();
         validation::check_n_targets(x.nrows(), y.len())?;
         let pred = self.predict(x)?;
         crate::metrics::r2_score(y, pred.view())
@@ -531,26 +522,26 @@ impl NuSvr {
     /// [`Error::InvalidParameter`] (`nu` outside `(0, 1]`, `C ≤ 0`,
     /// `gamma ≤ 0` …), [`Error::EmptyInput`], [`Error::NonFinite`],
     /// [`Error::ShapeMismatch`].
-    pub fn fit<F: Float>(
+    pub fn fit<'a, F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: impl Into<Records<'a, F>>,
         y: ArrayView1<'_, F>,
     ) -> Result<FittedNuSvr<F>> {
-        self.inner.fit_impl(x, y, None).map(FittedNuSvr)
+        self.inner.fit_impl(x.into(), y, None).map(FittedNuSvr)
     }
 
     /// As [`NuSvr::fit`] with one weight `≥ 0` per sample (multiplies `C`).
     ///
     /// # Errors
     /// As [`NuSvr::fit`]; also invalid weights.
-    pub fn fit_weighted<F: Float>(
+    pub fn fit_weighted<'a, F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: impl Into<Records<'a, F>>,
         y: ArrayView1<'_, F>,
         sample_weight: ArrayView1<'_, F>,
     ) -> Result<FittedNuSvr<F>> {
         self.inner
-            .fit_impl(x, y, Some(sample_weight))
+            .fit_impl(x.into(), y, Some(sample_weight))
             .map(FittedNuSvr)
     }
 }

@@ -52,3 +52,4 @@ mod svm_common;
 mod svm_linear;
 mod svm_nu;
 mod svm_reference;
+mod svm_sparse;

@@ -6,10 +6,9 @@
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 
 use super::dual_cd::Rows;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::linalg::{self, Float};
-use crate::sparse::{Csr, Records};
-use crate::validation;
+use crate::sparse::{Checked, Records, SparseRows};
 
 /// Row-major `n × p` copy of `x` in `f64`, with the intercept column last
 /// when `bias` is `Some(intercept_scaling)`.
@@ -40,46 +39,7 @@ pub(crate) fn columns<F: Float>(x: ArrayView2<'_, F>, bias: Option<f64>) -> Vec<
     out
 }
 
-/// A CSR copy of sparse records in `f64` (row `i`: `indices[indptr[i]..indptr[i + 1]]`,
-/// increasing column indices, and the matching `data`). The intercept column is not
-/// stored: the solvers add it (see `dual_cd::Rows`).
-pub(crate) struct SparseRows {
-    pub n: usize,
-    pub d: usize,
-    pub indptr: Vec<usize>,
-    pub indices: Vec<usize>,
-    pub data: Vec<f64>,
-}
-
 impl SparseRows {
-    pub(crate) fn new<F: Float>(x: &Csr<'_, F>) -> Self {
-        let n = x.nrows();
-        let mut indptr = Vec::with_capacity(n + 1);
-        let mut indices = Vec::with_capacity(x.nnz());
-        let mut data = Vec::with_capacity(x.nnz());
-        indptr.push(0);
-        for i in 0..n {
-            let (idx, val) = x.row(i);
-            indices.extend_from_slice(idx);
-            data.extend(val.iter().map(|v| v.to_f64_exact()));
-            indptr.push(indices.len());
-        }
-        Self {
-            n,
-            d: x.ncols(),
-            indptr,
-            indices,
-            data,
-        }
-    }
-
-    /// Row `i` as (column indices, values).
-    #[inline]
-    pub(crate) fn row(&self, i: usize) -> (&[usize], &[f64]) {
-        let (a, b) = (self.indptr[i], self.indptr[i + 1]);
-        (&self.indices[a..b], &self.data[a..b])
-    }
-
     /// The CSC transpose (column `j`: `rows[colptr[j]..colptr[j + 1]]`, increasing row
     /// indices), with the intercept column (every row, value `bias`) last when `bias` is set.
     pub(crate) fn to_columns(&self, bias: Option<f64>) -> SparseColumns {
@@ -140,26 +100,10 @@ pub(crate) enum Design<'a, F> {
 
 impl<'a, F: Float> Design<'a, F> {
     pub(crate) fn new(x: Records<'a, F>) -> Result<Self> {
-        match x {
-            Records::Dense(x) => {
-                validation::check_records(x)?;
-                Ok(Design::Dense(x))
-            }
-            Records::Sparse(x) => {
-                let csr = Csr::new(x, "x")?;
-                if csr.nrows() == 0 {
-                    return Err(Error::EmptyInput {
-                        what: "x (no rows)",
-                    });
-                }
-                if csr.ncols() == 0 {
-                    return Err(Error::EmptyInput {
-                        what: "x (no features)",
-                    });
-                }
-                Ok(Design::Sparse(SparseRows::new(&csr)))
-            }
-        }
+        Ok(match x.check_fit()? {
+            Checked::Dense(x) => Design::Dense(x),
+            Checked::Sparse(x) => Design::Sparse(SparseRows::new(&x)),
+        })
     }
 
     /// `(n, d)`: samples and features (without the intercept column).
@@ -191,22 +135,13 @@ pub(crate) fn decision<F: Float>(
     intercept: ArrayView1<'_, F>,
 ) -> Result<Array2<F>> {
     let d = coef.ncols();
-    match x {
-        Records::Dense(x) => {
-            validation::check_predict_input(x, d)?;
+    match x.check_predict(d)? {
+        Checked::Dense(x) => {
             let mut z = linalg::matmul(x, coef.t());
             z += &intercept.insert_axis(Axis(0));
             Ok(z)
         }
-        Records::Sparse(x) => {
-            let csr = Csr::new(x, "x")?;
-            if csr.ncols() != d {
-                return Err(Error::ShapeMismatch {
-                    what: "x (feature count the model was fitted with)",
-                    expected: vec![csr.nrows(), d],
-                    got: vec![csr.nrows(), csr.ncols()],
-                });
-            }
+        Checked::Sparse(csr) => {
             let k = coef.nrows();
             let mut z = Array2::<F>::zeros((csr.nrows(), k));
             for (i, mut out) in z.rows_mut().into_iter().enumerate() {

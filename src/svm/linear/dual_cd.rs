@@ -48,7 +48,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use super::design::SparseRows;
+use crate::sparse::SparseRows;
 
 /// The design matrix of a linear solver, in `f64`, `p` columns including the
 /// intercept column when one is fitted.
