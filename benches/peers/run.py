@@ -34,7 +34,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-AREAS = ("linalg", "linear", "logistic", "svm", "nn", "outlier", "model_selection")
+AREAS = ("linalg", "linear", "logistic", "svm", "svm_family", "nn", "outlier", "model_selection")
 DROP_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
