@@ -2,6 +2,7 @@
 //!
 //! Wide data (text features, hashed n-grams, one-hot encoded categories) is mostly zeros;
 //! densifying it often does not fit in memory. The models that support sparse input —
+//! [`LogisticRegression`](crate::logistic::LogisticRegression),
 //! [`LinearSvc`](crate::svm::LinearSvc), [`LinearSvr`](crate::svm::LinearSvr) and the kernel
 //! SVMs ([`Svc`](crate::svm::Svc), [`NuSvc`](crate::svm::NuSvc), [`Svr`](crate::svm::Svr),
 //! [`NuSvr`](crate::svm::NuSvr), [`OneClassSvm`](crate::svm::OneClassSvm)) — take their
@@ -71,12 +72,13 @@
 
 #![forbid(unsafe_code)]
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 
 pub use sprs::{CsMat, CsMatView, TriMat};
 
 use crate::Float;
 use crate::error::{Error, Result};
+use crate::linalg;
 
 /// The records (one sample per row) a model that supports sparse input takes: a dense
 /// view, or a CSR matrix.
@@ -243,6 +245,21 @@ impl<'a, F: Float> Csr<'a, F> {
         self.indptr[self.nrows] - self.indptr[0]
     }
 
+    /// An owned CSR copy with `f` applied to every stored value.
+    pub(crate) fn map_values(&self, f: impl Fn(F) -> F) -> CsMat<F> {
+        let off = self.indptr[0];
+        let indptr = self.indptr[..=self.nrows]
+            .iter()
+            .map(|&p| p - off)
+            .collect();
+        CsMat::new(
+            (self.nrows, self.ncols),
+            indptr,
+            self.indices.to_vec(),
+            self.data.iter().map(|&v| f(v)).collect(),
+        )
+    }
+
     /// Row `i` as (column indices, values).
     #[inline]
     pub(crate) fn row(&self, i: usize) -> (&'a [usize], &'a [F]) {
@@ -256,8 +273,10 @@ impl<'a, F: Float> Csr<'a, F> {
 /// view (CSR storage, finite stored values).
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Checked<'a, F> {
-    /// Dense records.
-    Dense(ArrayView2<'a, F>),
+    /// Dense records. (`ArrayView2<'a, F>` spelt with its element type given: the alias's
+    /// default, a projection through `RawData`, would make `Checked` invariant in `'a`, and a
+    /// `Checked` of records could not be shortened to the lifetime of a local copy.)
+    Dense(ndarray::ArrayBase<ndarray::ViewRepr<&'a F>, ndarray::Ix2, F>),
     /// CSR records.
     Sparse(Csr<'a, F>),
 }
@@ -389,9 +408,48 @@ impl SparseRows {
     }
 }
 
+/// Decision values `x·coefᵀ + intercept` (`n × k` for `coef` of shape `k × d`), dense or
+/// sparse `x`, after checking its feature count and values.
+pub(crate) fn linear_decision<F: Float>(
+    x: Records<'_, F>,
+    coef: ArrayView2<'_, F>,
+    intercept: ArrayView1<'_, F>,
+) -> Result<Array2<F>> {
+    let d = coef.ncols();
+    match x.check_predict(d)? {
+        Checked::Dense(x) => {
+            let mut z = linalg::matmul(x, coef.t());
+            z += &intercept.insert_axis(Axis(0));
+            Ok(z)
+        }
+        Checked::Sparse(csr) => {
+            let k = coef.nrows();
+            let mut z = Array2::<F>::zeros((csr.nrows(), k));
+            for (i, mut out) in z.rows_mut().into_iter().enumerate() {
+                let (idx, val) = csr.row(i);
+                for (r, o) in out.iter_mut().enumerate() {
+                    let w = coef.row(r);
+                    let mut s = F::zero();
+                    for (&j, &v) in idx.iter().zip(val) {
+                        s += v * w[j];
+                    }
+                    *o = s + intercept[r];
+                }
+            }
+            Ok(z)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Compiles only while `Checked` is covariant in its lifetime.
+    #[allow(dead_code)]
+    fn checked_is_covariant<'a: 'b, 'b, F>(x: Checked<'a, F>) -> Checked<'b, F> {
+        x
+    }
     use ndarray::array;
 
     fn example() -> CsMat<f64> {

@@ -2,13 +2,13 @@
 
 use std::hash::Hash;
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 use super::loss::sigmoid;
 use super::params::Hyperparameters;
 use crate::Float;
 use crate::error::Result;
-use crate::linalg;
+use crate::sparse::Records;
 use crate::traits::{Predict, PredictProba};
 use crate::validation;
 
@@ -98,18 +98,15 @@ impl<F: Float, L> FittedLogisticRegression<F, L> {
     /// # Errors
     /// [`crate::Error::ShapeMismatch`] on a wrong feature count,
     /// [`crate::Error::NonFinite`] on NaN/inf.
-    pub fn decision_function(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
-        validation::check_predict_input(x, self.n_features())?;
-        let mut z = linalg::matmul(x, self.coef.t());
-        z += &self.intercept.view().insert_axis(Axis(0));
-        Ok(z)
+    pub fn decision_function<'a>(&self, x: impl Into<Records<'a, F>>) -> Result<Array2<F>> {
+        crate::sparse::linear_decision(x.into(), self.coef.view(), self.intercept.view())
     }
 
     /// Log-probabilities, `n × n_classes`, by a stable log-sum-exp.
     ///
     /// # Errors
     /// As [`decision_function`](Self::decision_function).
-    pub fn predict_log_proba(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+    pub fn predict_log_proba<'a>(&self, x: impl Into<Records<'a, F>>) -> Result<Array2<F>> {
         let z = self.decision_function(x)?;
         if self.coef.nrows() == 1 {
             let mut out = Array2::zeros((z.nrows(), 2));
@@ -132,7 +129,7 @@ impl<F: Float, L> FittedLogisticRegression<F, L> {
     ///
     /// # Errors
     /// As [`decision_function`](Self::decision_function).
-    pub fn predict_proba(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+    pub fn predict_proba<'a>(&self, x: impl Into<Records<'a, F>>) -> Result<Array2<F>> {
         let z = self.decision_function(x)?;
         if self.coef.nrows() == 1 {
             let mut out = Array2::zeros((z.nrows(), 2));
@@ -160,7 +157,7 @@ impl<F: Float, L: Clone> FittedLogisticRegression<F, L> {
     ///
     /// # Errors
     /// As [`decision_function`](Self::decision_function).
-    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array1<L>> {
+    pub fn predict<'a>(&self, x: impl Into<Records<'a, F>>) -> Result<Array1<L>> {
         let z = self.decision_function(x)?;
         if self.coef.nrows() == 1 {
             return Ok(z
@@ -188,7 +185,8 @@ impl<F: Float, L: Clone + PartialEq> FittedLogisticRegression<F, L> {
     /// # Errors
     /// As [`decision_function`](Self::decision_function), plus
     /// [`crate::Error::ShapeMismatch`] when `y` has another length.
-    pub fn score(&self, x: ArrayView2<'_, F>, y: ArrayView1<'_, L>) -> Result<f64> {
+    pub fn score<'a>(&self, x: impl Into<Records<'a, F>>, y: ArrayView1<'_, L>) -> Result<f64> {
+        let x = x.into();
         validation::check_n_targets(x.nrows(), y.len())?;
         let pred = self.predict(x)?;
         if y.is_empty() {

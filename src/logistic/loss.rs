@@ -24,6 +24,7 @@ use crate::Float;
 use crate::cpu::exp_in_place;
 use crate::error::{Error, Result};
 use crate::linalg;
+use crate::sparse::{Checked, Csr};
 
 /// `Err(NumericalFailure)` on a non-finite objective.
 pub(crate) fn check_finite_loss(loss: f64) -> Result<()> {
@@ -42,8 +43,8 @@ const CHUNK_ROWS: usize = 2048;
 
 /// A fitting problem: data, encoded labels, weights and penalty.
 pub(crate) struct Problem<'a, F: Float> {
-    /// Records, `n × d`.
-    pub x: ArrayView2<'a, F>,
+    /// Records, `n × d`: dense, or CSR.
+    pub x: Checked<'a, F>,
     /// Class index of each row (`0..n_classes`).
     pub codes: &'a [usize],
     /// Normalised sample weights (sum 1).
@@ -105,9 +106,8 @@ impl<'a, F: Float> Problem<'a, F> {
     /// Raw scores `X·Wᵀ + b` for the rows `r`, written into `z` (`|r| × k`).
     fn scores_into(&self, theta: ArrayView2<'_, F>, r: Range<usize>, z: &mut ArrayViewMut2<'_, F>) {
         let d = self.d();
-        let xc = self.x.slice(s![r, ..]);
         let w = theta.slice(s![.., ..d]);
-        linalg::gemm(F::one(), xc, w.t(), F::zero(), z);
+        rows_times_wt(self.x, r, w, z);
         if self.fit_intercept {
             let b = theta.column(d);
             for mut row in z.rows_mut() {
@@ -214,18 +214,11 @@ impl<'a, F: Float> Problem<'a, F> {
     fn chunk_loss_grad(&self, theta: ArrayView2<'_, F>, part: &mut Part<F>) {
         let (d, k) = (self.d(), self.k);
         let r = part.rows.clone();
-        let xc = self.x.slice(s![r.clone(), ..]);
         let w = theta.slice(s![.., ..d]);
         // Zᵀ = X·Wᵀ written into the transposed (column-major) view of Z.
-        linalg::gemm(
-            F::one(),
-            xc,
-            w.t(),
-            F::zero(),
-            &mut part.z.view_mut().reversed_axes(),
-        );
+        rows_times_wt(self.x, r.clone(), w, &mut part.z.view_mut().reversed_axes());
         let codes = &self.codes[r.clone()];
-        let sw = self.sw.slice(s![r]);
+        let sw = self.sw.slice(s![r.clone()]);
         let sw = sw.as_slice().expect("contiguous weights");
         let z = part.z.as_slice_mut().expect("class-major scores");
         if self.fit_intercept {
@@ -243,13 +236,7 @@ impl<'a, F: Float> Problem<'a, F> {
         for (b, row) in part.bias.iter_mut().zip(z.chunks_exact(codes.len())) {
             *b = row.iter().fold(F::zero(), |a, &v| a + v);
         }
-        linalg::gemm(
-            F::one(),
-            part.z.view(),
-            xc,
-            F::zero(),
-            &mut part.grad.view_mut(),
-        );
+        m_times_rows(self.x, r, part.z.view(), &mut part.grad.view_mut());
     }
 
     /// Index pairs `(a, b)`, `a ≤ b`, of the Hessian blocks.
@@ -312,13 +299,7 @@ impl<'a, F: Float> Problem<'a, F> {
                     }
                 }
                 let mut g = Array2::<F>::zeros((width, d));
-                linalg::gemm(
-                    F::one(),
-                    m.t(),
-                    self.x.slice(s![r, ..]),
-                    F::zero(),
-                    &mut g.view_mut(),
-                );
+                m_times_rows(self.x, r, m.t(), &mut g.view_mut());
                 (loss, g, m.sum_axis(Axis(0)))
             })
             .collect::<Vec<_>>()
@@ -368,7 +349,10 @@ impl<'a, F: Float> Problem<'a, F> {
                 .and(ev.probs.rows())
                 .map_collect(|&si, q| Self::pair_weight(si, q, pair));
             let sign = if a == b { F::one() } else { -F::one() };
-            let g = linalg::gram(self.x, Some(w.view()));
+            let g = match self.x {
+                Checked::Dense(x) => linalg::gram(x, Some(w.view())),
+                Checked::Sparse(x) => sparse_gram(x, w.view()),
+            };
             let mut block = h.slice_mut(s![a * p..a * p + p, b * p..b * p + p]);
             block
                 .slice_mut(s![..d, ..d])
@@ -420,6 +404,78 @@ impl<'a, F: Float> Problem<'a, F> {
             col -= mean;
         }
     }
+}
+
+/// `out = X[r]·Wᵀ` (`|r| × k`; `W` is `k × d`): one GEMM for dense records,
+/// per stored entry for sparse ones.
+fn rows_times_wt<F: Float>(
+    x: Checked<'_, F>,
+    r: Range<usize>,
+    w: ArrayView2<'_, F>,
+    out: &mut ArrayViewMut2<'_, F>,
+) {
+    match x {
+        Checked::Dense(x) => {
+            linalg::gemm(F::one(), x.slice(s![r, ..]), w.t(), F::zero(), out);
+        }
+        Checked::Sparse(x) => {
+            for (mut o, i) in out.rows_mut().into_iter().zip(r) {
+                let (idx, val) = x.row(i);
+                for (o, wc) in o.iter_mut().zip(w.rows()) {
+                    *o = idx
+                        .iter()
+                        .zip(val)
+                        .fold(F::zero(), |a, (&j, &v)| a + v * wc[j]);
+                }
+            }
+        }
+    }
+}
+
+/// `out = M·X[r]` (`q × d`; `M` is `q × |r|`): one GEMM for dense records; for
+/// sparse ones each stored entry scatters its column of `M` into `out`.
+fn m_times_rows<F: Float>(
+    x: Checked<'_, F>,
+    r: Range<usize>,
+    m: ArrayView2<'_, F>,
+    out: &mut ArrayViewMut2<'_, F>,
+) {
+    match x {
+        Checked::Dense(x) => {
+            linalg::gemm(F::one(), m, x.slice(s![r, ..]), F::zero(), out);
+        }
+        Checked::Sparse(x) => {
+            out.fill(F::zero());
+            for (t, i) in r.enumerate() {
+                let (idx, val) = x.row(i);
+                for (mut o, &a) in out.rows_mut().into_iter().zip(m.column(t)) {
+                    if a != F::zero() {
+                        for (&j, &v) in idx.iter().zip(val) {
+                            o[j] += a * v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `Xᵀ·diag(w)·X` (`d × d`) of sparse records, from the products of each
+/// row's stored entries.
+fn sparse_gram<F: Float>(x: Csr<'_, F>, w: ArrayView1<'_, F>) -> Array2<F> {
+    let d = x.ncols();
+    let mut g = Array2::<F>::zeros((d, d));
+    for (i, &wi) in w.iter().enumerate() {
+        let (idx, val) = x.row(i);
+        for (&a, &va) in idx.iter().zip(val) {
+            let s = wi * va;
+            let mut row = g.row_mut(a);
+            for (&b, &vb) in idx.iter().zip(val) {
+                row[b] += s * vb;
+            }
+        }
+    }
+    g
 }
 
 /// Reusable buffers of [`Problem::loss_grad`] (no allocation per evaluation).
@@ -687,7 +743,7 @@ mod tests {
         fit_intercept: bool,
     ) -> Problem<'a, f64> {
         Problem {
-            x: x.view(),
+            x: Checked::Dense(x.view()),
             codes,
             sw: sw.clone(),
             k,

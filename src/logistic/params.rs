@@ -11,6 +11,7 @@ use super::{lbfgs, newton};
 use crate::Float;
 pub use crate::class_weight::ClassWeight;
 use crate::error::{Error, Result};
+use crate::sparse::{Checked, Csr, Records};
 use crate::traits::Fit;
 use crate::{numerics, validation};
 
@@ -263,7 +264,30 @@ impl<L> LogisticRegression<L> {
 }
 
 impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
-    /// Fits on records `x` (`n_samples × n_features`) and labels `y`.
+    /// Fits on records `x` (`n_samples × n_features`): a dense array or a
+    /// sparse CSR matrix ([`crate::sparse`]; a sparse fit costs the stored
+    /// entries per evaluation, and gives the dense fit's model to rounding),
+    /// and labels `y`.
+    ///
+    /// # Example
+    /// ```
+    /// use oxilearn::logistic::LogisticRegression;
+    /// use oxilearn::ndarray::array;
+    /// use oxilearn::sparse::TriMat;
+    ///
+    /// // 4 samples, 10 000 features, 2 stored entries each
+    /// let mut t = TriMat::new((4, 10_000));
+    /// for (i, j) in [(0, 5), (1, 5), (2, 9_000), (3, 9_000)] {
+    ///     t.add_triplet(i, j, 1.0);
+    ///     t.add_triplet(i, 42, 0.5);
+    /// }
+    /// let x = t.to_csr::<usize>();
+    /// let y = array![0, 0, 1, 1];
+    /// let model = LogisticRegression::new().fit(&x, y.view())?;
+    /// assert_eq!(model.predict(&x)?, y);
+    /// assert_eq!(model.coef().dim(), (1, 10_000));
+    /// # Ok::<(), oxilearn::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for `C ≤ 0`, `tol ≤ 0`, negative or
@@ -278,12 +302,12 @@ impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
     /// penalty scaled to match: the fit solves the same problem and returns
     /// coefficients in the records' units (on records near 1e300 the L2
     /// penalty becomes negligible, as it mathematically is).
-    pub fn fit<F: Float>(
+    pub fn fit<'a, F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: impl Into<Records<'a, F>>,
         y: ArrayView1<'_, L>,
     ) -> Result<FittedLogisticRegression<F, L>> {
-        self.fit_impl(x, y, None)
+        self.fit_impl(x.into(), y, None)
     }
 
     /// Fits with per-sample weights (non-negative, not all zero), as
@@ -307,23 +331,23 @@ impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
     /// assert!((a.coef()[[0, 0]] - b.coef()[[0, 0]]).abs() < 1e-6);
     /// # Ok::<(), oxilearn::Error>(())
     /// ```
-    pub fn fit_weighted<F: Float>(
+    pub fn fit_weighted<'a, F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: impl Into<Records<'a, F>>,
         y: ArrayView1<'_, L>,
         sample_weight: ArrayView1<'_, F>,
     ) -> Result<FittedLogisticRegression<F, L>> {
-        self.fit_impl(x, y, Some(sample_weight))
+        self.fit_impl(x.into(), y, Some(sample_weight))
     }
 
     fn fit_impl<F: Float>(
         &self,
-        x: ArrayView2<'_, F>,
+        x: Records<'_, F>,
         y: ArrayView1<'_, L>,
         sample_weight: Option<ArrayView1<'_, F>>,
     ) -> Result<FittedLogisticRegression<F, L>> {
         self.hyperparameters().validate()?;
-        validation::check_records(x)?;
+        let x = x.check_fit()?;
         validation::check_n_targets(x.nrows(), y.len())?;
         let mut sw = validation::sample_weights(sample_weight, x.nrows())?;
         let (classes, codes) = validation::encode_labels(y, 2)?;
@@ -354,19 +378,29 @@ impl<L: Clone + Eq + Hash + Ord> LogisticRegression<L> {
         // same problem, and `w = v/s`. Without it, products and Hessian
         // entries of records near 1e300 overflow and the solvers stop on
         // zeros.
-        let amax = numerics::max_abs(x.iter().map(|v| v.to_f64_exact()));
+        let amax = match x {
+            Checked::Dense(x) => numerics::max_abs(x.iter().map(|v| v.to_f64_exact())),
+            Checked::Sparse(x) => numerics::max_abs(
+                (0..x.nrows()).flat_map(|i| x.row(i).1.iter().map(|v| v.to_f64_exact())),
+            ),
+        };
         let limit = F::max_value().to_f64_exact().sqrt().sqrt();
         let sx = if amax > limit {
             numerics::pow2_scale(amax)
         } else {
             1.0
         };
-        let x_rescaled;
-        let x = if sx == 1.0 {
-            x
-        } else {
-            x_rescaled = x.mapv(|v| F::from_f64_lossy(v.to_f64_exact() / sx));
-            x_rescaled.view()
+        let (dense_rescaled, sparse_rescaled);
+        let x: Checked<'_, F> = match x {
+            _ if sx == 1.0 => x,
+            Checked::Dense(x) => {
+                dense_rescaled = x.mapv(|v| F::from_f64_lossy(v.to_f64_exact() / sx));
+                Checked::Dense(dense_rescaled.view())
+            }
+            Checked::Sparse(x) => {
+                sparse_rescaled = x.map_values(|v| F::from_f64_lossy(v.to_f64_exact() / sx));
+                Checked::Sparse(Csr::new_unchecked(sparse_rescaled.view()))
+            }
         };
         let mut theta0 = self.initial_theta::<F>(k, d, p)?;
         if sx != 1.0 {

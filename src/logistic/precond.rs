@@ -22,6 +22,63 @@ use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2};
 
 use super::loss::Problem;
 use crate::Float;
+use crate::sparse::Checked;
+
+/// Per feature: the weighted mean `μ` (zeros without an intercept) and the
+/// weighted sum of squares about it, `Σᵢ sᵢ (xᵢⱼ − μⱼ)²` — over every entry,
+/// a sparse matrix's implicit zeros included.
+fn weighted_moments<F: Float>(problem: &Problem<'_, F>) -> (Vec<f64>, Vec<f64>) {
+    let d = problem.d();
+    let mut mean = vec![0.0f64; d];
+    let mut var = vec![0.0f64; d];
+    match problem.x {
+        Checked::Dense(x) => {
+            if problem.fit_intercept {
+                for (row, &s) in x.rows().into_iter().zip(&problem.sw) {
+                    let s = s.to_f64_exact();
+                    for (m, &v) in mean.iter_mut().zip(row) {
+                        *m += s * v.to_f64_exact();
+                    }
+                }
+            }
+            for (row, &s) in x.rows().into_iter().zip(&problem.sw) {
+                let s = s.to_f64_exact();
+                for ((q, &m), &v) in var.iter_mut().zip(&mean).zip(row) {
+                    let c = v.to_f64_exact() - m;
+                    *q += s * c * c;
+                }
+            }
+        }
+        Checked::Sparse(x) => {
+            // the weight of the rows storing each column; the others hold 0
+            let mut stored = vec![0.0f64; d];
+            let mut total = 0.0f64;
+            for (i, &s) in problem.sw.iter().enumerate() {
+                let s = s.to_f64_exact();
+                total += s;
+                let (idx, val) = x.row(i);
+                for (&j, &v) in idx.iter().zip(val) {
+                    stored[j] += s;
+                    if problem.fit_intercept {
+                        mean[j] += s * v.to_f64_exact();
+                    }
+                }
+            }
+            for (i, &s) in problem.sw.iter().enumerate() {
+                let s = s.to_f64_exact();
+                let (idx, val) = x.row(i);
+                for (&j, &v) in idx.iter().zip(val) {
+                    let c = v.to_f64_exact() - mean[j];
+                    var[j] += s * c * c;
+                }
+            }
+            for ((q, &m), &w) in var.iter_mut().zip(&mean).zip(&stored) {
+                *q += (total - w) * m * m;
+            }
+        }
+    }
+    (mean, var)
+}
 
 /// The map `θ = T·u` (see the module documentation).
 pub(crate) struct Precond<F> {
@@ -45,23 +102,7 @@ impl<F: Float> Precond<F> {
         } else {
             (1.0 / k) * (1.0 - 1.0 / k)
         };
-        let mut mean = vec![0.0f64; d];
-        if problem.fit_intercept {
-            for (row, &s) in problem.x.rows().into_iter().zip(&problem.sw) {
-                let s = s.to_f64_exact();
-                for (m, &v) in mean.iter_mut().zip(row) {
-                    *m += s * v.to_f64_exact();
-                }
-            }
-        }
-        let mut var = vec![0.0f64; d];
-        for (row, &s) in problem.x.rows().into_iter().zip(&problem.sw) {
-            let s = s.to_f64_exact();
-            for ((q, &m), &v) in var.iter_mut().zip(&mean).zip(row) {
-                let c = v.to_f64_exact() - m;
-                *q += s * c * c;
-            }
-        }
+        let (mean, var) = weighted_moments(problem);
         let mean_curv = c0 * var.iter().sum::<f64>() / d.max(1) as f64;
         let mut eps = (0.01 * mean_curv).max(problem.l2.to_f64_exact());
         if !(eps > 0.0 && eps.is_finite()) {

@@ -29,6 +29,7 @@ mod linear_sklearn;
 mod logistic_api;
 mod logistic_common;
 mod logistic_reference;
+mod logistic_sparse;
 mod metrics_reference;
 mod model_selection_cv;
 mod model_selection_halving;

@@ -3,11 +3,11 @@
 //! (row-major or column-major copies) or sparse (CSR / CSC copies, the
 //! intercept column implicit in the rows and stored in the columns).
 
-use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::ArrayView2;
 
 use super::dual_cd::Rows;
 use crate::error::Result;
-use crate::linalg::{self, Float};
+use crate::linalg::Float;
 use crate::sparse::{Checked, Records, SparseRows};
 
 /// Row-major `n × p` copy of `x` in `f64`, with the intercept column last
@@ -123,39 +123,6 @@ impl<'a, F: Float> Design<'a, F> {
                 Rows::dense(buf, n, d + usize::from(bias.is_some()))
             }
             Design::Sparse(x) => Rows::Sparse { x, bias },
-        }
-    }
-}
-
-/// Decision values `x·coefᵀ + intercept` (`n × k` for `coef` of shape `k × d`), dense or
-/// sparse `x`, after checking its feature count and values.
-pub(crate) fn decision<F: Float>(
-    x: Records<'_, F>,
-    coef: ArrayView2<'_, F>,
-    intercept: ArrayView1<'_, F>,
-) -> Result<Array2<F>> {
-    let d = coef.ncols();
-    match x.check_predict(d)? {
-        Checked::Dense(x) => {
-            let mut z = linalg::matmul(x, coef.t());
-            z += &intercept.insert_axis(Axis(0));
-            Ok(z)
-        }
-        Checked::Sparse(csr) => {
-            let k = coef.nrows();
-            let mut z = Array2::<F>::zeros((csr.nrows(), k));
-            for (i, mut out) in z.rows_mut().into_iter().enumerate() {
-                let (idx, val) = csr.row(i);
-                for (r, o) in out.iter_mut().enumerate() {
-                    let w = coef.row(r);
-                    let mut s = F::zero();
-                    for (&j, &v) in idx.iter().zip(val) {
-                        s += v * w[j];
-                    }
-                    *o = s + intercept[r];
-                }
-            }
-            Ok(z)
         }
     }
 }

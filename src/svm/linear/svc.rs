@@ -610,7 +610,7 @@ impl<F: Float, L> FittedLinearSvc<F, L> {
     /// [`Error::ShapeMismatch`] on a wrong feature count,
     /// [`Error::NonFinite`] on NaN/inf.
     pub fn decision_function<'a>(&self, x: impl Into<Records<'a, F>>) -> Result<Array2<F>> {
-        design::decision(x.into(), self.coef.view(), self.intercept.view())
+        crate::sparse::linear_decision(x.into(), self.coef.view(), self.intercept.view())
     }
 }
 

@@ -3,7 +3,7 @@
 use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use super::design::{self, Design};
+use super::design::Design;
 use super::dual_cd::{self, DualLoss};
 use crate::error::{Error, Result};
 use crate::linalg::{self, Float};
@@ -330,7 +330,7 @@ impl<F: Float> FittedLinearSvr<F> {
         }
         let coef = self.coef.view().insert_axis(Axis(0));
         let intercept = Array1::from_elem(1, self.intercept);
-        let z = design::decision(x, coef, intercept.view())?;
+        let z = crate::sparse::linear_decision(x, coef, intercept.view())?;
         Ok(z.column(0).to_owned())
     }
 
