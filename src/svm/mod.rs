@@ -69,8 +69,8 @@ mod svr;
 pub use crate::class_weight::ClassWeight;
 pub use kernel::{Gamma, Kernel};
 pub use linear::{
-    FittedLinearSvc, FittedLinearSvr, LinearSvc, LinearSvcLoss, LinearSvcSolver, LinearSvmPenalty,
-    LinearSvr, LinearSvrLoss,
+    FittedLinearSvc, FittedLinearSvr, LinearSvc, LinearSvcLoss, LinearSvcMultiClass,
+    LinearSvcSolver, LinearSvmPenalty, LinearSvr, LinearSvrLoss,
 };
 pub use nusvc::{FittedNuSvc, NuSvc};
 pub(crate) use oneclass::OUTLIER_CLASSES;

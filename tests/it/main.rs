@@ -51,6 +51,7 @@ mod reliability_numerics;
 mod svm_api;
 mod svm_common;
 mod svm_linear;
+mod svm_linear_cs;
 mod svm_nu;
 mod svm_reference;
 mod svm_sparse;

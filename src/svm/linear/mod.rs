@@ -8,7 +8,8 @@
 //! coordinate descent with shrinking (`dual_cd`) or, for the squared hinge,
 //! in the primal by a trust-region Newton method (`tron`); the
 //! L1-regularised squared hinge in the primal by coordinate descent
-//! (`primal_l1`).
+//! (`primal_l1`); Crammer and Singer's joint multiclass problem by the
+//! sequential dual method (`crammer_singer`).
 //!
 //! **The intercept is regularised.** As in liblinear (and so scikit-learn),
 //! a fitted intercept is the weight of an extra feature of constant value
@@ -16,6 +17,7 @@
 //! `intercept_scaling × w_bias`. A larger `intercept_scaling` weakens its
 //! penalty.
 
+mod crammer_singer;
 mod design;
 mod dual_cd;
 mod persist;
@@ -24,5 +26,8 @@ mod svc;
 mod svr;
 mod tron;
 
-pub use svc::{FittedLinearSvc, LinearSvc, LinearSvcLoss, LinearSvcSolver, LinearSvmPenalty};
+pub use svc::{
+    FittedLinearSvc, LinearSvc, LinearSvcLoss, LinearSvcMultiClass, LinearSvcSolver,
+    LinearSvmPenalty,
+};
 pub use svr::{FittedLinearSvr, LinearSvr, LinearSvrLoss};

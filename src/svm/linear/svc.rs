@@ -6,6 +6,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::crammer_singer;
 use super::design::{self, Design};
 use super::dual_cd::{self, DualLoss, Outcome, Rows};
 use super::primal_l1::{self, Columns};
@@ -54,6 +55,39 @@ pub enum LinearSvmPenalty {
     L2,
     /// `‖w‖₁` (sparse weights), solved in the primal; squared hinge only.
     L1,
+}
+
+/// How a [`LinearSvc`] handles more than two classes: scikit-learn's
+/// `multi_class`.
+///
+/// # Example
+/// ```
+/// use oxilearn::prelude::*;
+/// use oxilearn::svm::{LinearSvc, LinearSvcMultiClass};
+///
+/// let x = array![[0.0, 0.0], [0.2, 0.1], [3.0, 0.0], [3.1, 0.2], [0.0, 3.0], [0.1, 3.2]];
+/// let y = array![0, 0, 1, 1, 2, 2];
+/// let model = LinearSvc::new()
+///     .multi_class(LinearSvcMultiClass::CrammerSinger)
+///     .fit(x.view(), y.view())?;
+/// assert_eq!(model.coef().dim(), (3, 2)); // one weight vector per class
+/// assert_eq!(model.predict(x.view())?, y);
+/// # Ok::<(), oxilearn::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum LinearSvcMultiClass {
+    /// One binary problem per class against the rest (the default; one
+    /// problem for two classes).
+    #[default]
+    OneVsRest,
+    /// One joint problem over all classes (Crammer & Singer 2001): the
+    /// multiclass hinge `maxₘ (1 − δ_{m,yᵢ} + wₘᵀxᵢ) − w_{yᵢ}ᵀxᵢ`, `½Σₘ‖wₘ‖²`,
+    /// solved by the sequential dual method of Keerthi et al. (2008). The
+    /// loss, penalty and solver settings do not apply (as in scikit-learn).
+    /// With two classes the model keeps one row, `w₁ − w₀`, as scikit-learn.
+    CrammerSinger,
 }
 
 /// Which problem a [`LinearSvc`] solves: scikit-learn's `dual` parameter.
@@ -111,7 +145,9 @@ pub enum LinearSvcSolver {
 /// hinge loss) in the dual by coordinate descent with shrinking (Hsieh et
 /// al. 2008), as scikit-learn's `dual="auto"` does; the L1 problem by primal
 /// coordinate descent (Yuan et al. 2010). The dual and L1 solvers visit
-/// samples / features in a random order, from [`seed`](Self::seed).
+/// samples / features in a random order, from [`seed`](Self::seed). With
+/// [`LinearSvcMultiClass::CrammerSinger`] all classes share one joint
+/// problem instead of one-vs-rest ones.
 ///
 /// # Example
 /// ```
@@ -144,6 +180,10 @@ pub(crate) struct LinearSvcHyper {
     /// Absent from files written before the solver choice existed: `Auto`.
     #[serde(default)]
     pub solver: LinearSvcSolver,
+    /// Absent from files written before the multiclass choice existed:
+    /// one-vs-rest.
+    #[serde(default)]
+    pub multi_class: LinearSvcMultiClass,
     pub tol: f64,
     pub max_iter: usize,
     pub fit_intercept: bool,
@@ -160,6 +200,7 @@ impl Default for LinearSvcHyper {
             loss: LinearSvcLoss::SquaredHinge,
             penalty: LinearSvmPenalty::L2,
             solver: LinearSvcSolver::Auto,
+            multi_class: LinearSvcMultiClass::OneVsRest,
             tol: 1e-4,
             max_iter: 1000,
             fit_intercept: true,
@@ -251,6 +292,13 @@ impl<L> LinearSvc<L> {
     /// Which problem is solved; default [`LinearSvcSolver::Auto`].
     pub fn solver(mut self, solver: LinearSvcSolver) -> Self {
         self.hyper.solver = solver;
+        self
+    }
+
+    /// How more than two classes are handled; default
+    /// [`LinearSvcMultiClass::OneVsRest`].
+    pub fn multi_class(mut self, multi_class: LinearSvcMultiClass) -> Self {
+        self.hyper.multi_class = multi_class;
         self
     }
 
@@ -417,8 +465,43 @@ impl<L: Clone + Eq + Hash + Ord> LinearSvc<L> {
         let cw = self.class_weight.resolve(&classes, &codes, Some(&sw))?;
         let bias = h.fit_intercept.then_some(h.intercept_scaling);
         let p = d + usize::from(bias.is_some());
-        // one problem per coefficient row: (labels ±1, costs)
         let k = classes.len();
+        if h.multi_class == LinearSvcMultiClass::CrammerSinger {
+            // Cᵢ = C · class weight of yᵢ · sample weight
+            let costs: Vec<f64> = codes
+                .iter()
+                .zip(&sw)
+                .map(|(&c, &s)| h.c * cw[c] * s)
+                .collect();
+            let mut buf = Vec::new();
+            let rows = x.rows(bias, &mut buf);
+            let o = crammer_singer::solve(&rows, &codes, k, &costs, h.tol, h.max_iter, h.seed);
+            let f = crammer_singer::primal_objective(&rows, &codes, k, &costs, &o.w);
+            // two classes: one row, w₁ − w₀ (scikit-learn's layout)
+            let weight = |r: usize, j: usize| {
+                if k == 2 {
+                    o.w[p + j] - o.w[j]
+                } else {
+                    o.w[r * p + j]
+                }
+            };
+            let rows_out = if k == 2 { 1 } else { k };
+            let coef =
+                Array2::from_shape_fn((rows_out, d), |(r, j)| F::from_f64_lossy(weight(r, j)));
+            let intercept = Array1::from_shape_fn(rows_out, |r| {
+                bias.map_or(F::zero(), |s| F::from_f64_lossy(s * weight(r, d)))
+            });
+            return Ok(FittedLinearSvc {
+                hyper: h.clone(),
+                classes,
+                coef,
+                intercept,
+                n_iter: vec![o.n_iter; rows_out],
+                converged: o.converged,
+                objective: vec![f; rows_out],
+            });
+        }
+        // one problem per coefficient row: (labels ±1, costs)
         let problems: Vec<(Vec<f64>, Vec<f64>)> = if k == 2 {
             let yy = codes
                 .iter()
