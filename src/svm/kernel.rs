@@ -1,6 +1,6 @@
 //! Kernel functions, `gamma` resolution and kernel evaluation.
 //!
-//! Two evaluation paths:
+//! Three evaluation paths:
 //! - [`RowEval`]: one kernel row `K(xᵢ, x_t)` for a list of training points
 //!   `t`, written as `f32` into a cache row (the solver's hot path). Dot products
 //!   use independent accumulators (vectorised), squared norms are precomputed
@@ -10,6 +10,12 @@
 //!   (gradient reconstruction).
 //! - [`SvKernel`]: kernel rows of new records against the support vectors
 //!   (prediction), one record at a time, records split over threads.
+//!
+//! Sparse (CSR) records take the same paths with sparse dot products: the
+//! row being evaluated is scattered into a dense buffer and each other row
+//! costs its stored entries; RBF distances come from `f64` squared norms
+//! (centring would fill the matrix). A model fitted on sparse records keeps
+//! its support vectors in CSR ([`SupportVectors`]).
 
 use std::borrow::Cow;
 
@@ -523,10 +529,9 @@ const PAR_WORK: usize = 1 << 17;
 const PAR_WORK_FM: usize = 1 << 21;
 
 impl<'a, F: Float> RowEval<'a, F> {
-    /// `x` must be in standard (C) layout; for `Precomputed` it is the `n×n`
-    /// kernel.
-    /// The rows of checked training records (dense ones copied only when
-    /// not in standard layout; sparse ones copied to `f64` CSR).
+    /// The rows of checked training records (for `Precomputed`, the `n×n`
+    /// training kernel): dense ones borrowed when in standard layout, else
+    /// copied; sparse ones copied to `f64` CSR with their squared norms.
     pub(crate) fn for_records(x: Checked<'a, F>, kf: KernelFn) -> Self {
         match x {
             Checked::Dense(v) => {
