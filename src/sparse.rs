@@ -365,20 +365,12 @@ pub(crate) struct SparseRows {
 impl SparseRows {
     /// The `f64` copy of `x`.
     pub(crate) fn new<F: Float>(x: &Csr<'_, F>) -> Self {
-        Self::select(x, 0..x.nrows())
-    }
-
-    /// The `f64` copy of the rows `rows` of `x`, in that order.
-    pub(crate) fn select<F: Float>(
-        x: &Csr<'_, F>,
-        rows: impl ExactSizeIterator<Item = usize>,
-    ) -> Self {
-        let n = rows.len();
+        let n = x.nrows();
         let mut indptr = Vec::with_capacity(n + 1);
-        let mut indices = Vec::new();
-        let mut data = Vec::new();
+        let mut indices = Vec::with_capacity(x.nnz());
+        let mut data = Vec::with_capacity(x.nnz());
         indptr.push(0);
-        for i in rows {
+        for i in 0..n {
             let (idx, val) = x.row(i);
             indices.extend_from_slice(idx);
             data.extend(val.iter().map(|v| v.to_f64_exact()));
