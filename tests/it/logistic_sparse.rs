@@ -11,43 +11,14 @@
 use ndarray::{Array1, Array2};
 use oxilearn::ClassWeight;
 use oxilearn::Error;
-use oxilearn::data::SvmlightReader;
 use oxilearn::logistic::{LogisticRegression, Solver};
 use oxilearn::sparse::{CsMat, Records};
 use serde_json::Value;
 
+use crate::reference::{mat, max_abs, sparse_text_records as data};
+
 fn json() -> Value {
-    let path = format!(
-        "{}/tests/data/logistic_sparse_reference.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("reference file")).unwrap()
-}
-
-fn data() -> (CsMat<f64>, Array1<i64>) {
-    let path = format!(
-        "{}/tests/data/svm_sparse.svmlight",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let d = SvmlightReader::new()
-        .n_features(3000)
-        .read_path(path)
-        .unwrap();
-    (d.records, d.targets.mapv(|v| v as i64))
-}
-
-fn mat(v: &Value) -> Array2<f64> {
-    let rows: Vec<Vec<f64>> = serde_json::from_value(v.clone()).unwrap();
-    let (n, d) = (rows.len(), rows[0].len());
-    Array2::from_shape_vec((n, d), rows.into_iter().flatten().collect()).unwrap()
-}
-
-fn max_abs(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
-    assert_eq!(a.shape(), b.shape());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
+    crate::reference::json("logistic_sparse_reference.json")
 }
 
 #[test]

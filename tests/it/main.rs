@@ -16,6 +16,7 @@
 //! Run one area: `cargo test --test it svm_` (a filter on the test path).
 
 mod common;
+mod reference;
 
 mod common_selftest;
 mod data_compose;

@@ -6,33 +6,16 @@
 //! `tests/data/linear_svm_cs_reference.json`.
 
 use ndarray::{Array1, Array2, Axis, s};
-use oxilearn::data::SvmlightReader;
 use oxilearn::persist::Persist;
-use oxilearn::sparse::{CsMat, Records};
+use oxilearn::sparse::Records;
 use oxilearn::svm::{FittedLinearSvc, LinearSvc, LinearSvcMultiClass};
 use oxilearn::{ClassWeight, Error};
 use serde_json::Value;
 
+use crate::reference::{mat, max_abs, sparse_text_records};
+
 fn json() -> Value {
-    let path = format!(
-        "{}/tests/data/linear_svm_cs_reference.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("reference file")).unwrap()
-}
-
-fn mat(v: &Value) -> Array2<f64> {
-    let rows: Vec<Vec<f64>> = serde_json::from_value(v.clone()).unwrap();
-    let (n, d) = (rows.len(), rows[0].len());
-    Array2::from_shape_vec((n, d), rows.into_iter().flatten().collect()).unwrap()
-}
-
-fn max_abs(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
-    assert_eq!(a.shape(), b.shape());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
+    crate::reference::json("linear_svm_cs_reference.json")
 }
 
 /// Iris, standardised with the population standard deviation.
@@ -116,15 +99,7 @@ fn crammer_singer_matches_liblinear_on_iris() {
 #[test]
 fn crammer_singer_on_csr_matches_liblinear_and_the_dense_fit() {
     let r = json();
-    let path = format!(
-        "{}/tests/data/svm_sparse.svmlight",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let d = SvmlightReader::new()
-        .n_features(3000)
-        .read_path(path)
-        .unwrap();
-    let (x, y): (CsMat<f64>, Array1<i64>) = (d.records, d.targets.mapv(|v| v as i64));
+    let (x, y) = sparse_text_records();
     // LinearSVC(multi_class="crammer_singer", tol=1e-8, max_iter=100000).fit(xs, ys)
     let m = cs().fit(&x, y.view()).unwrap();
     check(&r["sparse"], &m, m.decision_function(&x).unwrap(), 1e-5);

@@ -10,7 +10,6 @@
 
 use ndarray::{Array1, Array2, Axis};
 use oxilearn::Error;
-use oxilearn::data::SvmlightReader;
 use oxilearn::persist::Persist;
 use oxilearn::sparse::{CsMat, Records};
 use oxilearn::svm::{
@@ -19,53 +18,10 @@ use oxilearn::svm::{
 };
 use serde_json::Value;
 
+use crate::reference::{col, mat, max_abs, sparse_text_records as data, vecf, vecu};
+
 fn json() -> Value {
-    let path = format!(
-        "{}/tests/data/svm_sparse_reference.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("reference file")).unwrap()
-}
-
-/// The CSR records (300 × 3000, row 5 empty) and the class labels.
-fn data() -> (CsMat<f64>, Array1<i64>) {
-    let path = format!(
-        "{}/tests/data/svm_sparse.svmlight",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let d = SvmlightReader::new()
-        .n_features(3000)
-        .read_path(path)
-        .unwrap();
-    assert_eq!(d.records.shape(), (300, 3000));
-    assert_eq!(d.records.outer_view(5).unwrap().nnz(), 0);
-    (d.records, d.targets.mapv(|v| v as i64))
-}
-
-fn mat(v: &Value) -> Array2<f64> {
-    let rows: Vec<Vec<f64>> = serde_json::from_value(v.clone()).unwrap();
-    let (n, d) = (rows.len(), rows[0].len());
-    Array2::from_shape_vec((n, d), rows.into_iter().flatten().collect()).unwrap()
-}
-
-fn vecf(v: &Value) -> Array1<f64> {
-    Array1::from(serde_json::from_value::<Vec<f64>>(v.clone()).unwrap())
-}
-
-fn vecu(v: &Value) -> Vec<usize> {
-    serde_json::from_value(v.clone()).unwrap()
-}
-
-fn max_abs(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
-    assert_eq!(a.shape(), b.shape());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
-}
-
-fn col(a: Array1<f64>) -> Array2<f64> {
-    a.insert_axis(Axis(1))
+    crate::reference::json("svm_sparse_reference.json")
 }
 
 /// Support set, decision values (one-vs-one), intercepts, dual coefficients
