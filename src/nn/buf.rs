@@ -61,6 +61,7 @@ pub(crate) struct Scratch {
     pub(crate) a: Vec<f32>,
     pub(crate) b: Vec<f32>,
     pub(crate) c: Vec<f32>,
+    pub(crate) d: Vec<f32>,
 }
 
 thread_local! {
