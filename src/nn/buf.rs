@@ -7,6 +7,10 @@
 use std::cell::RefCell;
 
 use ndarray::{ArrayViewD, ArrayViewMutD, IxDyn};
+use rayon::prelude::*;
+
+/// Floats from which [`Buf::set`] copies in parallel (1 MiB).
+const PAR_COPY: usize = 1 << 18;
 
 /// A flat `f32` buffer with a shape (standard layout).
 #[derive(Debug, Clone, Default)]
@@ -27,9 +31,18 @@ impl Buf {
         &mut self.data[..n]
     }
 
-    /// Copies `src` in with `shape`.
+    /// Copies `src` in with `shape` (large buffers on all of rayon's
+    /// threads: a layer's input cache is copied while the other cores would
+    /// otherwise wait).
     pub(crate) fn set(&mut self, shape: &[usize], src: &[f32]) {
-        self.reshape(shape).copy_from_slice(src);
+        let dst = self.reshape(shape);
+        if src.len() < PAR_COPY {
+            dst.copy_from_slice(src);
+        } else {
+            dst.par_chunks_mut(PAR_COPY / 4)
+                .zip(src.par_chunks(PAR_COPY / 4))
+                .for_each(|(d, s)| d.copy_from_slice(s));
+        }
     }
 
     pub(crate) fn shape(&self) -> &[usize] {
