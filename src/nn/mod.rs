@@ -14,15 +14,19 @@
 //!   pass needs during a [`Mode::Train`] forward pass and reuses its output
 //!   and gradient buffers, so a training loop with a fixed batch size does not
 //!   allocate after the first step.
-//! - Stride-1 convolutions with outputs at least 8 wide (LeNet's) run
-//!   direct, register-tiled kernels (AVX2 / AVX-512 when the CPU has them):
-//!   no im2col, no packing; the input gradient is the forward kernel applied
-//!   to the padded output gradient with the flipped kernel. Other
-//!   convolutions are lowered to GEMM through [`crate::linalg`] (im2col with
-//!   the batch folded into the GEMM's N dimension; backward as two GEMMs plus
-//!   col2im). Both work on fixed chunks of images processed in parallel with
-//!   rayon; gradients of the chunks are summed in a fixed order, so the same
-//!   seed gives the same result on any thread count.
+//! - Each convolution picks its kernels by layer shape (chosen by
+//!   measurement): stride-1 3×3 layers with at least 16 channels on both
+//!   sides (the Keras CNN's, ResNet's) run Winograd F(2×2, 3×3), whose
+//!   products are 16 GEMMs over the image tiles, for the forward pass and
+//!   both gradients; other stride-1 convolutions with outputs at least 8
+//!   wide (LeNet's) run direct, register-tiled kernels (AVX2 / AVX-512 when
+//!   the CPU has them): no im2col, no packing; the input gradient is the
+//!   forward kernel applied to the padded output gradient with the flipped
+//!   kernel. The rest are lowered to GEMM through [`crate::linalg`] (im2col
+//!   with the batch folded into the GEMM's N dimension; backward as two GEMMs
+//!   plus col2im). All work on fixed chunks of images processed in parallel
+//!   with rayon; gradients of the chunks are summed in a fixed order, so the
+//!   same seed gives the same result on any thread count.
 //! - Initialisation follows PyTorch's defaults (Kaiming-uniform with
 //!   `a = √5`, i.e. `U(±1/√fan_in)`, for weights and biases), seeded.
 //!

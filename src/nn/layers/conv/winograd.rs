@@ -20,12 +20,17 @@
 //!   of the products is again 16 GEMMs, `Z[p] += dY′[p]·V[p]ᵀ`, transformed
 //!   back once per chunk.
 //!
-//! The transforms are additions only (and halvings of the weights), vectorised
-//! along a row of tiles: an input row split into its even and odd columns
-//! gives each tile column's four values as contiguous slices. F(2×2, 3×3)'s
-//! rounding error stays at the level of the direct sum's (the matrices hold
-//! only 0, ±½ and ±1); larger tiles (F(4×4, 3×3)) would cut the arithmetic
-//! further but amplify rounding by their interpolation points.
+//! The transforms are additions only (and halvings of the weights), and run
+//! over whole planes rather than tile by tile: each padded input row is
+//! gathered into four arrays holding every tile's columns 0–3, with the
+//! even rows stored before the odd ones, so that both passes of `Bᵀ·d·B`
+//! (and of the output and gradient transforms) are loops over contiguous
+//! slices of a whole image's tiles. They are compiled for SSE2, AVX2 and
+//! AVX-512F and dispatched at run time, with the same bits on each.
+//! F(2×2, 3×3)'s rounding error stays at the level of the direct sum's (the
+//! matrices hold only 0, ±½ and ±1); larger tiles (F(4×4, 3×3)) would cut
+//! the arithmetic further but amplify rounding by their interpolation
+//! points.
 //!
 //! Images are processed in blocks of whole images of about [`BLOCK_TILES`]
 //! tiles, on the calling thread; callers split batches into fixed chunks, so
