@@ -428,8 +428,6 @@ impl BnCore {
     }
 }
 
-/// Per-channel mean and biased variance of `x` `[n, c, s]` (two passes,
-/// `f64`, fixed chunks of images summed in order).
 /// `Σ f(xᵢ)` in f64 with eight independent accumulators, combined in a fixed
 /// order (the same result on every run and thread count): the additions no
 /// longer wait on one chain, and the loop vectorises.
@@ -473,6 +471,8 @@ fn sum_g_gx(g: &[f32], x: &[f32], mean: f64) -> (f64, f64) {
     )
 }
 
+/// Per-channel mean and biased variance of `x` `[n, c, s]` (two passes,
+/// `f64`, fixed chunks of images summed in order).
 fn channel_stats(x: &[f32], n: usize, c: usize, s: usize) -> (Vec<f64>, Vec<f64>) {
     let img = c * s;
     let m = (n * s) as f64;

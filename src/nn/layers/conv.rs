@@ -891,8 +891,8 @@ impl ConvSink<'_> {
     }
 }
 
-/// Images per task of the whole-batch passes: the direct kernels' chunks, or
-/// an unfolded chunk of about 1.5 MB on the GEMM path.
+/// Images per task of the whole-batch passes: the direct and Winograd
+/// kernels' chunks, or an unfolded chunk of about 1.5 MB on the GEMM path.
 fn task_len(g: &Geom, n: usize) -> (usize, usize) {
     let target = if winograd::applies(g) || direct::forward_applies(g) {
         direct::WGRAD_CHUNK
