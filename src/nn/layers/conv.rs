@@ -1013,5 +1013,56 @@ fn conv_backward(
     }
 }
 
+/// The instruction set the convolution kernels (`direct`, `winograd`) are
+/// compiled for at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Isa {
+    Plain,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+/// The kernels the dispatch runs ([`crate::cpu::active`], so `OXILEARN_CPU`
+/// applies).
+fn isa() -> Isa {
+    isa_of(crate::cpu::active())
+}
+
+/// The widest kernel set `f` allows: AVX-512 needs AVX-512F, AVX2 and FMA;
+/// AVX2 needs AVX2 and FMA.
+fn isa_of(f: crate::cpu::Features) -> Isa {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if f.avx2 && f.fma {
+            if f.avx512f {
+                return Isa::Avx512;
+            }
+            return Isa::Avx2;
+        }
+    }
+    let _ = f;
+    Isa::Plain
+}
+
+/// Every kernel set this CPU runs (whatever `OXILEARN_CPU` says): the
+/// portable one and, where detected, the AVX2 and AVX-512 ones.
+#[cfg(test)]
+fn isas() -> Vec<Isa> {
+    let mut v = vec![Isa::Plain];
+    #[cfg(target_arch = "x86_64")]
+    {
+        let widest = isa_of(crate::cpu::hardware());
+        if widest != Isa::Plain {
+            v.push(Isa::Avx2);
+        }
+        if widest == Isa::Avx512 {
+            v.push(Isa::Avx512);
+        }
+    }
+    v
+}
+
 mod direct;
 mod winograd;

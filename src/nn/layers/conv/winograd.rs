@@ -38,7 +38,7 @@
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-use super::Geom;
+use super::{Geom, Isa, isa};
 use crate::linalg;
 use crate::nn::buf::{Scratch, grow, with_scratch};
 
@@ -75,9 +75,52 @@ fn tiles(g: &Geom) -> (usize, usize) {
     (g.oh.div_ceil(2), g.ow.div_ceil(2))
 }
 
-/// Images per block for `tiles_img` tiles per image.
-fn block_images(tiles_img: usize) -> usize {
-    (BLOCK_TILES / tiles_img.max(1)).max(1)
+/// Tiles per image and images per block (whole images, about
+/// [`BLOCK_TILES`] tiles).
+fn blocking(g: &Geom) -> (usize, usize) {
+    let (th, tw) = tiles(g);
+    let tiles_img = th * tw;
+    (tiles_img, (BLOCK_TILES / tiles_img.max(1)).max(1))
+}
+
+/// Position `p`'s `[rows, cols]` matrix of a `[16][rows][cols]` buffer.
+fn pos_view(buf: &[f32], p: usize, rows: usize, cols: usize) -> ArrayView2<'_, f32> {
+    ArrayView2::from_shape((rows, cols), &buf[p * rows * cols..][..rows * cols])
+        .expect("position block in bounds")
+}
+
+/// [`pos_view`], mutable.
+fn pos_view_mut(buf: &mut [f32], p: usize, rows: usize, cols: usize) -> ArrayViewMut2<'_, f32> {
+    ArrayViewMut2::from_shape((rows, cols), &mut buf[p * rows * cols..][..rows * cols])
+        .expect("position block in bounds")
+}
+
+/// `Bᵀ·d·B` of the tiles of one block of images `xb` (`[nb, c, h, w]`) into
+/// `V` (`[16][c][nb·tiles]`, in `buf`); returns `V` and its row length.
+fn input_block<'a>(
+    isa: Isa,
+    g: &Geom,
+    xb: &[f32],
+    buf: &'a mut Vec<f32>,
+    work: &mut Vec<f32>,
+) -> (&'a mut [f32], usize) {
+    let (tiles_img, _) = blocking(g);
+    let ld = xb.len() / g.in_len() * tiles_img;
+    let v = grow(buf, POS * g.c * ld);
+    for (i, xi) in xb.chunks(g.in_len()).enumerate() {
+        dispatch(
+            isa,
+            InputPass {
+                g,
+                x: xi,
+                v: &mut *v,
+                ld,
+                col0: i * tiles_img,
+                work: &mut *work,
+            },
+        );
+    }
+    (v, ld)
 }
 
 /// `G·k·Gᵀ` of one 3×3 kernel (row-major), as 16 values in tile order.
@@ -157,49 +200,26 @@ pub(super) fn input_grad_images(g: &Geom, u: &[f32], gout: &[f32], gin: &mut [f3
     forward_images(&input_grad_geom(g), u, None, gout, gin);
 }
 
-/// The transforms' instruction sets: the same Rust code compiled for SSE2
-/// (the target's baseline), AVX2 and AVX-512F, the widest the CPU has chosen
-/// at run time ([`crate::cpu::active`], so `OXILEARN_CPU` applies). The
-/// transforms only add, subtract and negate (Rust does not contract into
-/// FMA), so every compilation gives the same bits (tested).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Isa {
-    Plain,
-    #[cfg(target_arch = "x86_64")]
-    Avx2,
-    #[cfg(target_arch = "x86_64")]
-    Avx512,
-}
-
-fn isa() -> Isa {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let f = crate::cpu::active();
-        if f.avx512f {
-            return Isa::Avx512;
-        }
-        if f.avx2 {
-            return Isa::Avx2;
-        }
-    }
-    Isa::Plain
-}
-
 /// One transform of one image, run by [`dispatch`] in each compilation.
 trait Pass {
     fn run(self);
 }
 
-/// Runs `pass` compiled for `isa`.
+/// Runs `pass` compiled for `isa`: the same Rust code compiled for SSE2 (the
+/// target's baseline), AVX2 or AVX-512F. The transforms only add, subtract
+/// and negate (Rust does not contract into FMA), so every compilation gives
+/// the same bits (tested).
 fn dispatch<P: Pass>(isa: Isa, pass: P) {
     match isa {
         Isa::Plain => pass.run(),
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `isa` comes from `isa()` (or a test that checked the CPU):
-        // the CPU has AVX2, the only requirement of `run_avx2`.
+        // SAFETY: `isa` comes from `isa_of` of this CPU's features (`isa()`,
+        // or `isas()` in tests), which found AVX2 (and FMA): the only
+        // requirement of `run_avx2`.
         Isa::Avx2 => unsafe { run_avx2(pass) },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: as above, for AVX-512F and `run_avx512`.
+        // SAFETY: as above; `isa_of` found AVX-512F, the only requirement of
+        // `run_avx512`.
         Isa::Avx512 => unsafe { run_avx512(pass) },
     }
 }
@@ -513,42 +533,21 @@ fn forward_images_isa(
     if n == 0 || g.out_len() == 0 {
         return;
     }
-    let (th, tw) = tiles(g);
-    let tiles_img = th * tw;
-    let per_block = block_images(tiles_img);
+    let (tiles_img, block) = blocking(g);
     with_scratch(|s: &mut Scratch| {
         let Scratch { a, b, c, .. } = s;
-        for first in (0..n).step_by(per_block) {
-            let nb = per_block.min(n - first);
-            let ld = nb * tiles_img;
-            let v = grow(a, POS * g.c * ld);
-            for i in 0..nb {
-                let xi = &x[(first + i) * g.in_len()..][..g.in_len()];
-                dispatch(
-                    isa,
-                    InputPass {
-                        g,
-                        x: xi,
-                        v,
-                        ld,
-                        col0: i * tiles_img,
-                        work: c,
-                    },
-                );
-            }
+        for (xb, ob) in x
+            .chunks(block * g.in_len())
+            .zip(out.chunks_mut(block * g.out_len()))
+        {
+            let (v, ld) = input_block(isa, g, xb, a, c);
             let m = grow(b, POS * g.oc * ld);
             for p in 0..POS {
-                let up = ArrayView2::from_shape((g.oc, g.c), &u[p * g.oc * g.c..][..g.oc * g.c])
-                    .expect("U shape");
-                let vp = ArrayView2::from_shape((g.c, ld), &v[p * g.c * ld..][..g.c * ld])
-                    .expect("V shape");
-                let mut mp =
-                    ArrayViewMut2::from_shape((g.oc, ld), &mut m[p * g.oc * ld..][..g.oc * ld])
-                        .expect("M shape");
-                linalg::gemm_local(1.0, up, vp, 0.0, &mut mp);
+                let up = pos_view(u, p, g.oc, g.c);
+                let vp = pos_view(v, p, g.c, ld);
+                linalg::gemm_local(1.0, up, vp, 0.0, &mut pos_view_mut(m, p, g.oc, ld));
             }
-            for i in 0..nb {
-                let oi = &mut out[(first + i) * g.out_len()..][..g.out_len()];
+            for (i, oi) in ob.chunks_mut(g.out_len()).enumerate() {
                 dispatch(
                     isa,
                     OutputPass {
@@ -675,34 +674,18 @@ fn weight_grad_isa(isa: Isa, g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], 
     if n == 0 || g.out_len() == 0 {
         return;
     }
-    let (th, tw) = tiles(g);
-    let tiles_img = th * tw;
-    let per_block = block_images(tiles_img);
+    let (tiles_img, block) = blocking(g);
     with_scratch(|s: &mut Scratch| {
         let Scratch { a, b, c, d } = s;
         let z = grow(d, POS * g.oc * g.c);
         z.fill(0.0);
-        for first in (0..n).step_by(per_block) {
-            let nb = per_block.min(n - first);
-            let ld = nb * tiles_img;
-            let v = grow(a, POS * g.c * ld);
-            for i in 0..nb {
-                let xi = &x[(first + i) * g.in_len()..][..g.in_len()];
-                dispatch(
-                    isa,
-                    InputPass {
-                        g,
-                        x: xi,
-                        v,
-                        ld,
-                        col0: i * tiles_img,
-                        work: c,
-                    },
-                );
-            }
+        for (xb, gb) in x
+            .chunks(block * g.in_len())
+            .zip(gout.chunks(block * g.out_len()))
+        {
+            let (v, ld) = input_block(isa, g, xb, a, c);
             let t = grow(b, POS * g.oc * ld);
-            for i in 0..nb {
-                let gi = &gout[(first + i) * g.out_len()..][..g.out_len()];
+            for (i, gi) in gb.chunks(g.out_len()).enumerate() {
                 dispatch(
                     isa,
                     GradPass {
@@ -716,14 +699,9 @@ fn weight_grad_isa(isa: Isa, g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], 
                 );
             }
             for p in 0..POS {
-                let tp = ArrayView2::from_shape((g.oc, ld), &t[p * g.oc * ld..][..g.oc * ld])
-                    .expect("dY′ shape");
-                let vp = ArrayView2::from_shape((g.c, ld), &v[p * g.c * ld..][..g.c * ld])
-                    .expect("V shape");
-                let mut zp =
-                    ArrayViewMut2::from_shape((g.oc, g.c), &mut z[p * g.oc * g.c..][..g.oc * g.c])
-                        .expect("Z shape");
-                linalg::gemm_local(1.0, tp, vp.t(), 1.0, &mut zp);
+                let tp = pos_view(t, p, g.oc, ld);
+                let vp = pos_view(v, p, g.c, ld);
+                linalg::gemm_local(1.0, tp, vp.t(), 1.0, &mut pos_view_mut(z, p, g.oc, g.c));
             }
         }
         for o in 0..g.oc {
@@ -887,18 +865,6 @@ mod tests {
     /// Every instruction set this CPU has gives the portable code's bits.
     #[test]
     fn instruction_sets_agree_bit_for_bit() {
-        let hw = crate::cpu::hardware();
-        let mut isas = vec![];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if hw.avx2 {
-                isas.push(Isa::Avx2);
-            }
-            if hw.avx512f {
-                isas.push(Isa::Avx512);
-            }
-        }
-        let _ = hw;
         let (g, n) = (geom(17, 19, 9, 11, 1), 3);
         let x = data(n * g.in_len(), 5);
         let wt = data(g.oc * g.c * 9, 6);
@@ -913,7 +879,7 @@ mod tests {
             (bits(&y), bits(&dw), bits(&db))
         };
         let plain = run(Isa::Plain);
-        for isa in isas {
+        for isa in super::super::isas() {
             assert_eq!(run(isa), plain, "{isa:?}");
         }
     }

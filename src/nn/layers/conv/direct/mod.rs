@@ -29,7 +29,7 @@
 //! target); `avx2` and `avx512` the same tilings with explicit vectors;
 //! `tests` checks every kernel set this CPU runs against im2col + GEMM.
 
-use super::Geom;
+use super::{Geom, Isa, isa};
 use crate::nn::buf::{grow, with_scratch};
 
 #[cfg(target_arch = "x86_64")]
@@ -63,38 +63,6 @@ pub(super) fn input_grad_applies(g: &Geom) -> bool {
 /// Whether [`weight_grad`] handles this geometry.
 pub(super) fn weight_grad_applies(g: &Geom) -> bool {
     g.stride == 1 && g.kw <= MAX_KW
-}
-
-/// The instruction set the kernels are compiled for at run time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Isa {
-    Plain,
-    #[cfg(target_arch = "x86_64")]
-    Avx2,
-    #[cfg(target_arch = "x86_64")]
-    Avx512,
-}
-
-/// The kernels the dispatch runs ([`crate::cpu::active`], so `OXILEARN_CPU`
-/// applies).
-fn isa() -> Isa {
-    isa_of(crate::cpu::active())
-}
-
-/// The widest kernel set `f` allows: AVX-512 needs AVX-512F, AVX2 and FMA;
-/// AVX2 needs AVX2 and FMA.
-fn isa_of(f: crate::cpu::Features) -> Isa {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if f.avx2 && f.fma {
-            if f.avx512f {
-                return Isa::Avx512;
-            }
-            return Isa::Avx2;
-        }
-    }
-    let _ = f;
-    Isa::Plain
 }
 
 /// The sum of `v` in 16 interleaved partial sums (element `i` into partial

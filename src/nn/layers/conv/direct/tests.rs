@@ -1,4 +1,4 @@
-use super::super::{Geom, col2im, gemm_forward_chunk as conv_forward_gemm, im2col};
+use super::super::{Geom, col2im, gemm_forward_chunk as conv_forward_gemm, im2col, isas};
 use super::*;
 use crate::nn::layers::chunking;
 use rand::{Rng, SeedableRng};
@@ -80,23 +80,6 @@ fn geom(c: usize, h: usize, w: usize, oc: usize, kh: usize, kw: usize, pad: usiz
         oh: h + 2 * pad - kh + 1,
         ow: w + 2 * pad - kw + 1,
     }
-}
-
-/// Every kernel set this CPU runs (whatever `OXILEARN_CPU` says): the
-/// portable one and, where detected, the AVX2 and AVX-512 ones.
-fn isas() -> Vec<Isa> {
-    let mut v = vec![Isa::Plain];
-    #[cfg(target_arch = "x86_64")]
-    {
-        let widest = isa_of(crate::cpu::hardware());
-        if widest != Isa::Plain {
-            v.push(Isa::Avx2);
-        }
-        if widest == Isa::Avx512 {
-            v.push(Isa::Avx512);
-        }
-    }
-    v
 }
 
 fn random(n: usize, rng: &mut ChaCha8Rng) -> Vec<f32> {
