@@ -11,7 +11,8 @@ use ndarray::{Array1, Array2, ArrayD, ArrayView, ArrayView4, ArrayViewD, Axis, D
 use super::buf::Buf;
 use super::labels::ClassIndex;
 use super::layers::{
-    Buffer, Layer, Mode, Param, derive_seed, fused_relu_pool, is_relu_pool, relu_grad_input,
+    Buffer, Layer, Mode, Param, ReLU, borrowed_conv_bn, conv_bn_backward, conv_bn_forward,
+    conv_bn_train_forward, derive_seed, fused_relu_pool, is_conv_bn, is_relu_pool, relu_grad_input,
     relu_pool_backward, relu_pool_forward,
 };
 use super::loss::cross_entropy_into;
@@ -874,12 +875,33 @@ pub(crate) fn run_forward<'a>(
     let mut rest: &'a mut [(String, Box<dyn Layer>)] = layers;
     let mut cur: Option<ArrayViewD<'a, f32>> = None;
     while !rest.is_empty() {
-        let fused = rest.len() >= 2 && is_relu_pool(rest[0].1.as_ref(), rest[1].1.as_ref());
+        let pair = rest.len() >= 2;
+        let fused = pair && is_relu_pool(rest[0].1.as_ref(), rest[1].1.as_ref());
+        let conv_bn = pair && is_conv_bn(rest[0].1.as_ref(), rest[1].1.as_ref(), mode);
         let input = match &cur {
             Some(c) => c.view(),
             None => x.view(),
         };
-        let out = if fused {
+        let out = if conv_bn && mode == Mode::Eval {
+            // A ReLU after the pair is applied in the convolution's pass too.
+            let relu = rest.len() >= 3 && rest[2].1.is::<ReLU>();
+            let (group, tail) = std::mem::take(&mut rest).split_at_mut(2 + usize::from(relu));
+            rest = tail;
+            let (conv, others) = group.split_first_mut().expect("a group");
+            let (bn, relu) = others.split_first_mut().expect("a group");
+            let relu: Option<&mut dyn Layer> = match relu.first_mut() {
+                Some((_, r)) => Some(r.as_mut()),
+                None => None,
+            };
+            conv_bn_forward(conv.1.as_mut(), bn.1.as_mut(), relu, input)?
+        } else if conv_bn {
+            let (pair, tail) = std::mem::take(&mut rest).split_at_mut(2);
+            rest = tail;
+            let [(_, a), (_, b)] = pair else {
+                unreachable!("a pair")
+            };
+            conv_bn_train_forward(a.as_mut(), b.as_mut(), input)?
+        } else if fused {
             let (pair, tail) = std::mem::take(&mut rest).split_at_mut(2);
             rest = tail;
             let [(_, a), (_, b)] = pair else {
@@ -929,6 +951,15 @@ pub(crate) fn run_backward<'a>(
             relu_pool_backward(a.as_mut(), b.as_ref(), gout, need)?;
             let a: &'a dyn Layer = &**a;
             cur = if need { Some(relu_grad_input(a)) } else { None };
+            continue;
+        }
+        if n >= 2 && borrowed_conv_bn(rest[n - 2].1.as_ref(), rest[n - 1].1.as_ref()) {
+            let (head, pair) = std::mem::take(&mut rest).split_at_mut(n - 2);
+            rest = head;
+            let [(_, a), (_, b)] = pair else {
+                unreachable!("a pair")
+            };
+            cur = conv_bn_backward(a.as_mut(), b.as_mut(), gout, input_grad || n > 2)?;
             continue;
         }
         let (last, head) = std::mem::take(&mut rest)
@@ -1137,6 +1168,130 @@ mod tests {
                 u.to_bits() == v.to_bits() || (u.is_nan() && v.is_nan()),
                 "{what}: {u} vs {v}"
             );
+        }
+    }
+
+    /// An evaluation pass folds each convolution → batch norm pair into one
+    /// convolution; the output equals the layers run one by one up to
+    /// rounding, on every kernel path (Winograd, direct, im2col + GEMM with
+    /// stride 2 and 1×1), with or without a convolution bias and with or
+    /// without a ReLU after the pair (applied in the same pass). A batch norm
+    /// without running statistics is not folded (same bits). A training pass
+    /// of the pair gives the bits of the layers run one by one.
+    #[test]
+    fn evaluation_folds_batch_norm_into_the_convolution() {
+        use crate::nn::layers::{BatchNorm2d, BatchNormConfig, Conv2d, Conv2dConfig, Padding};
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        // (in, out, kernel, stride, bias, image size)
+        let cases = [
+            (16, 16, 3, 1, false, 9),
+            (3, 8, 3, 1, true, 12),
+            (16, 32, 3, 2, false, 10),
+            (8, 16, 1, 2, true, 7),
+            (4, 6, 5, 1, true, 11),
+        ];
+        for (i, &(c, oc, k, stride, bias, hw)) in cases.iter().enumerate() {
+            for tracked in [true, false] {
+                // "Same" padding needs stride 1.
+                let padding = if stride > 1 {
+                    Padding::Fixed(k / 2)
+                } else {
+                    Padding::Same
+                };
+                let cfg = Conv2dConfig {
+                    padding,
+                    stride,
+                    bias,
+                };
+                let bn_cfg = BatchNormConfig {
+                    track_running_stats: tracked,
+                    ..Default::default()
+                };
+                // Every other case without the ReLU after the pair.
+                let relu = i % 2 == 0;
+                let mut net = Sequential::new()
+                    .add("conv", Conv2d::new(c, oc, k, cfg, i as u64).unwrap())
+                    .add("bn", BatchNorm2d::with_config(oc, bn_cfg).unwrap());
+                if relu {
+                    net = net.add("relu", ReLU::new());
+                }
+                let mut random = |n: usize, lo: f32, hi: f32| {
+                    ArrayD::from_shape_fn(IxDyn(&[n]), |_| rng.random_range(lo..hi))
+                };
+                let (gamma, beta) = (random(oc, 0.2, 3.0), random(oc, -2.0, 2.0));
+                let (mean, var) = (random(oc, -1.5, 1.5), random(oc, 0.01, 4.0));
+                {
+                    let bn = net.layer_mut("bn").unwrap();
+                    for (name, p) in bn.params_mut() {
+                        let v = if name == "weight" { &gamma } else { &beta };
+                        p.set_value(v.view()).unwrap();
+                    }
+                    for (name, b) in bn.buffers_mut() {
+                        match name.as_str() {
+                            "running_mean" => b.value_mut().assign(&mean),
+                            "running_var" => b.value_mut().assign(&var),
+                            _ => {}
+                        }
+                    }
+                }
+                let x =
+                    Array4::from_shape_simple_fn((3, c, hw, hw), || rng.random_range(-1.0..1.0))
+                        .into_dyn();
+                let pair = |net: &Sequential, mode| {
+                    let l = net.layers();
+                    is_conv_bn(l[0].1.as_ref(), l[1].1.as_ref(), mode)
+                };
+                assert_eq!(pair(&net, Mode::Eval), tracked);
+                assert!(pair(&net, Mode::Train));
+                let got = net.forward(x.view(), Mode::Eval).unwrap().to_owned();
+                let mut want = x.clone();
+                for (_, l) in net.layers_mut_for_tests() {
+                    let mut l = l.fresh();
+                    want = l.forward(want.view(), Mode::Eval).unwrap().to_owned();
+                }
+                assert_eq!(got.shape(), want.shape());
+                if tracked {
+                    let scale = 1.0 + want.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                    for (u, v) in got.iter().zip(&want) {
+                        assert!((u - v).abs() <= 1e-5 * scale, "case {i}: {u} vs {v}");
+                    }
+                    assert!(got.iter().any(|&v| v > 0.0));
+                    assert_eq!(got.iter().any(|&v| v < 0.0), !relu, "case {i}");
+                } else {
+                    same(&got, &want, "batch norm without running statistics");
+                }
+                // A training pass: the batch norm reads the convolution's
+                // output without a copy; outputs and gradients have the bits
+                // of the layers run one by one.
+                let g = want.mapv(|_| rng.random_range(-1.0..1.0));
+                let (want_y, want_gx, layers) = unfused(&net, &x, &g);
+                let y = net.forward(x.view(), Mode::Train).unwrap().to_owned();
+                same(&y, &want_y, "training output");
+                {
+                    let l = net.layers();
+                    assert!(borrowed_conv_bn(l[0].1.as_ref(), l[1].1.as_ref()));
+                }
+                let gx = net.backward_to_input(g.view()).unwrap().to_owned();
+                same(&gx, &want_gx, "input gradient");
+                let want: Vec<ArrayD<f32>> = layers
+                    .iter()
+                    .flat_map(|l| l.params().into_iter().map(|(_, p)| p.grad().clone()))
+                    .collect();
+                let got: Vec<ArrayD<f32>> =
+                    net.params().iter().map(|(_, p)| p.grad().clone()).collect();
+                assert_eq!(got.len(), if bias { 4 } else { 3 });
+                for (a, b) in got.iter().zip(&want) {
+                    same(a, b, "parameter gradient");
+                }
+                // The batch norm alone cannot run backward: its input was
+                // the convolution's output, not a copy.
+                net.forward(x.view(), Mode::Train).unwrap();
+                let bn = net.layer_mut("bn").unwrap();
+                assert!(matches!(
+                    bn.backward(g.view()),
+                    Err(Error::InvalidParameter { .. })
+                ));
+            }
         }
     }
 

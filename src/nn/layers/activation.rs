@@ -252,6 +252,7 @@ impl ReLU {
     }
 
     /// Marks the last forward pass as fused into the following max pooling
+    /// or, in evaluation, into the preceding convolution → batch norm pair
     /// (the ReLU's own output is then empty).
     pub(super) fn mark_fused(&mut self, mode: Mode) {
         self.core.output.reshape(&[0]);

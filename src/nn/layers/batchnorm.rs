@@ -102,6 +102,10 @@ struct BnCore {
     invstd: Vec<f64>,
     /// Whether the last training pass used batch statistics.
     batch_stats: bool,
+    /// The last training pass did not copy its input: it is the preceding
+    /// convolution's output, which the network hands to the backward pass
+    /// ([`conv_bn_train_forward`](super::conv_bn_train_forward)).
+    borrowed: bool,
     cached: bool,
 }
 
@@ -124,6 +128,7 @@ impl BnCore {
             mean: Vec::new(),
             invstd: Vec::new(),
             batch_stats: false,
+            borrowed: false,
             cached: false,
         };
         if num_features > 0 {
@@ -155,6 +160,7 @@ impl BnCore {
             input: Buf::default(),
             mean: Vec::new(),
             invstd: Vec::new(),
+            borrowed: false,
             cached: false,
             ..self.clone()
         }
@@ -192,7 +198,15 @@ impl BnCore {
         Ok((shape[0], shape[1], shape[2..].iter().product()))
     }
 
-    fn forward(&mut self, x: ArrayViewD<'_, f32>, mode: Mode) -> Result<ArrayViewD<'_, f32>> {
+    /// The forward pass; a training pass keeps a copy of `x` for the
+    /// backward pass unless `borrow` (the caller then hands `x` to
+    /// [`backward`](Self::backward) itself).
+    fn forward(
+        &mut self,
+        x: ArrayViewD<'_, f32>,
+        mode: Mode,
+        borrow: bool,
+    ) -> Result<ArrayViewD<'_, f32>> {
         if self.lazy {
             return Err(lazy_error(if self.rank == 4 {
                 "a lazy BatchNorm2d"
@@ -263,11 +277,48 @@ impl BnCore {
                 });
         }
         if mode == Mode::Train {
-            self.input.set(x.shape(), xs);
+            if borrow {
+                self.input.reshape(&[0]);
+            } else {
+                self.input.set(x.shape(), xs);
+            }
             self.batch_stats = use_batch;
         }
+        self.borrowed = mode == Mode::Train && borrow;
         self.cached = mode == Mode::Train;
         Ok(self.output.view())
+    }
+
+    /// The per-channel map `y = x·a + b` of an evaluation pass with the
+    /// running statistics, `(a, b)` in `f64` (`a = γ/√(running_var + ε)`,
+    /// `b = β − running_mean·a`); `None` when evaluation uses batch
+    /// statistics (no running statistics tracked) or the layer is lazy.
+    fn eval_affine(&self) -> Option<(Vec<f64>, Vec<f64>)> {
+        if self.lazy {
+            return None;
+        }
+        let (rm, rv) = (self.running_mean.as_ref()?, self.running_var.as_ref()?);
+        let eps = self.config.eps;
+        let (a, b) = rm
+            .slice()
+            .iter()
+            .zip(rv.slice())
+            .enumerate()
+            .map(|(ch, (&m, &v))| {
+                let g = self
+                    .weight
+                    .as_ref()
+                    .map_or(1.0, |w| f64::from(w.value_slice()[ch]));
+                let be = self
+                    .bias
+                    .as_ref()
+                    .map_or(0.0, |b| f64::from(b.value_slice()[ch]));
+                // As `forward`: γ times the inverse standard deviation.
+                let a = g * (1.0 / (f64::from(v) + eps).sqrt());
+                (a, be - f64::from(m) * a)
+            })
+            .unzip();
+        Some((a, b))
     }
 
     fn update_running(&mut self, mean: &[f64], var: &[f64], m: usize) {
@@ -289,16 +340,34 @@ impl BnCore {
         }
     }
 
-    fn backward(&mut self, grad_output: ArrayViewD<'_, f32>, need_input_grad: bool) -> Result<()> {
+    /// The backward pass; `x` is the input of the forward pass when that
+    /// pass borrowed it, `None` for the cached copy.
+    fn backward(
+        &mut self,
+        grad_output: ArrayViewD<'_, f32>,
+        x: Option<&[f32]>,
+        need_input_grad: bool,
+    ) -> Result<()> {
         if !self.cached {
             return Err(no_forward_error());
         }
         check_grad_shape(grad_output.shape(), self.output.shape())?;
-        let shape = self.input.shape().to_vec();
+        let shape = self.output.shape().to_vec();
         let (n, c, s) = self.dims(&shape)?;
         let g = grad_output.as_standard_layout();
         let gs = g.as_slice().expect("standard layout");
-        let xs = self.input.as_slice();
+        let xs = match x {
+            Some(x) => x,
+            None if self.borrowed => {
+                return Err(Error::invalid(
+                    "mode",
+                    "this batch norm's training pass read its input from the preceding \
+                     Conv2d's output without a copy: run backward through the network",
+                ));
+            }
+            None => self.input.as_slice(),
+        };
+        debug_assert_eq!(xs.len(), gs.len());
         let (mean, invstd) = (&self.mean, &self.invstd);
         // Σg and Σg·x̂ per channel.
         let (sum_g, sum_gx) = {
@@ -608,19 +677,19 @@ macro_rules! batchnorm_layer {
                 x: ArrayViewD<'_, f32>,
                 mode: Mode,
             ) -> Result<ArrayViewD<'_, f32>> {
-                self.core.forward(x, mode)
+                self.core.forward(x, mode, false)
             }
 
             fn backward(
                 &mut self,
                 grad_output: ArrayViewD<'_, f32>,
             ) -> Result<ArrayViewD<'_, f32>> {
-                self.core.backward(grad_output, true)?;
+                self.core.backward(grad_output, None, true)?;
                 Ok(self.core.grad_input.view())
             }
 
             fn backward_params(&mut self, grad_output: ArrayViewD<'_, f32>) -> Result<()> {
-                self.core.backward(grad_output, false)
+                self.core.backward(grad_output, None, false)
             }
 
             fn params(&self) -> Vec<(String, &Param)> {
@@ -714,3 +783,54 @@ pub struct BatchNorm1d {
 }
 
 batchnorm_layer!(BatchNorm1d, "BatchNorm1d", 2, "[n, c] or [n, c, l]");
+
+/// The crate-internal fusions of a 2-d batch norm with the preceding
+/// convolution (see [`super::is_conv_bn`]).
+impl BatchNorm2d {
+    /// The evaluation pass as a per-channel map `y = x·a + b`, for
+    /// folding into a preceding convolution (see
+    /// [`BnCore::eval_affine`]).
+    pub(crate) fn eval_affine(&self) -> Option<(Vec<f64>, Vec<f64>)> {
+        self.core.eval_affine()
+    }
+
+    /// A training forward pass that keeps no copy of `x`: the caller
+    /// keeps `x` unchanged and hands it to
+    /// [`backward_borrowed`](Self::backward_borrowed).
+    pub(crate) fn forward_borrowed(
+        &mut self,
+        x: ArrayViewD<'_, f32>,
+    ) -> Result<ArrayViewD<'_, f32>> {
+        self.core.forward(x, Mode::Train, true)
+    }
+
+    /// Whether the last forward pass was [`forward_borrowed`](Self::forward_borrowed).
+    pub(crate) fn is_borrowed(&self) -> bool {
+        self.core.cached && self.core.borrowed
+    }
+
+    /// The backward pass after [`forward_borrowed`](Self::forward_borrowed)
+    /// of `x`; the input gradient (if `need_input_grad`) is then
+    /// [`grad_input`](Self::grad_input).
+    pub(crate) fn backward_borrowed(
+        &mut self,
+        grad_output: ArrayViewD<'_, f32>,
+        x: &[f32],
+        need_input_grad: bool,
+    ) -> Result<()> {
+        self.core.backward(grad_output, Some(x), need_input_grad)
+    }
+
+    /// The input gradient of the last backward pass.
+    pub(crate) fn grad_input(&self) -> ArrayViewD<'_, f32> {
+        self.core.grad_input.view()
+    }
+
+    /// Marks the last forward pass as folded into the preceding
+    /// convolution (the layer's own output is then empty and nothing
+    /// is cached).
+    pub(crate) fn mark_folded(&mut self) {
+        self.core.output.reshape(&[0]);
+        self.core.cached = false;
+    }
+}

@@ -650,6 +650,106 @@ pub(crate) fn fused_relu_pool(a: &dyn Layer, b: &dyn Layer) -> bool {
     b.is::<MaxPool2d>() && a.downcast_ref::<ReLU>().is_some_and(|r| r.fused)
 }
 
+/// Whether `a → b` is a convolution followed by a 2-d batch norm over its
+/// output channels that a pass in `mode` runs as a pair: a training pass
+/// lets the batch norm read the convolution's output without a copy
+/// ([`conv_bn_train_forward`]); an evaluation pass with running statistics
+/// folds the batch norm into the convolution's weights ([`conv_bn_forward`]).
+pub(crate) fn is_conv_bn(a: &dyn Layer, b: &dyn Layer, mode: Mode) -> bool {
+    match (a.downcast_ref::<Conv2d>(), b.downcast_ref::<BatchNorm2d>()) {
+        (Some(conv), Some(bn)) => {
+            conv.is_materialized()
+                && bn.is_materialized()
+                && bn.num_features() == conv.out_channels()
+                && (mode == Mode::Train || bn.config().track_running_stats)
+        }
+        _ => false,
+    }
+}
+
+/// Evaluation forward pass of a convolution → batch norm pair
+/// (`is_conv_bn` in evaluation), and of a ReLU after it if given, as one
+/// convolution with the batch norm folded into its weight and bias and the
+/// ReLU applied to each chunk of images while it is in cache. The output
+/// borrows the convolution; the batch norm's and the ReLU's own outputs are
+/// left empty.
+pub(crate) fn conv_bn_forward<'a>(
+    conv: &'a mut dyn Layer,
+    bn: &mut dyn Layer,
+    relu: Option<&mut dyn Layer>,
+    x: ArrayViewD<'_, f32>,
+) -> Result<ArrayViewD<'a, f32>> {
+    let bn = bn
+        .downcast_mut::<BatchNorm2d>()
+        .expect("conv_bn_forward needs a BatchNorm2d");
+    let (scale, shift) = bn
+        .eval_affine()
+        .expect("is_conv_bn: running statistics are tracked");
+    bn.mark_folded();
+    let fuse_relu = relu.is_some();
+    if let Some(r) = relu {
+        r.downcast_mut::<ReLU>()
+            .expect("conv_bn_forward fuses a ReLU")
+            .mark_fused(Mode::Eval);
+    }
+    conv.downcast_mut::<Conv2d>()
+        .expect("conv_bn_forward needs a Conv2d")
+        .forward_folded(x, &scale, &shift, fuse_relu)
+}
+
+/// Training forward pass of a convolution → batch norm pair
+/// (`is_conv_bn` in training): the batch norm reads the convolution's output, which
+/// stays unchanged until the backward pass, instead of copying it. The
+/// output borrows the batch norm.
+pub(crate) fn conv_bn_train_forward<'a>(
+    conv: &mut dyn Layer,
+    bn: &'a mut dyn Layer,
+    x: ArrayViewD<'_, f32>,
+) -> Result<ArrayViewD<'a, f32>> {
+    let y = conv.forward(x, Mode::Train)?;
+    bn.downcast_mut::<BatchNorm2d>()
+        .expect("conv_bn_train_forward needs a BatchNorm2d")
+        .forward_borrowed(y)
+}
+
+/// Whether `a → b` is a convolution → batch norm pair whose last forward
+/// pass was [`conv_bn_train_forward`].
+pub(crate) fn borrowed_conv_bn(a: &dyn Layer, b: &dyn Layer) -> bool {
+    a.is::<Conv2d>()
+        && b.downcast_ref::<BatchNorm2d>()
+            .is_some_and(BatchNorm2d::is_borrowed)
+}
+
+/// Backward pass of a pair for which [`borrowed_conv_bn`] holds: the batch
+/// norm's, with the convolution's output as its input, then the
+/// convolution's. Returns the input gradient if `need_input_grad`.
+pub(crate) fn conv_bn_backward<'a>(
+    conv: &'a mut dyn Layer,
+    bn: &mut dyn Layer,
+    grad_output: ArrayViewD<'_, f32>,
+    need_input_grad: bool,
+) -> Result<Option<ArrayViewD<'a, f32>>> {
+    let conv = conv
+        .downcast_mut::<Conv2d>()
+        .expect("conv_bn_backward needs a Conv2d");
+    let bn = bn
+        .downcast_mut::<BatchNorm2d>()
+        .expect("conv_bn_backward needs a BatchNorm2d");
+    let x = conv.output.as_slice();
+    if !conv.is_cached() || x.len() != grad_output.len() {
+        // The convolution ran again since the pair's training pass.
+        return Err(no_forward_error());
+    }
+    bn.backward_borrowed(grad_output, x, true)?;
+    let g = bn.grad_input();
+    if need_input_grad {
+        Ok(Some(conv.backward(g)?))
+    } else {
+        conv.backward_params(g)?;
+        Ok(None)
+    }
+}
+
 /// Forward pass of a fused ReLU → MaxPool2d pair (`is_relu_pool`); the
 /// output is the pooling layer's.
 pub(crate) fn relu_pool_forward<'a>(
