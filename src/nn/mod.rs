@@ -27,6 +27,10 @@
 //!   plus col2im). All work on fixed chunks of images processed in parallel
 //!   with rayon; gradients of the chunks are summed in a fixed order, so the
 //!   same seed gives the same result on any thread count.
+//! - [`Sequential`] runs some neighbouring layers as one pass: ReLU → max
+//!   pooling, and convolution → batch norm (folded into the convolution's
+//!   weights in evaluation, with a following ReLU applied while each chunk
+//!   is in cache; in training, without the batch norm's copy of its input).
 //! - Initialisation follows PyTorch's defaults (Kaiming-uniform with
 //!   `a = √5`, i.e. `U(±1/√fan_in)`, for weights and biases), seeded.
 //!

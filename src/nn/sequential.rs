@@ -47,6 +47,16 @@ type Layers = Vec<(String, Box<dyn Layer>)>;
 /// gradients as the two layers one after the other, but the ReLU's own
 /// output is then empty.
 ///
+/// A [`Conv2d`](super::Conv2d) directly followed by a
+/// [`BatchNorm2d`](super::BatchNorm2d) over its channels runs as a pair too.
+/// In evaluation (with running statistics) the batch norm is folded into
+/// the convolution's weight and bias, and a [`ReLU`](super::ReLU) after it
+/// is applied in the same pass: the output equals the layers one after the
+/// other up to rounding, and the batch norm's and ReLU's own outputs are
+/// empty. In training the batch norm reads the convolution's output instead
+/// of keeping a copy (same bits as the layers one by one); its backward pass
+/// then runs through the network only.
+///
 /// # Shapes
 /// - input: whatever the first layer takes (`[n, c, h, w]` for a CNN)
 /// - output: whatever the last layer gives (`[n, classes]` logits)

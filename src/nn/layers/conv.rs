@@ -689,6 +689,9 @@ fn im2col(g: &Geom, x: &[f32], nb: usize, cols: &mut [f32]) {
             for kj in 0..g.kw {
                 let r = (c * g.kh + ki) * g.kw + kj;
                 let row = &mut cols[r * np..(r + 1) * np];
+                // Once per kernel column, not per output row: two integer
+                // divisions per row of 8–16 values dominated the unfolding.
+                let range = valid_range(g, kj);
                 for i in 0..nb {
                     let src_plane = &x[(i * g.c + c) * plane..][..plane];
                     let dst = &mut row[i * p..(i + 1) * p];
@@ -700,7 +703,7 @@ fn im2col(g: &Geom, x: &[f32], nb: usize, cols: &mut [f32]) {
                             continue;
                         }
                         let src = &src_plane[iy as usize * g.w..][..g.w];
-                        copy_row(g, kj, src, drow);
+                        copy_row(g, kj, range, src, drow);
                     }
                 }
             }
@@ -728,9 +731,10 @@ fn valid_range(g: &Geom, kj: usize) -> (usize, usize) {
     (lo.min(g.ow), hi.min(g.ow).max(lo.min(g.ow)))
 }
 
+/// Output row `drow` of kernel column `kj` from input row `src`; `(lo, hi)`
+/// is [`valid_range`]`(g, kj)`.
 #[inline]
-fn copy_row(g: &Geom, kj: usize, src: &[f32], drow: &mut [f32]) {
-    let (lo, hi) = valid_range(g, kj);
+fn copy_row(g: &Geom, kj: usize, (lo, hi): (usize, usize), src: &[f32], drow: &mut [f32]) {
     drow[..lo].fill(0.0);
     drow[hi..].fill(0.0);
     if lo < hi {
