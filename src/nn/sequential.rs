@@ -1171,6 +1171,21 @@ mod tests {
         (cur, gi, layers)
     }
 
+    /// `net`'s `n` parameter gradients have the bits of those `unfused`
+    /// left in `layers`.
+    fn same_param_grads(net: &Sequential, layers: &[Box<dyn Layer>], n: usize) {
+        let want: Vec<ArrayD<f32>> = layers
+            .iter()
+            .flat_map(|l| l.params().into_iter().map(|(_, p)| p.grad().clone()))
+            .collect();
+        let got: Vec<ArrayD<f32>> = net.params().iter().map(|(_, p)| p.grad().clone()).collect();
+        assert_eq!(got.len(), n);
+        assert_eq!(want.len(), n);
+        for (a, b) in got.iter().zip(&want) {
+            same(a, b, "parameter gradient");
+        }
+    }
+
     fn same(a: &ArrayD<f32>, b: &ArrayD<f32>, what: &str) {
         assert_eq!(a.shape(), b.shape(), "{what}");
         for (u, v) in a.iter().zip(b) {
@@ -1283,16 +1298,7 @@ mod tests {
                 }
                 let gx = net.backward_to_input(g.view()).unwrap().to_owned();
                 same(&gx, &want_gx, "input gradient");
-                let want: Vec<ArrayD<f32>> = layers
-                    .iter()
-                    .flat_map(|l| l.params().into_iter().map(|(_, p)| p.grad().clone()))
-                    .collect();
-                let got: Vec<ArrayD<f32>> =
-                    net.params().iter().map(|(_, p)| p.grad().clone()).collect();
-                assert_eq!(got.len(), if bias { 4 } else { 3 });
-                for (a, b) in got.iter().zip(&want) {
-                    same(a, b, "parameter gradient");
-                }
+                same_param_grads(&net, &layers, if bias { 4 } else { 3 });
                 // The batch norm alone cannot run backward: its input was
                 // the convolution's output, not a copy.
                 net.forward(x.view(), Mode::Train).unwrap();
@@ -1323,16 +1329,7 @@ mod tests {
             same(&y, &want_y, "logits");
             let gx = net.backward_to_input(g.view()).unwrap().to_owned();
             same(&gx, &want_gx, "input gradient");
-            let want: Vec<ArrayD<f32>> = layers
-                .iter()
-                .flat_map(|l| l.params().into_iter().map(|(_, p)| p.grad().clone()))
-                .collect();
-            let got: Vec<ArrayD<f32>> =
-                net.params().iter().map(|(_, p)| p.grad().clone()).collect();
-            assert_eq!(got.len(), 10);
-            for (a, b) in got.iter().zip(&want) {
-                same(a, b, "parameter gradient");
-            }
+            same_param_grads(&net, &layers, 10);
         }
         for (k, s) in [(2, 2), (3, 2), (2, 1)] {
             let mut net = Sequential::new()

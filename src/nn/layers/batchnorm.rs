@@ -249,14 +249,7 @@ impl BnCore {
         // y = x·a + b per channel.
         let (a, b): (Vec<f32>, Vec<f32>) = (0..c)
             .map(|ch| {
-                let g = self
-                    .weight
-                    .as_ref()
-                    .map_or(1.0, |w| f64::from(w.value_slice()[ch]));
-                let be = self
-                    .bias
-                    .as_ref()
-                    .map_or(0.0, |b| f64::from(b.value_slice()[ch]));
+                let (g, be) = self.gamma_beta(ch);
                 let a = g * self.invstd[ch];
                 ((a) as f32, (be - self.mean[ch] * a) as f32)
             })
@@ -305,20 +298,27 @@ impl BnCore {
             .zip(rv.slice())
             .enumerate()
             .map(|(ch, (&m, &v))| {
-                let g = self
-                    .weight
-                    .as_ref()
-                    .map_or(1.0, |w| f64::from(w.value_slice()[ch]));
-                let be = self
-                    .bias
-                    .as_ref()
-                    .map_or(0.0, |b| f64::from(b.value_slice()[ch]));
+                let (g, be) = self.gamma_beta(ch);
                 // As `forward`: γ times the inverse standard deviation.
                 let a = g * (1.0 / (f64::from(v) + eps).sqrt());
                 (a, be - f64::from(m) * a)
             })
             .unzip();
         Some((a, b))
+    }
+
+    /// Channel `ch`'s scale γ and shift β (1 and 0 without affine
+    /// parameters).
+    fn gamma_beta(&self, ch: usize) -> (f64, f64) {
+        let g = self
+            .weight
+            .as_ref()
+            .map_or(1.0, |w| f64::from(w.value_slice()[ch]));
+        let be = self
+            .bias
+            .as_ref()
+            .map_or(0.0, |b| f64::from(b.value_slice()[ch]));
+        (g, be)
     }
 
     fn update_running(&mut self, mean: &[f64], var: &[f64], m: usize) {
@@ -413,13 +413,7 @@ impl BnCore {
         if !need_input_grad {
             return Ok(());
         }
-        let gamma: Vec<f64> = (0..c)
-            .map(|ch| {
-                self.weight
-                    .as_ref()
-                    .map_or(1.0, |w| f64::from(w.value_slice()[ch]))
-            })
-            .collect();
+        let gamma: Vec<f64> = (0..c).map(|ch| self.gamma_beta(ch).0).collect();
         let m = (n * s) as f64;
         let batch = self.batch_stats;
         let gin = self.grad_input.reshape(&shape);
