@@ -1124,7 +1124,7 @@ fn conv_backward(
 /// The instruction set the convolution kernels (`direct`, `winograd`) are
 /// compiled for at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Isa {
+pub(super) enum Isa {
     Plain,
     #[cfg(target_arch = "x86_64")]
     Avx2,
@@ -1134,7 +1134,7 @@ enum Isa {
 
 /// The kernels the dispatch runs ([`crate::cpu::active`], so `OXILEARN_CPU`
 /// applies).
-fn isa() -> Isa {
+pub(super) fn isa() -> Isa {
     isa_of(crate::cpu::active())
 }
 
@@ -1157,7 +1157,7 @@ fn isa_of(f: crate::cpu::Features) -> Isa {
 /// Every kernel set this CPU runs (whatever `OXILEARN_CPU` says): the
 /// portable one and, where detected, the AVX2 and AVX-512 ones.
 #[cfg(test)]
-fn isas() -> Vec<Isa> {
+pub(super) fn isas() -> Vec<Isa> {
     let mut v = vec![Isa::Plain];
     #[cfg(target_arch = "x86_64")]
     {

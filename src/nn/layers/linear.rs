@@ -2,6 +2,8 @@
 
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewD, ArrayViewMut2};
 
+use super::conv::isa;
+use super::gemm;
 use super::{
     Layer, Mode, Param, check_grad_shape, lazy_error, no_forward_error, torch_default_init,
     weight_bias, weight_bias_mut,
@@ -314,10 +316,8 @@ impl LinearKernel<'_> {
                 .for_each(|r| r.copy_from_slice(b)),
             None => out.fill(0.0),
         }
-        let xv = ArrayView2::from_shape((n, self.in_f), x).expect("input shape");
-        let w = ArrayView2::from_shape((self.out_f, self.in_f), self.w).expect("weight");
-        let mut ov = ArrayViewMut2::from_shape((n, self.out_f), out).expect("output shape");
-        linalg::gemm_local(1.0, xv, w.t(), 1.0, &mut ov);
+        let (in_f, out_f) = (self.in_f, self.out_f);
+        gemm::nt(isa(), (n, out_f, in_f), x, in_f, self.w, in_f, out);
     }
 
     /// `gin = g·W` for the rows of the output gradient `g`, on this thread.
@@ -326,10 +326,8 @@ impl LinearKernel<'_> {
         if n == 0 || self.in_f == 0 {
             return;
         }
-        let gv = ArrayView2::from_shape((n, self.out_f), g).expect("grad shape");
-        let w = ArrayView2::from_shape((self.out_f, self.in_f), self.w).expect("weight");
-        let mut giv = ArrayViewMut2::from_shape((n, self.in_f), gin).expect("gin shape");
-        linalg::gemm_local(1.0, gv, w, 0.0, &mut giv);
+        let (in_f, out_f) = (self.in_f, self.out_f);
+        gemm::nn(isa(), (n, in_f, out_f), g, self.w, in_f, gin, in_f);
     }
 }
 
@@ -437,9 +435,10 @@ impl<'a> LinearSink<'a> {
         let gv = ArrayView2::from_shape((n, self.out_f), g).expect("grad shape");
         let gv = gv.slice(ndarray::s![.., r]);
         if self.in_f > 0 {
-            let xv = ArrayView2::from_shape((n, self.in_f), x).expect("input shape");
-            let mut dwv = ArrayViewMut2::from_shape((rows, self.in_f), self.dw).expect("dw shape");
-            linalg::gemm_local(1.0, gv.t(), xv, 0.0, &mut dwv);
+            // gᵀ of these rows, contiguous (the kernel's left operand).
+            let gt: Vec<f32> = gv.t().iter().copied().collect();
+            let in_f = self.in_f;
+            gemm::nn(isa(), (rows, in_f, n), &gt, x, in_f, self.dw, in_f);
         }
         if let Some(db) = self.db {
             bias_grad(gv, db);

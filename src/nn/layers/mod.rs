@@ -13,6 +13,7 @@ mod avgpool;
 mod batchnorm;
 mod conv;
 mod dropout;
+mod gemm;
 mod linear;
 mod pool;
 mod residual;

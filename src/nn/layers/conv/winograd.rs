@@ -8,8 +8,8 @@
 //! element-wise products become 16 independent GEMMs — one per position of
 //! the 4×4 transformed tile — of the transformed weights `U[p]` `[oc, c]`
 //! by the transformed input tiles `V[p]` `[c, tiles]`. The multiply-adds
-//! therefore run in the GEMM kernels, on 2.25× fewer operations than the
-//! direct kernels or im2col.
+//! therefore run in register-tiled GEMM kernels ([`gemm`]), on 2.25× fewer
+//! operations than the direct kernels or im2col.
 //!
 //! The three passes of a training step share the transforms:
 //! - forward: `M[p] = U[p]·V[p]`, then `Y = Aᵀ·M·A` per tile;
@@ -26,7 +26,9 @@
 //! even rows stored before the odd ones, so that both passes of `Bᵀ·d·B`
 //! (and of the output and gradient transforms) are loops over contiguous
 //! slices of a whole image's tiles. They are compiled for SSE2, AVX2 and
-//! AVX-512F and dispatched at run time, with the same bits on each.
+//! AVX-512F and dispatched at run time, with the same bits on each; the
+//! GEMMs give the same bits on AVX2 and AVX-512 CPUs (without AVX2 they run
+//! in the general GEMM, whose sums are ordered differently).
 //! F(2×2, 3×3)'s rounding error stays at the level of the direct sum's (the
 //! matrices hold only 0, ±½ and ±1); larger tiles (F(4×4, 3×3)) would cut
 //! the arithmetic further but amplify rounding by their interpolation
@@ -36,11 +38,9 @@
 //! tiles, on the calling thread; callers split batches into fixed chunks, so
 //! results do not depend on the thread count.
 
-use ndarray::{ArrayView2, ArrayViewMut2};
-
 use super::{Geom, Isa, isa};
-use crate::linalg;
 use crate::nn::buf::{Scratch, grow, with_scratch};
+use crate::nn::layers::gemm;
 
 /// Positions of a transformed 4×4 tile.
 const POS: usize = 16;
@@ -81,18 +81,6 @@ fn blocking(g: &Geom) -> (usize, usize) {
     let (th, tw) = tiles(g);
     let tiles_img = th * tw;
     (tiles_img, (BLOCK_TILES / tiles_img.max(1)).max(1))
-}
-
-/// Position `p`'s `[rows, cols]` matrix of a `[16][rows][cols]` buffer.
-fn pos_view(buf: &[f32], p: usize, rows: usize, cols: usize) -> ArrayView2<'_, f32> {
-    ArrayView2::from_shape((rows, cols), &buf[p * rows * cols..][..rows * cols])
-        .expect("position block in bounds")
-}
-
-/// [`pos_view`], mutable.
-fn pos_view_mut(buf: &mut [f32], p: usize, rows: usize, cols: usize) -> ArrayViewMut2<'_, f32> {
-    ArrayViewMut2::from_shape((rows, cols), &mut buf[p * rows * cols..][..rows * cols])
-        .expect("position block in bounds")
 }
 
 /// `Bᵀ·d·B` of the tiles of one block of images `xb` (`[nb, c, h, w]`) into
@@ -543,9 +531,15 @@ fn forward_images_isa(
             let (v, ld) = input_block(isa, g, xb, a, c);
             let m = grow(b, POS * g.oc * ld);
             for p in 0..POS {
-                let up = pos_view(u, p, g.oc, g.c);
-                let vp = pos_view(v, p, g.c, ld);
-                linalg::gemm_local(1.0, up, vp, 0.0, &mut pos_view_mut(m, p, g.oc, ld));
+                gemm::nn(
+                    isa,
+                    (g.oc, ld, g.c),
+                    &u[p * g.oc * g.c..][..g.oc * g.c],
+                    &v[p * g.c * ld..][..g.c * ld],
+                    ld,
+                    &mut m[p * g.oc * ld..][..g.oc * ld],
+                    ld,
+                );
             }
             for (i, oi) in ob.chunks_mut(g.out_len()).enumerate() {
                 dispatch(
@@ -699,9 +693,15 @@ fn weight_grad_isa(isa: Isa, g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], 
                 );
             }
             for p in 0..POS {
-                let tp = pos_view(t, p, g.oc, ld);
-                let vp = pos_view(v, p, g.c, ld);
-                linalg::gemm_local(1.0, tp, vp.t(), 1.0, &mut pos_view_mut(z, p, g.oc, g.c));
+                gemm::nt(
+                    isa,
+                    (g.oc, g.c, ld),
+                    &t[p * g.oc * ld..][..g.oc * ld],
+                    ld,
+                    &v[p * g.c * ld..][..g.c * ld],
+                    ld,
+                    &mut z[p * g.oc * g.c..][..g.oc * g.c],
+                );
             }
         }
         for o in 0..g.oc {
@@ -831,38 +831,32 @@ mod tests {
                 })
                 .collect();
 
-            let mut y = vec![f32::NAN; n * g.out_len()];
-            forward_images(&g, &forward_prepare(&g, &wt), Some(&b), &x, &mut y);
-            assert!(
-                max_rel(&y, &y_ref) < 1e-5,
-                "forward {:?}: {}",
-                (c, oc, h, w, pad),
-                max_rel(&y, &y_ref)
-            );
+            for isa in super::super::isas() {
+                let case = (c, oc, h, w, pad, isa);
+                let mut y = vec![f32::NAN; n * g.out_len()];
+                forward_images_isa(isa, &g, &forward_prepare(&g, &wt), Some(&b), &x, &mut y);
+                let err = max_rel(&y, &y_ref);
+                assert!(err < 1e-5, "forward {case:?}: {err}");
 
-            let mut gx = vec![f32::NAN; n * g.in_len()];
-            input_grad_images(&g, &input_grad_prepare(&g, &wt), &gy, &mut gx);
-            assert!(
-                max_rel(&gx, &gx_ref) < 1e-5,
-                "input grad {:?}: {}",
-                (c, oc, h, w, pad),
-                max_rel(&gx, &gx_ref)
-            );
+                let mut gx = vec![f32::NAN; n * g.in_len()];
+                let gg = input_grad_geom(&g);
+                forward_images_isa(isa, &gg, &input_grad_prepare(&g, &wt), None, &gy, &mut gx);
+                let err = max_rel(&gx, &gx_ref);
+                assert!(err < 1e-5, "input grad {case:?}: {err}");
 
-            let mut dw = vec![f32::NAN; oc * c * 9];
-            let mut db = vec![f32::NAN; oc];
-            weight_grad(&g, &x, &gy, &mut dw, &mut db);
-            assert!(
-                max_rel(&dw, &dw_ref) < 1e-5,
-                "weight grad {:?}: {}",
-                (c, oc, h, w, pad),
-                max_rel(&dw, &dw_ref)
-            );
-            assert!(max_rel(&db, &db_ref) < 1e-5, "bias grad");
+                let mut dw = vec![f32::NAN; oc * c * 9];
+                let mut db = vec![f32::NAN; oc];
+                weight_grad_isa(isa, &g, &x, &gy, &mut dw, &mut db);
+                let err = max_rel(&dw, &dw_ref);
+                assert!(err < 1e-5, "weight grad {case:?}: {err}");
+                assert!(max_rel(&db, &db_ref) < 1e-5, "bias grad {case:?}");
+            }
         }
     }
 
-    /// Every instruction set this CPU has gives the portable code's bits.
+    /// Every instruction set this CPU has gives the portable code's bits
+    /// in the transforms, and the vector instruction sets agree on whole
+    /// passes.
     #[test]
     fn instruction_sets_agree_bit_for_bit() {
         let (g, n) = (geom(17, 19, 9, 11, 1), 3);
@@ -870,17 +864,64 @@ mod tests {
         let wt = data(g.oc * g.c * 9, 6);
         let b = data(g.oc, 7);
         let gy = data(n * g.out_len(), 8);
-        let run = |isa: Isa| {
+        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        let (tiles_img, _) = blocking(&g);
+        let ld = n * tiles_img;
+        let m = data(POS * g.oc * ld, 9);
+        let transforms = |isa: Isa| {
+            let (mut buf, mut work) = (Vec::new(), Vec::new());
+            let v = bits(input_block(isa, &g, &x, &mut buf, &mut work).0);
+            let mut t = vec![0.0; POS * g.oc * ld];
+            let mut y = vec![0.0; n * g.out_len()];
+            for i in 0..n {
+                let gi = &gy[i * g.out_len()..][..g.out_len()];
+                dispatch(
+                    isa,
+                    GradPass {
+                        g: &g,
+                        gy: gi,
+                        t: &mut t,
+                        ld,
+                        col0: i * tiles_img,
+                        work: &mut work,
+                    },
+                );
+                let yi = &mut y[i * g.out_len()..][..g.out_len()];
+                dispatch(
+                    isa,
+                    OutputPass {
+                        g: &g,
+                        m: &m,
+                        ld,
+                        col0: i * tiles_img,
+                        bias: Some(&b),
+                        out: yi,
+                        work: &mut work,
+                    },
+                );
+            }
+            (v, bits(&t), bits(&y))
+        };
+        let passes = |isa: Isa| {
             let mut y = vec![0.0; n * g.out_len()];
             forward_images_isa(isa, &g, &forward_prepare(&g, &wt), Some(&b), &x, &mut y);
             let (mut dw, mut db) = (vec![0.0; g.oc * g.c * 9], vec![0.0; g.oc]);
             weight_grad_isa(isa, &g, &x, &gy, &mut dw, &mut db);
-            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
             (bits(&y), bits(&dw), bits(&db))
         };
-        let plain = run(Isa::Plain);
-        for isa in super::super::isas() {
-            assert_eq!(run(isa), plain, "{isa:?}");
+        let plain = transforms(Isa::Plain);
+        let vector: Vec<Isa> = super::super::isas()
+            .into_iter()
+            .filter(|i| *i != Isa::Plain)
+            .collect();
+        for &isa in &vector {
+            assert_eq!(transforms(isa), plain, "{isa:?}");
+        }
+        if let Some(&first) = vector.first() {
+            let want = passes(first);
+            for &isa in &vector[1..] {
+                assert_eq!(passes(isa), want, "{isa:?}");
+            }
         }
     }
 
