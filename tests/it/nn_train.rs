@@ -5,7 +5,8 @@ use oxilearn::Error;
 use oxilearn::data::stratified_train_test_split;
 use oxilearn::datasets;
 use oxilearn::nn::{
-    Adam, Conv2d, Conv2dConfig, LeNet5, Mode, Progress, Sequential, Sgd, TrainConfig,
+    Adam, Conv2d, Conv2dConfig, CosineAnnealingLr, LeNet5, Mode, Progress, Sequential, Sgd,
+    TrainConfig,
 };
 use oxilearn::persist::Persist;
 use oxilearn::traits::Predict;
@@ -35,6 +36,12 @@ fn digits() -> Digits {
     }
 }
 
+/// Trained with a cosine-annealed learning rate, so that the last epoch's
+/// model has settled. At a constant rate the last epoch's accuracy moves by
+/// points with the rounding of the sums: over seeds 0–9 (network and
+/// shuffling), 92.9–98.9 % with the general GEMM in the dense layers and
+/// 95.3–98.9 % with the register kernels. With the schedule: 97.1–98.9 %
+/// on both.
 #[test]
 fn lenet_on_digits_reaches_97_percent_test_accuracy() {
     let d = digits();
@@ -46,6 +53,7 @@ fn lenet_on_digits_reaches_97_percent_test_accuracy() {
         .epochs(20)
         .batch_size(16)
         .seed(0)
+        .scheduler(CosineAnnealingLr::new(20, 0.0).unwrap())
         .fit_with(
             &mut net,
             &mut opt,
