@@ -18,7 +18,9 @@
 //!   measurement): stride-1 3×3 layers with at least 16 channels on both
 //!   sides (the Keras CNN's, ResNet's) run Winograd F(2×2, 3×3), whose
 //!   products are 16 GEMMs over the image tiles, for the forward pass and
-//!   both gradients; other stride-1 convolutions with outputs at least 8
+//!   both gradients (with AVX2, in register-tiled kernels that read their
+//!   operands in place, as are the training pass's fully connected
+//!   products); other stride-1 convolutions with outputs at least 8
 //!   wide (LeNet's) run direct, register-tiled kernels (AVX2 / AVX-512 when
 //!   the CPU has them): no im2col, no packing; the input gradient is the
 //!   forward kernel applied to the padded output gradient with the flipped
