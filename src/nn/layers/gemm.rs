@@ -3,17 +3,17 @@
 //!
 //! Both are small in one or two dimensions: a Winograd block's 16 products
 //! are channels × channels × the block's tiles (16–64 channels, about 200
-//! tiles), a fully connected layer's are a chunk of rows (tens) × its
-//! features. A general GEMM packs both operands into panels on every call,
-//! which these shapes never amortise: packing and the narrow edge kernels
-//! were a fifth of the GEMM time of the Keras network's 32 → 64
-//! convolution, and packing the 12 544 × 128 weights of its first dense
-//! layer once per chunk of 32 rows cost as much as the product. Here the
-//! operands are read in place:
+//! tiles), and the training pass runs a fully connected layer on chunks of
+//! 10 rows. A general GEMM packs its operands into panels on every call,
+//! which these shapes never amortise: in the Keras network's training step
+//! packing (with the kernels that pack as they multiply) took about 10 % of
+//! the time and the narrow edge kernels of the 64-row products another 7 %,
+//! and each 10-row chunk repacked the 12 544 × 128 weights of its first
+//! dense layer. Here the operands are read in place:
 //! - [`nn`], `C = A·B` (Winograd forward and input gradient, dense input
 //!   and weight gradients): `A` (`[m][k]`, contiguous) is small, `B` is
-//!   read in panels of 16 columns, which stay in L1 while every row tile
-//!   walks them. Tiles of 6 rows × 16 columns keep 12 accumulators in
+//!   read in panels of 16 columns, which (for the Winograd shapes) stay in
+//!   L1 while every row tile walks them. Tiles of 6 rows × 16 columns keep 12 accumulators in
 //!   registers (with the 2 vectors of `B` and a broadcast element of `A`,
 //!   15 of the 16; 4 × 24 would need 16 and spills); each step loads 2
 //!   vectors, broadcasts 6 elements and issues 12 fused multiply-adds.
