@@ -15,6 +15,17 @@
 //! by layer: measured, the chunked forward pass was no faster there — its
 //! fully connected layers lose the large batch GEMMs.)
 //!
+//! A large fully connected layer (at least [`WHOLE_BATCH_WEIGHTS`] weights)
+//! and every layer after it form the network's *tail*, which runs on the
+//! whole batch instead: each chunk would stream the layer's weights from
+//! memory for a few rows each (the Keras MNIST network's first dense layer
+//! holds 6.4 MB of weights, 10 multiply-adds per weight and chunk). The pass
+//! then runs the chunks forward through the head, the tail forward, the loss
+//! and the tail backward on the whole batch (each fully connected product
+//! cut into fixed row or column blocks, in parallel), and the chunks
+//! backward through the head. Every output element is computed by the same
+//! kernel in the same order either way, so the split changes no bit.
+//!
 //! [`Sequential::train_step`]: super::Sequential::train_step
 
 use rayon::prelude::*;
@@ -38,6 +49,11 @@ pub(crate) const CHUNK: usize = 10;
 
 /// Output rows per task of a fully connected layer's weight gradient.
 const FC_GRAD_ROWS: usize = 32;
+
+/// Weights from which a fully connected layer starts the whole-batch tail
+/// of the pass (2¹⁸, 1 MiB of `f32`: more than a core's share of L2, where
+/// a chunk's rows no longer amortise reading the weights).
+const WHOLE_BATCH_WEIGHTS: usize = 1 << 18;
 
 /// One parameter-gradient reduction.
 enum GradTask<'a> {
@@ -81,6 +97,50 @@ struct Io<'a> {
     mask: &'a [f32],
 }
 
+/// One stage's whole-batch buffers (empty where the stage has no such
+/// buffer), cut into each chunk's [`Io`] by [`cut`].
+#[derive(Default)]
+struct Bufs<'a> {
+    out: &'a mut [f32],
+    gin: &'a mut [f32],
+    argmax: &'a mut [u32],
+    /// A convolution's weight-gradient partials, one of `part_len` per chunk.
+    part: &'a mut [f32],
+    part_len: usize,
+    mask: &'a [f32],
+    /// Elements per image of the stage's input and output.
+    in_img: usize,
+    out_img: usize,
+}
+
+/// `bufs` cut into the slices of each of `n_chunks` chunks of `len` images
+/// (`[c][s]`: chunk `c`, stage `s`).
+fn cut<'b>(bufs: &'b mut [Bufs<'_>], len: usize, n_chunks: usize) -> Vec<Vec<Io<'b>>> {
+    let mut per_chunk: Vec<Vec<Io<'b>>> = (0..n_chunks)
+        .map(|_| Vec::with_capacity(bufs.len()))
+        .collect();
+    for b in bufs.iter_mut() {
+        let (in_len, out_len) = (len * b.in_img, len * b.out_img);
+        let parts = pieces_mut(b.part, b.part_len);
+        for (chunk, ((((out, gin), argmax), part), mask)) in per_chunk.iter_mut().zip(
+            pieces_mut(b.out, out_len)
+                .zip(pieces_mut(b.gin, in_len))
+                .zip(pieces_mut(b.argmax, out_len))
+                .zip(parts)
+                .zip(pieces(b.mask, out_len)),
+        ) {
+            chunk.push(Io {
+                out,
+                gin,
+                argmax,
+                part,
+                mask,
+            });
+        }
+    }
+    per_chunk
+}
+
 /// Whether every layer has a pipelined path (built-in convolution,
 /// pooling, element-wise activation, flattening, fully connected and
 /// dropout layers).
@@ -117,6 +177,19 @@ pub(crate) fn train_pass(
     targets: &[usize],
     loss_grad: &mut Buf,
 ) -> Result<LossStats> {
+    train_pass_with(layers, x, shape, targets, loss_grad, WHOLE_BATCH_WEIGHTS)
+}
+
+/// [`train_pass`] with the whole-batch tail starting at the first fully
+/// connected layer of at least `whole_batch_weights` weights.
+fn train_pass_with(
+    layers: &mut Layers,
+    x: &[f32],
+    shape: &[usize],
+    targets: &[usize],
+    loss_grad: &mut Buf,
+    whole_batch_weights: usize,
+) -> Result<LossStats> {
     let mut nodes = nodes(layers);
     let stages = stages(&nodes)?;
     let n = shape.first().copied().unwrap_or(0);
@@ -134,15 +207,54 @@ pub(crate) fn train_pass(
     check_targets(n, classes, targets)?;
     let inv_n = 1.0 / n as f64;
     let lg = loss_grad.reshape(logits_shape);
-    let (kernels, per_chunk) = split_all(nodes, &stages, &shapes, len, n_chunks);
-    let x_len = len * img(shape);
-    let results: Vec<(f64, usize)> = per_chunk
-        .into_par_iter()
-        .zip(pieces(x, x_len).take(n_chunks).collect::<Vec<_>>())
-        .zip(lg.par_chunks_mut((len * classes).max(1)))
-        .zip(targets.par_chunks(len.max(1)))
-        .map(|(((mut io, xc), gc), tc)| run_chunk(&kernels, &mut io, xc, gc, tc, classes, inv_n))
-        .collect();
+    let (kernels, mut bufs) = split_all(nodes, &stages, &shapes);
+    let t = tail_start(&kernels, whole_batch_weights);
+    let x_chunks: Vec<&[f32]> = pieces(x, len * img(shape)).take(n_chunks).collect();
+    let results: Vec<(f64, usize)> = if t == kernels.len() {
+        cut(&mut bufs, len, n_chunks)
+            .into_par_iter()
+            .zip(x_chunks)
+            .zip(lg.par_chunks_mut((len * classes).max(1)))
+            .zip(targets.par_chunks(len.max(1)))
+            .map(|(((mut io, xc), gc), tc)| {
+                run_chunk(&kernels, &mut io, xc, gc, tc, classes, inv_n)
+            })
+            .collect()
+    } else {
+        let (head, tail) = kernels.split_at(t);
+        let (hb, tb) = bufs.split_at_mut(t);
+        if t > 0 {
+            cut(hb, len, n_chunks)
+                .into_par_iter()
+                .zip(x_chunks.par_iter())
+                .for_each(|(mut io, xc)| forward_chunk(head, &mut io, xc, false));
+        }
+        let tail_x: &[f32] = hb.last().map_or(x, |b| &*b.out);
+        let mut io = cut(tb, n, 1).pop().expect("one piece");
+        forward_chunk(tail, &mut io, tail_x, true);
+        // The loss rows in the chunks' order, as without a tail.
+        let logits = &*io.last().expect("a last stage").out;
+        let results = pieces(logits, len * classes)
+            .zip(lg.chunks_mut((len * classes).max(1)))
+            .zip(targets.chunks(len.max(1)))
+            .map(|((l, gc), tc)| cross_entropy_rows(l, classes, tc, inv_n, gc))
+            .collect();
+        backward_chunk(tail, &mut io, tail_x, lg, t > 0, true);
+        drop(io);
+        if t > 0 {
+            let gout = &*tb[0].gin;
+            cut(hb, len, n_chunks)
+                .into_par_iter()
+                .zip(x_chunks)
+                .zip(
+                    pieces(gout, len * tb[0].in_img)
+                        .take(n_chunks)
+                        .collect::<Vec<_>>(),
+                )
+                .for_each(|((mut io, xc), gc)| backward_chunk(head, &mut io, xc, gc, false, false));
+        }
+        results
+    };
     drop(kernels);
 
     // Parameter gradients, each reduced in a fixed order, layers (and row
@@ -266,51 +378,39 @@ fn plan_all(
     Ok(shapes)
 }
 
-/// Every stage's kernel, and its planned buffers cut into the slices of
-/// each chunk (`per_chunk[c][s]`: chunk `c`, stage `s`).
+/// Every stage's kernel and its planned whole-batch buffers.
 fn split_all<'a>(
     nodes: Vec<Builtin<'a>>,
     stages: &[Stage],
     shapes: &[Vec<usize>],
-    len: usize,
-    n_chunks: usize,
-) -> (Vec<Kernel<'a>>, Vec<Vec<Io<'a>>>) {
+) -> (Vec<Kernel<'a>>, Vec<Bufs<'a>>) {
     let mut kernels = Vec::with_capacity(stages.len());
-    let mut per_chunk: Vec<Vec<Io<'a>>> = (0..n_chunks).map(|_| Vec::new()).collect();
+    let mut bufs = Vec::with_capacity(stages.len());
     let mut nodes = nodes.into_iter();
     for (s, st) in stages.iter().enumerate() {
-        let (in_len, out_len) = (len * img(&shapes[s]), len * img(&shapes[s + 1]));
-        let mut ios: Vec<Io<'a>> = (0..n_chunks).map(|_| Io::default()).collect();
+        let mut b = Bufs {
+            in_img: img(&shapes[s]),
+            out_img: img(&shapes[s + 1]),
+            ..Bufs::default()
+        };
         let node = nodes.next().expect("one node per layer");
         let kernel = if st.fused {
             let (Builtin::Relu(r), Some(Builtin::MaxPool2d(p))) = (node, nodes.next()) else {
                 unreachable!("fused stages are ReLU → MaxPool2d")
             };
             let (k, out, argmax, _) = p.split();
-            let gin = r.fused_grad_input();
-            for (io, ((o, a), g)) in ios.iter_mut().zip(
-                pieces_mut(out, out_len)
-                    .zip(pieces_mut(argmax, out_len))
-                    .zip(pieces_mut(gin, in_len)),
-            ) {
-                (io.out, io.argmax, io.gin) = (o, a, g);
-            }
+            (b.out, b.argmax, b.gin) = (out, argmax, r.fused_grad_input());
             Kernel::Pool(k)
         } else {
             let (kernel, out, gin) = match node {
                 Builtin::Conv2d(c) => {
                     let (k, out, gin, partials) = c.split();
-                    let pl = k.partial_len();
-                    for (io, p) in ios.iter_mut().zip(partials.chunks_mut(pl)) {
-                        io.part = p;
-                    }
+                    (b.part, b.part_len) = (partials, k.partial_len());
                     (Kernel::Conv(k), out, gin)
                 }
                 Builtin::MaxPool2d(p) => {
                     let (k, out, argmax, gin) = p.split();
-                    for (io, a) in ios.iter_mut().zip(pieces_mut(argmax, out_len)) {
-                        io.argmax = a;
-                    }
+                    b.argmax = argmax;
                     (Kernel::Pool(k), out, gin)
                 }
                 Builtin::Relu(r) => {
@@ -332,27 +432,31 @@ fn split_all<'a>(
                 }
                 Builtin::Dropout(d) => {
                     let (mask, out, gin) = d.split();
-                    for (io, m) in ios.iter_mut().zip(mask.chunks(out_len.max(1))) {
-                        io.mask = m;
-                    }
+                    b.mask = mask;
                     (Kernel::Dropout, out, gin)
                 }
             };
-            for (io, (o, g)) in ios
-                .iter_mut()
-                .zip(pieces_mut(out, out_len).zip(pieces_mut(gin, in_len)))
-            {
-                (io.out, io.gin) = (o, g);
-            }
+            (b.out, b.gin) = (out, gin);
             kernel
         };
         kernels.push(kernel);
-        for (chunk, io) in per_chunk.iter_mut().zip(ios) {
-            chunk.push(io);
-        }
+        bufs.push(b);
     }
+    (kernels, bufs)
+}
 
-    (kernels, per_chunk)
+/// The first stage of the whole-batch tail: the first fully connected
+/// layer of at least `whole_batch_weights` weights, if no convolution
+/// follows it (a convolution's weight gradient is summed from per-chunk
+/// partials); `kernels.len()` (no tail) otherwise.
+fn tail_start(kernels: &[Kernel<'_>], whole_batch_weights: usize) -> usize {
+    let first = kernels
+        .iter()
+        .position(|k| matches!(k, Kernel::Linear(l) if l.weights() >= whole_batch_weights));
+    match first {
+        Some(t) if !kernels[t..].iter().any(|k| matches!(k, Kernel::Conv(_))) => t,
+        _ => kernels.len(),
+    }
 }
 
 /// Groups the layers into stages (ReLU → MaxPool2d pairs fused).
@@ -416,8 +520,9 @@ fn plan(
     }
 }
 
-/// The forward pass of the whole network on one chunk `x`.
-fn forward_chunk(kernels: &[Kernel<'_>], io: &mut [Io<'_>], x: &[f32]) {
+/// The forward pass of `kernels` on one chunk `x` (`whole`: the whole
+/// batch, fully connected products split over threads).
+fn forward_chunk(kernels: &[Kernel<'_>], io: &mut [Io<'_>], x: &[f32], whole: bool) {
     for (s, kernel) in kernels.iter().enumerate() {
         let (prev, cur) = io.split_at_mut(s);
         let input: &[f32] = if s == 0 { x } else { prev[s - 1].out };
@@ -427,8 +532,42 @@ fn forward_chunk(kernels: &[Kernel<'_>], io: &mut [Io<'_>], x: &[f32]) {
             Kernel::Pool(k) => k.forward_chunk(input, cur.out, cur.argmax),
             Kernel::Act(kind) => act_chunk(*kind, input, cur.out),
             Kernel::Copy => cur.out.copy_from_slice(input),
+            Kernel::Linear(k) if whole => k.forward_batch(input, cur.out),
             Kernel::Linear(k) => k.forward_chunk(input, cur.out),
             Kernel::Dropout => mask_chunk(input, cur.mask, cur.out),
+        }
+    }
+}
+
+/// The backward pass of `kernels` on one chunk, from `gout`, the gradient
+/// w.r.t. the last stage's output (`x` the first stage's input; the first
+/// stage's input gradient only if `first_gin`; `whole` as in
+/// [`forward_chunk`]).
+fn backward_chunk(
+    kernels: &[Kernel<'_>],
+    io: &mut [Io<'_>],
+    x: &[f32],
+    gout: &[f32],
+    first_gin: bool,
+    whole: bool,
+) {
+    let last = kernels.len() - 1;
+    for (s, kernel) in kernels.iter().enumerate().rev() {
+        let (head, tail) = io.split_at_mut(s + 1);
+        let gout: &[f32] = if s == last { gout } else { tail[0].gin };
+        let (prev, cur) = head.split_at_mut(s);
+        let input: &[f32] = if s == 0 { x } else { prev[s - 1].out };
+        let cur = &mut cur[0];
+        let gin = (s > 0 || first_gin).then_some(&mut *cur.gin);
+        match (kernel, gin) {
+            (Kernel::Conv(k), gin) => k.backward_chunk(input, gout, cur.part, gin),
+            (_, None) => {}
+            (Kernel::Pool(k), Some(gin)) => k.backward_chunk(gout, cur.argmax, cur.out, gin),
+            (Kernel::Act(kind), Some(gin)) => act_backward_chunk(*kind, gout, cur.out, input, gin),
+            (Kernel::Copy, Some(gin)) => gin.copy_from_slice(gout),
+            (Kernel::Linear(k), Some(gin)) if whole => k.input_grad_batch(gout, gin),
+            (Kernel::Linear(k), Some(gin)) => k.input_grad_chunk(gout, gin),
+            (Kernel::Dropout, Some(gin)) => mask_chunk(gout, cur.mask, gin),
         }
     }
 }
@@ -444,27 +583,11 @@ fn run_chunk(
     classes: usize,
     inv_n: f64,
 ) -> (f64, usize) {
-    let last = kernels.len() - 1;
-    forward_chunk(kernels, io, x);
-    let stats = cross_entropy_rows(io[last].out, classes, targets, inv_n, lg);
-    for (s, kernel) in kernels.iter().enumerate().rev() {
-        let (head, tail) = io.split_at_mut(s + 1);
-        let gout: &[f32] = if s == last { lg } else { tail[0].gin };
-        let (prev, cur) = head.split_at_mut(s);
-        let input: &[f32] = if s == 0 { x } else { prev[s - 1].out };
-        let cur = &mut cur[0];
-        // The first stage's input gradient is not needed.
-        let gin = (s > 0).then_some(&mut *cur.gin);
-        match (kernel, gin) {
-            (Kernel::Conv(k), gin) => k.backward_chunk(input, gout, cur.part, gin),
-            (_, None) => {}
-            (Kernel::Pool(k), Some(gin)) => k.backward_chunk(gout, cur.argmax, cur.out, gin),
-            (Kernel::Act(kind), Some(gin)) => act_backward_chunk(*kind, gout, cur.out, input, gin),
-            (Kernel::Copy, Some(gin)) => gin.copy_from_slice(gout),
-            (Kernel::Linear(k), Some(gin)) => k.input_grad_chunk(gout, gin),
-            (Kernel::Dropout, Some(gin)) => mask_chunk(gout, cur.mask, gin),
-        }
-    }
+    forward_chunk(kernels, io, x, false);
+    let logits = &*io.last().expect("a last stage").out;
+    let stats = cross_entropy_rows(logits, classes, targets, inv_n, lg);
+    // The first stage's input gradient is not needed.
+    backward_chunk(kernels, io, x, lg, false, false);
     stats
 }
 
@@ -492,11 +615,32 @@ mod tests {
     }
 
     fn pipelined(net: &mut Sequential, x: &ArrayD<f32>, t: &[usize]) -> (f64, Vec<ArrayD<f32>>) {
+        pipelined_with(net, x, t, WHOLE_BATCH_WEIGHTS)
+    }
+
+    /// [`pipelined`] with the whole-batch tail from the first fully
+    /// connected layer of at least `whole` weights (0: the first one).
+    fn pipelined_with(
+        net: &mut Sequential,
+        x: &ArrayD<f32>,
+        t: &[usize],
+        whole: usize,
+    ) -> (f64, Vec<ArrayD<f32>>) {
         let mut lg = Buf::default();
         let xs = x.as_slice().unwrap();
-        let s = train_pass(net.layers_mut_for_tests(), xs, x.shape(), t, &mut lg).unwrap();
+        let layers = net.layers_mut_for_tests();
+        let s = train_pass_with(layers, xs, x.shape(), t, &mut lg, whole).unwrap();
         let grads = net.params().iter().map(|(_, p)| p.grad().clone()).collect();
         (s.loss, grads)
+    }
+
+    /// Bit-for-bit equality of two passes' losses and gradients.
+    fn same_bits(a: &(f64, Vec<ArrayD<f32>>), b: &(f64, Vec<ArrayD<f32>>)) -> bool {
+        a.0.to_bits() == b.0.to_bits()
+            && a.1.len() == b.1.len()
+            && a.1.iter().zip(&b.1).all(|(u, v)| {
+                u.shape() == v.shape() && u.iter().zip(v).all(|(p, q)| p.to_bits() == q.to_bits())
+            })
     }
 
     fn nets() -> Vec<(Sequential, [usize; 3])> {
@@ -583,12 +727,16 @@ mod tests {
                 .last()
                 .and_then(|(_, l)| l.downcast_ref::<Linear>())
                 .map_or(0, |l| l.out_features());
-            for n in [1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 1, 23] {
+            for n in [1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 1, 23, 70] {
                 let x = Array4::from_shape_simple_fn((n, c, h, w), || rng.random_range(-1.0..1.0))
                     .into_dyn();
                 let t: Vec<usize> = (0..n).map(|_| rng.random_range(0..classes)).collect();
                 let (want_loss, want) = layerwise(&mut net.clone(), &x, &t);
                 let (loss, got) = pipelined(&mut net.clone(), &x, &t);
+                // The whole-batch tail (here from the first fully connected
+                // layer) changes no bit.
+                let tail = pipelined_with(&mut net.clone(), &x, &t, 0);
+                assert!(same_bits(&tail, &(loss, got.clone())), "tail, n={n}");
                 assert!(
                     (loss - want_loss).abs() <= 1e-6 * want_loss.abs(),
                     "loss n={n}"
@@ -621,6 +769,8 @@ mod tests {
         let t = [0, 1, 2, 0];
         let (want_loss, want) = layerwise(&mut net.clone(), &x, &t);
         let (loss, got) = pipelined(&mut net.clone(), &x, &t);
+        let tail = pipelined_with(&mut net.clone(), &x, &t, 0);
+        assert!(same_bits(&tail, &(loss, got.clone())));
         assert!(want_loss > 0.5);
         assert!((loss - want_loss).abs() <= 1e-6 * want_loss);
         assert_eq!(got[1].shape(), [3]);
@@ -665,17 +815,15 @@ mod tests {
     fn bit_identical_on_any_thread_count() {
         let mut rng = ChaCha8Rng::seed_from_u64(10);
         for (net, [c, h, w]) in nets() {
-            let n = 17;
+            let n = 70;
             let x = Array4::from_shape_simple_fn((n, c, h, w), || rng.random_range(-1.0..1.0))
                 .into_dyn();
             let t: Vec<usize> = (0..n).map(|i| i % 3).collect();
-            let run =
-                |threads: usize| pool(threads).install(|| pipelined(&mut net.clone(), &x, &t));
-            let (l1, g1) = run(1);
-            let (l3, g3) = run(3);
-            assert_eq!(l1.to_bits(), l3.to_bits());
-            for (a, b) in g1.iter().zip(&g3) {
-                assert!(a.iter().zip(b).all(|(u, v)| u.to_bits() == v.to_bits()));
+            for whole in [WHOLE_BATCH_WEIGHTS, 0] {
+                let run = |threads: usize| {
+                    pool(threads).install(|| pipelined_with(&mut net.clone(), &x, &t, whole))
+                };
+                assert!(same_bits(&run(1), &run(3)), "whole-batch weights {whole}");
             }
         }
     }

@@ -10,7 +10,8 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::linalg;
-use crate::nn::buf::Buf;
+use crate::nn::buf::{Buf, pieces};
+use rayon::prelude::*;
 
 /// A fully connected layer `y = x·Wᵀ + b` (PyTorch's `nn.Linear`), weight
 /// `[out_features, in_features]`.
@@ -302,7 +303,43 @@ pub(crate) struct LinearKernel<'a> {
     out_f: usize,
 }
 
+/// Rows per task of [`LinearKernel::forward_batch`] and
+/// [`LinearKernel::input_grad_batch`]: each task reads all the weights
+/// once, so a batch of 64 reads them twice, on two threads.
+const BATCH_ROWS: usize = 32;
+
 impl LinearKernel<'_> {
+    /// The number of weights (`in_features · out_features`).
+    pub(crate) fn weights(&self) -> usize {
+        self.w.len()
+    }
+
+    /// [`Self::forward_chunk`] for a whole batch, in blocks of
+    /// [`BATCH_ROWS`] rows in parallel (the same bits: each row is computed
+    /// alone).
+    pub(crate) fn forward_batch(&self, x: &[f32], out: &mut [f32]) {
+        let rows = BATCH_ROWS * self.out_f.max(1);
+        let xs: Vec<&[f32]> = pieces(x, BATCH_ROWS * self.in_f)
+            .take(out.len().div_ceil(rows))
+            .collect();
+        out.par_chunks_mut(rows)
+            .zip(xs)
+            .for_each(|(o, x)| self.forward_chunk(x, o));
+    }
+
+    /// [`Self::input_grad_chunk`] for a whole batch, in blocks of
+    /// [`BATCH_ROWS`] rows in parallel (the same bits: each row is computed
+    /// alone).
+    pub(crate) fn input_grad_batch(&self, g: &[f32], gin: &mut [f32]) {
+        let rows = BATCH_ROWS * self.in_f.max(1);
+        let gs: Vec<&[f32]> = pieces(g, BATCH_ROWS * self.out_f)
+            .take(gin.len().div_ceil(rows))
+            .collect();
+        gin.par_chunks_mut(rows)
+            .zip(gs)
+            .for_each(|(gi, g)| self.input_grad_chunk(g, gi));
+    }
+
     /// `out = x·Wᵀ + b` for the rows of `x`, on this thread.
     pub(crate) fn forward_chunk(&self, x: &[f32], out: &mut [f32]) {
         // Rows from the output: with no input features `x` is empty.
