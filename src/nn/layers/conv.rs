@@ -1172,5 +1172,30 @@ pub(super) fn isas() -> Vec<Isa> {
     v
 }
 
+/// The sum of `v` in 16 interleaved partial sums (element `i` into partial
+/// `i mod 16`), combined pairwise at the end: a fixed order (the same result
+/// on every run and thread count) that the compiler turns into vector adds,
+/// instead of one serial chain of scalar additions.
+fn lane_sum(v: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 16];
+    let mut chunks = v.chunks_exact(16);
+    for c in &mut chunks {
+        for (a, x) in acc.iter_mut().zip(c) {
+            *a += x;
+        }
+    }
+    for (a, x) in acc.iter_mut().zip(chunks.remainder()) {
+        *a += x;
+    }
+    let mut w = 16;
+    while w > 1 {
+        w /= 2;
+        for i in 0..w {
+            acc[i] += acc[i + w];
+        }
+    }
+    acc[0]
+}
+
 mod direct;
 mod winograd;

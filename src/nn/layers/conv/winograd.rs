@@ -38,7 +38,13 @@
 //! tiles, on the calling thread; callers split batches into fixed chunks, so
 //! results do not depend on the thread count.
 
-use super::{Geom, Isa, isa};
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::{
+    __m512, __mmask16, _mm512_add_ps, _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps,
+    _mm512_permutex2var_ps, _mm512_setr_epi32, _mm512_sub_ps,
+};
+
+use super::{Geom, Isa, isa, lane_sum};
 use crate::nn::buf::{Scratch, grow, with_scratch};
 use crate::nn::layers::gemm;
 
@@ -105,6 +111,7 @@ fn input_block<'a>(
                 ld,
                 col0: i * tiles_img,
                 work: &mut *work,
+                wide: isa == Isa::Avx512,
             },
         );
     }
@@ -234,12 +241,16 @@ struct InputPass<'a> {
     ld: usize,
     col0: usize,
     work: &'a mut Vec<f32>,
+    /// Run on AVX-512F: the rows are gathered by [`row_db_avx512`].
+    wide: bool,
 }
 
 impl Pass for InputPass<'_> {
     #[inline(always)]
     fn run(self) {
-        input_transform_impl(self.g, self.x, self.v, self.ld, self.col0, self.work)
+        input_transform_impl(
+            self.g, self.x, self.v, self.ld, self.col0, self.work, self.wide,
+        )
     }
 }
 
@@ -325,6 +336,9 @@ fn gather2(dst: &mut [f32], src: &[f32], off: isize) {
 /// so that both passes of the transform run over whole planes: `d·B` row by
 /// row, then `Bᵀ·(d·B)` over the rows `2ty + r`, which are contiguous in
 /// `ty` within a parity.
+///
+/// With `wide` (AVX-512F) each row's gather and `d·B` are one step of
+/// [`row_db_avx512`] instead.
 #[inline(always)]
 fn input_transform_impl(
     g: &Geom,
@@ -333,6 +347,7 @@ fn input_transform_impl(
     ld: usize,
     col0: usize,
     work: &mut Vec<f32>,
+    wide: bool,
 ) {
     let (th, tw) = tiles(g);
     let nq = th + 1;
@@ -354,6 +369,20 @@ fn input_transform_impl(
             for q in 0..nq {
                 let row = (par * nq + q) * tw;
                 let iy = (2 * q + par) as isize - g.pad as isize;
+                #[cfg(target_arch = "x86_64")]
+                if wide {
+                    if iy < 0 || iy >= g.h as isize {
+                        for j in 0..4 {
+                            hb[j * len + row..][..tw].fill(0.0);
+                        }
+                    } else {
+                        let src = &xp[iy as usize * g.w..][..g.w];
+                        // SAFETY: `wide` is set only for `Isa::Avx512`, which
+                        // `isa_of` returns only on a CPU with AVX-512F.
+                        unsafe { row_db_avx512(src, g.pad, tw, hb, len, row) };
+                    }
+                    continue;
+                }
                 if iy < 0 || iy >= g.h as isize {
                     for s in 0..4 {
                         gath[s * len + row..][..tw].fill(0.0);
@@ -378,39 +407,102 @@ fn input_transform_impl(
                 d3[..tw].copy_from_slice(&od[1..=tw]);
             }
         }
-        // d·B: [d0 − d2, d1 + d2, d2 − d1, d1 − d3] per row.
-        let (d0, rest) = gath.split_at(len);
-        let (d1, rest) = rest.split_at(len);
-        let (d2, d3) = rest.split_at(len);
-        for (j, (a, b, sb)) in [
-            (d0, d2, -1.0),
-            (d1, d2, 1.0),
-            (d2, d1, -1.0),
-            (d1, d3, -1.0),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            lin2(&mut hb[j * len..][..len], a, b, sb);
+        if !wide {
+            // d·B: [d0 − d2, d1 + d2, d2 − d1, d1 − d3] per row. (Unrolled,
+            // so that each sign is a constant: an addition or a
+            // subtraction, not a multiplication.)
+            let (d0, rest) = gath.split_at(len);
+            let (d1, rest) = rest.split_at(len);
+            let (d2, d3) = rest.split_at(len);
+            let (h0, rest) = hb.split_at_mut(len);
+            let (h1, rest) = rest.split_at_mut(len);
+            let (h2, h3) = rest.split_at_mut(len);
+            lin2(h0, d0, d2, -1.0);
+            lin2(h1, d1, d2, 1.0);
+            lin2(h2, d2, d1, -1.0);
+            lin2(h3, d1, d3, -1.0);
         }
         // Bᵀ·(d·B) over the tile's rows r = 0..4: row 2ty + r is parity r % 2, q = ty + r / 2.
         for j in 0..4 {
             let h = &hb[j * len..][..len];
             let r = |r: usize| &h[((r % 2) * nq + r / 2) * tw..][..nt];
             let (r0, r1, r2, r3) = (r(0), r(1), r(2), r(3));
-            for (i, (a, b, sb)) in [
-                (r0, r2, -1.0),
-                (r1, r2, 1.0),
-                (r2, r1, -1.0),
-                (r1, r3, -1.0),
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                let dst = &mut v[((i * 4 + j) * g.c + ch) * ld + col0..][..nt];
-                lin2(dst, a, b, sb);
-            }
+            let at = |i: usize| ((i * 4 + j) * g.c + ch) * ld + col0;
+            lin2(&mut v[at(0)..][..nt], r0, r2, -1.0);
+            lin2(&mut v[at(1)..][..nt], r1, r2, 1.0);
+            lin2(&mut v[at(2)..][..nt], r2, r1, -1.0);
+            lin2(&mut v[at(3)..][..nt], r1, r3, -1.0);
         }
+    }
+}
+
+/// The padded row's elements `s .. s + 16` (`src` behind `pad` zeros,
+/// zeros past its end).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn padded16(src: &[f32], pad: usize, s: usize) -> __m512 {
+    // Lanes l with 0 ≤ s + l − pad < src.len().
+    let lo = pad.saturating_sub(s).min(16);
+    let hi = (pad + src.len()).saturating_sub(s).min(16);
+    let mask = if lo < hi {
+        // lo < hi ≤ 16: fits 16 bits.
+        (((1u32 << hi) - 1) & !((1u32 << lo) - 1)) as __mmask16
+    } else {
+        0
+    };
+    // SAFETY: the set lanes l ∈ [lo, hi) read src[s + l − pad], inside
+    // `src`; masked lanes are not read (the address is only computed,
+    // with wrapping arithmetic).
+    unsafe { _mm512_maskz_loadu_ps(mask, src.as_ptr().wrapping_add(s).wrapping_sub(pad)) }
+}
+
+/// The gather and `d·B` of one input row (`src`, padded by `pad` zeros on
+/// the left and zeros past its end: `d`) for every tile column `k < tw`,
+/// into `h_j[row + k]`, the four arrays of `hb` `len` apart:
+/// `[d[2k] − d[2k+2], d[2k+1] + d[2k+2], d[2k+2] − d[2k+1], d[2k+1] − d[2k+3]]`.
+/// Sixteen tile columns per step: masked loads of the padded row at `2k`
+/// and `2k + 2`, even and odd lanes split by permutes. Each output is the
+/// same single addition or subtraction as in the generic code (`lin2` with
+/// a sign of ±1), so the bits are the same.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn row_db_avx512(src: &[f32], pad: usize, tw: usize, hb: &mut [f32], len: usize, row: usize) {
+    assert!(
+        tw <= len && row <= len - tw && hb.len() >= 4 * len,
+        "winograd: row outside the transform buffer"
+    );
+    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    let hp = hb.as_mut_ptr();
+    let mut k0 = 0;
+    while k0 < tw {
+        let nk = (tw - k0).min(16);
+        // nk ≤ 16: fits 16 bits.
+        let keep = ((1u32 << nk) - 1) as __mmask16;
+        let s = 2 * k0;
+        let (a, b) = (padded16(src, pad, s), padded16(src, pad, s + 16));
+        let (c, d) = (padded16(src, pad, s + 2), padded16(src, pad, s + 18));
+        let (ev, od) = (
+            _mm512_permutex2var_ps(a, even, b),
+            _mm512_permutex2var_ps(a, odd, b),
+        );
+        let (ev1, od1) = (
+            _mm512_permutex2var_ps(c, even, d),
+            _mm512_permutex2var_ps(c, odd, d),
+        );
+        let h = [
+            _mm512_sub_ps(ev, ev1),
+            _mm512_add_ps(od, ev1),
+            _mm512_sub_ps(ev1, od),
+            _mm512_sub_ps(od, od1),
+        ];
+        for (j, hv) in h.into_iter().enumerate() {
+            // SAFETY: lanes below nk: j·len + row + k0 + nk ≤ j·len + row + tw
+            // ≤ (j + 1)·len ≤ hb.len() (asserted above).
+            unsafe { _mm512_mask_storeu_ps(hp.add(j * len + row + k0), keep, hv) };
+        }
+        k0 += 16;
     }
 }
 
@@ -662,7 +754,7 @@ fn weight_grad_isa(isa: Isa, g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], 
     for (o, d) in db.iter_mut().enumerate() {
         let plane = g.oh * g.ow;
         *d = (0..n)
-            .map(|i| gout[(i * g.oc + o) * plane..][..plane].iter().sum::<f32>())
+            .map(|i| lane_sum(&gout[(i * g.oc + o) * plane..][..plane]))
             .sum();
     }
     if n == 0 || g.out_len() == 0 {
@@ -856,10 +948,21 @@ mod tests {
 
     /// Every instruction set this CPU has gives the portable code's bits
     /// in the transforms, and the vector instruction sets agree on whole
-    /// passes.
+    /// passes: on odd and even widths, every padding, and rows of one, two
+    /// and exactly one block of 16 tile columns (the AVX-512 row gather).
     #[test]
     fn instruction_sets_agree_bit_for_bit() {
-        let (g, n) = (geom(17, 19, 9, 11, 1), 3);
+        for (g, n) in [
+            (geom(17, 19, 9, 11, 1), 3),
+            (geom(16, 17, 5, 35, 0), 2),
+            (geom(16, 16, 4, 32, 1), 2),
+            (geom(17, 16, 3, 34, 2), 2),
+        ] {
+            instruction_sets_agree_on(g, n);
+        }
+    }
+
+    fn instruction_sets_agree_on(g: Geom, n: usize) {
         let x = data(n * g.in_len(), 5);
         let wt = data(g.oc * g.c * 9, 6);
         let b = data(g.oc, 7);

@@ -29,7 +29,7 @@
 //! target); `avx2` and `avx512` the same tilings with explicit vectors;
 //! `tests` checks every kernel set this CPU runs against im2col + GEMM.
 
-use super::{Geom, Isa, isa};
+use super::{Geom, Isa, isa, lane_sum};
 use crate::nn::buf::{grow, with_scratch};
 
 #[cfg(target_arch = "x86_64")]
@@ -63,31 +63,6 @@ pub(super) fn input_grad_applies(g: &Geom) -> bool {
 /// Whether [`weight_grad`] handles this geometry.
 pub(super) fn weight_grad_applies(g: &Geom) -> bool {
     g.stride == 1 && g.kw <= MAX_KW
-}
-
-/// The sum of `v` in 16 interleaved partial sums (element `i` into partial
-/// `i mod 16`), combined pairwise at the end: a fixed order (the same result
-/// on every run and thread count) that the compiler turns into vector adds,
-/// instead of one serial chain of scalar additions.
-fn lane_sum(v: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 16];
-    let mut chunks = v.chunks_exact(16);
-    for c in &mut chunks {
-        for (a, x) in acc.iter_mut().zip(c) {
-            *a += x;
-        }
-    }
-    for (a, x) in acc.iter_mut().zip(chunks.remainder()) {
-        *a += x;
-    }
-    let mut w = 16;
-    while w > 1 {
-        w /= 2;
-        for i in 0..w {
-            acc[i] += acc[i + w];
-        }
-    }
-    acc[0]
 }
 
 /// Copies one image `[c, h, w]` (geometry `g`) into the zero-padded
