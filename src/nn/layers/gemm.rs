@@ -24,8 +24,11 @@
 //!   a block of both operands stays in L2 while the tiles walk it; each
 //!   block's lanes are summed and added to `C`.
 //!
-//! On AVX-512 CPUs the same 256-bit kernels run, so that the bits match
-//! the AVX2 ones. Without AVX2 and FMA the products go to
+//! On AVX-512 CPUs [`nn`] runs 8 × 32 tiles of 512-bit vectors (16
+//! accumulators of the 32 registers) and the AVX2 kernel on the last
+//! columns; every output is the same chain of fused multiply-adds over `k`,
+//! so the bits match the AVX2 ones. [`nt`] stays 256-bit there (wider lanes
+//! would change its partial sums, and with them the bits). Without AVX2 and FMA the products go to
 //! [`crate::linalg::gemm_local`]. The register kernels' bits are those of
 //! the scalar models in the tests (fused multiply-adds in the same order);
 //! like every kernel of the CNN module they run on the calling thread, so
@@ -36,7 +39,8 @@ use std::arch::x86_64::{
     __m256, __m256i, _mm_add_ps, _mm_add_ss, _mm_cvtss_f32, _mm_movehl_ps, _mm_shuffle_ps,
     _mm256_broadcast_ss, _mm256_castps256_ps128, _mm256_cmpgt_epi32, _mm256_extractf128_ps,
     _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_maskload_ps, _mm256_maskstore_ps, _mm256_set1_epi32,
-    _mm256_setr_epi32, _mm256_setzero_ps, _mm256_storeu_ps,
+    _mm256_setr_epi32, _mm256_setzero_ps, _mm256_storeu_ps, _mm512_fmadd_ps, _mm512_loadu_ps,
+    _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
 };
 
 use ndarray::{ArrayView2, ArrayViewMut2, ShapeBuilder};
@@ -81,7 +85,11 @@ pub(super) fn nn(
         // SAFETY: `isa` comes from `isa_of` of this CPU's features, which
         // found AVX2 and FMA (AVX-512F implies neither: `isa_of` checks
         // both before it returns `Avx512`).
-        Isa::Avx2 | Isa::Avx512 => unsafe { nn_avx2(m, n, k, a, b, ldb, c, ldc) },
+        Isa::Avx2 => unsafe { nn_avx2(m, n, k, a, b, ldb, c, ldc) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above, and `isa_of` returns `Avx512` only with
+        // AVX-512F as well.
+        Isa::Avx512 => unsafe { nn_avx512(m, n, k, a, b, ldb, c, ldc) },
         _ => {
             let av = ArrayView2::from_shape((m, k), &a[..m * k]).expect("A in bounds");
             let bv = ArrayView2::from_shape((k, n).strides((ldb, 1)), b).expect("B in bounds");
@@ -273,6 +281,94 @@ fn nn_tile<const R: usize, const NV: usize, const MASKED: bool>(
                     _mm256_storeu_ps(dst, acc[r][v]);
                 }
             }
+        }
+    }
+}
+
+/// Rows of an [`nn_avx512`] register tile.
+const NN_MR_512: usize = 8;
+
+/// [`nn`] with AVX-512F: column panels of 32 in tiles of [`NN_MR_512`]
+/// rows (16 accumulators, 2 vectors of `B` and a broadcast: 19 of the 32
+/// registers), the row remainder in smaller tiles, and the last columns
+/// (fewer than 32) by [`nn_avx2`]. Each output is the same chain of fused
+/// multiply-adds over `k` as in [`nn_avx2`], so the bits are the same.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,avx512f")]
+#[allow(clippy::too_many_arguments)]
+fn nn_avx512(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    b: &[f32],
+    ldb: usize,
+    c: &mut [f32],
+    ldc: usize,
+) {
+    let mut j = 0;
+    while j + 32 <= n {
+        let p = NnArgs {
+            k,
+            a,
+            b: &b[j..],
+            ldb,
+            ldc,
+        };
+        let mut i = 0;
+        while i + NN_MR_512 <= m {
+            nn_tile512::<NN_MR_512>(&p, i, j, c);
+            i += NN_MR_512;
+        }
+        match m - i {
+            1 => nn_tile512::<1>(&p, i, j, c),
+            2 => nn_tile512::<2>(&p, i, j, c),
+            3 => nn_tile512::<3>(&p, i, j, c),
+            4 => nn_tile512::<4>(&p, i, j, c),
+            5 => nn_tile512::<5>(&p, i, j, c),
+            6 => nn_tile512::<6>(&p, i, j, c),
+            7 => nn_tile512::<7>(&p, i, j, c),
+            _ => {}
+        }
+        j += 32;
+    }
+    if j < n {
+        nn_avx2(m, n - j, k, a, &b[j..], ldb, &mut c[j..], ldc);
+    }
+}
+
+/// Rows `i .. i + R`, columns `j .. j + 32` of `C = A·B`, with 512-bit
+/// vectors.
+#[allow(clippy::needless_range_loop)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn nn_tile512<const R: usize>(p: &NnArgs<'_>, i: usize, j: usize, c: &mut [f32]) {
+    let NnArgs { k, a, b, ldb, ldc } = *p;
+    // `nn` checked a.len() ≥ m·k, b.len() ≥ (k − 1)·ldb + n and
+    // c.len() ≥ (m − 1)·ldc + n; `b` here starts at column j of B, and the
+    // caller keeps i + R ≤ m and j + 32 ≤ n.
+    let (ap, bp, cp) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+    let mut acc = [[_mm512_setzero_ps(); 2]; R];
+    for kk in 0..k {
+        // SAFETY: row kk < k of the panel, its columns 0 .. 32: inside b.
+        let bv = unsafe {
+            let src = bp.add(kk * ldb);
+            [_mm512_loadu_ps(src), _mm512_loadu_ps(src.add(16))]
+        };
+        for r in 0..R {
+            // SAFETY: (i + r)·k + kk < m·k ≤ a.len().
+            let av = _mm512_set1_ps(unsafe { *ap.add((i + r) * k + kk) });
+            for v in 0..2 {
+                acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+            }
+        }
+    }
+    for r in 0..R {
+        for v in 0..2 {
+            // SAFETY: row i + r < m of C, columns j + 16v .. j + 16v + 16 ≤
+            // n ≤ ldc.
+            unsafe { _mm512_storeu_ps(cp.add((i + r) * ldc + j + 16 * v), acc[r][v]) };
         }
     }
 }
@@ -501,7 +597,7 @@ mod tests {
         }
     }
 
-    const SHAPES: [(usize, usize, usize); 12] = [
+    const SHAPES: [(usize, usize, usize); 13] = [
         (1, 1, 1),
         (4, 24, 32),
         (7, 25, 13),
@@ -514,6 +610,7 @@ mod tests {
         (5, 10, 1100),
         (2, 4, 1024),
         (8, 1030, 5),
+        (23, 96, 6),
     ];
 
     /// The register kernels give their scalar models' bits, on every shape
