@@ -41,7 +41,7 @@
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::{
     __m512, __mmask16, _mm512_add_ps, _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps,
-    _mm512_permutex2var_ps, _mm512_setr_epi32, _mm512_sub_ps,
+    _mm512_permutex2var_ps, _mm512_set1_ps, _mm512_setr_epi32, _mm512_setzero_ps, _mm512_sub_ps,
 };
 
 use super::{Geom, Isa, isa, lane_sum};
@@ -263,11 +263,25 @@ struct OutputPass<'a> {
     bias: Option<&'a [f32]>,
     out: &'a mut [f32],
     work: &'a mut Vec<f32>,
+    /// Run on AVX-512F: each channel by [`output_channel_avx512`].
+    wide: bool,
 }
 
 impl Pass for OutputPass<'_> {
     #[inline(always)]
     fn run(self) {
+        #[cfg(target_arch = "x86_64")]
+        if self.wide {
+            let g = self.g;
+            for o in 0..g.oc {
+                let b = self.bias.map_or(0.0, |b| b[o]);
+                let op = &mut self.out[o * g.oh * g.ow..][..g.oh * g.ow];
+                // SAFETY: `wide` is set only for `Isa::Avx512`, which
+                // `isa_of` returns only on a CPU with AVX-512F.
+                unsafe { output_channel_avx512(g, self.m, self.ld, self.col0, o, b, op) };
+            }
+            return;
+        }
         output_transform_impl(
             self.g, self.m, self.ld, self.col0, self.bias, self.out, self.work,
         )
@@ -567,6 +581,92 @@ fn output_transform_impl(
     }
 }
 
+/// [`output_transform_impl`] of output channel `o` (bias `b`) into its
+/// plane `op` (`[oh, ow]`), with AVX-512F: sixteen tiles of a tile row per
+/// step, `Aᵀ·M·A` in registers and the 2 × 2 blocks interleaved into the
+/// two output rows by permutes. Each output is the same sequence of
+/// additions and subtractions as in [`output_transform_impl`] (`lin3` with
+/// signs of ±1, then `+ add`), so the bits are the same.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn output_channel_avx512(
+    g: &Geom,
+    m: &[f32],
+    ld: usize,
+    col0: usize,
+    o: usize,
+    b: f32,
+    op: &mut [f32],
+) {
+    let (th, tw) = tiles(g);
+    assert!(
+        col0 + th * tw <= ld
+            && m.len() >= ((POS - 1) * g.oc + o + 1) * ld
+            && op.len() >= g.oh * g.ow,
+        "winograd: output tiles outside their buffers"
+    );
+    let (zero, bv) = (_mm512_setzero_ps(), _mm512_set1_ps(b));
+    let lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    let hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    let (mp, outp) = (m.as_ptr(), op.as_mut_ptr());
+    // Lanes below n (at most 16) set.
+    let lanes = |n: usize| ((1u32 << n.min(16)) - 1) as __mmask16;
+    for ty in 0..th {
+        let mut k0 = 0;
+        while k0 < tw {
+            let keep = lanes(tw - k0);
+            let t0 = col0 + ty * tw + k0;
+            let mut mv = [zero; POS];
+            for (p, v) in mv.iter_mut().enumerate() {
+                // SAFETY: the set lanes are tiles t0 .. col0 + (ty + 1)·tw ≤
+                // col0 + th·tw ≤ ld of row p·oc + o < 16·oc of `m` (asserted).
+                *v = unsafe { _mm512_maskz_loadu_ps(keep, mp.add((p * g.oc + o) * ld + t0)) };
+            }
+            // Rows i of M·A, then Aᵀ over them, in lin3's order.
+            let mut sv = [[zero; 2]; 4];
+            for (i, s) in sv.iter_mut().enumerate() {
+                let r = &mv[4 * i..4 * i + 4];
+                s[0] = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(r[0], r[1]), r[2]), zero);
+                s[1] = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(r[1], r[2]), r[3]), zero);
+            }
+            let y = |j: usize| {
+                (
+                    _mm512_add_ps(
+                        _mm512_add_ps(_mm512_add_ps(sv[0][j], sv[1][j]), sv[2][j]),
+                        bv,
+                    ),
+                    _mm512_add_ps(
+                        _mm512_sub_ps(_mm512_sub_ps(sv[1][j], sv[2][j]), sv[3][j]),
+                        bv,
+                    ),
+                )
+            };
+            // (row 0, row 1) of columns 0 and 1 of the 2 × 2 blocks.
+            let ((y00, y10), (y01, y11)) = (y(0), y(1));
+            // Output columns 2·k0 .. of this block, ow > 2·k0.
+            let c0 = 2 * k0;
+            let (first, second) = (lanes(g.ow - c0), lanes(g.ow.saturating_sub(c0 + 16)));
+            for (a, (e, d)) in [(y00, y01), (y10, y11)].into_iter().enumerate() {
+                let oy = 2 * ty + a;
+                if oy >= g.oh {
+                    break;
+                }
+                // SAFETY: the set lanes are columns c0 .. ow of row oy < oh
+                // of the plane (op.len() ≥ oh·ow, asserted); the second
+                // address may lie past the plane when none of its lanes is
+                // set (wrapping arithmetic: only computed).
+                unsafe {
+                    let dst = outp.add(oy * g.ow + c0);
+                    _mm512_mask_storeu_ps(dst, first, _mm512_permutex2var_ps(e, lo, d));
+                    let dst2 = dst.wrapping_add(16);
+                    _mm512_mask_storeu_ps(dst2, second, _mm512_permutex2var_ps(e, hi, d));
+                }
+            }
+            k0 += 16;
+        }
+    }
+}
+
 /// Interleaves the even (`ev`) and odd (`od`) columns of an output row.
 #[inline(always)]
 fn write_row(row: &mut [f32], ev: &[f32], od: &[f32]) {
@@ -644,6 +744,7 @@ fn forward_images_isa(
                         bias,
                         out: oi,
                         work: c,
+                        wide: isa == Isa::Avx512,
                     },
                 );
             }
@@ -1000,6 +1101,7 @@ mod tests {
                         bias: Some(&b),
                         out: yi,
                         work: &mut work,
+                        wide: isa == Isa::Avx512,
                     },
                 );
             }
