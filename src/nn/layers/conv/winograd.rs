@@ -40,8 +40,9 @@
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::{
-    __m512, __mmask16, _mm512_add_ps, _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps,
-    _mm512_permutex2var_ps, _mm512_set1_ps, _mm512_setr_epi32, _mm512_setzero_ps, _mm512_sub_ps,
+    __m512, __mmask16, _mm512_add_ps, _mm512_castps_si512, _mm512_castsi512_ps,
+    _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps, _mm512_permutex2var_ps, _mm512_set1_epi32,
+    _mm512_set1_ps, _mm512_setr_epi32, _mm512_setzero_ps, _mm512_sub_ps, _mm512_xor_si512,
 };
 
 use super::{Geom, Isa, isa, lane_sum};
@@ -296,11 +297,25 @@ struct GradPass<'a> {
     ld: usize,
     col0: usize,
     work: &'a mut Vec<f32>,
+    /// Run on AVX-512F: each channel by [`grad_channel_avx512`].
+    wide: bool,
 }
 
 impl Pass for GradPass<'_> {
     #[inline(always)]
     fn run(self) {
+        #[cfg(target_arch = "x86_64")]
+        if self.wide {
+            let g = self.g;
+            let plane = g.oh * g.ow;
+            for o in 0..g.oc {
+                let gp = &self.gy[o * plane..][..plane];
+                // SAFETY: `wide` is set only for `Isa::Avx512`, which
+                // `isa_of` returns only on a CPU with AVX-512F.
+                unsafe { grad_channel_avx512(g, gp, self.t, self.ld, self.col0, o) };
+            }
+            return;
+        }
         grad_transform_impl(self.g, self.gy, self.t, self.ld, self.col0, self.work)
     }
 }
@@ -823,6 +838,90 @@ fn grad_transform_impl(
     }
 }
 
+/// [`grad_transform_impl`] of output channel `o` (its gradient plane `gp`,
+/// `[oh, ow]`) with AVX-512F: sixteen tiles of a tile row per step, the two
+/// gradient rows of the 2 × 2 blocks loaded (masked past the edges) and
+/// split into even and odd columns by permutes, `A·dY·Aᵀ` in registers.
+/// Each output is the same addition or subtraction as in
+/// [`grad_transform_impl`], and its multiplications by ±1 are exact
+/// negations here (a flipped sign bit), so the bits are the same.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn grad_channel_avx512(g: &Geom, gp: &[f32], t: &mut [f32], ld: usize, col0: usize, o: usize) {
+    let (th, tw) = tiles(g);
+    assert!(
+        col0 + th * tw <= ld
+            && t.len() >= ((POS - 1) * g.oc + o + 1) * ld
+            && gp.len() >= g.oh * g.ow,
+        "winograd: gradient tiles outside their buffers"
+    );
+    let zero = _mm512_setzero_ps();
+    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    let sign = _mm512_set1_epi32(i32::MIN);
+    let neg = |v: __m512| _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(v), sign));
+    // Lanes below n (at most 16) set.
+    let lanes = |n: usize| ((1u32 << n.min(16)) - 1) as __mmask16;
+    let (gptr, tp) = (gp.as_ptr(), t.as_mut_ptr());
+    for ty in 0..th {
+        let mut k0 = 0;
+        while k0 < tw {
+            let keep = lanes(tw - k0);
+            // Gradient columns 2·k0 .. of this block, ow > 2·k0.
+            let c0 = 2 * k0;
+            let (first, second) = (lanes(g.ow - c0), lanes(g.ow.saturating_sub(c0 + 16)));
+            // Row a of the blocks: (dY[2ty + a][2k], dY[2ty + a][2k + 1]).
+            let row = |a: usize| {
+                let oy = 2 * ty + a;
+                if oy >= g.oh {
+                    return (zero, zero);
+                }
+                // SAFETY: the set lanes are columns c0 .. ow of row oy < oh
+                // of the plane (asserted); the second address may lie past
+                // it when none of its lanes is set (only computed).
+                let (x0, x1) = unsafe {
+                    let src = gptr.add(oy * g.ow + c0);
+                    (
+                        _mm512_maskz_loadu_ps(first, src),
+                        _mm512_maskz_loadu_ps(second, src.wrapping_add(16)),
+                    )
+                };
+                (
+                    _mm512_permutex2var_ps(x0, even, x1),
+                    _mm512_permutex2var_ps(x0, odd, x1),
+                )
+            };
+            let ((g00, g01), (g10, g11)) = (row(0), row(1));
+            // Column j of dY·Aᵀ for rows 0 and 1; the last one negated.
+            let cols = [
+                (g00, g10),
+                (_mm512_add_ps(g00, g01), _mm512_add_ps(g10, g11)),
+                (_mm512_sub_ps(g00, g01), _mm512_sub_ps(g10, g11)),
+                (g01, g11),
+            ];
+            for (j, (x0, x1)) in cols.into_iter().enumerate() {
+                let (s, d) = (_mm512_add_ps(x0, x1), _mm512_sub_ps(x0, x1));
+                // A over the rows: [x0, x0 + x1, x0 − x1, −x1], times ±1.
+                let outs = if j == 3 {
+                    [neg(x0), neg(s), neg(d), x1]
+                } else {
+                    [x0, s, d, neg(x1)]
+                };
+                for (i, v) in outs.into_iter().enumerate() {
+                    // SAFETY: the set lanes are tiles col0 + ty·tw + k0 ..
+                    // col0 + (ty + 1)·tw ≤ ld of row (4i + j)·oc + o < 16·oc
+                    // of `t` (asserted).
+                    unsafe {
+                        let dst = tp.add(((i * 4 + j) * g.oc + o) * ld + col0 + ty * tw + k0);
+                        _mm512_mask_storeu_ps(dst, keep, v);
+                    }
+                }
+            }
+            k0 += 16;
+        }
+    }
+}
+
 /// `Gᵀ·z·G` of one 4×4 tile (tile order), the 3×3 kernel gradient.
 fn weight_grad_tile(z: &[f32; POS]) -> [f32; 9] {
     // Gᵀ = [[1, ½, ½, 0], [0, ½, −½, 0], [0, ½, ½, 1]]
@@ -882,6 +981,7 @@ fn weight_grad_isa(isa: Isa, g: &Geom, x: &[f32], gout: &[f32], dw: &mut [f32], 
                         ld,
                         col0: i * tiles_img,
                         work: c,
+                        wide: isa == Isa::Avx512,
                     },
                 );
             }
@@ -1088,6 +1188,7 @@ mod tests {
                         ld,
                         col0: i * tiles_img,
                         work: &mut work,
+                        wide: isa == Isa::Avx512,
                     },
                 );
                 let yi = &mut y[i * g.out_len()..][..g.out_len()];
