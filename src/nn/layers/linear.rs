@@ -315,8 +315,8 @@ impl LinearKernel<'_> {
     }
 
     /// [`Self::forward_chunk`] for a whole batch, in blocks of
-    /// [`BATCH_ROWS`] rows in parallel (the same bits: each row is computed
-    /// alone).
+    /// [`BATCH_ROWS`] rows in parallel (fixed blocks: the same bits on any
+    /// thread count).
     pub(crate) fn forward_batch(&self, x: &[f32], out: &mut [f32]) {
         let rows = BATCH_ROWS * self.out_f.max(1);
         let xs: Vec<&[f32]> = pieces(x, BATCH_ROWS * self.in_f)
@@ -328,8 +328,8 @@ impl LinearKernel<'_> {
     }
 
     /// [`Self::input_grad_chunk`] for a whole batch, in blocks of
-    /// [`BATCH_ROWS`] rows in parallel (the same bits: each row is computed
-    /// alone).
+    /// [`BATCH_ROWS`] rows in parallel (fixed blocks: the same bits on any
+    /// thread count).
     pub(crate) fn input_grad_batch(&self, g: &[f32], gin: &mut [f32]) {
         let rows = BATCH_ROWS * self.in_f.max(1);
         let gs: Vec<&[f32]> = pieces(g, BATCH_ROWS * self.out_f)
