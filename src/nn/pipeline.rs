@@ -196,7 +196,7 @@ fn train_pass_with(
     let mut nodes = nodes(layers);
     let stages = stages(&nodes)?;
     let n = shape.first().copied().unwrap_or(0);
-    let (len, n_chunks) = chunking(n, CHUNK);
+    let (len, n_chunks) = even_chunking(n);
     let shapes = plan_all(&mut nodes, &stages, shape, n_chunks)?;
     let logits_shape = shapes.last().expect("output shape");
     if logits_shape.len() != 2 {
@@ -346,6 +346,21 @@ fn grad_parts(node: Builtin<'_>) -> (Option<Sink<'_>>, &[f32], &[f32]) {
             (None, o, g)
         }
     }
+}
+
+/// `n` images in an even number of near-equal chunks of at most about
+/// [`CHUNK`] (one chunk for at most [`CHUNK`] images): `(chunk_len,
+/// n_chunks)`. Fixed by the batch size alone, so results do not depend on
+/// the thread count; an even count splits into equal halves on two threads
+/// (a batch of 64 in seven chunks of 10, 10, 10, 10, 10, 10 and 4 left one
+/// thread 34 images against 30).
+fn even_chunking(n: usize) -> (usize, usize) {
+    let (_, n_chunks) = chunking(n, CHUNK);
+    if n_chunks <= 1 || n_chunks % 2 == 0 {
+        return chunking(n, CHUNK);
+    }
+    let len = n.div_ceil(n_chunks + 1);
+    (len, n.div_ceil(len))
 }
 
 /// Elements per image of a batch of `shape`.
