@@ -18,9 +18,9 @@
 //!   measurement): stride-1 3×3 layers with at least 16 channels on both
 //!   sides (the Keras CNN's, ResNet's) run Winograd F(2×2, 3×3), whose
 //!   products are 16 GEMMs over the image tiles, for the forward pass and
-//!   both gradients (with AVX2, in register-tiled kernels that read their
-//!   operands in place, as are the training pass's fully connected
-//!   products); other stride-1 convolutions with outputs at least 8
+//!   both gradients (with AVX2 or AVX-512, in register-tiled kernels that
+//!   read their operands in place, as are the training pass's fully
+//!   connected products); other stride-1 convolutions with outputs at least 8
 //!   wide (LeNet's) run direct, register-tiled kernels (AVX2 / AVX-512 when
 //!   the CPU has them): no im2col, no packing; the input gradient is the
 //!   forward kernel applied to the padded output gradient with the flipped
@@ -29,6 +29,11 @@
 //!   plus col2im). All work on fixed chunks of images processed in parallel
 //!   with rayon; gradients of the chunks are summed in a fixed order, so the
 //!   same seed gives the same result on any thread count.
+//! - A training step runs each chunk of images through the layers up to the
+//!   first large fully connected layer (at least 2¹⁸ weights) and back on
+//!   one thread; that layer and the ones after it run on the whole batch
+//!   in between, so that its weights are read once per block of 32 rows
+//!   rather than once per chunk.
 //! - [`Sequential`] runs some neighbouring layers as one pass: ReLU → max
 //!   pooling, and convolution → batch norm (folded into the convolution's
 //!   weights in evaluation, with a following ReLU applied while each chunk

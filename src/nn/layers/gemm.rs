@@ -4,12 +4,11 @@
 //! Both are small in one or two dimensions: a Winograd block's 16 products
 //! are channels × channels × the block's tiles (16–64 channels, about 200
 //! tiles), and the training pass runs a fully connected layer on chunks of
-//! 10 rows. A general GEMM packs its operands into panels on every call,
-//! which these shapes never amortise: in the Keras network's training step
-//! packing (with the kernels that pack as they multiply) took about 10 % of
-//! the time and the narrow edge kernels of the 64-row products another 7 %,
-//! and each 10-row chunk repacked the 12 544 × 128 weights of its first
-//! dense layer. Here the operands are read in place:
+//! about 10 rows, or (a large one) on blocks of 32. A general GEMM packs its
+//! operands into panels on every call, which these shapes never amortise:
+//! in the Keras network's training step packing (with the kernels that pack
+//! as they multiply) took about 10 % of the time and the narrow edge kernels
+//! of the 64-row products another 7 %. Here the operands are read in place:
 //! - [`nn`], `C = A·B` (Winograd forward and input gradient, dense input
 //!   and weight gradients): `A` (`[m][k]`, contiguous) is small, `B` is
 //!   read in panels of 16 columns, which (for the Winograd shapes) stay in

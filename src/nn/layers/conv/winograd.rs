@@ -26,7 +26,11 @@
 //! even rows stored before the odd ones, so that both passes of `Bᵀ·d·B`
 //! (and of the output and gradient transforms) are loops over contiguous
 //! slices of a whole image's tiles. They are compiled for SSE2, AVX2 and
-//! AVX-512F and dispatched at run time, with the same bits on each; the
+//! AVX-512F and dispatched at run time, with the same bits on each (on
+//! AVX-512F the gather of the input rows, the output transform and the
+//! gradient transform run sixteen tiles of a row at a time in registers,
+//! with permutes and masked loads and stores instead of strided scalar
+//! copies: the same additions in the same order); the
 //! GEMMs give the same bits on AVX2 and AVX-512 CPUs (without AVX2 they run
 //! in the general GEMM, whose sums are ordered differently).
 //! F(2×2, 3×3)'s rounding error stays at the level of the direct sum's (the
