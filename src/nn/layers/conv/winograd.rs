@@ -44,7 +44,7 @@
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::{
-    __m512, __mmask16, _mm512_add_ps, _mm512_castps_si512, _mm512_castsi512_ps,
+    __m512, __m512i, __mmask16, _mm512_add_ps, _mm512_castps_si512, _mm512_castsi512_ps,
     _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps, _mm512_permutex2var_ps, _mm512_set1_epi32,
     _mm512_set1_ps, _mm512_setr_epi32, _mm512_setzero_ps, _mm512_sub_ps, _mm512_xor_si512,
 };
@@ -469,6 +469,26 @@ fn input_transform_impl(
     }
 }
 
+/// The first `n` lanes (at most 16) of a 512-bit vector.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn lanes16(n: usize) -> __mmask16 {
+    // n.min(16) ≤ 16: the mask fits 16 bits.
+    ((1u32 << n.min(16)) - 1) as __mmask16
+}
+
+/// The permutations taking the even and the odd lanes of two vectors
+/// (`_mm512_permutex2var_ps(a, even, b)`: `[a0, a2, …, a14, b0, …, b14]`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn even_odd() -> (__m512i, __m512i) {
+    (
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30),
+        _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31),
+    )
+}
+
 /// The padded row's elements `s .. s + 16` (`src` behind `pad` zeros,
 /// zeros past its end).
 #[cfg(target_arch = "x86_64")]
@@ -505,14 +525,12 @@ fn row_db_avx512(src: &[f32], pad: usize, tw: usize, hb: &mut [f32], len: usize,
         tw <= len && row <= len - tw && hb.len() >= 4 * len,
         "winograd: row outside the transform buffer"
     );
-    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    let (even, odd) = even_odd();
     let hp = hb.as_mut_ptr();
     let mut k0 = 0;
     while k0 < tw {
         let nk = (tw - k0).min(16);
-        // nk ≤ 16: fits 16 bits.
-        let keep = ((1u32 << nk) - 1) as __mmask16;
+        let keep = lanes16(nk);
         let s = 2 * k0;
         let (a, b) = (padded16(src, pad, s), padded16(src, pad, s + 16));
         let (c, d) = (padded16(src, pad, s + 2), padded16(src, pad, s + 18));
@@ -628,12 +646,10 @@ fn output_channel_avx512(
     let lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     let hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     let (mp, outp) = (m.as_ptr(), op.as_mut_ptr());
-    // Lanes below n (at most 16) set.
-    let lanes = |n: usize| ((1u32 << n.min(16)) - 1) as __mmask16;
     for ty in 0..th {
         let mut k0 = 0;
         while k0 < tw {
-            let keep = lanes(tw - k0);
+            let keep = lanes16(tw - k0);
             let t0 = col0 + ty * tw + k0;
             let mut mv = [zero; POS];
             for (p, v) in mv.iter_mut().enumerate() {
@@ -664,7 +680,7 @@ fn output_channel_avx512(
             let ((y00, y10), (y01, y11)) = (y(0), y(1));
             // Output columns 2·k0 .. of this block, ow > 2·k0.
             let c0 = 2 * k0;
-            let (first, second) = (lanes(g.ow - c0), lanes(g.ow.saturating_sub(c0 + 16)));
+            let (first, second) = (lanes16(g.ow - c0), lanes16(g.ow.saturating_sub(c0 + 16)));
             for (a, (e, d)) in [(y00, y01), (y10, y11)].into_iter().enumerate() {
                 let oy = 2 * ty + a;
                 if oy >= g.oh {
@@ -860,20 +876,17 @@ fn grad_channel_avx512(g: &Geom, gp: &[f32], t: &mut [f32], ld: usize, col0: usi
         "winograd: gradient tiles outside their buffers"
     );
     let zero = _mm512_setzero_ps();
-    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    let (even, odd) = even_odd();
     let sign = _mm512_set1_epi32(i32::MIN);
     let neg = |v: __m512| _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(v), sign));
-    // Lanes below n (at most 16) set.
-    let lanes = |n: usize| ((1u32 << n.min(16)) - 1) as __mmask16;
     let (gptr, tp) = (gp.as_ptr(), t.as_mut_ptr());
     for ty in 0..th {
         let mut k0 = 0;
         while k0 < tw {
-            let keep = lanes(tw - k0);
+            let keep = lanes16(tw - k0);
             // Gradient columns 2·k0 .. of this block, ow > 2·k0.
             let c0 = 2 * k0;
-            let (first, second) = (lanes(g.ow - c0), lanes(g.ow.saturating_sub(c0 + 16)));
+            let (first, second) = (lanes16(g.ow - c0), lanes16(g.ow.saturating_sub(c0 + 16)));
             // Row a of the blocks: (dY[2ty + a][2k], dY[2ty + a][2k + 1]).
             let row = |a: usize| {
                 let oy = 2 * ty + a;
