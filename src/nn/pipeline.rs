@@ -22,7 +22,7 @@
 //! holds 6.4 MB of weights, 10 multiply-adds per weight and chunk). The pass
 //! then runs the chunks forward through the head, the tail forward, the loss
 //! and the tail backward on the whole batch (each fully connected product
-//! cut into fixed row or column blocks, in parallel), and the chunks
+//! cut into fixed blocks of 32 rows, in parallel), and the chunks
 //! backward through the head. With the register kernels (AVX2 and FMA)
 //! every output element is computed in the same order either way, so the
 //! split changes no bit; the portable path's general GEMM may order its
