@@ -6,7 +6,7 @@ use std::any::Any;
 use ndarray::ArrayViewD;
 use rayon::prelude::*;
 
-use super::{ElementwiseLayer, Layer, Mode, check_grad_shape, no_forward_error};
+use super::{ElementwiseLayer, Layer, Mode, check_grad_shape, no_forward_error, vectorized};
 use crate::error::{Error, Result};
 use crate::nn::buf::Buf;
 
@@ -56,6 +56,15 @@ fn gelu_tanh_inner(x: f64) -> f64 {
 
 /// `out = f(x)` element-wise.
 pub(crate) fn act_chunk(kind: ActKind, x: &[f32], out: &mut [f32]) {
+    vectorized(
+        #[inline(always)]
+        || act_forward(kind, x, out),
+    )
+}
+
+/// [`act_chunk`]'s loops, compiled by its caller.
+#[inline(always)]
+fn act_forward(kind: ActKind, x: &[f32], out: &mut [f32]) {
     match kind {
         ActKind::Relu => {
             for (o, &v) in out.iter_mut().zip(x) {
@@ -97,6 +106,15 @@ pub(crate) fn act_chunk(kind: ActKind, x: &[f32], out: &mut [f32]) {
 /// The input gradient `gin` from the output gradient `g`, the output `y`
 /// and (for the functions that need it) the input `x`.
 pub(crate) fn act_backward_chunk(kind: ActKind, g: &[f32], y: &[f32], x: &[f32], gin: &mut [f32]) {
+    vectorized(
+        #[inline(always)]
+        || act_backward(kind, g, y, x, gin),
+    )
+}
+
+/// [`act_backward_chunk`]'s loops, compiled by its caller.
+#[inline(always)]
+fn act_backward(kind: ActKind, g: &[f32], y: &[f32], x: &[f32], gin: &mut [f32]) {
     match kind {
         ActKind::Relu => {
             for ((gi, &g), &y) in gin.iter_mut().zip(g).zip(y) {
@@ -578,4 +596,41 @@ pub(crate) fn as_elementwise(any: &mut dyn Any) -> Option<&mut dyn ElementwiseLa
             .map(|l| &mut l.core as &mut dyn ElementwiseLayer);
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::layers::conv::isas;
+    use crate::nn::layers::{test_data, vectorized_on};
+
+    /// Every activation's forward and backward loops give the same bits on
+    /// every instruction set.
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        let len = 1000;
+        let x: Vec<f32> = test_data(len, 5).iter().map(|v| 4.0 * v).collect();
+        let g = test_data(len, 6);
+        let kinds = [
+            ActKind::Relu,
+            ActKind::LeakyRelu(0.01),
+            ActKind::Sigmoid,
+            ActKind::Tanh,
+            ActKind::Gelu(GeluApproximation::None),
+            ActKind::Gelu(GeluApproximation::Tanh),
+        ];
+        for kind in kinds {
+            let run = |isa| {
+                let (mut y, mut gin) = (vec![0.0f32; len], vec![0.0f32; len]);
+                vectorized_on(isa, || act_forward(kind, &x, &mut y));
+                vectorized_on(isa, || act_backward(kind, &g, &y, &x, &mut gin));
+                let bits = |v: &[f32]| v.iter().map(|e| e.to_bits()).collect::<Vec<_>>();
+                (bits(&y), bits(&gin))
+            };
+            let plain = run(crate::nn::layers::Isa::Plain);
+            for isa in isas() {
+                assert!(run(isa) == plain, "{kind:?} on {isa:?}");
+            }
+        }
+    }
 }

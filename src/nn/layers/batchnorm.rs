@@ -20,7 +20,10 @@ use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Buffer, Layer, Mode, Param, check_grad_shape, chunking, lazy_error, no_forward_error};
+use super::{
+    Buffer, Isa, Layer, Mode, Param, check_grad_shape, chunking, isa, lazy_error, no_forward_error,
+    vectorized_on,
+};
 use crate::error::{Error, Result};
 use crate::nn::buf::Buf;
 
@@ -230,7 +233,7 @@ impl BnCore {
         let xs = x.as_slice().expect("standard layout");
         let eps = self.config.eps;
         if use_batch {
-            let (mean, var) = channel_stats(xs, n, c, s);
+            let (mean, var) = channel_stats(isa(), xs, n, c, s);
             self.invstd = var.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
             if mode == Mode::Train && self.config.track_running_stats {
                 self.update_running(&mean, &var, n * s);
@@ -255,20 +258,7 @@ impl BnCore {
             })
             .unzip();
         let out = self.output.reshape(x.shape());
-        let img = c * s;
-        if img > 0 {
-            out.par_chunks_mut(img)
-                .zip(xs.par_chunks(img))
-                .for_each(|(o, xi)| {
-                    for ((op, xp), (a, b)) in
-                        o.chunks_mut(s).zip(xi.chunks(s)).zip(a.iter().zip(&b))
-                    {
-                        for (o, &v) in op.iter_mut().zip(xp) {
-                            *o = v * a + b;
-                        }
-                    }
-                });
-        }
+        affine(isa(), xs, out, s, &a, &b);
         if mode == Mode::Train {
             if borrow {
                 self.input.reshape(&[0]);
@@ -370,36 +360,9 @@ impl BnCore {
         debug_assert_eq!(xs.len(), gs.len());
         let (mean, invstd) = (&self.mean, &self.invstd);
         // Σg and Σg·x̂ per channel.
-        let (sum_g, sum_gx) = {
-            let img = c * s;
-            let (len, _) = chunking(n, STAT_CHUNK);
-            let parts: Vec<Vec<f64>> = if img == 0 {
-                Vec::new()
-            } else {
-                gs.par_chunks(len * img)
-                    .zip(xs.par_chunks(len * img))
-                    .map(|(gc, xc)| {
-                        let mut acc = vec![0.0f64; 2 * c];
-                        for (gi, xi) in gc.chunks(img).zip(xc.chunks(img)) {
-                            for (ch, (gp, xp)) in gi.chunks(s).zip(xi.chunks(s)).enumerate() {
-                                let (sg, sgx) = sum_g_gx(gp, xp, mean[ch]);
-                                acc[ch] += sg;
-                                acc[c + ch] += sgx * invstd[ch];
-                            }
-                        }
-                        acc
-                    })
-                    .collect()
-            };
-            let mut tot = vec![0.0f64; 2 * c];
-            for p in &parts {
-                for (t, v) in tot.iter_mut().zip(p) {
-                    *t += v;
-                }
-            }
-            let sum_gx = tot.split_off(c);
-            (tot, sum_gx)
-        };
+        let mean32: Vec<f32> = mean.iter().map(|&v| v as f32).collect();
+        let (sum_g, sum_gx) = grad_sums(isa(), gs, xs, n, c, s, &mean32);
+        let sum_gx: Vec<f64> = sum_gx.iter().zip(invstd).map(|(v, i)| v * i).collect();
         if let Some(w) = &mut self.weight {
             for (d, v) in w.grad_slice_mut().iter_mut().zip(&sum_gx) {
                 *d = *v as f32;
@@ -413,36 +376,24 @@ impl BnCore {
         if !need_input_grad {
             return Ok(());
         }
-        let gamma: Vec<f64> = (0..c).map(|ch| self.gamma_beta(ch).0).collect();
         let m = (n * s) as f64;
-        let batch = self.batch_stats;
+        // dx = k·g + b·(x − μ) + c0 per channel, the f64 coefficients
+        // rounded to f32 once: k = γ/√(σ² + ε), b = −k·Σg·x̂/(m·√(σ² + ε)),
+        // c0 = −k·Σg/m (b = c0 = 0 with running statistics).
+        let coef: Vec<[f32; 4]> = (0..c)
+            .map(|ch| {
+                let k = self.gamma_beta(ch).0 * invstd[ch];
+                if self.batch_stats {
+                    let b = -k * invstd[ch] * sum_gx[ch] / m;
+                    let c0 = -k * sum_g[ch] / m;
+                    [k as f32, b as f32, mean32[ch], c0 as f32]
+                } else {
+                    [k as f32, 0.0, 0.0, 0.0]
+                }
+            })
+            .collect();
         let gin = self.grad_input.reshape(&shape);
-        let img = c * s;
-        if img > 0 {
-            gin.par_chunks_mut(img)
-                .zip(gs.par_chunks(img).zip(xs.par_chunks(img)))
-                .for_each(|(gi, (go, xi))| {
-                    for (ch, ((dp, gp), xp)) in gi
-                        .chunks_mut(s)
-                        .zip(go.chunks(s))
-                        .zip(xi.chunks(s))
-                        .enumerate()
-                    {
-                        let k = gamma[ch] * invstd[ch];
-                        if batch {
-                            let (mg, mgx) = (sum_g[ch] / m, sum_gx[ch] / m);
-                            for ((d, &g), &x) in dp.iter_mut().zip(gp).zip(xp) {
-                                let xhat = (f64::from(x) - mean[ch]) * invstd[ch];
-                                *d = (k * (f64::from(g) - mg - xhat * mgx)) as f32;
-                            }
-                        } else {
-                            for (d, &g) in dp.iter_mut().zip(gp) {
-                                *d = (k * f64::from(g)) as f32;
-                            }
-                        }
-                    }
-                });
-        }
+        input_grad(isa(), gs, xs, gin, s, &coef, self.batch_stats);
         Ok(())
     }
 
@@ -491,69 +442,175 @@ impl BnCore {
     }
 }
 
-/// `Σ f(xᵢ)` in f64 with eight independent accumulators, combined in a fixed
-/// order (the same result on every run and thread count): the additions no
-/// longer wait on one chain, and the loop vectorises.
-#[inline]
-fn sum8(xs: &[f32], f: impl Fn(f64) -> f64) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let chunks = xs.chunks_exact(8);
-    let tail: f64 = chunks.remainder().iter().map(|&v| f(f64::from(v))).sum();
-    for c in chunks {
-        for (a, &v) in acc.iter_mut().zip(c) {
-            *a += f(f64::from(v));
-        }
-    }
-    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
+/// Elements per block of the lane sums: each of the 16 lanes adds at most 64
+/// values in `f32` before the block's total moves into the `f64` sum.
+const SUM_BLOCK: usize = 1024;
+
+/// The 16 lanes of a block's partial sums, added pairwise in `f64`.
+#[inline(always)]
+fn lanes_f64(acc: &[f32; 16]) -> f64 {
+    let v: [f64; 16] = acc.map(f64::from);
+    let q = [v[0] + v[8], v[1] + v[9], v[2] + v[10], v[3] + v[11]];
+    let r = [v[4] + v[12], v[5] + v[13], v[6] + v[14], v[7] + v[15]];
+    ((q[0] + r[0]) + (q[2] + r[2])) + ((q[1] + r[1]) + (q[3] + r[3]))
 }
 
-/// `(Σ gᵢ, Σ gᵢ·(xᵢ − mean))` in f64, with four accumulators each as
-/// [`sum8`].
-#[inline]
-fn sum_g_gx(g: &[f32], x: &[f32], mean: f64) -> (f64, f64) {
-    let (mut sg, mut sgx) = ([0.0f64; 4], [0.0f64; 4]);
-    let n = g.len().min(x.len());
-    let (g, x) = (&g[..n], &x[..n]);
-    let full = n / 4 * 4;
-    for (gc, xc) in g[..full].chunks_exact(4).zip(x[..full].chunks_exact(4)) {
-        for k in 0..4 {
-            let gv = f64::from(gc[k]);
-            sg[k] += gv;
-            sgx[k] += gv * (f64::from(xc[k]) - mean);
+/// `Σ f(xᵢ)`: in blocks of [`SUM_BLOCK`], element `i` of a block into `f32`
+/// lane `i mod 16` (a fixed order, which the compiler turns into vector
+/// adds), the blocks' lane totals summed in `f64`.
+#[inline(always)]
+fn lane_sum(xs: &[f32], f: impl Fn(f32) -> f32) -> f64 {
+    let mut tot = 0.0f64;
+    for block in xs.chunks(SUM_BLOCK) {
+        let mut acc = [0.0f32; 16];
+        let (full, rest) = block.as_chunks::<16>();
+        for c in full {
+            for (a, &v) in acc.iter_mut().zip(c) {
+                *a += f(v);
+            }
         }
+        for (a, &v) in acc.iter_mut().zip(rest) {
+            *a += f(v);
+        }
+        tot += lanes_f64(&acc);
     }
+    tot
+}
+
+/// `(Σ gᵢ, Σ gᵢ·(xᵢ − mean))`, summed as [`lane_sum`].
+#[inline(always)]
+fn lane_sum_g_gx(g: &[f32], x: &[f32], mean: f32) -> (f64, f64) {
     let (mut tg, mut tgx) = (0.0f64, 0.0f64);
-    for (&gv, &xv) in g[full..].iter().zip(&x[full..]) {
-        let gv = f64::from(gv);
-        tg += gv;
-        tgx += gv * (f64::from(xv) - mean);
+    for (gb, xb) in g.chunks(SUM_BLOCK).zip(x.chunks(SUM_BLOCK)) {
+        let (mut sg, mut sgx) = ([0.0f32; 16], [0.0f32; 16]);
+        let ((gf, gr), (xf, xr)) = (gb.as_chunks::<16>(), xb.as_chunks::<16>());
+        for (gc, xc) in gf.iter().zip(xf) {
+            for k in 0..16 {
+                sg[k] += gc[k];
+                sgx[k] += gc[k] * (xc[k] - mean);
+            }
+        }
+        for (k, (&gv, &xv)) in gr.iter().zip(xr).enumerate() {
+            sg[k] += gv;
+            sgx[k] += gv * (xv - mean);
+        }
+        tg += lanes_f64(&sg);
+        tgx += lanes_f64(&sgx);
     }
-    (
-        (sg[0] + sg[1]) + (sg[2] + sg[3]) + tg,
-        (sgx[0] + sgx[1]) + (sgx[2] + sgx[3]) + tgx,
-    )
+    (tg, tgx)
 }
 
 /// Per-channel mean and biased variance of `x` `[n, c, s]` (two passes,
-/// `f64`, fixed chunks of images summed in order).
-fn channel_stats(x: &[f32], n: usize, c: usize, s: usize) -> (Vec<f64>, Vec<f64>) {
-    let img = c * s;
+/// fixed chunks of images summed in order).
+fn channel_stats(isa: Isa, x: &[f32], n: usize, c: usize, s: usize) -> (Vec<f64>, Vec<f64>) {
     let m = (n * s) as f64;
+    let mean: Vec<f64> = channel_sums(
+        isa,
+        x,
+        n,
+        c,
+        s,
+        #[inline(always)]
+        |_, xp| lane_sum(xp, |v| v),
+    )
+    .into_iter()
+    .map(|v| v / m)
+    .collect();
+    let mean32: Vec<f32> = mean.iter().map(|&v| v as f32).collect();
+    let var: Vec<f64> = channel_sums(
+        isa,
+        x,
+        n,
+        c,
+        s,
+        #[inline(always)]
+        |ch, xp| {
+            let mu = mean32[ch];
+            lane_sum(xp, |v| (v - mu) * (v - mu))
+        },
+    )
+    .into_iter()
+    .map(|v| v / m)
+    .collect();
+    (mean, var)
+}
+
+/// `Σ f(channel, plane)` per channel of `x` `[n, c, s]`: fixed chunks of
+/// images in parallel, their partial sums (`f64`) added in chunk order, so
+/// the same bits on any thread count.
+fn channel_sums(
+    isa: Isa,
+    x: &[f32],
+    n: usize,
+    c: usize,
+    s: usize,
+    f: impl Fn(usize, &[f32]) -> f64 + Sync,
+) -> Vec<f64> {
+    let img = c * s;
+    let mut tot = vec![0.0f64; c];
+    if img == 0 {
+        return tot;
+    }
     let (len, _) = chunking(n, STAT_CHUNK);
-    let reduce = |f: &(dyn Fn(usize, &[f32]) -> f64 + Sync)| -> Vec<f64> {
-        let mut tot = vec![0.0f64; c];
-        if img == 0 {
-            return tot;
-        }
-        let parts: Vec<Vec<f64>> = x
-            .par_chunks(len * img)
-            .map(|xc| {
-                let mut acc = vec![0.0f64; c];
-                for xi in xc.chunks(img) {
-                    for (ch, xp) in xi.chunks(s).enumerate() {
-                        acc[ch] += f(ch, xp);
+    let parts: Vec<Vec<f64>> = x
+        .par_chunks(len * img)
+        .map(|xc| {
+            let mut acc = vec![0.0f64; c];
+            vectorized_on(
+                isa,
+                #[inline(always)]
+                || {
+                    for xi in xc.chunks(img) {
+                        for (ch, xp) in xi.chunks(s).enumerate() {
+                            acc[ch] += f(ch, xp);
+                        }
                     }
-                }
+                },
+            );
+            acc
+        })
+        .collect();
+    for p in &parts {
+        for (t, v) in tot.iter_mut().zip(p) {
+            *t += v;
+        }
+    }
+    tot
+}
+
+/// `(Σg, Σg·(x − mean))` per channel of the output gradients `g` and inputs
+/// `x` `[n, c, s]`, summed as [`channel_sums`].
+fn grad_sums(
+    isa: Isa,
+    g: &[f32],
+    x: &[f32],
+    n: usize,
+    c: usize,
+    s: usize,
+    mean: &[f32],
+) -> (Vec<f64>, Vec<f64>) {
+    let img = c * s;
+    let mut tot = vec![0.0f64; 2 * c];
+    if img > 0 {
+        let (len, _) = chunking(n, STAT_CHUNK);
+        let parts: Vec<Vec<f64>> = g
+            .par_chunks(len * img)
+            .zip(x.par_chunks(len * img))
+            .map(|(gc, xc)| {
+                let mut acc = vec![0.0f64; 2 * c];
+                vectorized_on(
+                    isa,
+                    #[inline(always)]
+                    || {
+                        for (gi, xi) in gc.chunks(img).zip(xc.chunks(img)) {
+                            for (ch, (gp, xp)) in gi.chunks(s).zip(xi.chunks(s)).enumerate() {
+                                let (sg, sgx) = lane_sum_g_gx(gp, xp, mean[ch]);
+                                acc[ch] += sg;
+                                acc[c + ch] += sgx;
+                            }
+                        }
+                    },
+                );
                 acc
             })
             .collect();
@@ -562,22 +619,80 @@ fn channel_stats(x: &[f32], n: usize, c: usize, s: usize) -> (Vec<f64>, Vec<f64>
                 *t += v;
             }
         }
-        tot
-    };
-    let mean: Vec<f64> = reduce(&|_, xp| sum8(xp, |v| v))
-        .into_iter()
-        .map(|v| v / m)
-        .collect();
-    let var: Vec<f64> = reduce(&|ch, xp| {
-        sum8(xp, |v| {
-            let d = v - mean[ch];
-            d * d
-        })
-    })
-    .into_iter()
-    .map(|v| v / m)
-    .collect();
-    (mean, var)
+    }
+    let sum_gx = tot.split_off(c);
+    (tot, sum_gx)
+}
+
+/// `out = x·a + b` per channel of `x` `[n, c, s]` (`f32`), images in
+/// parallel.
+fn affine(isa: Isa, x: &[f32], out: &mut [f32], s: usize, a: &[f32], b: &[f32]) {
+    let img = a.len() * s;
+    if img == 0 {
+        return;
+    }
+    out.par_chunks_mut(img)
+        .zip(x.par_chunks(img))
+        .for_each(|(o, xi)| {
+            vectorized_on(
+                isa,
+                #[inline(always)]
+                || {
+                    for ((op, xp), (&a, &b)) in
+                        o.chunks_mut(s).zip(xi.chunks(s)).zip(a.iter().zip(b))
+                    {
+                        for (o, &v) in op.iter_mut().zip(xp) {
+                            *o = v * a + b;
+                        }
+                    }
+                },
+            )
+        });
+}
+
+/// The input gradient `gin` from the output gradients `g` and inputs `x`
+/// `[n, c, s]`: per channel with coefficients `[k, b, μ, c0]`,
+/// `k·g + (b·(x − μ) + c0)` with `batch` statistics, else `k·g`. `f32`,
+/// images in parallel.
+fn input_grad(
+    isa: Isa,
+    g: &[f32],
+    x: &[f32],
+    gin: &mut [f32],
+    s: usize,
+    coef: &[[f32; 4]],
+    batch: bool,
+) {
+    let img = coef.len() * s;
+    if img == 0 {
+        return;
+    }
+    gin.par_chunks_mut(img)
+        .zip(g.par_chunks(img).zip(x.par_chunks(img)))
+        .for_each(|(gi, (go, xi))| {
+            vectorized_on(
+                isa,
+                #[inline(always)]
+                || {
+                    for (((dp, gp), xp), &[k, b, mu, c0]) in gi
+                        .chunks_mut(s)
+                        .zip(go.chunks(s))
+                        .zip(xi.chunks(s))
+                        .zip(coef)
+                    {
+                        if batch {
+                            for ((d, &g), &x) in dp.iter_mut().zip(gp).zip(xp) {
+                                *d = k * g + (b * (x - mu) + c0);
+                            }
+                        } else {
+                            for (d, &g) in dp.iter_mut().zip(gp) {
+                                *d = k * g;
+                            }
+                        }
+                    }
+                },
+            )
+        });
 }
 
 macro_rules! batchnorm_layer {
@@ -826,5 +941,82 @@ impl BatchNorm2d {
     pub(crate) fn mark_folded(&mut self) {
         self.core.output.reshape(&[0]);
         self.core.cached = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::layers::conv::isas;
+    use crate::nn::layers::test_data;
+
+    fn bits(v: &[f32]) -> Vec<u32> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
+    /// The statistics, gradient sums, affine map and input gradient give the
+    /// same bits on every instruction set, and the lane sums agree with
+    /// plain `f64` sums.
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        // Planes of 1 value (BatchNorm1d), fewer than 16, a remainder, and
+        // more than one block of `SUM_BLOCK`.
+        for (n, c, s) in [
+            (7, 3, 1),
+            (3, 2, 13),
+            (5, 3, 37),
+            (2, 2, 2 * SUM_BLOCK + 21),
+        ] {
+            let len = n * c * s;
+            // An offset mean, as a pre-activation has.
+            let x: Vec<f32> = test_data(len, 1).iter().map(|v| 3.0 * v + 0.75).collect();
+            let g = test_data(len, 2);
+            let a: Vec<f32> = test_data(c, 3);
+            let b: Vec<f32> = test_data(c, 4);
+            let run = |isa: Isa| {
+                let (mean, var) = channel_stats(isa, &x, n, c, s);
+                let mean32: Vec<f32> = mean.iter().map(|&v| v as f32).collect();
+                let (sg, sgx) = grad_sums(isa, &g, &x, n, c, s, &mean32);
+                let mut out = vec![0.0f32; len];
+                affine(isa, &x, &mut out, s, &a, &b);
+                let coef: Vec<[f32; 4]> = (0..c)
+                    .map(|ch| [a[ch], b[ch], mean32[ch], 0.25 * a[ch]])
+                    .collect();
+                let mut gin = vec![0.0f32; len];
+                input_grad(isa, &g, &x, &mut gin, s, &coef, true);
+                let mut gin_eval = vec![0.0f32; len];
+                input_grad(isa, &g, &x, &mut gin_eval, s, &coef, false);
+                (mean, var, sg, sgx, bits(&out), bits(&gin), bits(&gin_eval))
+            };
+            let plain = run(Isa::Plain);
+            for isa in isas() {
+                assert_eq!(run(isa), plain, "{isa:?}, shape {:?}", (n, c, s));
+            }
+            // Against straightforward f64 sums.
+            let (mean, var, sg, sgx, ..) = plain;
+            for ch in 0..c {
+                let plane = |v: &[f32]| -> Vec<f64> {
+                    (0..n)
+                        .flat_map(|i| v[(i * c + ch) * s..][..s].iter().map(|&e| f64::from(e)))
+                        .collect()
+                };
+                let (xs, gs) = (plane(&x), plane(&g));
+                let m = xs.len() as f64;
+                let mu = xs.iter().sum::<f64>() / m;
+                let v = xs.iter().map(|e| (e - mu) * (e - mu)).sum::<f64>() / m;
+                let mu32 = f64::from(mu as f32);
+                let sum_g: f64 = gs.iter().sum();
+                let sum_gx: f64 = gs.iter().zip(&xs).map(|(g, x)| g * (x - mu32)).sum();
+                let scale = gs.iter().map(|g| g.abs()).sum::<f64>();
+                assert!(
+                    (mean[ch] - mu).abs() <= 1e-6 * (mu.abs() + 1.0),
+                    "{}",
+                    mean[ch] - mu
+                );
+                assert!((var[ch] - v).abs() <= 1e-6 * v, "{} vs {v}", var[ch]);
+                assert!((sg[ch] - sum_g).abs() <= 1e-6 * scale);
+                assert!((sgx[ch] - sum_gx).abs() <= 1e-6 * scale * 4.0);
+            }
+        }
     }
 }

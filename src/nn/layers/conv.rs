@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Layer, Mode, Param, check_grad_shape, chunking, lazy_error, no_forward_error,
-    torch_default_init, weight_bias, weight_bias_mut,
+    torch_default_init, vectorized, weight_bias, weight_bias_mut,
 };
 use crate::error::{Error, Result};
 use crate::linalg;
@@ -680,114 +680,114 @@ fn prepare_weights(prepared: &mut Prepared, g: &Geom, w: &[f32], forward: bool, 
     }
 }
 
+/// Width and height of an input plane with its zero padding.
+fn padded_dims(g: &Geom) -> (usize, usize) {
+    (g.h + 2 * g.pad, g.w + 2 * g.pad)
+}
+
 /// Unfolds `nb` images (`x`, NCHW) into `cols` `[c·kh·kw, nb·oh·ow]`.
-fn im2col(g: &Geom, x: &[f32], nb: usize, cols: &mut [f32]) {
+///
+/// Each input plane is first copied into the zero-padded plane `padded`
+/// (scratch, of [`padded_dims`]; without padding the plane is read in
+/// place), so that every row of `cols` is a copy (stride 1) or a strided
+/// gather with no bounds to test.
+fn im2col(g: &Geom, x: &[f32], nb: usize, cols: &mut [f32], padded: &mut [f32]) {
     let (p, np) = (g.p(), nb * g.p());
     let plane = g.h * g.w;
-    for c in 0..g.c {
-        for ki in 0..g.kh {
-            for kj in 0..g.kw {
-                let r = (c * g.kh + ki) * g.kw + kj;
-                let row = &mut cols[r * np..(r + 1) * np];
-                // Once per kernel column, not per output row: two integer
-                // divisions per row of 8–16 values dominated the unfolding.
-                let range = valid_range(g, kj);
-                for i in 0..nb {
+    let (_, pw) = padded_dims(g);
+    if p == 0 {
+        return;
+    }
+    padded.fill(0.0);
+    vectorized(
+        #[inline(always)]
+        || {
+            for i in 0..nb {
+                for c in 0..g.c {
                     let src_plane = &x[(i * g.c + c) * plane..][..plane];
-                    let dst = &mut row[i * p..(i + 1) * p];
-                    for oy in 0..g.oh {
-                        let drow = &mut dst[oy * g.ow..(oy + 1) * g.ow];
-                        let iy = (oy * g.stride + ki) as isize - g.pad as isize;
-                        if iy < 0 || iy >= g.h as isize {
-                            drow.fill(0.0);
-                            continue;
+                    let src: &[f32] = if g.pad == 0 {
+                        src_plane
+                    } else {
+                        for (y, row) in src_plane.chunks_exact(g.w.max(1)).enumerate() {
+                            padded[(y + g.pad) * pw + g.pad..][..g.w].copy_from_slice(row);
                         }
-                        let src = &src_plane[iy as usize * g.w..][..g.w];
-                        copy_row(g, kj, range, src, drow);
+                        padded
+                    };
+                    for ki in 0..g.kh {
+                        for kj in 0..g.kw {
+                            let r = (c * g.kh + ki) * g.kw + kj;
+                            let dst = &mut cols[r * np + i * p..][..p];
+                            for (oy, drow) in dst.chunks_exact_mut(g.ow).enumerate() {
+                                let srow = &src[(oy * g.stride + ki) * pw + kj..];
+                                if g.stride == 1 {
+                                    drow.copy_from_slice(&srow[..g.ow]);
+                                } else {
+                                    let srow = &srow[..(g.ow - 1) * g.stride + 1];
+                                    for (ox, d) in drow.iter_mut().enumerate() {
+                                        *d = srow[ox * g.stride];
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
-        }
-    }
+        },
+    );
 }
 
-/// The valid output range `[lo, hi)` of columns `ox` whose input column
-/// `ox·stride + kj − pad` lies in `[0, w)`.
-#[inline]
-fn valid_range(g: &Geom, kj: usize) -> (usize, usize) {
-    let s = g.stride;
-    // ox·s + kj ≥ pad  ⇔  ox ≥ ceil((pad − kj) / s)
-    let lo = if g.pad > kj {
-        (g.pad - kj).div_ceil(s)
-    } else {
-        0
-    };
-    // ox·s + kj − pad ≤ w − 1  ⇔  ox ≤ (w − 1 + pad − kj) / s
-    let hi = if g.w + g.pad > kj {
-        (g.w - 1 + g.pad - kj) / s + 1
-    } else {
-        0
-    };
-    (lo.min(g.ow), hi.min(g.ow).max(lo.min(g.ow)))
-}
-
-/// Output row `drow` of kernel column `kj` from input row `src`; `(lo, hi)`
-/// is [`valid_range`]`(g, kj)`.
-#[inline]
-fn copy_row(g: &Geom, kj: usize, (lo, hi): (usize, usize), src: &[f32], drow: &mut [f32]) {
-    drow[..lo].fill(0.0);
-    drow[hi..].fill(0.0);
-    if lo < hi {
-        let start = lo * g.stride + kj - g.pad;
-        if g.stride == 1 {
-            drow[lo..hi].copy_from_slice(&src[start..start + (hi - lo)]);
-        } else {
-            for (k, d) in drow[lo..hi].iter_mut().enumerate() {
-                *d = src[start + k * g.stride];
-            }
-        }
-    }
-}
-
-/// Folds `dcols` `[c·kh·kw, nb·oh·ow]` back onto `gin` (NCHW, overwritten).
-fn col2im(g: &Geom, dcols: &[f32], nb: usize, gin: &mut [f32]) {
-    gin.fill(0.0);
+/// Folds `dcols` `[c·kh·kw, nb·oh·ow]` back onto `gin` (NCHW, overwritten),
+/// through the zero-padded plane `padded` (scratch, as in [`im2col`]; the
+/// plane of `gin` itself without padding). Each input element sums its
+/// contributions in the order of the rows of `dcols`.
+fn col2im(g: &Geom, dcols: &[f32], nb: usize, gin: &mut [f32], padded: &mut [f32]) {
     let (p, np) = (g.p(), nb * g.p());
     let plane = g.h * g.w;
-    for c in 0..g.c {
-        for ki in 0..g.kh {
-            for kj in 0..g.kw {
-                let r = (c * g.kh + ki) * g.kw + kj;
-                let row = &dcols[r * np..(r + 1) * np];
-                let (lo, hi) = valid_range(g, kj);
-                if lo >= hi {
-                    continue;
-                }
-                for i in 0..nb {
+    let (_, pw) = padded_dims(g);
+    if p == 0 {
+        gin.fill(0.0);
+        return;
+    }
+    vectorized(
+        #[inline(always)]
+        || {
+            for i in 0..nb {
+                for c in 0..g.c {
                     let dst_plane = &mut gin[(i * g.c + c) * plane..][..plane];
-                    let src = &row[i * p..(i + 1) * p];
-                    for oy in 0..g.oh {
-                        let iy = (oy * g.stride + ki) as isize - g.pad as isize;
-                        if iy < 0 || iy >= g.h as isize {
-                            continue;
+                    let acc: &mut [f32] = if g.pad == 0 {
+                        &mut *dst_plane
+                    } else {
+                        &mut *padded
+                    };
+                    acc.fill(0.0);
+                    for ki in 0..g.kh {
+                        for kj in 0..g.kw {
+                            let r = (c * g.kh + ki) * g.kw + kj;
+                            let src = &dcols[r * np + i * p..][..p];
+                            for (oy, srow) in src.chunks_exact(g.ow).enumerate() {
+                                let arow = &mut acc[(oy * g.stride + ki) * pw + kj..];
+                                if g.stride == 1 {
+                                    for (a, s) in arow[..g.ow].iter_mut().zip(srow) {
+                                        *a += s;
+                                    }
+                                } else {
+                                    let arow = &mut arow[..(g.ow - 1) * g.stride + 1];
+                                    for (ox, s) in srow.iter().enumerate() {
+                                        arow[ox * g.stride] += s;
+                                    }
+                                }
+                            }
                         }
-                        let drow = &mut dst_plane[iy as usize * g.w..][..g.w];
-                        let srow = &src[oy * g.ow + lo..oy * g.ow + hi];
-                        let start = lo * g.stride + kj - g.pad;
-                        if g.stride == 1 {
-                            for (d, s) in drow[start..start + (hi - lo)].iter_mut().zip(srow) {
-                                *d += s;
-                            }
-                        } else {
-                            for (k, s) in srow.iter().enumerate() {
-                                drow[start + k * g.stride] += s;
-                            }
+                    }
+                    if g.pad > 0 {
+                        for (y, row) in dst_plane.chunks_exact_mut(g.w.max(1)).enumerate() {
+                            row.copy_from_slice(&padded[(y + g.pad) * pw + g.pad..][..g.w]);
                         }
                     }
                 }
             }
-        }
-    }
+        },
+    );
 }
 
 /// A convolution's weights for one batch, with the layouts its kernels
@@ -1029,8 +1029,9 @@ fn gemm_forward_chunk(g: &Geom, xc: &[f32], w: &[f32], bias: Option<&[f32]>, o: 
     let wv = ArrayView2::from_shape((g.oc, g.k()), w).expect("weight shape");
     with_scratch(|s: &mut Scratch| {
         let np = nb * g.p();
+        let (ph, pw) = padded_dims(g);
         let cols = grow(&mut s.a, g.k() * np);
-        im2col(g, xc, nb, cols);
+        im2col(g, xc, nb, cols, grow(&mut s.d, ph * pw));
         let ym = grow(&mut s.b, g.oc * np);
         {
             let colsv = ArrayView2::from_shape((g.k(), np), &*cols).expect("cols");
@@ -1066,9 +1067,11 @@ fn gemm_backward_chunk(
     let (np, p) = (nb * g.p(), g.p());
     let wv = ArrayView2::from_shape((g.oc, g.k()), w).expect("weight shape");
     with_scratch(|s: &mut Scratch| {
-        let Scratch { a, b, c, .. } = s;
+        let Scratch { a, b, c, d } = s;
+        let (ph, pw) = padded_dims(g);
+        let padded = grow(d, ph * pw);
         let cols = grow(a, g.k() * np);
-        im2col(g, xc, nb, cols);
+        im2col(g, xc, nb, cols, padded);
         let dym = grow(b, g.oc * np);
         for oc in 0..g.oc {
             for i in 0..nb {
@@ -1086,7 +1089,7 @@ fn gemm_backward_chunk(
             let dcols = grow(c, g.k() * np);
             let mut dcv = ArrayViewMut2::from_shape((g.k(), np), &mut *dcols).expect("dcols");
             linalg::gemm_local(1.0, wv.t(), dymv, 0.0, &mut dcv);
-            col2im(g, dcols, nb, gi);
+            col2im(g, dcols, nb, gi, padded);
         }
     });
 }
@@ -1199,3 +1202,85 @@ fn lane_sum(v: &[f32]) -> f32 {
 
 mod direct;
 mod winograd;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::layers::test_data;
+
+    fn geom(c: usize, h: usize, w: usize, k: usize, stride: usize, pad: usize) -> Geom {
+        let o = |d: usize| (d + 2 * pad - k) / stride + 1;
+        Geom {
+            c,
+            h,
+            w,
+            oc: 1,
+            kh: k,
+            kw: k,
+            stride,
+            pad,
+            oh: o(h),
+            ow: o(w),
+        }
+    }
+
+    /// `im2col` against its definition, and `col2im` against the adjoint's
+    /// (a scatter-add), on strides 1–3, paddings 0–2 and odd sizes.
+    #[test]
+    fn unfolding_matches_the_definition() {
+        let shapes = [
+            geom(2, 5, 7, 3, 2, 1),
+            geom(3, 8, 8, 1, 2, 0),
+            geom(2, 4, 4, 3, 1, 2),
+            geom(2, 11, 9, 5, 3, 2),
+            geom(1, 1, 1, 3, 1, 1),
+            geom(2, 6, 5, 3, 1, 0),
+        ];
+        for g in shapes {
+            let nb = 3;
+            let (k, p, np) = (g.k(), g.p(), nb * g.p());
+            let x = test_data(nb * g.in_len(), 9);
+            let (ph, pw) = padded_dims(&g);
+            let mut padded = vec![f32::NAN; ph * pw];
+            let mut cols = vec![f32::NAN; k * np];
+            im2col(&g, &x, nb, &mut cols, &mut padded);
+            let dcols = test_data(k * np, 10);
+            let mut want_cols = vec![0.0f32; k * np];
+            let mut want_gin = vec![0.0f64; nb * g.in_len()];
+            for i in 0..nb {
+                for c in 0..g.c {
+                    for ki in 0..g.kh {
+                        for kj in 0..g.kw {
+                            let r = (c * g.kh + ki) * g.kw + kj;
+                            for oy in 0..g.oh {
+                                for ox in 0..g.ow {
+                                    let iy = (oy * g.stride + ki) as isize - g.pad as isize;
+                                    let ix = (ox * g.stride + kj) as isize - g.pad as isize;
+                                    if iy < 0 || ix < 0 || iy >= g.h as isize || ix >= g.w as isize
+                                    {
+                                        continue;
+                                    }
+                                    let at =
+                                        ((i * g.c + c) * g.h + iy as usize) * g.w + ix as usize;
+                                    let col = r * np + i * p + oy * g.ow + ox;
+                                    want_cols[col] = x[at];
+                                    want_gin[at] += f64::from(dcols[col]);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            assert_eq!(cols, want_cols, "{g:?}");
+            let mut gin = vec![f32::NAN; nb * g.in_len()];
+            padded.fill(f32::NAN);
+            col2im(&g, &dcols, nb, &mut gin, &mut padded);
+            for (got, want) in gin.iter().zip(&want_gin) {
+                assert!(
+                    (f64::from(*got) - want).abs() <= 1e-6,
+                    "{g:?}: {got} vs {want}"
+                );
+            }
+        }
+    }
+}

@@ -528,19 +528,7 @@ fn nt_tile<const R: usize, const S: usize>(p: &NtArgs<'_>, i: usize, j: usize, c
 mod tests {
     use super::*;
     use crate::nn::layers::conv::isas;
-
-    /// A reproducible pseudo-random vector in [−1, 1).
-    fn data(len: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..len)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-            })
-            .collect()
-    }
+    use crate::nn::layers::test_data as data;
 
     /// [`nn`]'s register kernels in scalar code: one fused multiply-add
     /// per step of `k`, in order, from zero.

@@ -5,7 +5,7 @@ use ndarray::ArrayViewD;
 use rayon::prelude::*;
 
 use super::activation::ELEMWISE_CHUNK;
-use super::{Buffer, Layer, Mode, Param, check_grad_shape, no_forward_error};
+use super::{Buffer, Layer, Mode, Param, check_grad_shape, no_forward_error, vectorized};
 use crate::error::{Error, Result};
 use crate::nn::Sequential;
 use crate::nn::buf::Buf;
@@ -134,6 +134,15 @@ impl Residual {
 
 /// `out = a + b`, then `max(·, 0)` with `relu`.
 fn add_chunk(a: &[f32], b: &[f32], out: &mut [f32], relu: bool) {
+    vectorized(
+        #[inline(always)]
+        || add_relu(a, b, out, relu),
+    )
+}
+
+/// [`add_chunk`]'s loop, compiled by its caller.
+#[inline(always)]
+fn add_relu(a: &[f32], b: &[f32], out: &mut [f32], relu: bool) {
     for ((o, &u), &v) in out.iter_mut().zip(a).zip(b) {
         let s = u + v;
         *o = if relu && s < 0.0 { 0.0 } else { s };
@@ -369,5 +378,31 @@ impl Residual {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::layers::conv::isas;
+    use crate::nn::layers::{Isa, test_data, vectorized_on};
+
+    /// The addition (with and without ReLU) gives the same bits on every
+    /// instruction set.
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        let (a, b) = (test_data(999, 7), test_data(999, 8));
+        for relu in [false, true] {
+            let run = |isa| {
+                let mut out = vec![0.0f32; a.len()];
+                vectorized_on(isa, || add_relu(&a, &b, &mut out, relu));
+                out.iter().map(|e| e.to_bits()).collect::<Vec<_>>()
+            };
+            let plain = run(Isa::Plain);
+            assert!(plain.contains(&0) == relu);
+            for isa in isas() {
+                assert!(run(isa) == plain, "relu {relu} on {isa:?}");
+            }
+        }
     }
 }

@@ -1,4 +1,6 @@
-use super::super::{Geom, col2im, gemm_forward_chunk as conv_forward_gemm, im2col, isas};
+use super::super::{
+    Geom, col2im, gemm_forward_chunk as conv_forward_gemm, im2col, isas, padded_dims,
+};
 use super::*;
 use crate::nn::layers::chunking;
 use rand::{Rng, SeedableRng};
@@ -151,7 +153,8 @@ fn reference_grads(g: &Geom, x: &[f32], w: &[f32], gout: &[f32]) -> (Vec<f32>, V
     let (k, p) = (g.k(), g.p());
     let np = n * p;
     let mut cols = vec![0.0; k * np];
-    im2col(g, x, n, &mut cols);
+    let (ph, pw) = padded_dims(g);
+    im2col(g, x, n, &mut cols, &mut vec![0.0; ph * pw]);
     let mut dy = vec![0.0f32; g.oc * np];
     for oc in 0..g.oc {
         for i in 0..n {
@@ -187,7 +190,7 @@ fn reference_grads(g: &Geom, x: &[f32], w: &[f32], gout: &[f32]) -> (Vec<f32>, V
         }
     }
     let mut dx = vec![0.0f32; n * g.in_len()];
-    col2im(g, &dcols, n, &mut dx);
+    col2im(g, &dcols, n, &mut dx, &mut vec![0.0; ph * pw]);
     (dw, db, dx)
 }
 
