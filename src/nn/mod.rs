@@ -25,8 +25,8 @@
 //!   the CPU has them): no im2col, no packing; the input gradient is the
 //!   forward kernel applied to the padded output gradient with the flipped
 //!   kernel. The rest are lowered to GEMM through [`crate::linalg`] (im2col
-//!   with the batch folded into the GEMM's N dimension; backward as two GEMMs
-//!   plus col2im). All work on fixed chunks of images processed in parallel
+//!   from a zero-padded copy of each plane, with the batch folded into the
+//!   GEMM's N dimension; backward as two GEMMs plus col2im). All work on fixed chunks of images processed in parallel
 //!   with rayon; gradients of the chunks are summed in a fixed order, so the
 //!   same seed gives the same result on any thread count.
 //! - A training step runs each chunk of images through the layers up to the
@@ -38,6 +38,9 @@
 //!   pooling, and convolution → batch norm (folded into the convolution's
 //!   weights in evaluation, with a following ReLU applied while each chunk
 //!   is in cache; in training, without the batch norm's copy of its input).
+//! - The element-wise passes and sums (batch norm, activations, residual
+//!   additions) are compiled for AVX-512F or AVX2 where the CPU has them, with
+//!   the bits of the baseline code (no contraction into FMA).
 //! - Initialisation follows PyTorch's defaults (Kaiming-uniform with
 //!   `a = √5`, i.e. `U(±1/√fan_in)`, for weights and biases), seeded.
 //!

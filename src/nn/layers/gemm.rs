@@ -51,7 +51,7 @@ use crate::linalg;
 const NN_MR: usize = 6;
 
 /// Rows of an [`nt`] register tile.
-const MR: usize = 4;
+const NT_MR: usize = 4;
 
 /// `C = A·B`: `A` is `[m][k]` (contiguous), `B` is `[k][n]` with rows `ldb`
 /// apart, `C` is `[m][n]` with rows `ldc` apart (overwritten).
@@ -141,7 +141,7 @@ pub(super) fn nt(
 /// Lanes below `left` (at most 8) set: the mask of a partial vector.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn lanes_below(left: usize) -> __m256i {
+pub(super) fn lanes_below(left: usize) -> __m256i {
     // `left` ≤ 8 fits an i32.
     _mm256_cmpgt_epi32(
         _mm256_set1_epi32(left as i32),
@@ -373,14 +373,14 @@ fn nn_tile512<const R: usize>(p: &NnArgs<'_>, i: usize, j: usize, c: &mut [f32])
 }
 
 /// Columns (rows of `B`) per [`nt`] register tile.
-const NR: usize = 3;
+const NT_NR: usize = 3;
 
 /// Elements of `k` per [`nt`] block (a multiple of 8): 2 KB of each row, so
 /// the rows of one register tile (14 KB) stay in L1 and a block of 128
 /// rows in L2.
 const KB: usize = 512;
 
-/// [`nt`] with AVX2 + FMA: tiles of [`MR`] × [`NR`] outputs and the
+/// [`nt`] with AVX2 + FMA: tiles of [`NT_MR`] × [`NT_NR`] outputs and the
 /// remainders.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
@@ -407,9 +407,9 @@ fn nt_avx2(
             tail: lanes_below((k - k0).min(KB) % 8),
         };
         let mut i = 0;
-        while i + MR <= m {
-            nt_rows::<MR>(&p, i, c);
-            i += MR;
+        while i + NT_MR <= m {
+            nt_rows::<NT_MR>(&p, i, c);
+            i += NT_MR;
         }
         match m - i {
             1 => nt_rows::<1>(&p, i, c),
@@ -441,9 +441,9 @@ struct NtArgs<'a> {
 #[inline]
 fn nt_rows<const R: usize>(p: &NtArgs<'_>, i: usize, c: &mut [f32]) {
     let mut j = 0;
-    while j + NR <= p.n {
-        nt_tile::<R, NR>(p, i, j, c);
-        j += NR;
+    while j + NT_NR <= p.n {
+        nt_tile::<R, NT_NR>(p, i, j, c);
+        j += NT_NR;
     }
     match p.n - j {
         1 => nt_tile::<R, 1>(p, i, j, c),

@@ -318,26 +318,37 @@ impl LinearKernel<'_> {
     /// [`BATCH_ROWS`] rows in parallel (fixed blocks: the same bits on any
     /// thread count).
     pub(crate) fn forward_batch(&self, x: &[f32], out: &mut [f32]) {
-        let rows = BATCH_ROWS * self.out_f.max(1);
-        let xs: Vec<&[f32]> = pieces(x, BATCH_ROWS * self.in_f)
-            .take(out.len().div_ceil(rows))
-            .collect();
-        out.par_chunks_mut(rows)
-            .zip(xs)
-            .for_each(|(o, x)| self.forward_chunk(x, o));
+        self.in_row_blocks((self.in_f, self.out_f), x, out, |x, o| {
+            self.forward_chunk(x, o)
+        });
     }
 
     /// [`Self::input_grad_chunk`] for a whole batch, in blocks of
     /// [`BATCH_ROWS`] rows in parallel (fixed blocks: the same bits on any
     /// thread count).
     pub(crate) fn input_grad_batch(&self, g: &[f32], gin: &mut [f32]) {
-        let rows = BATCH_ROWS * self.in_f.max(1);
-        let gs: Vec<&[f32]> = pieces(g, BATCH_ROWS * self.out_f)
-            .take(gin.len().div_ceil(rows))
+        self.in_row_blocks((self.out_f, self.in_f), g, gin, |g, gi| {
+            self.input_grad_chunk(g, gi)
+        });
+    }
+
+    /// `f(src block, dst block)` on blocks of [`BATCH_ROWS`] rows of `src`
+    /// (rows of `src_len`) and `dst` (rows of `dst_len`), in parallel. The
+    /// row count comes from `dst` (`src` is empty when its rows are).
+    fn in_row_blocks(
+        &self,
+        (src_len, dst_len): (usize, usize),
+        src: &[f32],
+        dst: &mut [f32],
+        f: impl Fn(&[f32], &mut [f32]) + Sync,
+    ) {
+        let rows = BATCH_ROWS * dst_len.max(1);
+        let srcs: Vec<&[f32]> = pieces(src, BATCH_ROWS * src_len)
+            .take(dst.len().div_ceil(rows))
             .collect();
-        gin.par_chunks_mut(rows)
-            .zip(gs)
-            .for_each(|(gi, g)| self.input_grad_chunk(g, gi));
+        dst.par_chunks_mut(rows)
+            .zip(srcs)
+            .for_each(|(d, s)| f(s, d));
     }
 
     /// `out = x·Wᵀ + b` for the rows of `x`, on this thread.

@@ -387,8 +387,11 @@ fn input_transform_impl(
     let len = 2 * nq * tw;
     let nt = th * tw;
     let wp = 2 * tw + 2;
-    let work = grow(work, 8 * len + 2 * wp);
-    let (gath, rest) = work.split_at_mut(4 * len);
+    // The gathered rows: only the generic path stores them (the AVX-512
+    // gather writes d·B directly).
+    let gath_len = if wide { 0 } else { 4 * len };
+    let work = grow(work, gath_len + 4 * len + 2 * wp);
+    let (gath, rest) = work.split_at_mut(gath_len);
     let (hb, rest) = rest.split_at_mut(4 * len);
     let (prow, eo) = rest.split_at_mut(wp);
     let (ev, od) = eo.split_at_mut(wp / 2);

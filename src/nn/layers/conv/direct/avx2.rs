@@ -4,11 +4,11 @@
 //! inside its slices, then walks them with unchecked pointer arithmetic.
 
 use std::arch::x86_64::{
-    __m256i, _mm256_add_ps, _mm256_broadcast_ss, _mm256_cmpgt_epi32, _mm256_fmadd_ps,
-    _mm256_loadu_ps, _mm256_maskstore_ps, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setr_epi32,
-    _mm256_setzero_ps, _mm256_storeu_ps,
+    __m256i, _mm256_add_ps, _mm256_broadcast_ss, _mm256_fmadd_ps, _mm256_loadu_ps,
+    _mm256_maskstore_ps, _mm256_set1_ps, _mm256_setzero_ps, _mm256_storeu_ps,
 };
 
+use super::super::super::gemm::lanes_below;
 use super::{Args, GArgs, MAX_KW, WArgs, tile_starts};
 
 /// Output rows per input-gradient tile.
@@ -28,13 +28,10 @@ pub(super) fn igrad_image(a: &GArgs<'_>, gin: &mut [f32]) {
     // Channel blocks of near-equal sizes, at most IG_CB each.
     let nb = g.c.div_ceil(IG_CB);
     let (base, extra) = (g.c / nb, g.c % nb);
-    let iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for y0 in (0..g.h).step_by(IG_ROWS) {
         let rn = (g.h - y0).min(IG_ROWS);
         for x0 in (0..g.w).step_by(8) {
-            // Lanes below the number of columns left (≤ 8, so it fits i32).
-            let left = (g.w - x0).min(8) as i32;
-            let mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(left), iota);
+            let mask = lanes_below((g.w - x0).min(8));
             let mut c0 = 0;
             for b in 0..nb {
                 let cb = base + usize::from(b < extra);
