@@ -540,9 +540,8 @@ fn channel_stats(isa: Isa, x: &[f32], n: usize, c: usize, s: usize) -> (Vec<f64>
     (mean, var)
 }
 
-/// `Σ f(channel, plane)` per channel of `x` `[n, c, s]`: fixed chunks of
-/// images in parallel, their partial sums (`f64`) added in chunk order, so
-/// the same bits on any thread count.
+/// `Σ f(channel, plane)` per channel of `x` `[n, c, s]`, summed as
+/// [`image_sums`].
 fn channel_sums(
     isa: Isa,
     x: &[f32],
@@ -552,39 +551,24 @@ fn channel_sums(
     f: impl Fn(usize, &[f32]) -> f64 + Sync,
 ) -> Vec<f64> {
     let img = c * s;
-    let mut tot = vec![0.0f64; c];
     if img == 0 {
-        return tot;
+        return vec![0.0; c];
     }
-    let (len, _) = chunking(n, STAT_CHUNK);
-    let parts: Vec<Vec<f64>> = x
-        .par_chunks(len * img)
-        .map(|xc| {
-            let mut acc = vec![0.0f64; c];
-            vectorized_on(
-                isa,
-                #[inline(always)]
-                || {
-                    for xi in xc.chunks(img) {
-                        for (ch, xp) in xi.chunks(s).enumerate() {
-                            acc[ch] += f(ch, xp);
-                        }
-                    }
-                },
-            );
-            acc
-        })
-        .collect();
-    for p in &parts {
-        for (t, v) in tot.iter_mut().zip(p) {
-            *t += v;
-        }
-    }
-    tot
+    image_sums(
+        isa,
+        n,
+        c,
+        #[inline(always)]
+        |i, acc| {
+            for (ch, xp) in x[i * img..][..img].chunks(s).enumerate() {
+                acc[ch] += f(ch, xp);
+            }
+        },
+    )
 }
 
 /// `(Σg, Σg·(x − mean))` per channel of the output gradients `g` and inputs
-/// `x` `[n, c, s]`, summed as [`channel_sums`].
+/// `x` `[n, c, s]`, summed as [`image_sums`].
 fn grad_sums(
     isa: Isa,
     g: &[f32],
@@ -595,38 +579,61 @@ fn grad_sums(
     mean: &[f32],
 ) -> (Vec<f64>, Vec<f64>) {
     let img = c * s;
-    let mut tot = vec![0.0f64; 2 * c];
-    if img > 0 {
-        let (len, _) = chunking(n, STAT_CHUNK);
-        let parts: Vec<Vec<f64>> = g
-            .par_chunks(len * img)
-            .zip(x.par_chunks(len * img))
-            .map(|(gc, xc)| {
-                let mut acc = vec![0.0f64; 2 * c];
-                vectorized_on(
-                    isa,
-                    #[inline(always)]
-                    || {
-                        for (gi, xi) in gc.chunks(img).zip(xc.chunks(img)) {
-                            for (ch, (gp, xp)) in gi.chunks(s).zip(xi.chunks(s)).enumerate() {
-                                let (sg, sgx) = lane_sum_g_gx(gp, xp, mean[ch]);
-                                acc[ch] += sg;
-                                acc[c + ch] += sgx;
-                            }
-                        }
-                    },
-                );
-                acc
-            })
-            .collect();
-        for p in &parts {
-            for (t, v) in tot.iter_mut().zip(p) {
-                *t += v;
+    if img == 0 {
+        return (vec![0.0; c], vec![0.0; c]);
+    }
+    let mut sum_g = image_sums(
+        isa,
+        n,
+        2 * c,
+        #[inline(always)]
+        |i, acc| {
+            let (gi, xi) = (&g[i * img..][..img], &x[i * img..][..img]);
+            for (ch, (gp, xp)) in gi.chunks(s).zip(xi.chunks(s)).enumerate() {
+                let (sg, sgx) = lane_sum_g_gx(gp, xp, mean[ch]);
+                acc[ch] += sg;
+                acc[c + ch] += sgx;
             }
+        },
+    );
+    let sum_gx = sum_g.split_off(c);
+    (sum_g, sum_gx)
+}
+
+/// `width` sums over the images `0..n`: `add(i, acc)` adds image `i`'s terms
+/// to `acc`, compiled for `isa` (so `add` must be `#[inline(always)]`).
+/// Fixed chunks of images run in parallel and their sums are added in chunk
+/// order, so the bits are the same on any thread count.
+fn image_sums(
+    isa: Isa,
+    n: usize,
+    width: usize,
+    add: impl Fn(usize, &mut [f64]) + Sync,
+) -> Vec<f64> {
+    let (len, n_chunks) = chunking(n, STAT_CHUNK);
+    let parts: Vec<Vec<f64>> = (0..n_chunks)
+        .into_par_iter()
+        .map(|k| {
+            let mut acc = vec![0.0f64; width];
+            vectorized_on(
+                isa,
+                #[inline(always)]
+                || {
+                    for i in k * len..((k + 1) * len).min(n) {
+                        add(i, &mut acc);
+                    }
+                },
+            );
+            acc
+        })
+        .collect();
+    let mut tot = vec![0.0f64; width];
+    for p in &parts {
+        for (t, v) in tot.iter_mut().zip(p) {
+            *t += v;
         }
     }
-    let sum_gx = tot.split_off(c);
-    (tot, sum_gx)
+    tot
 }
 
 /// `out = x·a + b` per channel of `x` `[n, c, s]` (`f32`), images in
