@@ -49,7 +49,6 @@ use std::arch::x86_64::{
     _mm512_set1_ps, _mm512_setr_epi32, _mm512_setzero_ps, _mm512_sub_ps, _mm512_xor_si512,
 };
 
-use super::super::vectorized_on;
 use super::{Geom, Isa, isa, lane_sum};
 use crate::nn::buf::{Scratch, grow, with_scratch};
 use crate::nn::layers::gemm;
@@ -206,16 +205,37 @@ trait Pass {
     fn run(self);
 }
 
-/// Runs `pass` compiled for `isa` ([`vectorized_on`]): the same Rust code
-/// compiled for SSE2 (the target's baseline), AVX2 or AVX-512F. The
-/// transforms only add, subtract and negate (Rust does not contract into
-/// FMA), so every compilation gives the same bits (tested).
+/// Runs `pass` compiled for `isa`: the same Rust code compiled for SSE2 (the
+/// target's baseline), AVX2 or AVX-512F. The transforms only add, subtract
+/// and negate (Rust does not contract into FMA), so every compilation gives
+/// the same bits (tested).
 fn dispatch<P: Pass>(isa: Isa, pass: P) {
-    vectorized_on(
-        isa,
-        #[inline(always)]
-        || pass.run(),
-    )
+    match isa {
+        Isa::Plain => pass.run(),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `isa` comes from `isa_of` of this CPU's features (`isa()`,
+        // or `isas()` in tests), which found AVX2 (and FMA): the only
+        // requirement of `run_avx2`.
+        Isa::Avx2 => unsafe { run_avx2(pass) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above; `isa_of` found AVX-512F, the only requirement of
+        // `run_avx512`.
+        Isa::Avx512 => unsafe { run_avx512(pass) },
+    }
+}
+
+/// [`Pass::run`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn run_avx2<P: Pass>(pass: P) {
+    pass.run()
+}
+
+/// [`Pass::run`] compiled for AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn run_avx512<P: Pass>(pass: P) {
+    pass.run()
 }
 
 /// [`input_transform_impl`]'s arguments.
